@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     abstain_below: float = Field(
         default=0.35, description="Abstain when no sentence is at least this similar to the question."
     )
+    answer_margin: float = Field(
+        default=0.1, ge=0, description="Cite further sentences scoring within this of the best."
+    )
 
     # Serving.
     host: str = "127.0.0.1"

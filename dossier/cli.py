@@ -1,0 +1,251 @@
+"""The `dossier` command: ingest, serve, ask, search, sources, eval.
+
+Exit statuses: 0 success; 1 an error (the message says what to fix);
+2 bad usage; for `ingest`, 3 when some sources failed (the others are
+indexed) and 4 when none could be used (the previous index stays published).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.table import Table
+
+from dossier.settings import Settings, config_file
+
+EXIT_ERROR, EXIT_SOME_FAILED, EXIT_NONE_USABLE = 1, 3, 4
+
+app = typer.Typer(
+    help="Answers questions from an article and its sources, citing the exact passages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("dossier")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where fetched files and indexes live [env: DOSSIER_DATA_DIR; default ./data]."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print the same JSON as the HTTP API.")]
+K = Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Passages to retrieve.")]
+ModeOpt = Annotated[str | None, typer.Option("--mode", help="hybrid, dense or lexical [default: settings].")]
+SourcesOpt = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="Only search this source id (repeatable).")
+]
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    path = config_file()
+    if path is not None and not path.is_file():
+        fail(f"DOSSIER_CONFIG names {path}, which does not exist")
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if data_dir is not None:
+        given["data_dir"] = data_dir
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"invalid settings ({problems}); check DOSSIER_* variables and {path or 'dossier.toml'}")
+
+
+def _engine(settings: Settings):  # noqa: ANN202 - keeps service imports out of --help
+    from dossier.service.engine import Engine, EngineError
+
+    engine = Engine(settings)
+    try:
+        engine.search("warm-up", k=1)
+    except EngineError as exc:
+        fail(str(exc))
+    return engine
+
+
+def _mode(mode: str | None) -> str | None:
+    if mode not in (None, "hybrid", "dense", "lexical"):
+        fail(f"--mode must be hybrid, dense or lexical, not {mode!r}", code=2)
+    return mode
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+    )
+    for noisy in ("httpx", "httpcore", "sentence_transformers", "faiss", "bm25s", "trafilatura", "htmldate"):
+        logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
+
+
+@app.command()
+def ingest(
+    data_dir: DataDir = None,
+    corpus: Annotated[Path | None, typer.Option(help="The source list [default: corpus/sources.toml].")] = None,
+    offline: Annotated[bool, typer.Option(help="Use only what earlier runs fetched (and drop-in files).")] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Fetch the sources, extract and split their text, and publish a new index.
+
+    The new index replaces the served one only once it is complete.
+    """
+    from dossier.index.embed import EmbedderError, load_embedder
+    from dossier.index.store import IndexLoadError, build_index, load_index, publish
+    from dossier.ingest.corpus import CorpusError
+    from dossier.ingest.pipeline import run_ingest
+    from dossier.ingest.report import render_report
+
+    settings = load_settings(data_dir, corpus=corpus)
+    try:
+        result = run_ingest(settings, offline=offline, progress=progress)
+    except CorpusError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is still the one served", code=130)
+    render_report(result.report, err)
+    report_path = settings.data_dir / "ingest-report.json"
+    if not result.documents:
+        fail(f"no source could be used (see {report_path}); the previous index stays published", EXIT_NONE_USABLE)
+    try:
+        embedder = load_embedder(settings)
+        try:
+            previous = load_index(settings, embedder=embedder)
+        except IndexLoadError:
+            previous = None
+        path = build_index(
+            result.documents,
+            result.passages,
+            embedder=embedder,
+            settings=settings,
+            report=result.report,
+            splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
+            reuse=previous,
+            progress=progress,
+        )
+        publish(settings, path)
+    except EmbedderError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index is still the one served", code=130)
+    ok = sum(s.ok for s in result.report.sources)
+    err.print(
+        f"Published index [bold]{path.name}[/]: {len(result.passages)} passages from "
+        f"{ok} of {len(result.report.sources)} sources. Report: {report_path}"
+    )
+    if result.report.outcome == "some":
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+) -> None:
+    """Serve the HTTP API, the OpenAI-compatible chat API and the chat page."""
+    import uvicorn
+
+    from dossier.service.app import create_app
+
+    settings = load_settings(data_dir, host=host, port=port)
+    err.print(f"Dossier on http://{settings.host}:{settings.port}/ (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    data_dir: DataDir = None,
+    k: K = 5,
+    mode: ModeOpt = None,
+    source: SourcesOpt = None,
+    json: Json = False,
+) -> None:
+    """Answer a question with citations."""
+    from dossier.service.engine import EngineError
+
+    question = question.strip()
+    if not question:
+        fail("the question is empty", code=2)
+    engine = _engine(load_settings(data_dir))
+    try:
+        answer = engine.ask(question, k=k, mode=_mode(mode), sources=source)
+    except EngineError as exc:
+        fail(str(exc))
+    if json:
+        out.print_json(answer.model_dump_json())
+        return
+    out.print(escape(answer.answer), style="italic" if answer.abstained else None)
+    for c in answer.citations:
+        where = f", page {c.page}" if c.page else ""
+        out.print(f"  [{c.n}] [bold]{escape(c.title or c.source_id)}[/]{where}, chars {c.start}–{c.end}  {escape(c.url or '')}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    data_dir: DataDir = None,
+    k: K = 5,
+    mode: ModeOpt = None,
+    source: SourcesOpt = None,
+    json: Json = False,
+) -> None:
+    """Ranked passages for a query."""
+    from dossier.service.engine import EngineError
+
+    if not query.strip():
+        fail("the query is empty", code=2)
+    engine = _engine(load_settings(data_dir))
+    try:
+        found = engine.search(query.strip(), k=k, mode=_mode(mode), sources=source)
+    except EngineError as exc:
+        fail(str(exc))
+    if json:
+        out.print_json(found.model_dump_json())
+        return
+    table = Table("score", "passage", "text")
+    for p in found.passages:
+        table.add_row(f"{p.score:.3f}", p.id, escape(" ".join(p.text.split())[:160]))
+    out.print(table)
+
+
+@app.command()
+def sources(data_dir: DataDir = None, json: Json = False) -> None:
+    """The corpus: each source with its fetch status and passage count."""
+    infos = _engine(load_settings(data_dir)).sources()
+    if json:
+        out.print_json(data=[i.model_dump(mode="json") for i in infos])
+        return
+    table = Table("id", "status", "passages", "title", "reason")
+    for i in infos:
+        status = "[green]ok[/]" if i.status == "ok" else "[red]failed[/]"
+        table.add_row(i.id, status, str(i.passages), escape(i.title or ""), escape(i.reason or ""))
+    out.print(table)
+
+
+def main() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)

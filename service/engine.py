@@ -1,0 +1,235 @@
+"""The question-answering engine behind both the HTTP API and the CLI.
+
+It owns the loaded index and model, and notices when `dossier ingest`
+publishes a new index, so a running service picks it up without a restart
+while a failed ingest leaves it serving the old one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from dossier.index.embed import Embedder, load_embedder
+from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
+from dossier.settings import Settings
+from dossier.types import Answer, Mode, ScoredPassage
+from dossier.service.answer import ABSTENTION, compose
+from dossier.service.schemas import (
+    PassageContext,
+    SearchResponse,
+    SourceInfo,
+    SourceRef,
+    TextSpan,
+)
+
+log = logging.getLogger(__name__)
+
+
+class EngineError(Exception):
+    """An error the caller made or can fix; `status` is the HTTP status to answer with."""
+
+    status = 400
+
+
+class NotReadyError(EngineError):
+    status = 503
+
+
+class NotFoundError(EngineError):
+    status = 404
+
+
+class Engine:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._embedder: Embedder | None = None
+        self.load_error: str | None = None
+
+    # Loading -----------------------------------------------------------------
+
+    def load(self) -> None:
+        """Load the model and the current index; remember why if that fails."""
+        try:
+            self._current()
+        except EngineError as exc:
+            log.warning("not ready: %s", exc)
+
+    @property
+    def ready(self) -> bool:
+        return self._index is not None
+
+    @property
+    def index_id(self) -> str | None:
+        return self._index.manifest.index_id if self._index else None
+
+    def _current(self) -> Index:
+        published = current_index_id(self.settings)
+        index = self._index
+        if index is not None and (published is None or published == index.manifest.index_id):
+            return index
+        with self._lock:
+            if self._index is not None and published == self._index.manifest.index_id:
+                return self._index
+            try:
+                if self._embedder is None:
+                    self._embedder = load_embedder(self.settings)
+                loaded = load_index(self.settings, embedder=self._embedder)
+            except IndexLoadError as exc:
+                self.load_error = str(exc)
+                if self._index is not None:
+                    log.error("new index %s failed to load, keeping %s: %s", published, self.index_id, exc)
+                    return self._index
+                raise NotReadyError(str(exc)) from exc
+            log.info("serving index %s (%d passages)", loaded.manifest.index_id, len(loaded.passages))
+            self._index, self.load_error = loaded, None
+            return loaded
+
+    @property
+    def embedder(self) -> Embedder:
+        self._current()
+        assert self._embedder is not None
+        return self._embedder
+
+    # Queries -----------------------------------------------------------------
+
+    def _check_sources(self, index: Index, sources: Iterable[str] | None) -> set[str] | None:
+        if sources is None:
+            return None
+        wanted = set(sources)
+        unknown = sorted(wanted - set(index.documents))
+        if unknown:
+            failed = {s.source_id for s in index.report.sources if not s.ok} if index.report else set()
+            unusable = [s for s in unknown if s in failed]
+            if unusable:
+                raise EngineError(
+                    f"source(s) {', '.join(unusable)} failed to ingest and have no passages; "
+                    "see GET /sources for the reason"
+                )
+            raise EngineError(
+                f"unknown source id(s): {', '.join(unknown)}; known ids: {', '.join(sorted(index.documents))}"
+            )
+        return wanted
+
+    def search(
+        self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
+    ) -> SearchResponse:
+        index = self._current()
+        mode = mode or self.settings.mode
+        started = time.perf_counter()
+        passages = index.search(query, k=k, mode=mode, sources=self._check_sources(index, sources))
+        return SearchResponse(
+            query=query, mode=mode, passages=passages, timings={"retrieve_ms": _ms(started)}
+        )
+
+    def ask(
+        self, question: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
+    ) -> Answer:
+        started = time.perf_counter()
+        found = self.search(question, k=k, mode=mode, sources=sources)
+        return self.answer(question, found.passages, started=started, retrieve_ms=found.timings["retrieve_ms"])
+
+    def answer(
+        self,
+        question: str,
+        passages: list[ScoredPassage],
+        *,
+        started: float | None = None,
+        retrieve_ms: float = 0.0,
+    ) -> Answer:
+        """Compose an answer from passages already retrieved (for callers that retrieve differently)."""
+        index = self._current()
+        started = time.perf_counter() if started is None else started
+        composing = time.perf_counter()
+        text, citations = compose(
+            question,
+            passages,
+            index.documents,
+            self.embedder,
+            max_sentences=self.settings.answer_sentences,
+            threshold=self.settings.abstain_below,
+            margin=self.settings.answer_margin,
+        )
+        return Answer(
+            answer=text,
+            abstained=not citations,
+            citations=citations,
+            passages=passages,
+            timings={
+                "retrieve_ms": retrieve_ms,
+                "answer_ms": _ms(composing),
+                "total_ms": _ms(started),
+            },
+        )
+
+    # Browsing ----------------------------------------------------------------
+
+    def sources(self) -> list[SourceInfo]:
+        index = self._current()
+        counts: dict[str, int] = {}
+        for passage in index.passages:
+            counts[passage.source_id] = counts.get(passage.source_id, 0) + 1
+        statuses = {s.source_id: s for s in index.report.sources} if index.report else {}
+        ids = list(statuses) + [i for i in index.documents if i not in statuses]
+        out = []
+        for source_id in ids:
+            status = statuses.get(source_id)
+            document = index.documents.get(source_id)
+            out.append(
+                SourceInfo(
+                    id=source_id,
+                    title=(document.title if document else None) or (status.title if status else None),
+                    url=(document.url if document else None) or (status.location if status else None),
+                    language=document.language if document else None,
+                    author=document.author if document else None,
+                    date=document.date if document else None,
+                    format=document.format if document else None,
+                    status="ok" if document else "failed",
+                    failure=status.failure if status else None,
+                    reason=status.reason if status else None,
+                    http_status=status.http_status if status else None,
+                    fetched_at=status.fetched_at if status else None,
+                    origin=status.origin if status else None,
+                    passages=counts.get(source_id, 0),
+                    chars=len(document.text) if document else 0,
+                    pages=len(document.pages) if document and document.pages else None,
+                )
+            )
+        return out
+
+    def source(self, source_id: str) -> SourceInfo:
+        for info in self.sources():
+            if info.id == source_id:
+                return info
+        raise NotFoundError(f"no source with id {source_id!r}; GET /sources lists them")
+
+    def passage(self, passage_id: str, *, before: int = 1, after: int = 1) -> PassageContext:
+        index = self._current()
+        try:
+            passage = index.passage(passage_id)
+        except KeyError:
+            raise NotFoundError(
+                f"no passage with id {passage_id!r}; ids look like 'article:0003' (POST /search returns them)"
+            ) from None
+        neighbours = index.neighbours(passage_id, before=before, after=after)
+        document = index.documents[passage.source_id]
+        start = min([passage.start, *(p.start for p in neighbours)])
+        end = max([passage.end, *(p.end for p in neighbours)])
+        return PassageContext(
+            passage=passage,
+            source=SourceRef(id=document.source_id, title=document.title, url=document.url),
+            before=[p for p in neighbours if p.start < passage.start],
+            after=[p for p in neighbours if p.start > passage.start],
+            context=TextSpan(start=start, end=end, text=document.text[start:end]),
+        )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
+
+
+__all__ = ["ABSTENTION", "Engine", "EngineError", "NotFoundError", "NotReadyError"]

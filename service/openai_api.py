@@ -1,0 +1,168 @@
+"""An OpenAI-compatible chat API, so chat frontends and the `openai` client can use Dossier.
+
+The answer is the one `/ask` gives; the message content carries it with a
+Markdown source list, and the structured citations travel in a top-level
+`citations` field (in the last chunk before `[DONE]` when streaming).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from dossier.service.engine import Engine, EngineError
+from dossier.service.schemas import MAX_QUESTION_CHARS
+from dossier.types import Answer, Citation
+
+MODEL_ID = "dossier"
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+# A follow-up that points back ("When was it completed?") is read with the turn before it.
+_REFERRING = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|the same)\b", re.I
+)
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    @property
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    """A standard chat request; fields Dossier has no use for (temperature, …) are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+class OpenAIError(EngineError):
+    def __init__(self, message: str, status: int = 400, code: str | None = None, param: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.param = status, code, param
+
+
+def openai_error(message: str, status: int, code: str | None = None, param: str | None = None) -> JSONResponse:
+    """An error in the shape OpenAI clients parse (they show `error.message`)."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}, "detail": message}
+    return JSONResponse(body, status_code=status)
+
+
+def retrieval_question(messages: list[ChatMessage]) -> str:
+    """The question to retrieve for: the last user turn, with the one before when it refers back."""
+    turns = [m.text.strip() for m in messages if m.role == "user" and m.text.strip()]
+    if not turns:
+        raise OpenAIError("messages must contain a user message with text", param="messages")
+    question = turns[-1]
+    if len(question) > MAX_QUESTION_CHARS:
+        raise OpenAIError(f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages")
+    if len(turns) > 1 and (_REFERRING.search(question) or len(question.split()) <= 4):
+        return f"{turns[-2]} {question}"
+    return question
+
+
+def render_content(answer: Answer) -> str:
+    if answer.abstained:
+        return answer.answer
+    lines = [answer.answer, "", "**Sources**"]
+    lines += [_source_line(c) for c in answer.citations]
+    return "\n".join(lines)
+
+
+def _source_line(c: Citation) -> str:
+    title = c.title or c.source_id
+    link = f"[{title}]({c.url})" if c.url and c.url.startswith(("http://", "https://")) else title
+    page = f", p. {c.page}" if c.page else ""
+    quote = " ".join(c.quote.split())
+    return f"{c.n}. {link}{page}: “{quote}”"
+
+
+def _citations(answer: Answer) -> list[dict[str, Any]]:
+    return [c.model_dump(mode="json") for c in answer.citations]
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    """The one model this server answers as."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "dossier"}],
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | StreamingResponse:
+    """Answer the last user message (using earlier turns for follow-ups), grounded in the sources."""
+    if body.model != MODEL_ID:
+        return openai_error(f"model {body.model!r} does not exist; use {MODEL_ID!r}", 404, "model_not_found", "model")
+    engine: Engine = request.app.state.engine
+    try:
+        answer = engine.ask(retrieval_question(body.messages))
+    except OpenAIError as exc:
+        return openai_error(str(exc), exc.status, exc.code, exc.param)
+    except EngineError as exc:
+        return openai_error(str(exc), exc.status)
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    content = render_content(answer)
+    if body.stream:
+        return StreamingResponse(
+            _stream(completion_id, created, content, answer),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+    return JSONResponse(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                }
+            ],
+            "citations": _citations(answer),
+            "abstained": answer.abstained,
+        }
+    )
+
+
+def _stream(completion_id: str, created: int, content: str, answer: Answer) -> Iterator[str]:
+    def chunk(delta: dict[str, Any], finish: Literal["stop"] | None = None, **extra: Any) -> str:
+        body = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    for piece in re.findall(r"\S+\s*|\s+", content):
+        yield chunk({"content": piece})
+    yield chunk({}, "stop", citations=_citations(answer), abstained=answer.abstained)
+    yield "data: [DONE]\n\n"
