@@ -1,0 +1,97 @@
+"""Shared fixtures: the real article indexed once per session, and real servers on loopback."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from dossier.cli import app as cli_app
+from dossier.settings import Settings
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "corpus" / "article.txt"
+
+
+def write_corpus(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sources.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def article_entry(source_id: str = "article") -> str:
+    return (
+        f'[[source]]\nid = "{source_id}"\npath = "{ARTICLE}"\n'
+        'title = "Russia–Kazakhstan relations since the collapse of the Soviet Union"\nlanguage = "en"\n'
+    )
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli_app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="session")
+def article_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A data dir holding an index of the real article, built by `dossier ingest`."""
+    root = tmp_path_factory.mktemp("article")
+    corpus = write_corpus(root / "corpus", article_entry())
+    code, output = run_cli("ingest", "--data-dir", str(root / "data"), "--corpus", str(corpus), "--no-progress")
+    assert code == 0, output
+    return Settings(data_dir=root / "data", corpus=corpus)
+
+
+class LiveServer:
+    """A real uvicorn server on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def wait_ready(self, headers: dict[str, str] | None = None) -> None:
+        deadline = time.monotonic() + 120
+        while httpx.get(f"{self.url}/readyz", headers=headers).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError(httpx.get(f"{self.url}/readyz").text)
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live(article_settings: Settings) -> Iterator[LiveServer]:
+    """The service over the article index, ready to answer."""
+    from dossier.service.app import create_app
+
+    with LiveServer(create_app(article_settings)) as server:
+        server.wait_ready()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as http:
+        yield http
