@@ -249,3 +249,84 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+
+
+eval_app = typer.Typer(help="Evaluate retrieval and answers.", no_args_is_help=False)
+app.add_typer(eval_app, name="eval")
+DEFAULT_SETS = ("eval/sets/article.jsonl", "eval/sets/sources.jsonl")
+
+
+@eval_app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    set_: Annotated[
+        list[Path] | None,
+        typer.Option("--set", help="An evaluation set, JSON Lines (repeatable) [default: eval/sets/*.jsonl]."),
+    ] = None,
+    mode: ModeOpt = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Depth for recall@k.")] = 10,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics and per-question results here.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Evaluate a running service instead of the local index.")] = None,
+    data_dir: DataDir = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Run evaluation sets against the local index (or --url) and print the metrics."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import json
+
+    from dossier.eval.report import print_summary, write_html
+    from dossier.eval.runner import METRIC_KEYS, retrieval_curves, run, summarise
+    from dossier.eval.sets import EvalSetError, load_set
+    from dossier.eval.targets import HttpTarget, LocalTarget, TargetError
+
+    settings = load_settings(data_dir)
+    chosen = _mode(mode) or settings.mode
+    paths = set_ or [Path(p) for p in DEFAULT_SETS]
+    try:
+        items = [item for path in paths for item in load_set(path)]
+        target = HttpTarget(url, settings) if url else LocalTarget(settings)
+        results = run(items, target, mode=chosen, k=k, progress=progress)
+        curves = retrieval_curves(items, target, ("hybrid", "dense", "lexical")) if report else {}
+    except (EvalSetError, TargetError) as exc:
+        fail(str(exc))
+    summary = summarise(results, k=k)
+    assert tuple(summary) == METRIC_KEYS
+    print_summary(out, summary, results)
+    if json_out:
+        payload = {**summary, "mode": chosen, "questions": [r.as_json() for r in results]}
+        json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
+    if report:
+        write_html(report, summary, results, curves, title=f"Dossier evaluation ({chosen})")
+        err.print(f"Report: {report}")
+
+
+@eval_app.command("beir")
+def evaluate_beir(
+    dataset: Annotated[Path, typer.Argument(help="A BEIR data set folder (corpus.jsonl, queries.jsonl, qrels/).")],
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", help="Modes to run (repeatable) [default: all three].")
+    ] = None,
+    split: Annotated[str, typer.Option(help="Which qrels file: test or train.")] = "test",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
+    data_dir: DataDir = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Index a BEIR data set with Dossier's own ingest and index code, and score it."""
+    import json
+
+    from dossier.eval.beir import BeirError, run_beir
+
+    settings = load_settings(data_dir)
+    modes = [_mode(m) for m in mode] if mode else ["lexical", "dense", "hybrid"]
+    try:
+        figures = run_beir(dataset, settings, modes=modes, split=split, progress=progress)
+    except BeirError as exc:
+        fail(str(exc))
+    table = Table("mode", "ndcg@10", "recall@100", "mrr@10", title=f"BEIR {dataset.name} ({split})")
+    for name, row in figures["modes"].items():
+        table.add_row(name, f"{row['ndcg@10']:.4f}", f"{row['recall@100']:.4f}", f"{row['mrr@10']:.4f}")
+    out.print(table)
+    if json_out:
+        json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dossier import __version__
 from dossier.settings import Settings
-from dossier.types import Answer
+from dossier.types import Answer, Document
 from dossier.service.engine import Engine, EngineError
 from dossier.service.openai_api import openai_error
 from dossier.service.openai_api import router as openai_router
@@ -90,6 +90,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @app.get("/sources/{source_id}", tags=["sources"], responses=ERRORS)
     def source(source_id: str) -> SourceInfo:
         return engine.source(source_id)
+
+    @app.get("/sources/{source_id}/text", tags=["sources"], responses=ERRORS)
+    def source_text(source_id: str) -> Document:
+        """The source's extracted text and metadata; citation offsets index into `text`."""
+        return engine.document(source_id)
 
     @app.get("/passages/{passage_id}", tags=["sources"], responses=ERRORS)
     def passage(

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dossier.index.embed import Embedder, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
 from dossier.settings import Settings
-from dossier.types import Answer, Mode, ScoredPassage
+from dossier.types import Answer, Document, Mode, ScoredPassage
 from dossier.service.answer import ABSTENTION, compose
 from dossier.service.schemas import (
     PassageContext,
@@ -206,6 +206,13 @@ class Engine:
             if info.id == source_id:
                 return info
         raise NotFoundError(f"no source with id {source_id!r}; GET /sources lists them")
+
+    def document(self, source_id: str) -> Document:
+        """The extracted text every offset of that source indexes into."""
+        document = self._current().documents.get(source_id)
+        if document is None:
+            raise NotFoundError(f"no indexed source with id {source_id!r}; GET /sources lists them")
+        return document
 
     def passage(self, passage_id: str, *, before: int = 1, after: int = 1) -> PassageContext:
         index = self._current()
