@@ -330,3 +330,7 @@ def evaluate_beir(
     out.print(table)
     if json_out:
         json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
