@@ -36,13 +36,19 @@ log = logging.getLogger("dossier")
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where fetched files and indexes live [env: DOSSIER_DATA_DIR; default ./data]."),
+    typer.Option(
+        "--data-dir",
+        help="Where fetched files and indexes live [env: DOSSIER_DATA_DIR; default ./data].",
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print the same JSON as the HTTP API.")]
 K = Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Passages to retrieve.")]
-ModeOpt = Annotated[str | None, typer.Option("--mode", help="hybrid, dense or lexical [default: settings].")]
+ModeOpt = Annotated[
+    str | None, typer.Option("--mode", help="hybrid, dense or lexical [default: settings].")
+]
 SourcesOpt = Annotated[
-    list[str] | None, typer.Option("--source", "-s", help="Only search this source id (repeatable).")
+    list[str] | None,
+    typer.Option("--source", "-s", help="Only search this source id (repeatable)."),
 ]
 
 
@@ -64,10 +70,12 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
-        fail(f"invalid settings ({problems}); check DOSSIER_* variables and {path or 'dossier.toml'}")
+        fail(
+            f"invalid settings ({problems}); check DOSSIER_* variables and {path or 'dossier.toml'}"
+        )
 
 
-def _engine(settings: Settings):  # noqa: ANN202 - keeps service imports out of --help
+def _engine(settings: Settings):
     from dossier.service.engine import Engine, EngineError
 
     engine = Engine(settings)
@@ -93,15 +101,27 @@ def main_options(
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
     )
-    for noisy in ("httpx", "httpcore", "sentence_transformers", "faiss", "bm25s", "trafilatura", "htmldate"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "sentence_transformers",
+        "faiss",
+        "bm25s",
+        "trafilatura",
+        "htmldate",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 
 @app.command()
 def ingest(
     data_dir: DataDir = None,
-    corpus: Annotated[Path | None, typer.Option(help="The source list [default: corpus/sources.toml].")] = None,
-    offline: Annotated[bool, typer.Option(help="Use only what earlier runs fetched (and drop-in files).")] = False,
+    corpus: Annotated[
+        Path | None, typer.Option(help="The source list [default: corpus/sources.toml].")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option(help="Use only what earlier runs fetched (and drop-in files).")
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Fetch the sources, extract and split their text, and publish a new index.
@@ -124,7 +144,10 @@ def ingest(
     render_report(result.report, err)
     report_path = settings.data_dir / "ingest-report.json"
     if not result.documents:
-        fail(f"no source could be used (see {report_path}); the previous index stays published", EXIT_NONE_USABLE)
+        fail(
+            f"no source could be used (see {report_path}); the previous index stays published",
+            EXIT_NONE_USABLE,
+        )
     try:
         embedder = load_embedder(settings)
         try:
@@ -137,7 +160,10 @@ def ingest(
             embedder=embedder,
             settings=settings,
             report=result.report,
-            splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
+            splitter={
+                "passage_chars": settings.passage_chars,
+                "overlap_chars": settings.overlap_chars,
+            },
             reuse=previous,
             progress=progress,
         )
@@ -158,7 +184,9 @@ def ingest(
 @app.command()
 def serve(
     data_dir: DataDir = None,
-    host: Annotated[str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
 ) -> None:
     """Serve the HTTP API, the OpenAI-compatible chat API and the chat page."""
@@ -197,7 +225,10 @@ def ask(
     out.print(escape(answer.answer), style="italic" if answer.abstained else None)
     for c in answer.citations:
         where = f", page {c.page}" if c.page else ""
-        out.print(f"  [{c.n}] [bold]{escape(c.title or c.source_id)}[/]{where}, chars {c.start}–{c.end}  {escape(c.url or '')}")
+        out.print(
+            f"  [{c.n}] [bold]{escape(c.title or c.source_id)}[/]{where}, "
+            f"chars {c.start}–{c.end}  {escape(c.url or '')}"
+        )
 
 
 @app.command()
@@ -261,13 +292,22 @@ def evaluate(
     ctx: typer.Context,
     set_: Annotated[
         list[Path] | None,
-        typer.Option("--set", help="An evaluation set, JSON Lines (repeatable) [default: eval/sets/*.jsonl]."),
+        typer.Option(
+            "--set", help="An evaluation set, JSON Lines (repeatable) [default: eval/sets/*.jsonl]."
+        ),
     ] = None,
     mode: ModeOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Depth for recall@k.")] = 10,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the metrics and per-question results here.")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="Evaluate a running service instead of the local index.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the metrics and per-question results here.")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Evaluate a running service instead of the local index."),
+    ] = None,
     data_dir: DataDir = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
@@ -304,9 +344,12 @@ def evaluate(
 
 @eval_app.command("beir")
 def evaluate_beir(
-    dataset: Annotated[Path, typer.Argument(help="A BEIR data set folder (corpus.jsonl, queries.jsonl, qrels/).")],
+    dataset: Annotated[
+        Path, typer.Argument(help="A BEIR data set folder (corpus.jsonl, queries.jsonl, qrels/).")
+    ],
     mode: Annotated[
-        list[str] | None, typer.Option("--mode", help="Modes to run (repeatable) [default: all three].")
+        list[str] | None,
+        typer.Option("--mode", help="Modes to run (repeatable) [default: all three]."),
     ] = None,
     split: Annotated[str, typer.Option(help="Which qrels file: test or train.")] = "test",
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
@@ -326,7 +369,9 @@ def evaluate_beir(
         fail(str(exc))
     table = Table("mode", "ndcg@10", "recall@100", "mrr@10", title=f"BEIR {dataset.name} ({split})")
     for name, row in figures["modes"].items():
-        table.add_row(name, f"{row['ndcg@10']:.4f}", f"{row['recall@100']:.4f}", f"{row['mrr@10']:.4f}")
+        table.add_row(
+            name, f"{row['ndcg@10']:.4f}", f"{row['recall@100']:.4f}", f"{row['mrr@10']:.4f}"
+        )
     out.print(table)
     if json_out:
         json_out.write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     # Answering.
     answer_sentences: int = Field(default=3, ge=1, le=10)
     abstain_below: float = Field(
-        default=0.35, description="Abstain when no sentence is at least this similar to the question."
+        default=0.35,
+        description="Abstain when no sentence is at least this similar to the question.",
     )
     answer_margin: float = Field(
         default=0.1, ge=0, description="Cite further sentences scoring within this of the best."

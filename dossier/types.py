@@ -40,7 +40,7 @@ class SourceSpec(BaseModel):
     )
     pdf_link: str | None = Field(
         default=None,
-        description="Regular expression a link on the landing page must match (default: any PDF link).",
+        description="A regular expression the PDF link on the landing page must match.",
     )
 
     @model_validator(mode="after")

@@ -18,7 +18,9 @@ def _fmt(value: float | int) -> str:
     return str(value) if isinstance(value, int) else f"{value:.3f}"
 
 
-def print_summary(console: Console, summary: dict[str, float | int], results: list[QuestionResult]) -> None:
+def print_summary(
+    console: Console, summary: dict[str, float | int], results: list[QuestionResult]
+) -> None:
     table = Table("metric", "value", title="Evaluation")
     for key, value in summary.items():
         table.add_row(key, _fmt(value))
@@ -65,7 +67,9 @@ def write_html(
     *,
     title: str,
 ) -> None:
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in summary.items())
+    rows = "".join(
+        f"<tr><td>{html.escape(k)}</td><td>{_fmt(v)}</td></tr>" for k, v in summary.items()
+    )
     failures = "".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
             html.escape(r.id),
@@ -80,9 +84,11 @@ def write_html(
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #1d2330; }}
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem;
+  padding: 0 1rem; color: #1d2330; }}
 table {{ border-collapse: collapse; margin: 1rem 0; }}
-td, th {{ border: 1px solid #d9dde5; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }}
+td, th {{ border: 1px solid #d9dde5; padding: 0.3rem 0.6rem; text-align: left;
+  vertical-align: top; }}
 td:nth-child(2) {{ font-variant-numeric: tabular-nums; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>

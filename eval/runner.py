@@ -109,7 +109,8 @@ class QuestionResult:
             "citation_correct": self.citation_correct,
             "retrieved": self.retrieved[:10],
             "first_relevant_rank": next(
-                (i + 1 for i, label in enumerate(self.ranking) if label.startswith("evidence-")), None
+                (i + 1 for i, label in enumerate(self.ranking) if label.startswith("evidence-")),
+                None,
             ),
             "latency_ms": round(self.latency_ms, 2),
             "failures": self.failed,
@@ -126,7 +127,8 @@ def evidence_spans(item: EvalItem, target: Target) -> list[Span]:
         found = locate_quote(document.text, evidence.quote)
         if found is None:
             raise EvalSetError(
-                f"{item.id}: evidence quote not found in {evidence.source!r}: {evidence.quote[:80]!r}"
+                f"{item.id}: evidence quote not found in {evidence.source!r}: "
+                f"{evidence.quote[:80]!r}"
             )
         spans.append(Span(evidence.source, *found))
     return spans
@@ -154,9 +156,13 @@ def judge_answer(result: QuestionResult, answer: Answer, target: Target) -> None
         target.document(c.source_id).text[c.start : c.end] == c.quote for c in answer.citations
     )
     if result.answerable:
-        result.answer_correct = not answer.abstained and metrics.answer_contains(answer.answer, result.expected)
+        result.answer_correct = not answer.abstained and metrics.answer_contains(
+            answer.answer, result.expected
+        )
         result.citation_correct = any(
-            span.overlaps(c.source_id, c.start, c.end) for c in answer.citations for span in result.evidence
+            span.overlaps(c.source_id, c.start, c.end)
+            for c in answer.citations
+            for span in result.evidence
         )
 
 
@@ -202,7 +208,7 @@ def summarise(results: list[QuestionResult], *, k: int = 10) -> dict[str, float 
     unanswerable = [r for r in done if not r.answerable]
     abstained = [r for r in done if r.abstained]
 
-    def retrieval(fn, cutoff: int) -> float:  # noqa: ANN001
+    def retrieval(fn, cutoff: int) -> float:
         return _mean([fn(r.ranking, r.relevance, cutoff) for r in answerable])
 
     latencies = [r.latency_ms for r in done]
@@ -214,7 +220,9 @@ def summarise(results: list[QuestionResult], *, k: int = 10) -> dict[str, float 
         "recall@k": retrieval(metrics.recall_at_k, k),
         "answer_accuracy": _mean([float(bool(r.answer_correct)) for r in answerable]),
         "citation_accuracy": _mean([float(bool(r.citation_correct)) for r in answerable]),
-        "citation_exactness": _ratio(sum(r.exact_citations for r in done), sum(r.citations for r in done))
+        "citation_exactness": _ratio(
+            sum(r.exact_citations for r in done), sum(r.citations for r in done)
+        )
         if any(r.citations for r in done)
         else 1.0,
         "abstention_precision": _ratio(sum(not r.answerable for r in abstained), len(abstained)),
@@ -229,7 +237,10 @@ def summarise(results: list[QuestionResult], *, k: int = 10) -> dict[str, float 
 def hit_curve(results: list[QuestionResult], depth: int = PLOT_DEPTH) -> list[float]:
     """hit@k for k = 1…depth over answerable questions, for the report's plot."""
     answerable = [r for r in results if r.answerable and not r.skipped]
-    return [_mean([metrics.hit_at_k(r.ranking, r.relevance, k) for r in answerable]) for k in range(1, depth + 1)]
+    return [
+        _mean([metrics.hit_at_k(r.ranking, r.relevance, k) for r in answerable])
+        for k in range(1, depth + 1)
+    ]
 
 
 def retrieval_curves(
@@ -244,7 +255,9 @@ def retrieval_curves(
             result = QuestionResult(item.id, item.question, True, list(item.answers), [])
             if {e.source for e in item.evidence} <= target.source_ids():
                 result.evidence = evidence_spans(item, target)
-                result.ranking = label_ranking(target.search(item.question, k=depth, mode=mode), result.evidence)
+                result.ranking = label_ranking(
+                    target.search(item.question, k=depth, mode=mode), result.evidence
+                )
                 results.append(result)
         curves[mode] = hit_curve(results, depth)
     return curves

@@ -71,7 +71,9 @@ class HttpTarget:
         except httpx.HTTPError as exc:
             raise TargetError(f"cannot reach {self.http.base_url}: {exc}") from exc
         if response.status_code != 200:
-            raise TargetError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
+            raise TargetError(
+                f"{method} {path} answered {response.status_code}: {response.text[:300]}"
+            )
         return response.json()
 
     def _get(self, path: str) -> list[dict]:
@@ -92,4 +94,6 @@ class HttpTarget:
         return [ScoredPassage.model_validate(p) for p in body["passages"]]  # type: ignore[index]
 
     def ask(self, question: str, *, mode: Mode) -> Answer:
-        return Answer.model_validate(self._call("POST", "/ask", json={"question": question, "mode": mode}))
+        return Answer.model_validate(
+            self._call("POST", "/ask", json={"question": question, "mode": mode})
+        )

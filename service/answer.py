@@ -20,9 +20,66 @@ ABSTENTION = "The sources do not cover this question: no retrieved passage answe
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STOP = frozenset(
-    """a an and are as at be been by did do does for from had has have how in is it its of on or
-    that the their them they this to was were what when where which who whom whose why will with
-    would about after before between during into over under than then there these those""".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "about",
+        "after",
+        "before",
+        "between",
+        "during",
+        "into",
+        "over",
+        "under",
+        "than",
+        "then",
+        "there",
+        "these",
+        "those",
+    ]
 )
 MIN_SENTENCE_CHARS = 12
 
@@ -37,7 +94,9 @@ class Sentence:
     rank: int
 
 
-def candidate_sentences(passages: list[ScoredPassage], documents: dict[str, Document]) -> list[Sentence]:
+def candidate_sentences(
+    passages: list[ScoredPassage], documents: dict[str, Document]
+) -> list[Sentence]:
     """Sentences of the retrieved passages, located in their documents, without repeats.
 
     Overlapping passages share sentences; each (source, start) is kept once,

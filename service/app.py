@@ -19,8 +19,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dossier import __version__
-from dossier.settings import Settings
-from dossier.types import Answer, Document
 from dossier.service.engine import Engine, EngineError
 from dossier.service.openai_api import openai_error
 from dossier.service.openai_api import router as openai_router
@@ -32,12 +30,19 @@ from dossier.service.schemas import (
     SearchResponse,
     SourceInfo,
 )
+from dossier.settings import Settings
+from dossier.types import Answer, Document
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = files("dossier.service") / "static"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico"})
-ERRORS = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+ERRORS = {
+    400: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    503: {"model": ErrorBody},
+}
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
@@ -98,7 +103,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     @app.get("/passages/{passage_id}", tags=["sources"], responses=ERRORS)
     def passage(
-        passage_id: Annotated[str, Path(description="As returned by /search, e.g. `article:0003`.")],
+        passage_id: Annotated[
+            str, Path(description="As returned by /search, e.g. `article:0003`.")
+        ],
         before: Annotated[int, Query(ge=0, le=10)] = 1,
         after: Annotated[int, Query(ge=0, le=10)] = 1,
     ) -> PassageContext:
@@ -152,7 +159,14 @@ class BearerAuth:
             else "invalid API key: the bearer token does not match DOSSIER_API_KEY"
         )
         response = JSONResponse(
-            {"detail": detail, "error": {"message": detail, "type": "invalid_request_error", "code": "invalid_api_key"}},
+            {
+                "detail": detail,
+                "error": {
+                    "message": detail,
+                    "type": "invalid_request_error",
+                    "code": "invalid_api_key",
+                },
+            },
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -164,9 +178,10 @@ def _describe(error: dict) -> str:
     field = ".".join(location)
     kind = error.get("type", "")
     if kind == "json_invalid":
-        return f"the request body is not valid JSON ({error.get('ctx', {}).get('error', 'parse error')}); send a JSON object"
+        reason = error.get("ctx", {}).get("error", "parse error")
+        return f"the request body is not valid JSON ({reason}); send a JSON object"
     if kind == "missing" and not field:
-        return "the request body is missing; send a JSON object such as {\"question\": \"...\"}"
+        return 'the request body is missing; send a JSON object such as {"question": "..."}'
     if kind == "missing":
         return f"{field}: required"
     if kind == "extra_forbidden":
@@ -179,7 +194,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
         ]
         detail = "; ".join(dict.fromkeys(_describe(e) for e in exc.errors()))
         status = 400 if any(e.get("type") == "json_invalid" for e in exc.errors()) else 422

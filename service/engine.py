@@ -14,8 +14,6 @@ from collections.abc import Iterable
 
 from dossier.index.embed import Embedder, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
-from dossier.settings import Settings
-from dossier.types import Answer, Document, Mode, ScoredPassage
 from dossier.service.answer import ABSTENTION, compose
 from dossier.service.schemas import (
     PassageContext,
@@ -24,6 +22,8 @@ from dossier.service.schemas import (
     SourceRef,
     TextSpan,
 )
+from dossier.settings import Settings
+from dossier.types import Answer, Document, Mode, ScoredPassage
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,14 @@ class Engine:
             except IndexLoadError as exc:
                 self.load_error = str(exc)
                 if self._index is not None:
-                    log.error("new index %s failed to load, keeping %s: %s", published, self.index_id, exc)
+                    log.error(
+                        "new index %s failed to load, keeping %s: %s", published, self.index_id, exc
+                    )
                     return self._index
                 raise NotReadyError(str(exc)) from exc
-            log.info("serving index %s (%d passages)", loaded.manifest.index_id, len(loaded.passages))
+            log.info(
+                "serving index %s (%d passages)", loaded.manifest.index_id, len(loaded.passages)
+            )
             self._index, self.load_error = loaded, None
             return loaded
 
@@ -103,7 +107,9 @@ class Engine:
         wanted = set(sources)
         unknown = sorted(wanted - set(index.documents))
         if unknown:
-            failed = {s.source_id for s in index.report.sources if not s.ok} if index.report else set()
+            failed = (
+                {s.source_id for s in index.report.sources if not s.ok} if index.report else set()
+            )
             unusable = [s for s in unknown if s in failed]
             if unusable:
                 raise EngineError(
@@ -111,7 +117,8 @@ class Engine:
                     "see GET /sources for the reason"
                 )
             raise EngineError(
-                f"unknown source id(s): {', '.join(unknown)}; known ids: {', '.join(sorted(index.documents))}"
+                f"unknown source id(s): {', '.join(unknown)}; "
+                f"known ids: {', '.join(sorted(index.documents))}"
             )
         return wanted
 
@@ -127,11 +134,18 @@ class Engine:
         )
 
     def ask(
-        self, question: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode | None = None,
+        sources: list[str] | None = None,
     ) -> Answer:
         started = time.perf_counter()
         found = self.search(question, k=k, mode=mode, sources=sources)
-        return self.answer(question, found.passages, started=started, retrieve_ms=found.timings["retrieve_ms"])
+        return self.answer(
+            question, found.passages, started=started, retrieve_ms=found.timings["retrieve_ms"]
+        )
 
     def answer(
         self,
@@ -141,7 +155,7 @@ class Engine:
         started: float | None = None,
         retrieve_ms: float = 0.0,
     ) -> Answer:
-        """Compose an answer from passages already retrieved (for callers that retrieve differently)."""
+        """Compose an answer from passages the caller already retrieved."""
         index = self._current()
         started = time.perf_counter() if started is None else started
         composing = time.perf_counter()
@@ -182,8 +196,10 @@ class Engine:
             out.append(
                 SourceInfo(
                     id=source_id,
-                    title=(document.title if document else None) or (status.title if status else None),
-                    url=(document.url if document else None) or (status.location if status else None),
+                    title=(document.title if document else None)
+                    or (status.title if status else None),
+                    url=(document.url if document else None)
+                    or (status.location if status else None),
                     language=document.language if document else None,
                     author=document.author if document else None,
                     date=document.date if document else None,
@@ -220,7 +236,8 @@ class Engine:
             passage = index.passage(passage_id)
         except KeyError:
             raise NotFoundError(
-                f"no passage with id {passage_id!r}; ids look like 'article:0003' (POST /search returns them)"
+                f"no passage with id {passage_id!r}; "
+                "ids look like 'article:0003' (POST /search returns them)"
             ) from None
         neighbours = index.neighbours(passage_id, before=before, after=after)
         document = index.documents[passage.source_id]

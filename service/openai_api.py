@@ -55,15 +55,22 @@ class ChatRequest(BaseModel):
 
 
 class OpenAIError(EngineError):
-    def __init__(self, message: str, status: int = 400, code: str | None = None, param: str | None = None):
+    def __init__(
+        self, message: str, status: int = 400, code: str | None = None, param: str | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.param = status, code, param
 
 
-def openai_error(message: str, status: int, code: str | None = None, param: str | None = None) -> JSONResponse:
+def openai_error(
+    message: str, status: int, code: str | None = None, param: str | None = None
+) -> JSONResponse:
     """An error in the shape OpenAI clients parse (they show `error.message`)."""
     kind = "invalid_request_error" if status < 500 else "server_error"
-    body = {"error": {"message": message, "type": kind, "param": param, "code": code}, "detail": message}
+    body = {
+        "error": {"message": message, "type": kind, "param": param, "code": code},
+        "detail": message,
+    }
     return JSONResponse(body, status_code=status)
 
 
@@ -74,7 +81,9 @@ def retrieval_question(messages: list[ChatMessage]) -> str:
         raise OpenAIError("messages must contain a user message with text", param="messages")
     question = turns[-1]
     if len(question) > MAX_QUESTION_CHARS:
-        raise OpenAIError(f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages")
+        raise OpenAIError(
+            f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages"
+        )
     if len(turns) > 1 and (_REFERRING.search(question) or len(question.split()) <= 4):
         return f"{turns[-2]} {question}"
     return question
@@ -111,9 +120,14 @@ def models() -> dict[str, Any]:
 
 @router.post("/chat/completions", response_model=None)
 def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | StreamingResponse:
-    """Answer the last user message (using earlier turns for follow-ups), grounded in the sources."""
+    """Answer the last user message from the sources, reading follow-ups with the turn before."""
     if body.model != MODEL_ID:
-        return openai_error(f"model {body.model!r} does not exist; use {MODEL_ID!r}", 404, "model_not_found", "model")
+        return openai_error(
+            f"model {body.model!r} does not exist; use {MODEL_ID!r}",
+            404,
+            "model_not_found",
+            "model",
+        )
     engine: Engine = request.app.state.engine
     try:
         answer = engine.ask(retrieval_question(body.messages))

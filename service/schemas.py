@@ -30,7 +30,10 @@ def _non_blank(value: str) -> str:
 
 
 class AskRequest(_Query):
-    question: str = Field(max_length=MAX_QUESTION_CHARS, examples=["Which oil field is linked by pipeline to Novorossiysk?"])
+    question: str = Field(
+        max_length=MAX_QUESTION_CHARS,
+        examples=["Which oil field is linked by pipeline to Novorossiysk?"],
+    )
 
     _strip = field_validator("question")(_non_blank)
 

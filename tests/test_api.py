@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from conftest import LiveServer
 
 
@@ -13,7 +12,9 @@ def document_text(live: LiveServer, source_id: str) -> str:
 
 
 def test_answers_with_exact_citations(client: httpx.Client, live: LiveServer) -> None:
-    response = client.post("/ask", json={"question": "Which oil field is linked by pipeline to Novorossiysk?"})
+    response = client.post(
+        "/ask", json={"question": "Which oil field is linked by pipeline to Novorossiysk?"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"answer", "abstained", "citations", "passages", "timings"}
@@ -25,7 +26,17 @@ def test_answers_with_exact_citations(client: httpx.Client, live: LiveServer) ->
     tengiz = [c for c in body["citations"] if "Tengiz" in c["quote"]]
     assert tengiz, body["citations"]
     for citation in body["citations"]:
-        assert set(citation) == {"n", "source_id", "title", "url", "passage_id", "quote", "start", "end", "page"}
+        assert set(citation) == {
+            "n",
+            "source_id",
+            "title",
+            "url",
+            "passage_id",
+            "quote",
+            "start",
+            "end",
+            "page",
+        }
         assert text[citation["start"] : citation["end"]] == citation["quote"]
         assert citation["page"] is None
         assert citation["title"].startswith("Russia–Kazakhstan")
@@ -55,7 +66,9 @@ def test_search_ranks_passages_with_offsets(client: httpx.Client, live: LiveServ
     text = document_text(live, "article")
     assert all(text[p["start"] : p["end"]] == p["text"] for p in passages)
     for mode in ("dense", "lexical", "hybrid"):
-        ranked = client.post("/search", json={"query": "Baikonur Cosmodrome", "k": 2, "mode": mode}).json()
+        ranked = client.post(
+            "/search", json={"query": "Baikonur Cosmodrome", "k": 2, "mode": mode}
+        ).json()
         assert ranked["mode"] == mode
         assert "Baikonur" in ranked["passages"][0]["text"], mode
 
@@ -91,22 +104,34 @@ def test_health_and_docs(client: httpx.Client) -> None:
         ({"question": "Tengiz?", "k": 0}, 422, "k: Input should be greater than or equal to 1"),
         ({"question": "Tengiz?", "k": 51}, 422, "k: Input should be less than or equal to 50"),
         ({"question": "Tengiz?", "k": "many"}, 422, "k: Input should be a valid integer"),
-        ({"question": "Tengiz?", "mode": "fuzzy"}, 422, "mode: Input should be 'hybrid', 'dense' or 'lexical'"),
-        ({"question": "Tengiz?", "sources": ["nope"]}, 400, "unknown source id(s): nope; known ids: article"),
+        (
+            {"question": "Tengiz?", "mode": "fuzzy"},
+            422,
+            "mode: Input should be 'hybrid', 'dense' or 'lexical'",
+        ),
+        (
+            {"question": "Tengiz?", "sources": ["nope"]},
+            400,
+            "unknown source id(s): nope; known ids: article",
+        ),
         ({"question": "Tengiz?", "sources": []}, 422, "sources: List should have at least 1 item"),
         ({"qestion": "Tengiz?"}, 422, "qestion: unknown field"),
         ({}, 422, "question: required"),
         (["Tengiz?"], 422, "Input should be a valid dictionary"),
     ],
 )
-def test_bad_requests_say_what_to_fix(client: httpx.Client, body: object, status: int, says: str) -> None:
+def test_bad_requests_say_what_to_fix(
+    client: httpx.Client, body: object, status: int, says: str
+) -> None:
     response = client.post("/ask", json=body)
     assert response.status_code == status, response.text
     assert says in response.json()["detail"]
 
 
 def test_malformed_and_missing_bodies(client: httpx.Client) -> None:
-    bad_json = client.post("/ask", content=b'{"question": "Tengiz?",', headers={"Content-Type": "application/json"})
+    bad_json = client.post(
+        "/ask", content=b'{"question": "Tengiz?",', headers={"Content-Type": "application/json"}
+    )
     assert bad_json.status_code == 400
     assert "not valid JSON" in bad_json.json()["detail"]
     empty = client.post("/ask", content=b"", headers={"Content-Type": "application/json"})

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
 from conftest import ROOT, LiveServer
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -44,7 +43,9 @@ def ask(page: Page, question: str) -> None:
 def test_ask_click_citation_and_see_the_quote(browser: Browser, live: LiveServer) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     offline_requests: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(live.url) else offline_requests.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(live.url) else offline_requests.append(r.url)
+    )
     page.goto(live.url)
     question = "Which oil field is linked by pipeline to Novorossiysk?"
     ask(page, question)

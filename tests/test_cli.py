@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import ARTICLE, LiveServer, article_entry, run_cli, write_corpus
+
 from dossier.index.store import current_index_id, load_index
 from dossier.service.app import create_app
 from dossier.settings import Settings
@@ -31,7 +31,9 @@ def test_ingest_exit_status_tells_all_some_and_none(tmp_path: Path) -> None:
     data = tmp_path / "data"
     unreachable = f'[[source]]\nid = "unreachable"\nurl = "{refused_url()}"\ntitle = "Gone"\n'
     some = write_corpus(tmp_path / "some", article_entry() + unreachable)
-    code, output = run_cli("ingest", "--data-dir", str(data), "--corpus", str(some), "--no-progress")
+    code, output = run_cli(
+        "ingest", "--data-dir", str(data), "--corpus", str(some), "--no-progress"
+    )
     assert code == 3, output
     report = json.loads((data / "ingest-report.json").read_text())
     by_id = {s["source_id"]: s for s in report["sources"]}
@@ -41,19 +43,27 @@ def test_ingest_exit_status_tells_all_some_and_none(tmp_path: Path) -> None:
     assert published
 
     none = write_corpus(tmp_path / "none", unreachable)
-    code, output = run_cli("ingest", "--data-dir", str(data), "--corpus", str(none), "--no-progress")
+    code, output = run_cli(
+        "ingest", "--data-dir", str(data), "--corpus", str(none), "--no-progress"
+    )
     assert code == 4, output
     assert "no source could be used" in output
     assert current_index_id(Settings(data_dir=data)) == published
 
     code, output = run_cli(
-        "ingest", "--data-dir", str(data), "--corpus", str(write_corpus(tmp_path / "all", article_entry()))
+        "ingest",
+        "--data-dir",
+        str(data),
+        "--corpus",
+        str(write_corpus(tmp_path / "all", article_entry())),
     )
     assert code == 0, output
 
 
 def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
-    code, output = run_cli("ingest", "--data-dir", str(tmp_path), "--corpus", str(tmp_path / "missing.toml"))
+    code, output = run_cli(
+        "ingest", "--data-dir", str(tmp_path), "--corpus", str(tmp_path / "missing.toml")
+    )
     assert code == 1 and "missing.toml" in output and "Traceback" not in output
     code, output = run_cli("ask", "Tengiz?", "--data-dir", str(tmp_path / "empty"))
     assert code == 1 and "dossier ingest" in output and "Traceback" not in output
@@ -65,7 +75,9 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_ask_and_search_json_match_the_api(article_settings: Settings, client: httpx.Client) -> None:
+def test_ask_and_search_json_match_the_api(
+    article_settings: Settings, client: httpx.Client
+) -> None:
     question = "Which oil field is linked by pipeline to Novorossiysk?"
     code, output = run_cli("ask", question, "--json", "--data-dir", str(article_settings.data_dir))
     assert code == 0, output
@@ -73,9 +85,14 @@ def test_ask_and_search_json_match_the_api(article_settings: Settings, client: h
     for body in (cli, api):
         body.pop("timings")
     assert cli == api
-    code, output = run_cli("search", "Baikonur", "--json", "-k", "3", "--data-dir", str(article_settings.data_dir))
+    code, output = run_cli(
+        "search", "Baikonur", "--json", "-k", "3", "--data-dir", str(article_settings.data_dir)
+    )
     assert code == 0
-    assert json.loads(output)["passages"] == client.post("/search", json={"query": "Baikonur", "k": 3}).json()["passages"]
+    assert (
+        json.loads(output)["passages"]
+        == client.post("/search", json={"query": "Baikonur", "k": 3}).json()["passages"]
+    )
     code, output = run_cli("sources", "--json", "--data-dir", str(article_settings.data_dir))
     assert [s["id"] for s in json.loads(output)] == ["article"]
 
@@ -89,10 +106,14 @@ def long_source(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
-def test_interrupted_ingest_leaves_the_previous_index_serving(tmp_path: Path, sig: signal.Signals) -> None:
+def test_interrupted_ingest_leaves_the_previous_index_serving(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     data = tmp_path / "data"
     corpus = write_corpus(tmp_path / "one", article_entry())
-    assert run_cli("ingest", "--data-dir", str(data), "--corpus", str(corpus), "--no-progress")[0] == 0
+    assert (
+        run_cli("ingest", "--data-dir", str(data), "--corpus", str(corpus), "--no-progress")[0] == 0
+    )
     settings = Settings(data_dir=data)
     before = current_index_id(settings)
 
@@ -100,7 +121,16 @@ def test_interrupted_ingest_leaves_the_previous_index_serving(tmp_path: Path, si
         server.wait_ready()
         bigger = write_corpus(tmp_path / "two", article_entry() + long_source(tmp_path))
         process = subprocess.Popen(
-            [sys.executable, "-m", "dossier.cli", "ingest", "--data-dir", str(data), "--corpus", str(bigger)],
+            [
+                sys.executable,
+                "-m",
+                "dossier.cli",
+                "ingest",
+                "--data-dir",
+                str(data),
+                "--corpus",
+                str(bigger),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
@@ -119,5 +149,9 @@ def test_interrupted_ingest_leaves_the_previous_index_serving(tmp_path: Path, si
         assert current_index_id(settings) == before
         assert load_index(settings).manifest.index_id == before
         assert httpx.get(f"{server.url}/readyz").json()["index_id"] == before
-        answer = httpx.post(f"{server.url}/ask", json={"question": "When was the pipeline to Novorossiysk completed?"}, timeout=60)
+        answer = httpx.post(
+            f"{server.url}/ask",
+            json={"question": "When was the pipeline to Novorossiysk completed?"},
+            timeout=60,
+        )
         assert answer.status_code == 200 and "2001" in answer.json()["answer"]

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-
 from conftest import LiveServer
+
 from dossier.service.app import create_app
 from dossier.settings import Settings
 
@@ -25,7 +25,9 @@ def test_lists_the_dossier_model(oai: openai.OpenAI) -> None:
     assert [m.id for m in oai.models.list()] == ["dossier"]
 
 
-def test_completion_carries_answer_sources_and_citations(oai: openai.OpenAI, client: httpx.Client) -> None:
+def test_completion_carries_answer_sources_and_citations(
+    oai: openai.OpenAI, client: httpx.Client
+) -> None:
     question = "Which oil field is linked by pipeline to Novorossiysk?"
     completion = oai.chat.completions.create(
         model="dossier", messages=[{"role": "user", "content": question}], temperature=0.2
@@ -69,7 +71,9 @@ def test_streaming_keeps_the_citations(oai: openai.OpenAI, live: LiveServer) -> 
 
 
 def test_follow_up_resolves_what_it_refers_to(oai: openai.OpenAI, client: httpx.Client) -> None:
-    first = oai.chat.completions.create(model="dossier", messages=[{"role": "user", "content": PIPELINE}])
+    first = oai.chat.completions.create(
+        model="dossier", messages=[{"role": "user", "content": PIPELINE}]
+    )
     follow_up = oai.chat.completions.create(
         model="dossier",
         messages=[
@@ -91,8 +95,12 @@ def test_chat_errors_in_openai_shape(oai: openai.OpenAI, live: LiveServer) -> No
     with pytest.raises(openai.NotFoundError, match="use 'dossier'"):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     with pytest.raises(openai.BadRequestError, match="user message"):
-        oai.chat.completions.create(model="dossier", messages=[{"role": "system", "content": "be brief"}])
-    response = httpx.post(f"{live.url}/v1/chat/completions", json={"model": "dossier", "messages": []})
+        oai.chat.completions.create(
+            model="dossier", messages=[{"role": "system", "content": "be brief"}]
+        )
+    response = httpx.post(
+        f"{live.url}/v1/chat/completions", json={"model": "dossier", "messages": []}
+    )
     assert response.status_code == 422
     assert "messages" in response.json()["error"]["message"]
 
