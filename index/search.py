@@ -1,0 +1,321 @@
+"""A loaded index: passages, documents, and dense, lexical and hybrid search over them.
+
+`Index.search` answers one query with `ScoredPassage`s. The batch methods
+(`encode_queries`, `dense_scores`, `lexical_scores`, `rank`) answer many
+queries at once with row ids and scores, for benchmarks: queries are encoded
+in one batch, FAISS searches them in one call, and the lexical scores of each
+query are computed once and reused for fusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import get_args
+
+import numpy as np
+
+from dossier.index.dense import DenseIndex
+from dossier.index.embed import Embedder, get_embedder
+from dossier.index.fusion import (
+    DEFAULT_FUSION,
+    DEFAULT_NORMALISATION,
+    DEFAULT_RRF_K,
+    FusionMethod,
+    Normalisation,
+    candidate_count,
+    fuse,
+)
+from dossier.index.hits import Hits
+from dossier.index.lexical import LexicalIndex
+from dossier.index.manifest import Manifest
+from dossier.types import Document, IngestReport, Mode, Passage, ScoredPassage
+
+MODES: tuple[str, ...] = get_args(Mode)
+
+
+class Index:
+    """Everything one published index holds, in memory, ready to search.
+
+    Row i of the dense and lexical indexes is `passages[i]`.
+    """
+
+    def __init__(
+        self,
+        *,
+        manifest: Manifest,
+        documents: dict[str, Document],
+        passages: list[Passage],
+        dense: DenseIndex,
+        lexical: LexicalIndex,
+        report: IngestReport | None = None,
+        embedder: Embedder | None = None,
+        hybrid_weight: float = 0.5,
+        device: str = "cpu",
+        batch_size: int = 64,
+        path: Path | None = None,
+    ) -> None:
+        if not dense.size == lexical.size == len(passages):
+            raise ValueError(
+                f"{len(passages)} passages but {dense.size} vectors and {lexical.size} BM25 rows"
+            )
+        self.manifest = manifest
+        self.documents = documents
+        self.passages = passages
+        self.dense = dense
+        self.lexical = lexical
+        self.report = report
+        self.hybrid_weight = hybrid_weight
+        self.path = path
+        self._embedder = embedder
+        self._device = device
+        self._batch_size = batch_size
+        self._row: dict[str, int] = {p.id: i for i, p in enumerate(passages)}
+        if len(self._row) != len(passages):
+            raise ValueError("passage ids are not unique")
+        by_source: dict[str, list[int]] = {}
+        for i, p in enumerate(passages):
+            by_source.setdefault(p.source_id, []).append(i)
+        self._source_order: dict[str, list[int]] = {
+            source: sorted(rows, key=lambda r: (passages[r].start, passages[r].end, r))
+            for source, rows in by_source.items()
+        }
+        self._position: dict[int, int] = {
+            row: position
+            for rows in self._source_order.values()
+            for position, row in enumerate(rows)
+        }
+        self._source_rows: dict[str, np.ndarray] = {
+            source: np.array(sorted(rows), dtype=np.int64) for source, rows in by_source.items()
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Index({self.manifest.index_id!r}, {len(self.passages)} passages, "
+            f"{len(self.documents)} documents, model={self.manifest.model!r})"
+        )
+
+    # Browsing -------------------------------------------------------------------
+
+    @property
+    def index_id(self) -> str:
+        return self.manifest.index_id
+
+    @property
+    def source_ids(self) -> list[str]:
+        """Ids of the indexed documents, in index order."""
+        return list(self.documents)
+
+    def passage(self, passage_id: str) -> Passage:
+        """The passage with that id; KeyError if there is none."""
+        return self.passages[self._row[passage_id]]
+
+    def row(self, passage_id: str) -> int:
+        return self._row[passage_id]
+
+    def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> list[Passage]:
+        """Up to `before` passages preceding and `after` following it in the same source."""
+        row = self._row[passage_id]
+        rows = self._source_order[self.passages[row].source_id]
+        at = self._position[row]
+        chosen = rows[max(0, at - max(0, before)) : at] + rows[at + 1 : at + 1 + max(0, after)]
+        return [self.passages[r] for r in chosen]
+
+    # Searching ------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder for queries: the one given at load, else the manifest's model."""
+        if self._embedder is None:
+            self._embedder = get_embedder(
+                self.manifest.model, device=self._device, batch_size=self._batch_size
+            )
+        return self._embedder
+
+    def allowed_rows(self, sources: Iterable[str] | None) -> np.ndarray | None:
+        """Rows of the given sources (sorted), or None for no restriction."""
+        if sources is None:
+            return None
+        parts = [self._source_rows[s] for s in set(sources) if s in self._source_rows]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.sort(np.concatenate(parts))
+
+    def encode_queries(self, queries: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """All queries as unit vectors, in one batched call."""
+        return self.embedder.encode_queries(list(queries), progress=progress)
+
+    def dense_scores(
+        self,
+        queries: Sequence[str] | np.ndarray,
+        n: int,
+        *,
+        sources: Iterable[str] | None = None,
+    ) -> list[Hits]:
+        """Each query's `n` nearest rows by cosine (texts, or vectors from `encode_queries`)."""
+        if not isinstance(queries, np.ndarray):
+            queries = self.encode_queries(queries)
+        return self.dense.search(queries, n, allowed=self.allowed_rows(sources))
+
+    def lexical_scores(
+        self, queries: Sequence[str], n: int, *, sources: Iterable[str] | None = None
+    ) -> list[Hits]:
+        """For each query, its `n` best rows by BM25 (only rows sharing a word with it)."""
+        return self.lexical.search(list(queries), n, allowed=self.allowed_rows(sources))
+
+    def rank(
+        self,
+        queries: Sequence[str],
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: Iterable[str] | None = None,
+        fusion: FusionMethod = DEFAULT_FUSION,
+        normalisation: Normalisation = DEFAULT_NORMALISATION,
+        candidates: int | None = None,
+        weight: float | None = None,
+        rrf_k: int = DEFAULT_RRF_K,
+        query_vectors: np.ndarray | None = None,
+    ) -> list[Hits]:
+        """The `k` best rows for each query (none for a blank query).
+
+        Pass `query_vectors` (from `encode_queries`) to skip encoding, e.g. when
+        trying many fusion settings over the same queries.
+        """
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        queries = list(queries)
+        if query_vectors is not None and len(query_vectors) != len(queries):
+            raise ValueError(f"{len(query_vectors)} query vectors for {len(queries)} queries")
+        live = [i for i, q in enumerate(queries) if q.strip()]
+        out = [Hits.empty() for _ in queries]
+        if not live:
+            return out
+        texts = [queries[i] for i in live]
+        allowed = self.allowed_rows(sources)
+        if mode == "lexical":
+            found = self.lexical.search(texts, k, allowed=allowed)
+        else:
+            vectors = self.encode_queries(texts) if query_vectors is None else query_vectors[live]
+            if mode == "dense":
+                found = self.dense.search(vectors, k, allowed=allowed)
+            else:
+                found = self._hybrid(
+                    texts,
+                    vectors,
+                    k=k,
+                    allowed=allowed,
+                    fusion=fusion,
+                    normalisation=normalisation,
+                    candidates=candidates,
+                    weight=self.hybrid_weight if weight is None else weight,
+                    rrf_k=rrf_k,
+                )
+        for i, hits in zip(live, found, strict=True):
+            out[i] = hits
+        return out
+
+    def _hybrid(
+        self,
+        queries: list[str],
+        vectors: np.ndarray,
+        *,
+        k: int,
+        allowed: np.ndarray | None,
+        fusion: FusionMethod,
+        normalisation: Normalisation,
+        candidates: int | None,
+        weight: float,
+        rrf_k: int,
+    ) -> list[Hits]:
+        n = candidate_count(k, candidates)
+        dense_lists = self.dense.search(vectors, n, allowed=allowed)
+        out = []
+        for vector, ids, dense in zip(
+            vectors, self.lexical.query_ids(queries), dense_lists, strict=True
+        ):
+            full = self.lexical.score_ids(ids)  # once: top-n and exact lookups share it
+            lexical = self.lexical.hits(full, n, allowed=allowed)
+            out.append(
+                fuse(
+                    dense,
+                    lexical,
+                    k=k,
+                    weight=weight,
+                    method=fusion,
+                    normalisation=normalisation,
+                    rrf_k=rrf_k,
+                    dense_lookup=lambda rows, v=vector: self.dense.scores_for(v, rows),
+                    lexical_lookup=lambda rows, f=full: f[rows],
+                )
+            )
+        return out
+
+    def scored(self, hits: Hits) -> list[ScoredPassage]:
+        return [
+            ScoredPassage(**self.passages[int(row)].model_dump(), score=float(score))
+            for row, score in zip(hits.rows, hits.scores, strict=True)
+        ]
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: set[str] | None = None,
+        fusion: FusionMethod = DEFAULT_FUSION,
+        normalisation: Normalisation = DEFAULT_NORMALISATION,
+        candidates: int | None = None,
+        weight: float | None = None,
+        rrf_k: int = DEFAULT_RRF_K,
+    ) -> list[ScoredPassage]:
+        """The `k` best passages, best first, optionally from `sources` only.
+
+        Scores: cosine similarity (dense), BM25 (lexical), fused score (hybrid).
+        A blank query, or a lexical query of stop words and unknown words only,
+        finds nothing.
+        """
+        return self.search_batch(
+            [query],
+            k=k,
+            mode=mode,
+            sources=sources,
+            fusion=fusion,
+            normalisation=normalisation,
+            candidates=candidates,
+            weight=weight,
+            rrf_k=rrf_k,
+        )[0]
+
+    def search_batch(
+        self,
+        queries: Sequence[str],
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        sources: Iterable[str] | None = None,
+        fusion: FusionMethod = DEFAULT_FUSION,
+        normalisation: Normalisation = DEFAULT_NORMALISATION,
+        candidates: int | None = None,
+        weight: float | None = None,
+        rrf_k: int = DEFAULT_RRF_K,
+    ) -> list[list[ScoredPassage]]:
+        """`search` for many queries at once."""
+        ranked = self.rank(
+            queries,
+            k=k,
+            mode=mode,
+            sources=sources,
+            fusion=fusion,
+            normalisation=normalisation,
+            candidates=candidates,
+            weight=weight,
+            rrf_k=rrf_k,
+        )
+        return [self.scored(hits) for hits in ranked]
+
+
+__all__ = ["MODES", "Index"]

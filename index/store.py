@@ -1,0 +1,518 @@
+"""Index directories on disk, and the atomic switch between them.
+
+Layout under the data directory::
+
+    current -> indexes/<index_id>      the published index (a symlink)
+    indexes/<index_id>/
+        manifest.json                   written last: a directory without it is not an index
+        documents.jsonl                 one Document per line, full text
+        passages.jsonl                  one Passage per line, row order
+        dense.faiss                     FAISS IndexFlatIP over unit vectors
+        lexical/                        bm25s index and its tokeniser settings
+        report.json                     the IngestReport, when one was given
+    indexes/<index_id>.tmp-<pid>/       a build in progress (or killed)
+
+A build writes everything into the `.tmp-<pid>` directory and renames it to
+its final name only when complete; `publish` then swaps `current` with
+`os.replace`, so readers see the old index or the new one, never a mix, and a
+failed or killed build leaves the previous index published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dossier import __version__
+from dossier.index.dense import FILENAME as DENSE_FILE
+from dossier.index.dense import DenseIndex
+from dossier.index.embed import Embedder, canonical_model_name
+from dossier.index.lexical import DIRNAME as LEXICAL_DIR
+from dossier.index.lexical import LexicalConfig, LexicalIndex
+from dossier.index.manifest import FILENAME as MANIFEST_FILE
+from dossier.index.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, text_key
+from dossier.index.search import Index
+from dossier.settings import Settings
+from dossier.types import Document, IngestReport, Passage
+
+log = logging.getLogger(__name__)
+
+CURRENT = "current"
+DOCUMENTS_FILE = "documents.jsonl"
+PASSAGES_FILE = "passages.jsonl"
+REPORT_FILE = "report.json"
+LOCK_FILE = ".publish.lock"
+TMP_PATTERN = re.compile(r"^(?P<id>.+)\.tmp-(?P<pid>\d+)$")
+ID_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}$")
+
+
+# Errors ------------------------------------------------------------------------------
+
+
+class IndexLoadError(Exception):
+    """An index cannot be loaded; the message says what to do."""
+
+
+class IndexNotFoundError(IndexLoadError):
+    """No index has been published (or the published one is gone)."""
+
+
+class IndexModelMismatchError(IndexLoadError):
+    """The index was built with another embedding model than the one configured."""
+
+
+class IndexCorruptError(IndexLoadError):
+    """The index directory is incomplete, unreadable or of an unknown format."""
+
+
+# Building ----------------------------------------------------------------------------
+
+
+def new_index_id() -> str:
+    """UTC build time to the microsecond, then random hex: ids sort in build order."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(4)}"
+
+
+def _check_inputs(documents: Sequence[Document], passages: Sequence[Passage]) -> None:
+    if not passages:
+        raise ValueError("no passages to index")
+    by_id = {d.source_id: d for d in documents}
+    if len(by_id) != len(documents):
+        raise ValueError("two documents share a source_id")
+    seen: set[str] = set()
+    for p in passages:
+        if p.id in seen:
+            raise ValueError(f"passage id {p.id!r} occurs twice")
+        seen.add(p.id)
+        document = by_id.get(p.source_id)
+        if document is None:
+            raise ValueError(
+                f"passage {p.id!r} belongs to source {p.source_id!r}, which has no document"
+            )
+        if document.text[p.start : p.end] != p.text:
+            raise ValueError(
+                f"passage {p.id!r}: text differs from its document's text[{p.start}:{p.end}]"
+            )
+
+
+def _reusable(reuse: Index | None, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the previous index by passage-text sha256, when made by the same model."""
+    if reuse is None:
+        return {}
+    same_model = canonical_model_name(reuse.manifest.model) == canonical_model_name(embedder.name)
+    if not same_model or reuse.dense.dimension != embedder.dimension:
+        log.info("previous index used model %s: embedding every passage", reuse.manifest.model)
+        return {}
+    vectors = reuse.dense.vectors
+    return {text_key(p.text): vectors[i] for i, p in enumerate(reuse.passages)}
+
+
+def embed_passages(
+    passages: Sequence[Passage],
+    embedder: Embedder,
+    *,
+    reuse: Index | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, int, int]:
+    """Vectors for the passages, reusing unchanged ones; returns (vectors, embedded, reused)."""
+    known = _reusable(reuse, embedder)
+    keys = [text_key(p.text) for p in passages]
+    vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
+    todo: dict[str, list[int]] = {}
+    reused = 0
+    for row, key in enumerate(keys):
+        if key in known:
+            vectors[row] = known[key]
+            reused += 1
+        else:
+            todo.setdefault(key, []).append(row)
+    if todo:
+        texts = [passages[rows[0]].text for rows in todo.values()]
+        fresh = embedder.encode(texts, progress=progress)
+        for vector, rows in zip(fresh, todo.values(), strict=True):
+            vectors[rows] = vector
+    embedded = len(passages) - reused
+    log.info("embedded %d passages, reused %d", embedded, reused)
+    return vectors, embedded, reused
+
+
+def _write_jsonl(path: Path, items: Sequence[Document] | Sequence[Passage]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for item in items:
+            out.write(item.model_dump_json())
+            out.write("\n")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def build_index(
+    documents: Sequence[Document],
+    passages: Sequence[Passage],
+    *,
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport | None = None,
+    splitter: dict[str, Any] | None = None,
+    reuse: Index | None = None,
+    progress: bool = True,
+    lexical: LexicalConfig | None = None,
+) -> Path:
+    """Write a complete index directory and return its path (not yet published).
+
+    Everything goes into `indexes/<id>.tmp-<pid>/` first and is renamed to
+    `indexes/<id>/` only once complete: an exception or a kill leaves no final
+    directory. Vectors of passages whose text is unchanged since `reuse` (same
+    model) are copied, not recomputed; the manifest counts `embedded`/`reused`.
+    """
+    documents, passages = list(documents), list(passages)
+    _check_inputs(documents, passages)
+    root = settings.indexes_dir
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(root)
+    index_id = new_index_id()
+    final = root / index_id
+    tmp = root / f"{index_id}.tmp-{os.getpid()}"
+    tmp.mkdir()
+    try:
+        _write_jsonl(tmp / DOCUMENTS_FILE, documents)
+        _write_jsonl(tmp / PASSAGES_FILE, passages)
+        if report is not None:
+            (tmp / REPORT_FILE).write_text(report.model_dump_json(indent=1), encoding="utf-8")
+
+        vectors, embedded, reused = embed_passages(
+            passages, embedder, reuse=reuse, progress=progress
+        )
+        DenseIndex.build(vectors).save(tmp / DENSE_FILE)
+        lexical_index = LexicalIndex.build(
+            [p.text for p in passages],
+            lexical or LexicalConfig(language=settings.lexical_language),
+        )
+        lexical_index.save(tmp / LEXICAL_DIR)
+
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            index_id=index_id,
+            dossier_version=__version__,
+            created_at=datetime.now(UTC),
+            model=embedder.name,
+            dimension=embedder.dimension,
+            passage_count=len(passages),
+            document_count=len(documents),
+            source_ids=[d.source_id for d in documents],
+            corpus_fingerprint=corpus_fingerprint(documents, splitter),
+            splitter=splitter or {},
+            lexical=lexical_index.settings(),
+            dense={"faiss": "IndexFlatIP", "similarity": "cosine", "normalized": True},
+            embedded=embedded,
+            reused=reused,
+            has_report=report is not None,
+        )
+        (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+        _fsync_tree(tmp)
+        os.rename(tmp, final)
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info(
+        "built index %s: %d passages (%d embedded, %d reused)",
+        index_id,
+        len(passages),
+        embedded,
+        reused,
+    )
+    return final
+
+
+# Publishing --------------------------------------------------------------------------
+
+
+def _current_link(settings: Settings) -> Path:
+    return settings.data_dir / CURRENT
+
+
+def current_index_id(settings: Settings) -> str | None:
+    """The id of the published index (a readlink: cheap enough to call per request)."""
+    try:
+        return Path(os.readlink(_current_link(settings))).name
+    except OSError:
+        return None
+
+
+def current_index_path(settings: Settings) -> Path | None:
+    """The directory `current` points at, or None when nothing is published."""
+    index_id = current_index_id(settings)
+    return settings.indexes_dir / index_id if index_id else None
+
+
+@contextlib.contextmanager
+def _publish_lock(data_dir: Path) -> Iterator[None]:
+    with (data_dir / LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(settings: Settings, path: Path) -> None:
+    """Make the index at `path` the current one, atomically, then prune old indexes.
+
+    `current` is replaced by a new symlink through `os.replace`, so a reader
+    sees either the previous index or this one. Kept afterwards: this index,
+    the previous one, builds still running, and indexes built after this one.
+    """
+    path = Path(path)
+    root = settings.indexes_dir
+    if path.parent.resolve() != root.resolve():
+        raise ValueError(f"{path} is not an index directory under {root}")
+    if not (path / MANIFEST_FILE).is_file():
+        raise ValueError(f"{path} is not a complete index (no {MANIFEST_FILE})")
+    link = _current_link(settings)
+    with _publish_lock(settings.data_dir):
+        previous = current_index_id(settings)
+        if link.exists() and not link.is_symlink():
+            raise RuntimeError(f"{link} is not a symlink; move it away and publish again")
+        tmp_link = settings.data_dir / f".{CURRENT}.tmp-{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp_link.unlink()
+        os.symlink(Path(root.name) / path.name, tmp_link)
+        os.replace(tmp_link, link)
+        _fsync_dir(settings.data_dir)
+        log.info("published index %s (previous: %s)", path.name, previous)
+        prune(settings, keep={path.name} | ({previous} if previous else set()))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_tmp(root: Path) -> None:
+    """Remove build directories left by processes that no longer run."""
+    for entry in root.iterdir():
+        match = TMP_PATTERN.match(entry.name)
+        if match and entry.is_dir() and not _pid_alive(int(match["pid"])):
+            log.info("removing %s, left by a build that did not finish", entry.name)
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def prune(settings: Settings, keep: set[str]) -> list[str]:
+    """Delete index directories older than those in `keep`, and stale build directories.
+
+    Index ids start with their UTC build time, so "older" is "sorts lower". A
+    finished index newer than every kept one is left alone: another process
+    may be about to publish it. Returns the names removed.
+    """
+    root = settings.indexes_dir
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    newest_kept = max(keep) if keep else ""
+    for entry in sorted(root.iterdir()):
+        if entry.name in keep or not entry.is_dir() or entry.is_symlink():
+            continue
+        match = TMP_PATTERN.match(entry.name)
+        if match:
+            if _pid_alive(int(match["pid"])):
+                continue  # a build in progress, maybe this process's own
+        elif not ((entry / MANIFEST_FILE).is_file() or ID_PATTERN.match(entry.name)):
+            continue  # not ours: leave it alone
+        elif entry.name > newest_kept:
+            continue  # built after the published one, not yet published
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry.name)
+    if removed:
+        log.info("pruned %s", ", ".join(removed))
+    for stale in settings.data_dir.glob(f".{CURRENT}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    return removed
+
+
+# Loading -----------------------------------------------------------------------------
+
+
+def _resolve(settings: Settings, path: Path | None) -> Path:
+    if path is not None:
+        path = Path(path)
+        if not path.is_dir():
+            raise IndexNotFoundError(f"no index at {path} — run `dossier ingest`")
+        return path
+    link = _current_link(settings)
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        raise IndexNotFoundError(
+            f"no index in {settings.data_dir}/ — run `dossier ingest`"
+        ) from None
+    except OSError as exc:
+        raise IndexCorruptError(
+            f"{link} is not a symlink to an index ({exc}); re-run `dossier ingest`"
+        ) from exc
+    resolved = (link.parent / target).resolve()
+    if not resolved.is_dir():
+        raise IndexNotFoundError(
+            f"{link} points at {target}, which is missing — run `dossier ingest`"
+        )
+    return resolved
+
+
+def read_manifest(path: Path) -> Manifest:
+    try:
+        manifest = Manifest.model_validate_json((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexCorruptError(
+            f"{path} has no {MANIFEST_FILE}: not a complete index; re-run `dossier ingest`"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"{path / MANIFEST_FILE} is unreadable ({exc}); re-run `dossier ingest`"
+        ) from exc
+    if manifest.format_version > FORMAT_VERSION:
+        raise IndexCorruptError(
+            f"index {manifest.index_id} has format {manifest.format_version}, this Dossier reads "
+            f"up to {FORMAT_VERSION}; upgrade Dossier or re-run `dossier ingest`"
+        )
+    return manifest
+
+
+def check_model(manifest: Manifest, model: str, dimension: int | None = None) -> None:
+    """Raise IndexModelMismatchError unless the index's vectors come from `model`."""
+    same = canonical_model_name(manifest.model) == canonical_model_name(model)
+    if not same or (dimension is not None and dimension != manifest.dimension):
+        theirs = f"{model} ({dimension} dims)" if dimension is not None else model
+        raise IndexModelMismatchError(
+            f"index built with model {manifest.model} ({manifest.dimension} dims) but settings say "
+            f"{theirs}; re-run `dossier ingest` or set DOSSIER_MODEL={manifest.model}"
+        )
+
+
+def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
+    with path.open(encoding="utf-8") as lines:
+        return [kind.model_validate_json(line) for line in lines if line.strip()]
+
+
+def load_index(
+    settings: Settings, *, embedder: Embedder | None = None, path: Path | None = None
+) -> Index:
+    """Load the published index (or the one at `path`) into memory.
+
+    Raises IndexNotFoundError, IndexModelMismatchError or IndexCorruptError
+    (all IndexLoadError) with a message that says what to do.
+    """
+    folder = _resolve(settings, path)
+    manifest = read_manifest(folder)
+    if embedder is not None:
+        check_model(manifest, embedder.name, embedder.dimension)
+    else:
+        check_model(manifest, settings.model)
+    try:
+        documents = _read_jsonl(folder / DOCUMENTS_FILE, Document)
+        passages = _read_jsonl(folder / PASSAGES_FILE, Passage)
+        report = None
+        if (folder / REPORT_FILE).is_file():
+            report = IngestReport.model_validate_json((folder / REPORT_FILE).read_text("utf-8"))
+        dense = DenseIndex.load(folder / DENSE_FILE)
+        lexical = LexicalIndex.load(folder / LEXICAL_DIR)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        raise IndexCorruptError(
+            f"index {manifest.index_id} at {folder} is unreadable ({type(exc).__name__}: {exc}); "
+            "re-run `dossier ingest`"
+        ) from exc
+    problems = []
+    if len(passages) != manifest.passage_count:
+        problems.append(f"{len(passages)} passages, manifest says {manifest.passage_count}")
+    if len(documents) != manifest.document_count:
+        problems.append(f"{len(documents)} documents, manifest says {manifest.document_count}")
+    if dense.size != len(passages) or dense.dimension != manifest.dimension:
+        problems.append(f"{dense.size} vectors of {dense.dimension} dims")
+    if lexical.size != len(passages):
+        problems.append(f"{lexical.size} BM25 rows")
+    by_source = {d.source_id: d for d in documents}
+    if any(p.source_id not in by_source for p in passages):
+        problems.append("passages of sources without a document")
+    if problems:
+        raise IndexCorruptError(
+            f"index {manifest.index_id} at {folder} is inconsistent ({'; '.join(problems)}); "
+            "re-run `dossier ingest`"
+        )
+    if lexical.config.language != settings.lexical_language:
+        log.warning(
+            "index %s was tokenised for %s, settings say %s: queries use the index's (%s)",
+            manifest.index_id,
+            lexical.config.language,
+            settings.lexical_language,
+            lexical.config.language,
+        )
+    try:
+        return Index(
+            manifest=manifest,
+            documents=by_source,
+            passages=passages,
+            dense=dense,
+            lexical=lexical,
+            report=report,
+            embedder=embedder,
+            hybrid_weight=settings.hybrid_weight,
+            device=settings.device,
+            batch_size=settings.batch_size,
+            path=folder,
+        )
+    except ValueError as exc:
+        raise IndexCorruptError(
+            f"index {manifest.index_id} at {folder}: {exc}; re-run `dossier ingest`"
+        ) from exc
+
+
+__all__ = [
+    "CURRENT",
+    "Index",
+    "IndexCorruptError",
+    "IndexLoadError",
+    "IndexModelMismatchError",
+    "IndexNotFoundError",
+    "build_index",
+    "current_index_id",
+    "current_index_path",
+    "embed_passages",
+    "load_index",
+    "new_index_id",
+    "prune",
+    "publish",
+    "read_manifest",
+]
