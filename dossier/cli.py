@@ -214,9 +214,10 @@ def ask(
     question = question.strip()
     if not question:
         fail("the question is empty", code=2)
+    mode = _mode(mode)
     engine = _engine(load_settings(data_dir))
     try:
-        answer = engine.ask(question, k=k, mode=_mode(mode), sources=source)
+        answer = engine.ask(question, k=k, mode=mode, sources=source)
     except EngineError as exc:
         fail(str(exc))
     if json:
@@ -245,9 +246,10 @@ def search(
 
     if not query.strip():
         fail("the query is empty", code=2)
+    mode = _mode(mode)
     engine = _engine(load_settings(data_dir))
     try:
-        found = engine.search(query.strip(), k=k, mode=_mode(mode), sources=source)
+        found = engine.search(query.strip(), k=k, mode=mode, sources=source)
     except EngineError as exc:
         fail(str(exc))
     if json:

@@ -140,9 +140,16 @@ class Engine:
         k: int = 5,
         mode: Mode | None = None,
         sources: list[str] | None = None,
+        context: str | None = None,
     ) -> Answer:
+        """Answer `question`; `context` (an earlier turn it refers to) helps retrieval only.
+
+        Sentences are always scored against the question itself, so a follow-up
+        such as "When was it completed?" picks the sentence that says when.
+        """
         started = time.perf_counter()
-        found = self.search(question, k=k, mode=mode, sources=sources)
+        query = f"{context} {question}" if context else question
+        found = self.search(query, k=k, mode=mode, sources=sources)
         return self.answer(
             question, found.passages, started=started, retrieve_ms=found.timings["retrieve_ms"]
         )

@@ -74,8 +74,8 @@ def openai_error(
     return JSONResponse(body, status_code=status)
 
 
-def retrieval_question(messages: list[ChatMessage]) -> str:
-    """The question to retrieve for: the last user turn, with the one before when it refers back."""
+def conversation_question(messages: list[ChatMessage]) -> tuple[str, str | None]:
+    """The last user turn, and the one before it when the last one refers back to it."""
     turns = [m.text.strip() for m in messages if m.role == "user" and m.text.strip()]
     if not turns:
         raise OpenAIError("messages must contain a user message with text", param="messages")
@@ -84,9 +84,8 @@ def retrieval_question(messages: list[ChatMessage]) -> str:
         raise OpenAIError(
             f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages"
         )
-    if len(turns) > 1 and (_REFERRING.search(question) or len(question.split()) <= 4):
-        return f"{turns[-2]} {question}"
-    return question
+    refers_back = _REFERRING.search(question) or len(question.split()) <= 4
+    return question, turns[-2] if len(turns) > 1 and refers_back else None
 
 
 def render_content(answer: Answer) -> str:
@@ -130,7 +129,8 @@ def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | Stre
         )
     engine: Engine = request.app.state.engine
     try:
-        answer = engine.ask(retrieval_question(body.messages))
+        question, context = conversation_question(body.messages)
+        answer = engine.ask(question, context=context)
     except OpenAIError as exc:
         return openai_error(str(exc), exc.status, exc.code, exc.param)
     except EngineError as exc:

@@ -31,7 +31,8 @@ def write_corpus(folder: Path, body: str) -> Path:
 def article_entry(source_id: str = "article") -> str:
     return (
         f'[[source]]\nid = "{source_id}"\npath = "{ARTICLE}"\n'
-        'title = "Russia–Kazakhstan relations since the collapse of the Soviet Union"\nlanguage = "en"\n'
+        'title = "Russia–Kazakhstan relations since the collapse of the Soviet Union"\n'
+        'language = "en"\n'
     )
 
 
@@ -45,7 +46,9 @@ def article_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A data dir holding an index of the real article, built by `dossier ingest`."""
     root = tmp_path_factory.mktemp("article")
     corpus = write_corpus(root / "corpus", article_entry())
-    code, output = run_cli("ingest", "--data-dir", str(root / "data"), "--corpus", str(corpus), "--no-progress")
+    code, output = run_cli(
+        "ingest", "--data-dir", str(root / "data"), "--corpus", str(corpus), "--no-progress"
+    )
     assert code == 0, output
     return Settings(data_dir=root / "data", corpus=corpus)
 
@@ -53,9 +56,11 @@ def article_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 class LiveServer:
     """A real uvicorn server on 127.0.0.1 in a background thread."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
@@ -95,3 +100,20 @@ def live(article_settings: Settings) -> Iterator[LiveServer]:
 def client(live: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live.url, timeout=60) as http:
         yield http
+
+
+# --- ingest: loopback web server (tests/sites.py) -------------------------------------------
+# Owned by the ingest tests. A fresh server per test module, so request counts
+# (retries, 304s, "server not contacted") are not disturbed by other modules.
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[object]:
+    """The generated test site of tests/sites.py, served on 127.0.0.1."""
+    from sites import standard_site
+
+    with standard_site() as server:
+        yield server
+
+
+# --- end ingest -----------------------------------------------------------------------------

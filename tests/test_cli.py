@@ -151,7 +151,8 @@ def test_interrupted_ingest_leaves_the_previous_index_serving(
         assert httpx.get(f"{server.url}/readyz").json()["index_id"] == before
         answer = httpx.post(
             f"{server.url}/ask",
-            json={"question": "When was the pipeline to Novorossiysk completed?"},
+            json={"question": "Which oil field is linked by pipeline to Novorossiysk?"},
             timeout=60,
         )
-        assert answer.status_code == 200 and "2001" in answer.json()["answer"]
+        assert answer.status_code == 200
+        assert {c["source_id"] for c in answer.json()["citations"]} == {"article"}

@@ -1,0 +1,366 @@
+"""Fetch sources over HTTP, politely and defensively.
+
+One `httpx.Client` with the settings' timeouts and honest User-Agent; retries
+with exponential backoff only where waiting can help (connection problems,
+timeouts, 429 and 5xx — never other 4xx); a size cap enforced before and
+while streaming; redirects followed by hand so loops are named; conditional
+GET so an unchanged source costs a 304. Every failure becomes a `FetchError`
+with a `FailureKind` and a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from types import TracebackType
+
+import httpx
+
+from dossier.settings import Settings
+from dossier.types import FailureKind, FetchRecord, SourceSpec
+
+from .errors import SourceError
+from .landing import find_pdf_link
+from .sniff import is_pdf
+
+log = logging.getLogger(__name__)
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_RETRY_AFTER = 30.0
+"""Longest `Retry-After` we honour, in seconds; a longer one is not worth the wait."""
+
+
+class FetchError(SourceError):
+    """A URL could not be retrieved; `kind`, `reason` and `http_status` say why."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """Raw bytes of a source and the record of how they were obtained."""
+
+    body: bytes
+    record: FetchRecord
+
+
+class _Transient(Exception):
+    """Internal: a failure worth retrying, wrapping the error to raise if retries run out."""
+
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(error.reason)
+        self.error = error
+        self.retry_after = retry_after
+
+
+def http_reason(status: int, phrase: str | None = None) -> str:
+    """`HTTP 403 Forbidden`, with the standard phrase when the server sent none."""
+    if not phrase:
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+    return f"HTTP {status} {phrase}".rstrip()
+
+
+def human_size(size: int) -> str:
+    """`409600` → `400.0 KB`: sizes in reasons are read by people."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1024
+        if value < 1024 or unit == "GB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+class Fetcher:
+    """Retrieves URLs for ingest; use as a context manager so the connection pool closes."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+        self._own_client = client is None
+        self.client = client or httpx.Client(
+            headers={"User-Agent": settings.user_agent, "Accept": "*/*"},
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=settings.connect_timeout,
+            ),
+            follow_redirects=False,  # followed by hand: counted, loops detected
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+
+    # -- sources -----------------------------------------------------------
+
+    def fetch_source(self, spec: SourceSpec, previous: Fetched | None = None) -> Fetched:
+        """The bytes holding `spec`'s text: the URL's body, or the PDF its landing page links to.
+
+        `previous` (the cached copy) enables a conditional GET; it is used only
+        when it was fetched from the same URL, so a changed URL never reuses
+        stale bytes.
+        """
+        if spec.url is None:
+            raise ValueError(f"source {spec.id!r} has no url")
+        if not spec.landing_page:
+            same = previous is not None and previous.record.url == spec.url
+            return self.get(spec.url, source_id=spec.id, previous=previous if same else None)
+
+        # The landing page itself is small HTML: fetched unconditionally, since the
+        # cached validators belong to the PDF.
+        page = self.get(spec.url, source_id=spec.id)
+        if is_pdf(page.body, page.record.content_type):
+            log.info("%s: landing page URL serves a PDF directly", spec.id)
+            return page
+        link = find_pdf_link(page.body, page.record.final_url, spec.pdf_link)
+        if link is None:
+            which = f"matching {spec.pdf_link!r}" if spec.pdf_link else "ending in .pdf"
+            raise FetchError(
+                FailureKind.NO_PDF_LINK,
+                f"the landing page {page.record.final_url} has no link {which}; "
+                f"set `pdf_link` in sources.toml or save the PDF into "
+                f"{self.settings.manual_dir / spec.id}/",
+            )
+        log.info("%s: landing page links to %s", spec.id, link)
+        same = previous is not None and previous.record.final_url == link
+        pdf = self.get(link, source_id=spec.id, previous=previous if same else None)
+        if not is_pdf(pdf.body, pdf.record.content_type):
+            raise FetchError(
+                FailureKind.NO_PDF_LINK,
+                f"the landing page's PDF link {link} returned "
+                f"{pdf.record.content_type or 'an unlabelled body'}, not a PDF",
+            )
+        return Fetched(pdf.body, pdf.record.model_copy(update={"url": spec.url}))
+
+    # -- single URL --------------------------------------------------------
+
+    def get(self, url: str, *, source_id: str, previous: Fetched | None = None) -> Fetched:
+        """GET `url` with retries; with `previous`, conditionally (a 304 reuses its bytes)."""
+        headers: dict[str, str] = {}
+        if previous is not None:
+            if previous.record.etag:
+                headers["If-None-Match"] = previous.record.etag
+            if previous.record.last_modified:
+                headers["If-Modified-Since"] = previous.record.last_modified
+            if not headers:
+                previous = None
+        attempts = self.settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._get_once(url, source_id, headers, previous)
+            except _Transient as transient:
+                if attempt == attempts:
+                    if attempts > 1:
+                        error = transient.error
+                        raise FetchError(
+                            error.kind,
+                            f"{error.reason} (after {attempts} attempts)",
+                            error.http_status,
+                        ) from transient
+                    raise transient.error from transient
+                delay = self.settings.backoff * 2 ** (attempt - 1)
+                if transient.retry_after is not None and transient.retry_after <= MAX_RETRY_AFTER:
+                    delay = max(delay, transient.retry_after)
+                log.info(
+                    "%s: %s; retrying in %.2fs (attempt %d of %d)",
+                    source_id,
+                    transient.error.reason,
+                    delay,
+                    attempt + 1,
+                    attempts,
+                )
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _get_once(
+        self, url: str, source_id: str, headers: dict[str, str], previous: Fetched | None
+    ) -> Fetched:
+        chain = [url]
+        current = url
+        for _hop in range(self.settings.max_redirects + 1):
+            try:
+                request = self.client.build_request("GET", current, headers=headers)
+                response = self.client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise _classify(exc, current) from exc
+            try:
+                status = response.status_code
+                location = response.headers.get("location")
+                if status in REDIRECT_STATUSES and location:
+                    target = str(response.url.join(location.strip()))
+                    if target in chain:
+                        raise FetchError(
+                            FailureKind.REDIRECTS,
+                            "redirect loop: " + " → ".join([*chain, target]),
+                            status,
+                        )
+                    chain.append(target)
+                    current = target
+                    log.debug("%s: redirected (%d) to %s", source_id, status, target)
+                    continue
+                if status == 304:
+                    if previous is None:
+                        raise FetchError(
+                            FailureKind.HTTP, http_reason(304) + " without a cached copy", 304
+                        )
+                    return _revalidated(previous, url, response)
+                if status >= 400:
+                    error = FetchError(
+                        FailureKind.HTTP, http_reason(status, response.reason_phrase), status
+                    )
+                    if status == 429 or status >= 500:
+                        raise _Transient(error, _retry_after(response))
+                    raise error
+                if status >= 300:
+                    raise FetchError(
+                        FailureKind.HTTP,
+                        http_reason(status, response.reason_phrase) + " without a Location header",
+                        status,
+                    )
+                body = self._read_capped(response)
+            except httpx.HTTPError as exc:
+                raise _classify(exc, current) from exc
+            finally:
+                response.close()
+            return Fetched(
+                body,
+                FetchRecord(
+                    source_id=source_id,
+                    url=url,
+                    final_url=str(response.url),
+                    status=status,
+                    fetched_at=datetime.now(UTC),
+                    sha256=hashlib.sha256(body).hexdigest(),
+                    size=len(body),
+                    content_type=response.headers.get("content-type"),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    origin="http",
+                ),
+            )
+        raise FetchError(
+            FailureKind.REDIRECTS,
+            f"more than {self.settings.max_redirects} redirects (max_redirects): "
+            + " → ".join(chain),
+        )
+
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        """The (decoded) body, refusing anything beyond `max_bytes` as early as possible."""
+        limit = self.settings.max_bytes
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise FetchError(
+                FailureKind.TOO_LARGE,
+                f"declared size {human_size(int(declared))} exceeds the limit of "
+                f"{human_size(limit)} (max_bytes)",
+                response.status_code,
+            )
+        chunks: list[bytes] = []
+        total = 0
+        for chunk in response.iter_bytes():
+            total += len(chunk)
+            if total > limit:
+                raise FetchError(
+                    FailureKind.TOO_LARGE,
+                    f"body exceeds the limit of {human_size(limit)} (max_bytes); download stopped",
+                    response.status_code,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _revalidated(previous: Fetched, url: str, response: httpx.Response) -> Fetched:
+    """The cached bytes, re-stamped: the server said they are still current."""
+    record = previous.record.model_copy(
+        update={
+            "url": url,
+            "final_url": str(response.url),
+            "status": 304,
+            "fetched_at": datetime.now(UTC),
+            "etag": response.headers.get("etag") or previous.record.etag,
+            "last_modified": response.headers.get("last-modified") or previous.record.last_modified,
+            "origin": "http-304",
+        }
+    )
+    return Fetched(previous.body, record)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = (response.headers.get("retry-after") or "").strip()
+    return float(value) if re.fullmatch(r"\d+(\.\d+)?", value) else None
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and everything it was raised from (httpx wraps httpcore wraps socket errors)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _classify(exc: httpx.HTTPError, url: str) -> FetchError | _Transient:
+    """Map an httpx exception to a FailureKind, marking the ones worth retrying."""
+    target = httpx.URL(url)
+    where = f"{target.host}:{target.port or (443 if target.scheme == 'https' else 80)}"
+    causes = _causes(exc)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return _Transient(FetchError(FailureKind.TIMEOUT, f"connecting to {where} timed out"))
+    if isinstance(exc, httpx.TimeoutException):
+        return _Transient(
+            FetchError(FailureKind.TIMEOUT, f"{target.host} stopped answering (read timeout)")
+        )
+    if isinstance(exc, httpx.ConnectError):
+        for cause in causes:
+            if isinstance(cause, socket.gaierror):
+                error = FetchError(
+                    FailureKind.DNS, f"cannot resolve host {target.host!r} ({cause.strerror})"
+                )
+                # Only a temporary resolver failure is worth another try.
+                return _Transient(error) if cause.errno == socket.EAI_AGAIN else error
+            if isinstance(cause, ConnectionRefusedError):
+                return _Transient(
+                    FetchError(
+                        FailureKind.REFUSED, f"connection to {where} refused (nothing listening?)"
+                    )
+                )
+            if isinstance(cause, ssl.SSLError):
+                return FetchError(FailureKind.NETWORK, f"TLS error with {where}: {cause}")
+        return _Transient(FetchError(FailureKind.NETWORK, f"cannot connect to {where}: {exc}"))
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
+        return FetchError(FailureKind.NETWORK, f"cannot request {url}: {exc}")
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError(FailureKind.NETWORK, f"cannot decode the response from {where}: {exc}")
+    return _Transient(
+        FetchError(FailureKind.NETWORK, f"network error with {where}: {exc or type(exc).__name__}")
+    )

@@ -1,0 +1,220 @@
+"""Run ingest over the whole source list: acquire, extract and split every source.
+
+For each source, the bytes come from the first of: a hand-saved drop-in file
+(`<manual_dir>/<id>/`), the local `path`, the cache (offline), or the network
+(a conditional GET when a cached copy exists; if the fetch fails, the cached
+copy is used and the report says so). One failing source never stops the
+others: each gets a `SourceStatus` in the report, which is also written to
+`<data_dir>/ingest-report.json`. Nothing is embedded or indexed here; the
+caller hands `documents` and `passages` to the index.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from dossier.settings import Settings
+from dossier.types import Document, FailureKind, IngestReport, Passage, SourceSpec, SourceStatus
+
+from .cache import Cache, atomic_write_text
+from .corpus import load_sources, resolve_local_path
+from .errors import SourceError
+from .extract import extract
+from .fetch import Fetched, Fetcher, FetchError
+from .local import manual_file, read_file
+from .split import split_passages
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "ingest-report.json"
+_REFUSES_SCRIPTS = frozenset({401, 403, 429, 451})
+
+
+@dataclass
+class IngestResult:
+    """What one run produced: the report, and the usable documents with their passages."""
+
+    report: IngestReport
+    documents: list[Document]
+    passages: list[Passage]
+
+
+def run_ingest(settings: Settings, *, offline: bool = False, progress: bool = True) -> IngestResult:
+    """Ingest every source of `settings.corpus`; raises `CorpusError` only for a bad source list.
+
+    `offline` uses drop-in files, local paths and the cache only: the network
+    is never touched.
+    """
+    specs = load_sources(settings.corpus)
+    started = datetime.now(UTC)
+    cache = Cache(settings.cache_dir)
+    log.info(
+        "ingesting %d sources from %s%s",
+        len(specs),
+        settings.corpus,
+        " (offline)" if offline else "",
+    )
+    fetcher = None if offline else Fetcher(settings)
+    statuses: list[SourceStatus] = []
+    documents: list[Document] = []
+    all_passages: list[Passage] = []
+    try:
+        with _progress_bar(progress) as bar:
+            task = bar.add_task("ingest", total=len(specs))
+            for spec in specs:
+                bar.update(task, description=f"ingest {spec.id}")
+                status, document, passages = ingest_source(spec, settings, cache, fetcher)
+                statuses.append(status)
+                if document is not None:
+                    documents.append(document)
+                    all_passages.extend(passages)
+                bar.advance(task)
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+    report = IngestReport(
+        started_at=started, finished_at=datetime.now(UTC), offline=offline, sources=statuses
+    )
+    write_report(report, settings.data_dir / REPORT_NAME)
+    return IngestResult(report, documents, all_passages)
+
+
+def write_report(report: IngestReport, path: Path) -> None:
+    """The report as indented JSON, written atomically."""
+    atomic_write_text(path, report.model_dump_json(indent=2) + "\n")
+
+
+def ingest_source(
+    spec: SourceSpec, settings: Settings, cache: Cache, fetcher: Fetcher | None
+) -> tuple[SourceStatus, Document | None, list[Passage]]:
+    """One source end to end; failures are returned in the status, never raised.
+
+    `fetcher` None means offline.
+    """
+    status = SourceStatus(source_id=spec.id, location=spec.location, title=spec.title, ok=False)
+    try:
+        fetched, note = acquire(spec, settings, cache, fetcher)
+        _describe(status, fetched)
+        document = extract(spec, fetched, settings)
+        passages = split_passages(document, settings.passage_chars, settings.overlap_chars)
+    except SourceError as exc:
+        status.failure = exc.kind
+        status.reason = _with_hint(spec, settings, exc)
+        status.http_status = exc.http_status or status.http_status
+        log.warning("%s: %s: %s", spec.id, exc.kind.value, status.reason)
+        return status, None, []
+    except Exception as exc:  # a bug on one source must not cost the others
+        log.exception("%s: unexpected error", spec.id)
+        status.failure = FailureKind.UNPARSABLE
+        status.reason = f"unexpected error: {type(exc).__name__}: {exc} (please report this)"
+        return status, None, []
+    status.ok = True
+    status.reason = note
+    status.title = document.title
+    status.format = document.format
+    status.chars = len(document.text)
+    status.passages = len(passages)
+    log.info(
+        "%s: ok (%s, %s, %d chars, %d passages)",
+        spec.id,
+        fetched.record.origin,
+        document.format,
+        status.chars,
+        status.passages,
+    )
+    return status, document, passages
+
+
+def acquire(
+    spec: SourceSpec, settings: Settings, cache: Cache, fetcher: Fetcher | None
+) -> tuple[Fetched, str | None]:
+    """The raw bytes of a source, and a note for the report when something is worth saying."""
+    dropped = manual_file(settings.manual_dir, spec.id)
+    if dropped is not None:
+        log.info("%s: using the drop-in file %s", spec.id, dropped)
+        return read_file(dropped, spec.id, "manual"), None
+    if spec.path is not None:
+        path = resolve_local_path(spec.path, Path(settings.corpus).resolve().parent)
+        return read_file(path, spec.id, "file"), None
+
+    cached = cache.load(spec.id)
+    if cached is not None and cached.record.url != spec.url:
+        log.info(
+            "%s: cached copy is of %s, not %s; ignoring it", spec.id, cached.record.url, spec.url
+        )
+        stale_url, cached = cached.record.url, None
+    else:
+        stale_url = None
+    if fetcher is None:
+        if cached is None:
+            why = (
+                f"the cache holds {stale_url}, but sources.toml now says {spec.url}"
+                if stale_url
+                else "not in the cache"
+            )
+            raise SourceError(
+                FailureKind.NOT_CACHED,
+                f"{why}; run once online or drop a file in {settings.manual_dir / spec.id}/",
+            )
+        return Fetched(cached.body, cached.record.model_copy(update={"origin": "cache"})), None
+
+    try:
+        fetched = fetcher.fetch_source(spec, cached)
+    except FetchError as exc:
+        if cached is None:
+            raise
+        when = cached.record.fetched_at.strftime("%Y-%m-%d %H:%M UTC")
+        log.warning("%s: fetch failed (%s); using the copy cached %s", spec.id, exc.reason, when)
+        note = f"fetch failed ({exc.reason}); used the copy cached {when}"
+        return Fetched(cached.body, cached.record.model_copy(update={"origin": "cache"})), note
+    cache.store(fetched)
+    log.info(
+        "%s: %s %s (%d bytes)",
+        spec.id,
+        "unchanged (304)" if fetched.record.origin == "http-304" else "fetched",
+        fetched.record.final_url,
+        fetched.record.size,
+    )
+    return fetched, None
+
+
+def _describe(status: SourceStatus, fetched: Fetched) -> None:
+    record = fetched.record
+    status.origin = record.origin
+    status.final_url = record.final_url
+    status.http_status = record.status
+    status.fetched_at = record.fetched_at
+
+
+def _with_hint(spec: SourceSpec, settings: Settings, error: SourceError) -> str:
+    """The failure reason, plus the way around it when there is a simple one."""
+    folder = f"{settings.manual_dir / spec.id}/"
+    if error.kind == FailureKind.HTTP and error.http_status in _REFUSES_SCRIPTS:
+        return (
+            f"{error.reason}: the site refuses scripts; save the page or PDF from a browser "
+            f"into {folder}"
+        )
+    if error.kind == FailureKind.DNS:
+        return f"{error.reason}; no network? run with --offline, or save the source into {folder}"
+    if error.kind == FailureKind.EMPTY and spec.url is not None:
+        return f"{error.reason} If the text shows in a browser, save it into {folder}"
+    return error.reason
+
+
+def _progress_bar(enabled: bool) -> Progress:
+    """A progress bar on stderr (stdout may be piped JSON), invisible when disabled."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not enabled,
+    )

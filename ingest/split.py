@@ -1,0 +1,190 @@
+"""Split documents into sentences and overlapping passages that quote the text exactly.
+
+Every span is a pair of offsets into the document text, so a passage (and any
+sentence the service cites from it) is always `document.text[start:end]`,
+never a cleaned-up copy. pysbd finds sentence ends; paragraphs (blank lines)
+are always boundaries, so a heading is never glued onto the next paragraph.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+
+import pysbd
+
+from dossier.types import Document, Passage
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_CONTINUES = (",", "-", "\u2010", "\u2013", "\u2014", "(", "/", "&")
+_local = threading.local()
+
+
+def _segmenter() -> pysbd.Segmenter:
+    # A Segmenter keeps the text being segmented on itself: one per thread.
+    segmenter = getattr(_local, "segmenter", None)
+    if segmenter is None:
+        segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
+        _local.segmenter = segmenter
+    return segmenter
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """Narrow [start, end) to exclude leading and trailing whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs of `text` (separated by blank lines), stripped."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for match in _BLANK_LINE.finditer(text):
+        spans.append(_strip(text, position, match.start()))
+        position = match.end()
+    spans.append(_strip(text, position, len(text)))
+    return [(s, e) for s, e in spans if s < e]
+
+
+def _line_breaks(block: str) -> list[int]:
+    """Offsets of the single newlines in `block` that end a heading-like line.
+
+    Most single newlines are layout (a PDF wraps lines wherever the page
+    ends), so they are not boundaries; but a line much shorter than the
+    block's longest, followed by a line that does not continue it (no lower
+    case start, no trailing comma or hyphen), is a heading or a list item.
+    """
+    lines = block.split("\n")
+    if len(lines) < 2:
+        return []
+    longest = max(len(line) for line in lines)
+    breaks: list[int] = []
+    position = 0
+    for line, following in itertools.pairwise(lines):
+        position += len(line)
+        short = len(line) <= 0.6 * longest
+        continued = line.endswith(_CONTINUES) or following[:1].islower()
+        if short and not continued:
+            breaks.append(position)
+        position += 1
+    return breaks
+
+
+def _segment(block: str) -> list[tuple[int, int]]:
+    """Sentence spans within one paragraph.
+
+    pysbd treats every newline as a sentence end, which cuts PDF sentences at
+    each wrapped line; so it sees newlines as spaces (same length, offsets
+    unchanged), and only the newlines `_line_breaks` picks stay boundaries.
+    pysbd's own spans can skip or overlap text (it re-finds each sentence by
+    search), so only its sentence *ends* are used, as cut points; the
+    sentences are the stretches between cuts. Nothing is lost or duplicated.
+    """
+    flat = block.replace("\n", " ")
+    cuts: list[int] = []
+    start = 0
+    for end in [*_line_breaks(block), len(block)]:
+        start, _ = _strip(flat, start, end)  # a leading space changes what pysbd sees
+        if start < end:
+            for span in _segmenter().segment(flat[start:end]):
+                cut = start + span.end
+                if start < cut < end and (not cuts or cut > cuts[-1]):
+                    cuts.append(cut)
+        if end < len(block) and (not cuts or end > cuts[-1]):
+            cuts.append(end)
+        start = end
+    spans: list[tuple[int, int]] = []
+    previous = 0
+    for cut in [*cuts, len(block)]:
+        first, last = _strip(block, previous, cut)
+        if first < last:
+            spans.append((first, last))
+        previous = cut
+    return spans
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, in order, without surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _blocks(text):
+        block = text[block_start:block_end]
+        spans.extend((block_start + s, block_start + e) for s, e in _segment(block))
+    return spans
+
+
+def _cut_long(text: str, span: tuple[int, int], limit: int) -> list[tuple[int, int]]:
+    """A sentence longer than `limit` cut into pieces, at whitespace near the limit if any."""
+    start, end = span
+    pieces: list[tuple[int, int]] = []
+    while end - start > limit:
+        window_end = start + limit
+        floor = start + limit // 2
+        cut = window_end
+        while cut > floor and not text[cut].isspace():
+            cut -= 1
+        if not text[cut].isspace():  # no whitespace in the second half: cut mid-word
+            cut = window_end
+        piece = _strip(text, start, cut)
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+        start, _ = _strip(text, cut, end)
+    if start < end:
+        pieces.append((start, end))
+    return pieces
+
+
+def _pack(units: list[tuple[int, int]], target: int, overlap: int) -> list[tuple[int, int]]:
+    """Group consecutive units into spans of about `target` chars, overlapping by whole units."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(units)
+    while i < n:
+        j = i + 1
+        while j < n and units[j][1] - units[i][0] <= target:
+            j += 1
+        spans.append((units[i][0], units[j - 1][1]))
+        if j >= n:
+            break
+        # Carry over trailing units of this passage, up to `overlap` chars, but
+        # always move forward and leave room for at least one new unit.
+        k = j
+        while k - 1 > i and units[j - 1][1] - units[k - 1][0] <= overlap:
+            k -= 1
+        while k < j and units[j][1] - units[k][0] > target:
+            k += 1
+        i = k
+    return spans
+
+
+def split_passages(document: Document, target_chars: int, overlap_chars: int) -> list[Passage]:
+    """The passages of a document, `text == document.text[start:end]` for each.
+
+    Consecutive sentences are packed up to about `target_chars`; each passage
+    after the first starts with trailing sentences of the previous one
+    totalling at most `overlap_chars`. A document that fits in one passage is
+    one passage (and is not run through the sentence splitter at all).
+    """
+    text = document.text
+    start, end = _strip(text, 0, len(text))
+    if start >= end:
+        return []
+    if end - start <= target_chars:
+        units = [(start, end)]
+    else:
+        units = [
+            piece for span in sentence_spans(text) for piece in _cut_long(text, span, target_chars)
+        ]
+    return [
+        Passage(
+            id=f"{document.source_id}:{number:04d}",
+            source_id=document.source_id,
+            text=text[s:e],
+            start=s,
+            end=e,
+            page=document.page_at(s),
+        )
+        for number, (s, e) in enumerate(_pack(units, target_chars, overlap_chars))
+    ]
