@@ -75,8 +75,14 @@ class Settings(BaseSettings):
         default=0.35,
         description="Abstain when no sentence is at least this similar to the question.",
     )
+    min_coverage: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Abstain when less of the question's content words appear in the passages.",
+    )
     answer_margin: float = Field(
-        default=0.1, ge=0, description="Cite further sentences scoring within this of the best."
+        default=0.15, ge=0, description="Cite further sentences scoring within this of the best."
     )
 
     # Serving.

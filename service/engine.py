@@ -174,6 +174,7 @@ class Engine:
             max_sentences=self.settings.answer_sentences,
             threshold=self.settings.abstain_below,
             margin=self.settings.answer_margin,
+            min_coverage=self.settings.min_coverage,
         )
         return Answer(
             answer=text,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, LiveServer
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import ROOT, LiveServer
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"

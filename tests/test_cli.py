@@ -13,11 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ARTICLE, LiveServer, article_entry, run_cli, write_corpus
 
 from dossier.index.store import current_index_id, load_index
 from dossier.service.app import create_app
 from dossier.settings import Settings
+
+from conftest import ARTICLE, LiveServer, article_entry, run_cli, write_corpus
 
 
 def refused_url() -> str:

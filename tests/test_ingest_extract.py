@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sites
-from sites import Site, fast_settings
 
 from dossier.ingest.errors import SourceError
 from dossier.ingest.extract import ExtractionError, extract, normalize_text
@@ -16,6 +14,9 @@ from dossier.ingest.fetch import Fetched, Fetcher
 from dossier.ingest.local import manual_file, read_file
 from dossier.settings import Settings
 from dossier.types import Document, FailureKind, SourceSpec
+
+import sites
+from sites import Site, fast_settings
 
 ARTICLE_TXT = Path(__file__).resolve().parent.parent / "corpus" / "article.txt"
 

@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sites
-from sites import Site, fast_settings
 
 from dossier.ingest.cache import Cache
 from dossier.ingest.fetch import Fetched, Fetcher, FetchError
@@ -17,6 +15,9 @@ from dossier.ingest.landing import find_pdf_link
 from dossier.ingest.sniff import detect_format, is_pdf
 from dossier.settings import Settings
 from dossier.types import FailureKind, SourceSpec
+
+import sites
+from sites import Site, fast_settings
 
 
 @pytest.fixture

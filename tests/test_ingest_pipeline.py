@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sites
 from rich.console import Console
-from sites import Site, fast_settings
 
 from dossier.ingest.corpus import CorpusError
 from dossier.ingest.pipeline import IngestResult, run_ingest
 from dossier.ingest.report import render_report
 from dossier.settings import Settings
 from dossier.types import FailureKind, IngestReport, SourceStatus
+
+import sites
+from sites import Site, fast_settings
 
 GOOD = {
     # id: (path on the site, extra TOML lines)

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-from conftest import LiveServer
 
 from dossier.service.app import create_app
 from dossier.service.openai_api import ChatMessage, conversation_question
 from dossier.settings import Settings
+
+from conftest import LiveServer
 
 PIPELINE = "Which pipeline carries Kazakh oil to the Black Sea?"
 
