@@ -65,7 +65,13 @@ function renderAnswer(turn, result) {
     const link = el("a", null, c.title || c.source_id);
     link.href = "#";
     link.addEventListener("click", (event) => { event.preventDefault(); showCitation(c); });
-    item.append(link, document.createTextNode(c.page ? `, p. ${c.page}` : ""));
+    const quote = c.quote.replace(/\s+/g, " ");
+    const snippet = quote.length > 90 ? `${quote.slice(0, 90)}…` : quote;
+    item.append(
+      link,
+      document.createTextNode(c.page ? `, p. ${c.page}: ` : ": "),
+      el("span", "snippet", `“${snippet}”`),
+    );
     list.append(item);
   }
   turn.append(list);
