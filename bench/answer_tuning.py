@@ -1,13 +1,13 @@
-"""Tune the answer step's sentence weights, margin and abstention threshold.
+"""Tune the answer step's sentence weights, margin and abstention rules.
 
     python bench/answer_tuning.py --data-dir DATA [--set eval/sets/article.jsonl]
 
 Maximises the share of questions handled right (answered with the expected
 fact, or abstained on when unanswerable) among settings whose abstention
-recall is at least MIN_ABSTENTION_RECALL. Tunes on the odd-numbered questions of the set and reports the even-numbered
-ones beside them, so the figures printed for "held out" were not tuned on.
-Features are computed once per question (the expensive part); the grid then
-only re-weights them.
+recall is at least MIN_ABSTENTION_RECALL. Tunes on the odd-numbered questions
+of the set and reports the even-numbered ones beside them, so the figures
+printed for "held out" were not tuned on. Features are computed once per
+question (the expensive part); the grid then only re-weights them.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from dossier.service.answer import (
 )
 from dossier.service.engine import Engine
 from dossier.settings import Settings
-
 
 MIN_ABSTENTION_RECALL = 0.75
 
