@@ -4,9 +4,8 @@ An answer is built only from sentences of retrieved passages, so every claim
 points at exact document offsets. When no sentence is close enough to the
 question, the answer abstains instead of stretching a weak match.
 
-A sentence is scored on five features (see `FEATURES`); the weights were
-tuned on the odd-numbered questions of `eval/sets/article.jsonl` and checked
-on the even-numbered ones (`bench/answer_tuning.py`).
+A sentence is scored on five features (see `features`) with hand-set weights;
+`bench/answer_tuning.py` measures them on each half of the evaluation set.
 """
 
 from __future__ import annotations
