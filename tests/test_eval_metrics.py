@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import pytrec_eval
 
 from dossier.eval import metrics
 from dossier.eval.metrics import (
@@ -21,8 +22,6 @@ from dossier.eval.metrics import (
     rank,
     recall_at_k,
 )
-
-pytrec_eval = pytest.importorskip("pytrec_eval")
 
 MEASURES = {
     "ndcg_cut.10",
