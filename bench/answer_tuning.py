@@ -45,7 +45,7 @@ class Case:
 
 
 def prepare(engine: Engine, items: list[EvalItem]) -> list[Case]:
-    index = engine._current()
+    index = engine.index
     cases = []
     for item in items:
         passages = engine.search(item.question, k=5).passages

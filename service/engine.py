@@ -55,7 +55,7 @@ class Engine:
     def load(self) -> None:
         """Load the model and the current index; remember why if that fails."""
         try:
-            self._current()
+            _ = self.index
         except EngineError as exc:
             log.warning("not ready: %s", exc)
 
@@ -67,7 +67,9 @@ class Engine:
     def index_id(self) -> str | None:
         return self._index.manifest.index_id if self._index else None
 
-    def _current(self) -> Index:
+    @property
+    def index(self) -> Index:
+        """The index being served, switching to a newly published one when there is one."""
         published = current_index_id(self.settings)
         index = self._index
         if index is not None and (published is None or published == index.manifest.index_id):
@@ -95,7 +97,7 @@ class Engine:
 
     @property
     def embedder(self) -> Embedder:
-        self._current()
+        _ = self.index
         assert self._embedder is not None
         return self._embedder
 
@@ -125,7 +127,7 @@ class Engine:
     def search(
         self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
     ) -> SearchResponse:
-        index = self._current()
+        index = self.index
         mode = mode or self.settings.mode
         started = time.perf_counter()
         passages = index.search(query, k=k, mode=mode, sources=self._check_sources(index, sources))
@@ -163,7 +165,7 @@ class Engine:
         retrieve_ms: float = 0.0,
     ) -> Answer:
         """Compose an answer from passages the caller already retrieved."""
-        index = self._current()
+        index = self.index
         started = time.perf_counter() if started is None else started
         composing = time.perf_counter()
         text, citations = compose(
@@ -191,7 +193,7 @@ class Engine:
     # Browsing ----------------------------------------------------------------
 
     def sources(self) -> list[SourceInfo]:
-        index = self._current()
+        index = self.index
         counts: dict[str, int] = {}
         for passage in index.passages:
             counts[passage.source_id] = counts.get(passage.source_id, 0) + 1
@@ -233,13 +235,13 @@ class Engine:
 
     def document(self, source_id: str) -> Document:
         """The extracted text every offset of that source indexes into."""
-        document = self._current().documents.get(source_id)
+        document = self.index.documents.get(source_id)
         if document is None:
             raise NotFoundError(f"no indexed source with id {source_id!r}; GET /sources lists them")
         return document
 
     def passage(self, passage_id: str, *, before: int = 1, after: int = 1) -> PassageContext:
-        index = self._current()
+        index = self.index
         try:
             passage = index.passage(passage_id)
         except KeyError:

@@ -9,7 +9,7 @@ from conftest import LiveServer
 
 
 def document_text(live: LiveServer, source_id: str) -> str:
-    return live.app.state.engine._current().documents[source_id].text
+    return live.app.state.engine.index.documents[source_id].text
 
 
 def test_answers_with_exact_citations(client: httpx.Client, live: LiveServer) -> None:
