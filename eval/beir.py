@@ -1,25 +1,35 @@
 """BEIR benchmarks through Dossier's own split, index and search code.
 
 Each BEIR document becomes a Document (text ``title\\n\\ntext``), is split into
-passages by the same splitter as ingest, and indexed by the same index code
+passages by the same splitter as ingest and indexed by the same index code
 (FAISS + bm25s); queries go through `Index.rank`, the batch form of the
-search the service runs, with the same fusion defaults. A document's score
-for a query is its best passage's.
+service's search, with the same fusion defaults. A document's score for a
+query is its best passage's; passages are ranked deep enough that 100
+distinct documents remain (recall@100).
 
-Splitting. BEIR documents are passed to the splitter with their own passage
-size, `BEIR_PASSAGE_CHARS`, not the service's `passage_chars`: the published
-figures this reproduces (bm25s' BM25 and MTEB's all-MiniLM-L6-v2 on SciFact)
-score whole documents, and on SciFact's train split whole documents beat
-every passage size tried for all three modes (`bench/beir_scifact.py`
-prints the comparison). With 12,000 characters every SciFact abstract
-(the longest is 10,128) is one passage; longer documents of other data sets
-are still split, so the code path is the service's. The dense model then
-sees what MTEB's run saw: the first 256 word pieces of title and text.
+Splitting. BEIR documents are split with their own passage size,
+`BEIR_PASSAGE_CHARS` (12,000, no overlap), not the service's
+`passage_chars`: SciFact's abstracts (median 1,427 characters, longest
+10,128) then stay whole, as in the published figures this reproduces (bm25s'
+BM25 and MTEB's all-MiniLM-L6-v2 score whole documents; the model sees the
+first 256 word pieces of title and text, as in MTEB's run). On SciFact's
+*train* split, splitting helps dense (max over 1,000-character passages:
+0.682 nDCG@10 against 0.660 whole; the tail of a long abstract is otherwise
+truncated away) but hurts BM25 (0.688 against 0.696: passage statistics
+fragment an abstract) and hybrid (0.729 against 0.734); 700/150, the
+service's default, is worst for lexical and hybrid. `bench/beir_scifact.py`
+prints the table. Longer documents of other data sets are still split, so
+the code path is the service's.
 
-The built index is cached under ``<data_dir>/beir/<name>-<key>/``, the key
-being a digest of the corpus file, the embedding model, the splitter (its
-settings and its source code) and the BM25 settings: re-runs, and the other
-modes, only search.
+Fusion is the service's default (`index/fusion.py`, `Settings.hybrid_weight`):
+convex, min-max, dense weight 0.5, max(100, 4k) candidates. On SciFact's
+train split none of about 400 fusion configurations beat it by two paired
+standard errors (`bench/beir_scifact.py`).
+
+The built index is cached under ``<data_dir>/beir/<name>-<key>/``, the key a
+digest of the corpus file, the embedding model, the splitter (its settings
+and its source code) and the BM25 settings: re-runs, and the other modes,
+only search.
 """
 
 from __future__ import annotations
@@ -375,9 +385,11 @@ __all__ = [
     "BEIR_OVERLAP_CHARS",
     "BEIR_PASSAGE_CHARS",
     "DOC_DEPTH",
+    "METRIC_KEYS",
     "BeirError",
     "Splitter",
     "beir_settings",
+    "best_per_document",
     "cache_key",
     "ensure_index",
     "load_documents",
