@@ -337,7 +337,7 @@ def evaluate(
     assert tuple(summary) == METRIC_KEYS
     print_summary(out, summary, results)
     if json_out:
-        payload = {**summary, "mode": chosen, "questions": [r.as_json() for r in results]}
+        payload = {**summary, "questions": [r.as_json() for r in results]}
         json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
     if report:
         write_html(report, summary, results, curves, title=f"Dossier evaluation ({chosen})")
