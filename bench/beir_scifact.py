@@ -12,8 +12,8 @@
 2. Fusion, on the chosen splitting (`dossier.eval.beir.Splitter()`, whole
    documents): convex fusion with min-max and z-score normalisation over dense
    weights and candidate depths, and weighted RRF over weights, rrf_k and
-   depths. Each configuration calls `dossier.index.fusion.fuse` exactly as
-   `Index.rank` does (same candidate lists, same exact-score look-ups), on
+   depths. Each configuration is a `dossier.index.fusion.Fusion` and fuses
+   exactly as `Index.rank` does (same candidate lists, same exact-score look-ups), on
    lists computed once per query: about 375 configurations in 5 minutes.
 
 Configurations are ranked by nDCG@10 averaged over candidate depths (one
@@ -37,6 +37,7 @@ import numpy as np
 
 from dossier.eval import beir, metrics
 from dossier.index import fusion
+from dossier.index.fusion import Fusion
 from dossier.settings import Settings
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared/benchmarks/beir/scifact"
@@ -90,16 +91,30 @@ class Lists:
         self.full = [index.lexical.score_ids(ids) for ids in index.lexical.query_ids(texts)]
         self.lexical = [index.lexical.hits(full, depth) for full in self.full]
 
-    def fused(self, i: int, k: int, n: int, **options) -> fusion.Hits:
-        """What `Index.rank(k=k, candidates=n, mode="hybrid", **options)` returns for query i."""
-        return fusion.fuse(
+    def fused(self, i: int, k: int, config: Fusion) -> fusion.Hits:
+        """What `Index.rank(k=k, mode="hybrid", fusion=config)` returns for query i."""
+        n = config.candidate_count(k)
+        return config.fuse(
             self.dense[i].head(n),
             self.lexical[i].head(n),
             k=k,
             dense_lookup=lambda rows, v=self.vectors[i]: self.index.dense.scores_for(v, rows),
             lexical_lookup=lambda rows, f=self.full[i]: f[rows],
-            **options,
         )
+
+
+def describe_config(config: Fusion) -> dict:
+    """A configuration's settings as a grid row: only those its method uses."""
+    if config.method == "rrf":
+        variant: dict = {"rrf_k": config.rrf_k}
+    else:
+        variant = {"normalisation": config.normalisation}
+    return {
+        "method": config.method,
+        **variant,
+        "weight": config.weight,
+        "candidates": config.candidates,
+    }
 
 
 def fusion_grid(folder: Path, settings: Settings, split: str) -> list[dict]:
@@ -110,35 +125,37 @@ def fusion_grid(folder: Path, settings: Settings, split: str) -> list[dict]:
     k = min(len(index.passages), beir.DOC_DEPTH * per_doc)
     lists = Lists(index, texts, max(CANDIDATES))
 
-    def evaluate(n: int, **options) -> dict:
+    def evaluate(config: Fusion) -> dict:
         run = {}
         for i, q in enumerate(ids):
-            hits = lists.fused(i, k, max(n, k), **options)
+            hits = lists.fused(i, k, config)
             run[q] = beir.best_per_document(index, hits.rows, hits.scores, beir.DOC_DEPTH)
         rankings = {q: metrics.rank(scores) for q, scores in run.items()}
         ndcg = [metrics.ndcg_at_k(rankings[q], qrels[q], 10) for q in ids]
         return {**beir.score(run, qrels), "per_query": np.array(ndcg)}
 
-    configs: list[dict] = []
-    for normalisation, weight, n in itertools.product(fusion.NORMALISATIONS, WEIGHTS, CANDIDATES):
-        configs.append(
-            {"method": "convex", "normalisation": normalisation, "weight": weight, "candidates": n}
+    configs = [
+        Fusion(method="convex", normalisation=normalisation, weight=weight, candidates=n)
+        for normalisation, weight, n in itertools.product(
+            fusion.NORMALISATIONS, WEIGHTS, CANDIDATES
         )
-    for rrf_k, weight, n in itertools.product(RRF_KS, RRF_WEIGHTS, CANDIDATES):
-        configs.append({"method": "rrf", "rrf_k": rrf_k, "weight": weight, "candidates": n})
+    ] + [
+        Fusion(method="rrf", rrf_k=rrf_k, weight=weight, candidates=n)
+        for rrf_k, weight, n in itertools.product(RRF_KS, RRF_WEIGHTS, CANDIDATES)
+    ]
     started = time.perf_counter()
-    for config in configs:
-        options = {key: v for key, v in config.items() if key != "candidates"}
-        config.update(evaluate(config["candidates"], **options))
+    rows = [{**describe_config(config), **evaluate(config)} for config in configs]
     print(f"{len(configs)} fusion configurations in {time.perf_counter() - started:.0f}s")
-    return configs
+    return rows
 
 
-def check_through_index(folder: Path, settings: Settings, split: str, **options) -> float:
-    """nDCG@10 of hybrid through `rank_documents` / `Index.rank` (no options: the defaults)."""
+def check_through_index(
+    folder: Path, settings: Settings, split: str, config: Fusion | None = None
+) -> float:
+    """nDCG@10 of hybrid through `rank_documents` / `Index.rank` (None: the index's fusion)."""
     queries, qrels = beir.load_split(folder, split)
     index = beir.ensure_index(folder, settings, splitter=beir.Splitter())
-    ranked = beir.rank_documents(index, list(queries.values()), mode="hybrid", **options)
+    ranked = beir.rank_documents(index, list(queries.values()), mode="hybrid", fusion=config)
     return beir.score(dict(zip(queries, ranked, strict=True)), qrels)["ndcg@10"]
 
 
@@ -165,14 +182,19 @@ def pivot(grid: list[dict], normalisation: str) -> None:
         print(f"{weight:.2f} " + " ".join(f"{v:7.4f}" for v in row) + f"  {np.mean(row):.4f}")
 
 
+def current_fusion(settings: Settings) -> Fusion:
+    """The fusion the service and `dossier eval beir` use (as `load_index` builds it)."""
+    return Fusion(weight=settings.hybrid_weight)
+
+
 def choose(families: dict[tuple, list[dict]], ranked: list, settings: Settings) -> tuple:
     """The current defaults, unless a configuration beats them by 2 paired standard errors.
 
     Compared per query at the service's depth (k=5: 100 candidates) and the
     benchmark's (k=100: 400); a challenger must win at both.
     """
-    incumbent = ("convex", fusion.DEFAULT_NORMALISATION, settings.hybrid_weight)
-    if fusion.DEFAULT_FUSION != "convex" or incumbent not in families:
+    incumbent = family(describe_config(current_fusion(settings)))
+    if incumbent not in families:
         sys.exit(f"the current defaults {incumbent} are not in the grid")
     at = {n: next(c for c in families[incumbent] if c["candidates"] == n) for n in SERVICE_DEPTHS}
     print(f"\nagainst the current defaults ({describe(incumbent)}), per-query paired differences:")
@@ -232,9 +254,10 @@ def main() -> None:
         print(f"  best {describe(key):<21} {np.mean([c['ndcg@10'] for c in configs]):.4f}")
     choose(families, ranked, settings)
     current = check_through_index(args.folder, settings, args.split)
+    default = current_fusion(settings)
     print(
-        f"\nhybrid with the current defaults ({fusion.DEFAULT_FUSION}"
-        f" {fusion.DEFAULT_NORMALISATION} w={settings.hybrid_weight},"
+        f"\nhybrid with the current defaults ({default.method}"
+        f" {default.normalisation} w={default.weight},"
         f" candidates max({fusion.MIN_CANDIDATES}, "
         f"{fusion.CANDIDATE_FACTOR}k)) through Index.rank: {current:.4f}"
     )

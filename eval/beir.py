@@ -21,7 +21,7 @@ service's default, is worst for lexical and hybrid. `bench/beir_scifact.py`
 prints the table. Longer documents of other data sets are still split, so
 the code path is the service's.
 
-Fusion is the service's default (`index/fusion.py`, `Settings.hybrid_weight`):
+Fusion is the service's default (`index/fusion.py`'s `Fusion`, `Settings.hybrid_weight`):
 convex, min-max, dense weight 0.5, max(100, 4k) candidates. On SciFact's
 train split none of about 400 fusion configurations beat it by two paired
 standard errors (`bench/beir_scifact.py`).
@@ -44,14 +44,13 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from dossier.eval import metrics
-from dossier.index import fusion
 from dossier.index.embed import canonical_model_name, load_embedder
+from dossier.index.fusion import CANDIDATE_FACTOR, MIN_CANDIDATES, Fusion
 from dossier.index.lexical import TOKEN_PATTERN, LexicalConfig
 from dossier.index.manifest import FORMAT_VERSION
 from dossier.index.search import Index
@@ -263,11 +262,11 @@ def rank_documents(
     mode: Mode,
     depth: int = DOC_DEPTH,
     query_vectors: np.ndarray | None = None,
-    **options: Any,
+    fusion: Fusion | None = None,
 ) -> list[dict[str, float]]:
     """For each query, its `depth` best documents, each scored by its best passage.
 
-    Passages are ranked by `Index.rank` (`options` are its fusion arguments);
+    Passages are ranked by `Index.rank` (hybrid with `fusion`, else the index's own);
     a query whose passages run out of distinct documents before `depth` is
     ranked again, deeper, until it has `depth` or the ranking is exhausted.
     """
@@ -279,7 +278,7 @@ def rank_documents(
     while todo:
         vectors = None if query_vectors is None else query_vectors[todo]
         found = index.rank(
-            [queries[i] for i in todo], k=k, mode=mode, query_vectors=vectors, **options
+            [queries[i] for i in todo], k=k, mode=mode, query_vectors=vectors, fusion=fusion
         )
         again = []
         for i, hits in zip(todo, found, strict=True):
@@ -351,12 +350,12 @@ def run_beir(
         "splitter": asdict(splitter),
         "lexical": index.manifest.lexical,
         "fusion": {
-            "method": fusion.DEFAULT_FUSION,
-            "normalisation": fusion.DEFAULT_NORMALISATION,
-            "weight": index.hybrid_weight,
-            "rrf_k": fusion.DEFAULT_RRF_K,
-            "min_candidates": fusion.MIN_CANDIDATES,
-            "candidate_factor": fusion.CANDIDATE_FACTOR,
+            "method": index.fusion.method,
+            "normalisation": index.fusion.normalisation,
+            "weight": index.fusion.weight,
+            "rrf_k": index.fusion.rrf_k,
+            "min_candidates": MIN_CANDIDATES,
+            "candidate_factor": CANDIDATE_FACTOR,
         },
         "modes": {},
         "seconds": {},

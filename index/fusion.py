@@ -14,12 +14,13 @@ Two methods:
 
 Ties are broken by the lower row, so results are deterministic. The defaults
 below are module constants so they can be tuned (SciFact's train split) and
-changed in one place.
+changed in one place; `Fusion` bundles one configuration of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -34,6 +35,7 @@ NORMALISATIONS: tuple[str, ...] = ("minmax", "zscore")
 DEFAULT_FUSION: FusionMethod = "convex"
 DEFAULT_NORMALISATION: Normalisation = "minmax"
 DEFAULT_RRF_K = 60
+DEFAULT_WEIGHT = 0.5  # of the dense list; `Settings.hybrid_weight` defaults to the same
 MIN_CANDIDATES = 100
 CANDIDATE_FACTOR = 4
 
@@ -152,14 +154,74 @@ def fuse(
     return fused.head(k)
 
 
+@dataclass(frozen=True)
+class Fusion:
+    """One hybrid fusion configuration: how `Index.rank` combines its two lists.
+
+    `weight` is the dense list's share; `candidates` is how many rows each list
+    contributes (None: max(100, 4k), see `candidate_count`); `normalisation`
+    applies to `convex` only and `rrf_k` to `rrf` only. Use
+    `dataclasses.replace` for variants.
+    """
+
+    method: FusionMethod = DEFAULT_FUSION
+    normalisation: Normalisation = DEFAULT_NORMALISATION
+    weight: float = DEFAULT_WEIGHT
+    candidates: int | None = None
+    rrf_k: int = DEFAULT_RRF_K
+
+    def __post_init__(self) -> None:
+        if self.method not in FUSION_METHODS:
+            raise ValueError(
+                f"unknown fusion method {self.method!r}; choose one of {', '.join(FUSION_METHODS)}"
+            )
+        if self.normalisation not in NORMALISATIONS:
+            raise ValueError(
+                f"unknown normalisation {self.normalisation!r}; "
+                f"choose one of {', '.join(NORMALISATIONS)}"
+            )
+        if not 0.0 <= self.weight <= 1.0:
+            raise ValueError(f"weight must be within [0, 1], got {self.weight}")
+        if self.candidates is not None and self.candidates < 1:
+            raise ValueError(f"candidates must be at least 1, got {self.candidates}")
+
+    def candidate_count(self, k: int) -> int:
+        """How many candidates each list contributes for the `k` best."""
+        return candidate_count(k, self.candidates)
+
+    def fuse(
+        self,
+        dense: Hits,
+        lexical: Hits,
+        *,
+        k: int,
+        dense_lookup: Lookup | None = None,
+        lexical_lookup: Lookup | None = None,
+    ) -> Hits:
+        """`fuse` with this configuration."""
+        return fuse(
+            dense,
+            lexical,
+            k=k,
+            weight=self.weight,
+            method=self.method,
+            normalisation=self.normalisation,
+            rrf_k=self.rrf_k,
+            dense_lookup=dense_lookup,
+            lexical_lookup=lexical_lookup,
+        )
+
+
 __all__ = [
     "CANDIDATE_FACTOR",
     "DEFAULT_FUSION",
     "DEFAULT_NORMALISATION",
     "DEFAULT_RRF_K",
+    "DEFAULT_WEIGHT",
     "FUSION_METHODS",
     "MIN_CANDIDATES",
     "NORMALISATIONS",
+    "Fusion",
     "FusionMethod",
     "Normalisation",
     "candidate_count",

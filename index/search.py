@@ -4,7 +4,8 @@
 (`encode_queries`, `dense_scores`, `lexical_scores`, `rank`) answer many
 queries at once with row ids and scores, for benchmarks: queries are encoded
 in one batch, FAISS searches them in one call, and the lexical scores of each
-query are computed once and reused for fusion.
+query are computed once and reused for fusion. How hybrid fuses the two lists
+is one `Fusion` value: the index's own (from settings), or one passed per call.
 """
 
 from __future__ import annotations
@@ -17,15 +18,7 @@ import numpy as np
 
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, get_embedder
-from dossier.index.fusion import (
-    DEFAULT_FUSION,
-    DEFAULT_NORMALISATION,
-    DEFAULT_RRF_K,
-    FusionMethod,
-    Normalisation,
-    candidate_count,
-    fuse,
-)
+from dossier.index.fusion import Fusion
 from dossier.index.hits import Hits
 from dossier.index.lexical import LexicalIndex
 from dossier.index.manifest import Manifest
@@ -37,7 +30,8 @@ MODES: tuple[str, ...] = get_args(Mode)
 class Index:
     """Everything one published index holds, in memory, ready to search.
 
-    Row i of the dense and lexical indexes is `passages[i]`.
+    Row i of the dense and lexical indexes is `passages[i]`. `fusion` is the
+    hybrid configuration searches use unless they pass their own (default: `Fusion()`).
     """
 
     def __init__(
@@ -50,7 +44,7 @@ class Index:
         lexical: LexicalIndex,
         report: IngestReport | None = None,
         embedder: Embedder | None = None,
-        hybrid_weight: float = 0.5,
+        fusion: Fusion | None = None,
         device: str = "cpu",
         batch_size: int = 64,
         path: Path | None = None,
@@ -65,7 +59,7 @@ class Index:
         self.dense = dense
         self.lexical = lexical
         self.report = report
-        self.hybrid_weight = hybrid_weight
+        self.fusion = Fusion() if fusion is None else fusion
         self.path = path
         self._embedder = embedder
         self._device = device
@@ -170,16 +164,13 @@ class Index:
         k: int = 5,
         mode: Mode = "hybrid",
         sources: Iterable[str] | None = None,
-        fusion: FusionMethod = DEFAULT_FUSION,
-        normalisation: Normalisation = DEFAULT_NORMALISATION,
-        candidates: int | None = None,
-        weight: float | None = None,
-        rrf_k: int = DEFAULT_RRF_K,
+        fusion: Fusion | None = None,
         query_vectors: np.ndarray | None = None,
     ) -> list[Hits]:
         """The `k` best rows for each query (none for a blank query).
 
-        Pass `query_vectors` (from `encode_queries`) to skip encoding, e.g. when
+        Hybrid fuses with `fusion`, else the index's own (`self.fusion`). Pass
+        `query_vectors` (from `encode_queries`) to skip encoding, e.g. when
         trying many fusion settings over the same queries.
         """
         if mode not in MODES:
@@ -202,17 +193,8 @@ class Index:
             if mode == "dense":
                 found = self.dense.search(vectors, k, allowed=allowed)
             else:
-                found = self._hybrid(
-                    texts,
-                    vectors,
-                    k=k,
-                    allowed=allowed,
-                    fusion=fusion,
-                    normalisation=normalisation,
-                    candidates=candidates,
-                    weight=self.hybrid_weight if weight is None else weight,
-                    rrf_k=rrf_k,
-                )
+                fusion = self.fusion if fusion is None else fusion
+                found = self._hybrid(texts, vectors, k=k, allowed=allowed, fusion=fusion)
         for i, hits in zip(live, found, strict=True):
             out[i] = hits
         return out
@@ -224,13 +206,9 @@ class Index:
         *,
         k: int,
         allowed: np.ndarray | None,
-        fusion: FusionMethod,
-        normalisation: Normalisation,
-        candidates: int | None,
-        weight: float,
-        rrf_k: int,
+        fusion: Fusion,
     ) -> list[Hits]:
-        n = candidate_count(k, candidates)
+        n = fusion.candidate_count(k)
         dense_lists = self.dense.search(vectors, n, allowed=allowed)
         out = []
         for vector, ids, dense in zip(
@@ -239,14 +217,10 @@ class Index:
             full = self.lexical.score_ids(ids)  # once: top-n and exact lookups share it
             lexical = self.lexical.hits(full, n, allowed=allowed)
             out.append(
-                fuse(
+                fusion.fuse(
                     dense,
                     lexical,
                     k=k,
-                    weight=weight,
-                    method=fusion,
-                    normalisation=normalisation,
-                    rrf_k=rrf_k,
                     dense_lookup=lambda rows, v=vector: self.dense.scores_for(v, rows),
                     lexical_lookup=lambda rows, f=full: f[rows],
                 )
@@ -266,29 +240,16 @@ class Index:
         k: int = 5,
         mode: Mode = "hybrid",
         sources: set[str] | None = None,
-        fusion: FusionMethod = DEFAULT_FUSION,
-        normalisation: Normalisation = DEFAULT_NORMALISATION,
-        candidates: int | None = None,
-        weight: float | None = None,
-        rrf_k: int = DEFAULT_RRF_K,
+        fusion: Fusion | None = None,
     ) -> list[ScoredPassage]:
         """The `k` best passages, best first, optionally from `sources` only.
 
-        Scores: cosine similarity (dense), BM25 (lexical), fused score (hybrid).
+        Scores: cosine similarity (dense), BM25 (lexical), fused score (hybrid,
+        with `fusion`, else the index's own).
         A blank query, or a lexical query of stop words and unknown words only,
         finds nothing.
         """
-        return self.search_batch(
-            [query],
-            k=k,
-            mode=mode,
-            sources=sources,
-            fusion=fusion,
-            normalisation=normalisation,
-            candidates=candidates,
-            weight=weight,
-            rrf_k=rrf_k,
-        )[0]
+        return self.search_batch([query], k=k, mode=mode, sources=sources, fusion=fusion)[0]
 
     def search_batch(
         self,
@@ -297,24 +258,10 @@ class Index:
         k: int = 5,
         mode: Mode = "hybrid",
         sources: Iterable[str] | None = None,
-        fusion: FusionMethod = DEFAULT_FUSION,
-        normalisation: Normalisation = DEFAULT_NORMALISATION,
-        candidates: int | None = None,
-        weight: float | None = None,
-        rrf_k: int = DEFAULT_RRF_K,
+        fusion: Fusion | None = None,
     ) -> list[list[ScoredPassage]]:
         """`search` for many queries at once."""
-        ranked = self.rank(
-            queries,
-            k=k,
-            mode=mode,
-            sources=sources,
-            fusion=fusion,
-            normalisation=normalisation,
-            candidates=candidates,
-            weight=weight,
-            rrf_k=rrf_k,
-        )
+        ranked = self.rank(queries, k=k, mode=mode, sources=sources, fusion=fusion)
         return [self.scored(hits) for hits in ranked]
 
 

@@ -38,6 +38,7 @@ from dossier import __version__
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name
+from dossier.index.fusion import Fusion
 from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.manifest import FILENAME as MANIFEST_FILE
@@ -488,7 +489,7 @@ def load_index(
             lexical=lexical,
             report=report,
             embedder=embedder,
-            hybrid_weight=settings.hybrid_weight,
+            fusion=Fusion(weight=settings.hybrid_weight),
             device=settings.device,
             batch_size=settings.batch_size,
             path=folder,

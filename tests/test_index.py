@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, EmbedderError, get_embedder, load_embedder
+from dossier.index.fusion import Fusion
 from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.manifest import corpus_fingerprint
 from dossier.index.search import Index
@@ -221,17 +223,19 @@ def test_sources_restrict_results(published: tuple[Settings, Index], mode: str) 
 
 
 def test_fusion_options(published: tuple[Settings, Index]) -> None:
-    _, index = published
-    for fusion in ("convex", "rrf"):
+    settings, index = published
+    assert index.fusion == Fusion(weight=settings.hybrid_weight)
+    for method in ("convex", "rrf"):
         for normalisation in ("minmax", "zscore"):
-            found = index.search(
-                PIPELINE_QUESTION, k=3, fusion=fusion, normalisation=normalisation, candidates=5
-            )
+            config = Fusion(method=method, normalisation=normalisation, candidates=5)
+            found = index.search(PIPELINE_QUESTION, k=3, fusion=config)
             assert found[0].id == "energy:0000"
-    dense_only = index.search(PIPELINE_QUESTION, k=9, weight=1.0)
+    dense_only = index.search(PIPELINE_QUESTION, k=9, fusion=replace(index.fusion, weight=1.0))
     assert [p.id for p in dense_only] == [
         p.id for p in index.search(PIPELINE_QUESTION, k=9, mode="dense")
     ]
+    explicit = index.search_batch([PIPELINE_QUESTION], k=9, fusion=index.fusion)[0]
+    assert explicit == index.search(PIPELINE_QUESTION, k=9)  # None: the index's own
 
 
 def test_batch_search_matches_single(published: tuple[Settings, Index]) -> None:
@@ -308,7 +312,7 @@ def test_round_trip_gives_identical_results(
         dense=DenseIndex.build(embedder.encode([p.text for p in passages])),
         lexical=LexicalIndex.build([p.text for p in passages], LexicalConfig()),
         embedder=embedder,
-        hybrid_weight=settings.hybrid_weight,
+        fusion=Fusion(weight=settings.hybrid_weight),
     )
     queries = [
         PIPELINE_QUESTION,

@@ -8,6 +8,8 @@ import pytest
 from dossier.index.fusion import (
     DEFAULT_FUSION,
     DEFAULT_NORMALISATION,
+    DEFAULT_RRF_K,
+    Fusion,
     candidate_count,
     convex,
     fuse,
@@ -15,6 +17,7 @@ from dossier.index.fusion import (
     rrf,
 )
 from dossier.index.hits import Hits, top_n
+from dossier.settings import Settings
 
 
 def hits(pairs: list[tuple[int, float]]) -> Hits:
@@ -28,6 +31,37 @@ def test_defaults() -> None:
     assert candidate_count(50) == 200
     assert candidate_count(5, 20) == 20
     assert candidate_count(30, 10) == 30  # never fewer candidates than results
+
+
+def test_fusion_config() -> None:
+    default = Fusion()
+    assert (default.method, default.normalisation) == (DEFAULT_FUSION, DEFAULT_NORMALISATION)
+    assert (default.candidates, default.rrf_k) == (None, DEFAULT_RRF_K)
+    # One default weight: the settings' (which the service loads indexes with) is Fusion's.
+    assert default.weight == Settings.model_fields["hybrid_weight"].default
+    assert default.candidate_count(5) == 100 and Fusion(candidates=20).candidate_count(30) == 30
+    for bad, match in [
+        ({"method": "max"}, "unknown fusion"),
+        ({"normalisation": "l2"}, "unknown normalisation"),
+        ({"weight": 1.5}, "weight"),
+        ({"candidates": 0}, "candidates"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            Fusion(**bad)
+    dense, lexical = hits([(1, 0.9), (2, 0.8)]), hits([(2, 5.0), (3, 1.0)])
+    for config in (Fusion(), Fusion(method="rrf", weight=0.3, rrf_k=10)):
+        expected = fuse(
+            dense,
+            lexical,
+            k=2,
+            weight=config.weight,
+            method=config.method,
+            normalisation=config.normalisation,
+            rrf_k=config.rrf_k,
+        )
+        fused = config.fuse(dense, lexical, k=2)
+        assert fused.rows.tolist() == expected.rows.tolist()
+        assert fused.scores.tolist() == expected.scores.tolist()
 
 
 def test_top_n_is_exact_and_breaks_ties_by_row() -> None:
