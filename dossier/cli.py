@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +23,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from dossier.settings import Settings, config_file
+
+if TYPE_CHECKING:  # the service loads torch: imported only by the commands that need it
+    from dossier.service.engine import Engine
 
 EXIT_ERROR, EXIT_SOME_FAILED, EXIT_NONE_USABLE = 1, 3, 4
 
@@ -75,15 +80,35 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
         )
 
 
-def _engine(settings: Settings):
-    from dossier.service.engine import Engine, EngineError
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Turn the engine's errors (no index, unknown source, …) into messages."""
+    from dossier.service.engine import EngineError
 
-    engine = Engine(settings)
     try:
-        engine.search("warm-up", k=1)
+        yield
     except EngineError as exc:
         fail(str(exc))
+
+
+def _engine(settings: Settings) -> Engine:
+    from dossier.service.engine import Engine
+
+    engine = Engine(settings)
+    with engine_errors():
+        _ = engine.index
     return engine
+
+
+def _query(
+    text: str, what: str, data_dir: Path | None, mode: str | None
+) -> tuple[str, str | None, Engine]:
+    """The stripped text, the checked mode and a loaded engine, or a usage error."""
+    text = text.strip()
+    if not text:
+        fail(f"the {what} is empty", code=2)
+    checked = _mode(mode)
+    return text, checked, _engine(load_settings(data_dir))
 
 
 def _mode(mode: str | None) -> str | None:
@@ -209,17 +234,9 @@ def ask(
     json: Json = False,
 ) -> None:
     """Answer a question with citations."""
-    from dossier.service.engine import EngineError
-
-    question = question.strip()
-    if not question:
-        fail("the question is empty", code=2)
-    mode = _mode(mode)
-    engine = _engine(load_settings(data_dir))
-    try:
+    question, mode, engine = _query(question, "question", data_dir, mode)
+    with engine_errors():
         answer = engine.ask(question, k=k, mode=mode, sources=source)
-    except EngineError as exc:
-        fail(str(exc))
     if json:
         out.print_json(answer.model_dump_json())
         return
@@ -242,16 +259,9 @@ def search(
     json: Json = False,
 ) -> None:
     """Ranked passages for a query."""
-    from dossier.service.engine import EngineError
-
-    if not query.strip():
-        fail("the query is empty", code=2)
-    mode = _mode(mode)
-    engine = _engine(load_settings(data_dir))
-    try:
-        found = engine.search(query.strip(), k=k, mode=mode, sources=source)
-    except EngineError as exc:
-        fail(str(exc))
+    query, mode, engine = _query(query, "query", data_dir, mode)
+    with engine_errors():
+        found = engine.search(query, k=k, mode=mode, sources=source)
     if json:
         out.print_json(found.model_dump_json())
         return
