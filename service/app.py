@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     @app.get("/passages/{passage_id}", tags=["sources"], responses=ERRORS)
     def passage(
         passage_id: Annotated[
-            str, Path(description="As returned by /search, e.g. `article:0003`.")
+            str, Path(description="As returned by /search, e.g. `my-source:0003`.")
         ],
         before: Annotated[int, Query(ge=0, le=10)] = 1,
         after: Annotated[int, Query(ge=0, le=10)] = 1,

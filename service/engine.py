@@ -247,7 +247,7 @@ class Engine:
         except KeyError:
             raise NotFoundError(
                 f"no passage with id {passage_id!r}; "
-                "ids look like 'article:0003' (POST /search returns them)"
+                "ids look like '<source id>:0003' (POST /search returns them)"
             ) from None
         neighbours = index.neighbours(passage_id, before=before, after=after)
         document = index.documents[passage.source_id]

@@ -32,7 +32,7 @@ def _non_blank(value: str) -> str:
 class AskRequest(_Query):
     question: str = Field(
         max_length=MAX_QUESTION_CHARS,
-        examples=["Which oil field is linked by pipeline to Novorossiysk?"],
+        examples=["When was the pipeline completed, and who built it?"],
     )
 
     _strip = field_validator("question")(_non_blank)
