@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from dossier.index.embed import Embedder, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
-from dossier.service.answer import ABSTENTION, compose
+from dossier.service.answer import compose
 from dossier.service.schemas import (
     PassageContext,
     SearchResponse,
@@ -266,4 +266,4 @@ def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-__all__ = ["ABSTENTION", "Engine", "EngineError", "NotFoundError", "NotReadyError"]
+__all__ = ["Engine", "EngineError", "NotFoundError", "NotReadyError"]
