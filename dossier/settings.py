@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = None
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Analyst-facing links and the command line (issue 10).
+    public_url: str | None = Field(
+        default=None,
+        description="The address people open Dossier at (e.g. behind a proxy); citation links "
+        "to the chat page start with it. Default: the address each request came to.",
+    )
+
     @property
     def indexes_dir(self) -> Path:
         return self.data_dir / "indexes"

@@ -1,8 +1,11 @@
 """An OpenAI-compatible chat API, so chat frontends and the `openai` client can use Dossier.
 
 The answer is the one `/ask` gives; the message content carries it with a
-Markdown source list, and the structured citations travel in a top-level
-`citations` field (in the last chunk before `[DONE]` when streaming).
+Markdown source list, OpenAI's standard `annotations` (`url_citation`, see
+`chat_content`) mark each `[n]`, and the structured citations travel in a
+top-level `citations` field (in the last chunk before `[DONE]` when streaming).
+Frontends' own meta-requests (titles, tags, follow-up suggestions) are answered
+by `conversation`, not from the sources.
 """
 
 from __future__ import annotations
@@ -18,17 +21,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from dossier.service.chat_content import annotations, render_content
+from dossier.service.conversation import REFERRING, answer_turn, meta_reply
 from dossier.service.engine import Engine, EngineError
 from dossier.service.schemas import MAX_QUESTION_CHARS
-from dossier.types import Answer, Citation
+from dossier.types import Answer
 
 MODEL_ID = "dossier"
 router = APIRouter(prefix="/v1", tags=["openai"])
-
-# A follow-up that points back ("When was it completed?") is read with the turn before it.
-_REFERRING = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|the same)\b", re.I
-)
 
 
 class ChatMessage(BaseModel):
@@ -75,7 +75,11 @@ def openai_error(
 
 
 def conversation_question(messages: list[ChatMessage]) -> tuple[str, str | None]:
-    """The last user turn, and the one before it when the last one refers back to it."""
+    """The last user turn, and the one before it when the last one may refer back to it.
+
+    Short or pointing-back turns get the previous one as a candidate context;
+    `conversation.answer_turn` decides whether it is used.
+    """
     turns = [m.text.strip() for m in messages if m.role == "user" and m.text.strip()]
     if not turns:
         raise OpenAIError("messages must contain a user message with text", param="messages")
@@ -84,24 +88,8 @@ def conversation_question(messages: list[ChatMessage]) -> tuple[str, str | None]
         raise OpenAIError(
             f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages"
         )
-    refers_back = _REFERRING.search(question) or len(question.split()) <= 4
+    refers_back = REFERRING.search(question) or len(question.split()) <= 4
     return question, turns[-2] if len(turns) > 1 and refers_back else None
-
-
-def render_content(answer: Answer) -> str:
-    if answer.abstained:
-        return answer.answer
-    lines = [answer.answer, "", "**Sources**"]
-    lines += [_source_line(c) for c in answer.citations]
-    return "\n".join(lines)
-
-
-def _source_line(c: Citation) -> str:
-    title = c.title or c.source_id
-    link = f"[{title}]({c.url})" if c.url and c.url.startswith(("http://", "https://")) else title
-    page = f", p. {c.page}" if c.page else ""
-    quote = " ".join(c.quote.split())
-    return f"{c.n}. {link}{page}: “{quote}”"
 
 
 def _citations(answer: Answer) -> list[dict[str, Any]]:
@@ -128,55 +116,87 @@ def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | Stre
             "model",
         )
     engine: Engine = request.app.state.engine
+    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    user_turns = [m.text.strip() for m in body.messages if m.role == "user" and m.text.strip()]
+    meta = meta_reply(user_turns[-1], user_turns[:-1]) if user_turns else None
+    if meta is not None:
+        extra: dict[str, Any] = {"citations": [], "abstained": False, "meta_request": meta.kind}
+        return _respond(body.stream, completion_id, created, meta.content, [], extra)
     try:
         question, context = conversation_question(body.messages)
-        answer = engine.ask(question, context=context)
+        answer = answer_turn(lambda q, c: engine.ask(q, context=c), question, context)
     except OpenAIError as exc:
         return openai_error(str(exc), exc.status, exc.code, exc.param)
     except EngineError as exc:
         return openai_error(str(exc), exc.status)
-    completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
-    created = int(time.time())
-    content = render_content(answer)
-    if body.stream:
+    base = public_base(request, engine.settings.public_url)
+    content = render_content(answer, base)
+    extra = {"citations": _citations(answer), "abstained": answer.abstained}
+    return _respond(
+        body.stream, completion_id, created, content, annotations(content, answer, base), extra
+    )
+
+
+def public_base(request: Request, configured: str | None) -> str:
+    """Where people reach this server: DOSSIER_PUBLIC_URL, else the address the request used."""
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def _respond(
+    stream: bool,
+    completion_id: str,
+    created: int,
+    content: str,
+    notes: list[dict[str, Any]],
+    extra: dict[str, Any],
+) -> JSONResponse | StreamingResponse:
+    if stream:
         return StreamingResponse(
-            _stream(completion_id, created, content, answer),
+            _stream(completion_id, created, content, notes, extra),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if notes:
+        message["annotations"] = notes
     return JSONResponse(
         {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
             "model": MODEL_ID,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
-                }
-            ],
-            "citations": _citations(answer),
-            "abstained": answer.abstained,
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            **extra,
         }
     )
 
 
-def _stream(completion_id: str, created: int, content: str, answer: Answer) -> Iterator[str]:
-    def chunk(delta: dict[str, Any], finish: Literal["stop"] | None = None, **extra: Any) -> str:
+def _stream(
+    completion_id: str,
+    created: int,
+    content: str,
+    notes: list[dict[str, Any]],
+    extra: dict[str, Any],
+) -> Iterator[str]:
+    """OpenAI's chunks: the content word by word, then every annotation in one delta
+    (clients append `delta.annotations` in order), then the stop chunk with the citations."""
+
+    def chunk(delta: dict[str, Any], finish: Literal["stop"] | None = None, **more: Any) -> str:
         body = {
             "id": completion_id,
             "object": "chat.completion.chunk",
             "created": created,
             "model": MODEL_ID,
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-            **extra,
+            **more,
         }
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
     for piece in re.findall(r"\S+\s*|\s+", content):
         yield chunk({"content": piece})
-    yield chunk({}, "stop", citations=_citations(answer), abstained=answer.abstained)
+    if notes:
+        yield chunk({"annotations": notes})
+    yield chunk({}, "stop", **extra)
     yield "data: [DONE]\n\n"
