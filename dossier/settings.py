@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         "to the chat page start with it. Default: the address each request came to.",
     )
 
+    # Chat page.
+    example_questions: list[str] = Field(
+        default_factory=list,
+        description="Questions the chat page offers on an empty conversation; when empty, "
+        "they are made from the section headings of the ingested sources.",
+    )
+
     @property
     def indexes_dir(self) -> Path:
         return self.data_dir / "indexes"

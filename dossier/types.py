@@ -6,6 +6,8 @@ passage written by ingest is the same object the service cites.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -15,6 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 Mode = Literal["hybrid", "dense", "lexical"]
+
+# A heading-like line: on its own between blank lines (or the text's ends), short, and
+# not ending like a sentence. Extracted HTML and plain text keep headings this way.
+_HEADING_LINE = re.compile(r"(?:^|(?<=\n\n))([^\n]{1,80})(?=\n\n|\Z)")
+_HEADING_NUMBER = re.compile(r"^\s*(?:(?:[IVXLC]+|\d+(?:\.\d+)*|[A-Za-z])[.)]\s+)+")
+_SENTENCE_END = tuple(".!?;,…\"”’')]")
+MAX_HEADING_WORDS = 12
 DocFormat = Literal["html", "pdf", "text"]
 
 
@@ -115,6 +124,36 @@ class Document(BaseModel):
             if span.start <= offset < span.end:
                 return span.page
         return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
+
+    def headings(self) -> list[tuple[int, str]]:
+        """Heading-like lines as (offset, heading without its numbering), in text order.
+
+        Extraction keeps no markup, so a heading is recognised by its shape: a
+        short line alone between blank lines that does not end like a sentence
+        and starts with a capital or a digit. The document's own title is skipped.
+        """
+        title = (self.title or "").strip().casefold()
+        found = []
+        for match in _HEADING_LINE.finditer(self.text):
+            line = match.group(1).strip()
+            heading = _HEADING_NUMBER.sub("", line).strip().rstrip(":").strip()
+            if (
+                not heading
+                or line.endswith(_SENTENCE_END)
+                or len(heading.split()) > MAX_HEADING_WORDS
+                or not any(ch.isalpha() for ch in heading)
+                or heading[0].islower()
+                or heading.casefold() == title
+            ):
+                continue
+            found.append((match.start(1), heading))
+        return found
+
+    def section_at(self, offset: int) -> str | None:
+        """The nearest heading at or before `offset` (see `headings`), or None before any."""
+        headings = self.headings()
+        i = bisect_right([start for start, _ in headings], offset)
+        return headings[i - 1][1] if i else None
 
 
 class Passage(BaseModel):

@@ -25,10 +25,12 @@ from dossier.service.openai_api import router as openai_router
 from dossier.service.schemas import (
     AskRequest,
     ErrorBody,
+    Examples,
     PassageContext,
     SearchRequest,
     SearchResponse,
     SourceInfo,
+    SpanContext,
 )
 from dossier.settings import Settings
 from dossier.types import Answer, Document
@@ -100,6 +102,23 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     def source_text(source_id: str) -> Document:
         """The source's extracted text and metadata; citation offsets index into `text`."""
         return engine.document(source_id)
+
+    @app.get("/sources/{source_id}/span", tags=["sources"], responses=ERRORS)
+    def source_span(
+        source_id: str,
+        start: Annotated[int, Query(ge=0, description="First character, as in a citation.")],
+        end: Annotated[int, Query(ge=1, description="One past the last character.")],
+    ) -> SpanContext:
+        """A span of a source in context, with its section heading and PDF page.
+
+        The chat page's citation view and its `#cite=<source_id>:<start>-<end>` links use it.
+        """
+        return engine.span(source_id, start, end)
+
+    @app.get("/examples", tags=["sources"], responses=ERRORS)
+    def examples() -> Examples:
+        """Example questions for an empty page: DOSSIER_EXAMPLE_QUESTIONS, else from headings."""
+        return engine.examples()
 
     @app.get("/passages/{passage_id}", tags=["sources"], responses=ERRORS)
     def passage(

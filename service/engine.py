@@ -16,10 +16,12 @@ from dossier.index.embed import Embedder, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
 from dossier.service.answer import compose
 from dossier.service.schemas import (
+    Examples,
     PassageContext,
     SearchResponse,
     SourceInfo,
     SourceRef,
+    SpanContext,
     TextSpan,
 )
 from dossier.settings import Settings
@@ -49,6 +51,7 @@ class Engine:
         self._index: Index | None = None
         self._embedder: Embedder | None = None
         self.load_error: str | None = None
+        self._examples: tuple[str, Examples] | None = None
 
     # Loading -----------------------------------------------------------------
 
@@ -259,7 +262,82 @@ class Engine:
             before=[p for p in neighbours if p.start < passage.start],
             after=[p for p in neighbours if p.start > passage.start],
             context=TextSpan(start=start, end=end, text=document.text[start:end]),
+            section=document.section_at(passage.start),
         )
+
+    def span(self, source_id: str, start: int, end: int, *, around: int = 700) -> SpanContext:
+        """Characters `start`–`end` of a source in their paragraph, for a citation or a link.
+
+        The context reaches out to the paragraph's blank lines, but at most
+        `around` characters each side (then to a word boundary).
+        """
+        document = self.document(source_id)
+        text = document.text
+        if not 0 <= start < end <= len(text):
+            raise EngineError(
+                f"span {start}-{end} is not inside source {source_id!r}, which has "
+                f"{len(text)} characters; give 0 <= start < end <= {len(text)}"
+            )
+        lo = max(text.rfind("\n\n", 0, start) + 2, start - around, 0)
+        if lo > 0 and text[lo - 1] != "\n":
+            space = text.find(" ", lo, start)
+            lo = space + 1 if space != -1 else lo
+        hi = text.find("\n\n", end)
+        hi = min(len(text) if hi == -1 else hi, end + around)
+        if hi < len(text) and text[hi] != "\n":
+            space = text.rfind(" ", end, hi)
+            hi = space if space != -1 else hi
+        return SpanContext(
+            source=SourceRef(id=document.source_id, title=document.title, url=document.url),
+            start=start,
+            end=end,
+            quote=text[start:end],
+            section=document.section_at(start),
+            page=document.page_at(start),
+            context=TextSpan(start=lo, end=hi, text=text[lo:hi]),
+        )
+
+    def examples(self, limit: int = 3, tries: int = 12) -> Examples:
+        """The configured example questions, else ones made from the sources' headings.
+
+        Made ones are "What about <heading>?" for headings spread over the
+        sources (generic ones such as "References" skipped), kept only when
+        Dossier answers them, so the page never offers a question it abstains
+        on. They are worked out once per index.
+        """
+        if self.settings.example_questions:
+            return Examples(questions=self.settings.example_questions[:limit])
+        index = self.index
+        cached = self._examples
+        if cached is not None and cached[0] == index.manifest.index_id:
+            return cached[1]
+        headings = list(
+            dict.fromkeys(
+                heading
+                for document in index.documents.values()
+                for _, heading in document.headings()
+                if heading.casefold() not in _GENERIC_HEADINGS and len(heading) >= 4
+            )
+        )
+        if len(headings) > tries:
+            step = len(headings) / tries
+            headings = [headings[int(i * step)] for i in range(tries)]
+        questions: list[str] = []
+        for heading in headings:
+            question = f"What about {heading}?"
+            if not self.ask(question).abstained:
+                questions.append(question)
+            if len(questions) == limit:
+                break
+        examples = Examples(questions=questions)
+        self._examples = (index.manifest.index_id, examples)
+        return examples
+
+
+_GENERIC_HEADINGS = frozenset(
+    "introduction conclusion conclusions summary abstract references bibliography notes "
+    "contents sources footnotes acknowledgements appendix".split()
+) | {"see also", "further reading", "you may also like", "table of contents", "read more"}
 
 
 def _ms(since: float) -> float:

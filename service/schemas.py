@@ -96,6 +96,31 @@ class PassageContext(BaseModel):
     before: list[Passage]
     after: list[Passage]
     context: TextSpan
+    section: str | None = Field(
+        default=None, description="The heading of the section the passage starts in, if any."
+    )
+
+
+class SpanContext(BaseModel):
+    """A span of a source (a citation's offsets) with the text around it, for reading it.
+
+    `context` covers `start`–`end` and the surrounding paragraph(s), so the span can be
+    highlighted in it at `start - context.start`.
+    """
+
+    source: SourceRef
+    start: int
+    end: int
+    quote: str = Field(description="The source text from `start` to `end`.")
+    section: str | None = Field(description="The nearest heading before `start`, if any.")
+    page: int | None = Field(description="The PDF page `start` lies on; None for other formats.")
+    context: TextSpan
+
+
+class Examples(BaseModel):
+    """Questions the chat page offers on an empty conversation."""
+
+    questions: list[str]
 
 
 class ErrorBody(BaseModel):
