@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -138,8 +138,21 @@ def main_options(
         logging.getLogger(noisy).setLevel(logging.WARNING if not verbose else logging.INFO)
 
 
+def _lock_data_dir(ctx: typer.Context, settings: Settings) -> None:
+    """Hold the data dir's ingest lock until the command ends (fetch to publish), or fail."""
+    from dossier.ingest.lock import LockBusy, data_dir_lock
+
+    stack = ExitStack()
+    try:
+        stack.enter_context(data_dir_lock(settings.data_dir, settings.ingest_lock_wait))
+    except LockBusy as exc:
+        fail(str(exc))
+    ctx.call_on_close(stack.close)
+
+
 @app.command()
 def ingest(
+    ctx: typer.Context,
     data_dir: DataDir = None,
     corpus: Annotated[
         Path | None, typer.Option(help="The source list [default: corpus/sources.toml].")
@@ -160,6 +173,7 @@ def ingest(
     from dossier.ingest.report import render_report
 
     settings = load_settings(data_dir, corpus=corpus)
+    _lock_data_dir(ctx, settings)
     try:
         result = run_ingest(settings, offline=offline, progress=progress)
     except CorpusError as exc:

@@ -51,6 +51,28 @@ class Settings(BaseSettings):
         default=200, ge=1, description="Extracted text shorter than this is a failed extraction."
     )
 
+    # Ingest against hostile sources and concurrent runs (reliability, issue 9).
+    source_deadline: float = Field(
+        default=120.0,
+        gt=0,
+        description="Seconds one source may take in all: DNS, connects, reads, retries, waits.",
+    )
+    fetch_workers: int = Field(default=4, ge=1, le=32, description="Sources fetched at once.")
+    max_retry_after: float = Field(
+        default=30.0,
+        ge=0,
+        description="Longest Retry-After (429/503) honoured, in seconds; a longer one fails.",
+    )
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Fetch from loopback, private, link-local and other internal addresses.",
+    )
+    ingest_lock_wait: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds an ingest waits for another one on the same data dir to finish.",
+    )
+
     # Splitting.
     passage_chars: int = Field(default=700, ge=100, description="Target passage length.")
     overlap_chars: int = Field(default=150, ge=0, description="Sentences carried over, up to this.")

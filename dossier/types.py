@@ -78,6 +78,9 @@ class FailureKind(StrEnum):
     EMPTY = "empty"
     NOT_CACHED = "not_cached"
     MISSING_FILE = "missing_file"
+    BLOCKED = "blocked"  # an internal address (SSRF guard)
+    SCHEME = "scheme"  # not http or https, e.g. a redirect to data: or file:
+    DUPLICATE = "duplicate"  # same extracted text as an earlier source
 
 
 class FetchRecord(BaseModel):
@@ -187,6 +190,9 @@ class SourceStatus(BaseModel):
     chars: int = 0
     passages: int = 0
     fetched_at: datetime | None = None
+    duplicate_of: str | None = Field(
+        default=None, description="For a duplicate: the source whose identical text is indexed."
+    )
 
 
 class IngestReport(BaseModel):

@@ -133,6 +133,11 @@ def make_pdf(pages: list[str], title: str | None = None) -> bytes:
     return bytes(pdf.output())
 
 
+def pdf_copy(note: str) -> bytes:
+    """The report PDF with `note` added to every page: same layout, different text."""
+    return make_pdf([f"{page} {note}" for page in PDF_PAGES], title=PDF_TITLE)
+
+
 def scanned_pdf() -> bytes:
     """A PDF whose pages hold only drawings: no text layer, like a scan."""
     pdf = FPDF()
@@ -290,7 +295,8 @@ def standard_site(*, slow_seconds: float = 1.5, big_bytes: int = 400_000) -> Sit
     site.static(PDF, pdf, "application/pdf")
     site.static(LANDING, landing_html("files/cpc-2008.pdf"), html)
     site.static(LANDING_NO_LINK, landing_html(None), html)
-    site.static(DISGUISED_PDF, pdf, "text/html")
+    # Distinct copies, so the pipeline does not report them as duplicates of PDF.
+    site.static(DISGUISED_PDF, pdf_copy("(Served as HTML.)"), "text/html")
     site.static(NOT_FOUND, b"<html><body>No such page</body></html>", html, status=404)
     site.static(FORBIDDEN, b"<html><body>Access denied</body></html>", html, status=403)
     site.static(SERVER_ERROR, b"<html><body>Oops</body></html>", html, status=500)
@@ -317,7 +323,7 @@ def standard_site(*, slow_seconds: float = 1.5, big_bytes: int = 400_000) -> Sit
         site.route(path, serve)
 
     etagged(ETAG, article_html("The pipeline that binds", REVALIDATED_PARAGRAPHS), html, ETAG_VALUE)
-    etagged(LANDING_PDF, pdf, "application/pdf", '"cpc-2008"')
+    etagged(LANDING_PDF, pdf_copy("(Linked from a landing page.)"), "application/pdf", '"cpc-2008"')
 
     def flaky(h: _Handler) -> None:
         if site.hits[FLAKY] <= 2:
@@ -373,6 +379,8 @@ def fast_settings(data_dir: Path, corpus: Path | None = None, **overrides: objec
         "min_text_chars": 200,
         "passage_chars": 300,
         "overlap_chars": 80,
+        "source_deadline": 10.0,
+        "allow_private_networks": True,  # the test site is on 127.0.0.1
     }
     if corpus is not None:
         values["corpus"] = corpus

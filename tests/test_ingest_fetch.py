@@ -178,7 +178,7 @@ def test_conditional_get_reuses_cached_bytes(site: Site, fetcher: Fetcher) -> No
     assert second.record.fetched_at >= first.record.fetched_at
 
 
-def test_cache_round_trip_is_atomic_and_verified(
+def test_cache_round_trip_is_one_verified_file(
     site: Site, fetcher: Fetcher, tmp_path: Path
 ) -> None:
     cache = Cache(tmp_path / "cache")
@@ -186,23 +186,37 @@ def test_cache_round_trip_is_atomic_and_verified(
     fetched = fetcher.get(site.url(sites.ETAG), source_id="p")
     cache.store(fetched)
     folder = tmp_path / "cache" / "p"
-    assert sorted(p.name for p in folder.iterdir()) == ["body", "record.json"]  # no temp files
+    assert [p.name for p in folder.iterdir()] == ["entry"]  # body and record: one file
     loaded = cache.load("p")
     assert loaded == fetched
 
-    # A 304 refreshes the record and leaves the body alone.
-    body_mtime = (folder / "body").stat().st_mtime_ns
+    # A 304 re-stamps the record; the bytes stay the same.
     revalidated = fetcher.get(site.url(sites.ETAG), source_id="p", previous=loaded)
     cache.store(revalidated)
-    assert (folder / "body").stat().st_mtime_ns == body_mtime
+    assert cache.load("p") == revalidated and revalidated.body == fetched.body
+
+    # A body that does not match its record is not trusted, and says why.
+    entry = folder / "entry"
+    good = entry.read_bytes()
+    entry.write_bytes(good[:-10])
+    assert cache.inspect("p") == (None, "body does not match its record's sha256")
+    entry.write_bytes(b"{not json\n" + fetched.body)
+    assert cache.load("p") is None
+    entry.write_bytes(good)
     assert cache.load("p") == revalidated
 
-    # A body that does not match its record (an interrupted write) is not trusted.
-    (folder / "body").write_bytes(b"half a page")
-    assert cache.load("p") is None
+
+def test_cache_reads_the_old_two_file_layout(site: Site, fetcher: Fetcher, tmp_path: Path) -> None:
+    fetched = fetcher.get(site.url(sites.ARTICLE), source_id="a")
+    folder = tmp_path / "cache" / "a"
+    folder.mkdir(parents=True)
     (folder / "body").write_bytes(fetched.body)
-    (folder / "record.json").write_text("{not json", encoding="utf-8")
-    assert cache.load("p") is None
+    (folder / "record.json").write_text(fetched.record.model_dump_json(), encoding="utf-8")
+    cache = Cache(tmp_path / "cache")
+    assert cache.load("a") == fetched
+    cache.store(fetched)  # converted: one file, the old pair gone
+    assert [p.name for p in folder.iterdir()] == ["entry"]
+    assert cache.load("a") == fetched
 
 
 # -- landing pages ---------------------------------------------------------------------

@@ -21,12 +21,15 @@ from sites import Site, fast_settings
 GOOD = {
     # id: (path on the site, extra TOML lines)
     "grain": (sites.ARTICLE, ""),
-    "moved": (sites.MOVED, 'title = "Curated: grain corridors"\n'),
     "cpc-report": (sites.PDF, ""),
     "cpc": (sites.LANDING, "landing_page = true\n"),
     "disguised": (sites.DISGUISED_PDF, ""),
     "pipeline": (sites.ETAG, ""),
     "dropped": (sites.FORBIDDEN, ""),  # a drop-in file makes this one usable
+}
+DUPLICATES = {
+    # id: (path on the site, the source it repeats): the same article under another URL
+    "moved": (sites.MOVED, "grain"),
 }
 FAILING = {
     # id: (url or site path, extra TOML, kind, words the reason must contain, http status)
@@ -74,6 +77,7 @@ def world(site: Site, tmp_path_factory: pytest.TempPathFactory) -> World:
     )
     body = '[[source]]\nid = "local"\npath = "texts/local.txt"\ntitle = "Local notes"\n\n'
     body += "".join(entry(i, site.url(path), extra) for i, (path, extra) in GOOD.items())
+    body += "".join(entry(i, site.url(path)) for i, (path, _kept) in DUPLICATES.items())
     for source_id, (where, extra, *_rest) in FAILING.items():
         url = (
             sites.refused_url()
@@ -103,7 +107,7 @@ def statuses(result: IngestResult) -> dict[str, SourceStatus]:
 
 def test_every_source_has_a_status_in_order(world: World) -> None:
     ids = [s.source_id for s in world.first.report.sources]
-    assert ids == ["local", *GOOD, *FAILING, "missing-file"]
+    assert ids == ["local", *GOOD, *DUPLICATES, *FAILING, "missing-file"]
     assert world.first.report.outcome == "some"
     assert not world.first.report.offline
 
@@ -124,7 +128,6 @@ def test_good_sources(world: World) -> None:
     assert grain.author == sites.ARTICLE_AUTHOR and grain.language == "en"
     assert by_id["grain"].origin == "http" and by_id["grain"].http_status == 200
 
-    assert documents["moved"].title == "Curated: grain corridors"  # the spec wins
     assert by_id["moved"].final_url == site.url(sites.ARTICLE)
 
     for source_id in ("cpc-report", "cpc", "disguised"):
@@ -136,6 +139,20 @@ def test_good_sources(world: World) -> None:
 
     assert documents["local"].format == "text" and by_id["local"].origin == "file"
     assert documents["local"].title == "Local notes"
+
+
+def test_identical_text_is_indexed_once(world: World) -> None:
+    by_id = statuses(world.first)
+    documents = {d.source_id for d in world.first.documents}
+    for source_id, (_path, kept) in DUPLICATES.items():
+        status = by_id[source_id]
+        assert not status.ok and status.failure == FailureKind.DUPLICATE
+        assert status.duplicate_of == kept and f"duplicate of {kept!r}" in status.reason
+        assert status.passages == 0 and source_id not in documents
+        assert not any(p.source_id == source_id for p in world.first.passages)
+        assert by_id[kept].ok and kept in documents
+    texts = [d.text for d in world.first.documents]
+    assert len(texts) == len(set(texts))
 
 
 def test_drop_in_wins_over_fetching(world: World) -> None:
