@@ -229,13 +229,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
 ) -> None:
     """Serve the HTTP API, the OpenAI-compatible chat API and the chat page."""
-    import uvicorn
-
     from dossier.service.app import create_app
+    from dossier.service.server import serve as run_server
 
     settings = load_settings(data_dir, host=host, port=port)
     err.print(f"Dossier on http://{settings.host}:{settings.port}/ (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    run_server(create_app(settings), settings)
 
 
 @app.command()

@@ -127,6 +127,42 @@ class Settings(BaseSettings):
         "they are made from the section headings of the ingested sources.",
     )
 
+    # Service limits (reliability: request size, time, concurrency, rate; see RELIABILITY.md).
+    max_body_bytes: int = Field(
+        default=2**20, ge=1024, description="Larger request bodies get 413 (read as they stream)."
+    )
+    max_message_chars: int = Field(
+        default=16_000, ge=100, description="Longest single message /v1/chat/completions accepts."
+    )
+    max_conversation_chars: int = Field(
+        default=64_000, ge=100, description="Longest whole conversation (all messages together)."
+    )
+    max_messages: int = Field(default=200, ge=1, description="Most messages in one chat request.")
+    max_questions_in_flight: int = Field(
+        default=4, ge=1, description="Questions (/ask, /search, chat) answered at once; 503 beyond."
+    )
+    question_wait: float = Field(
+        default=2.0, ge=0, description="Seconds a question waits for a free slot before its 503."
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client has to send a request's whole body."
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_connections: int = Field(
+        default=512, ge=8, description="Open connections at most; further ones are closed at once."
+    )
+    rate_limit_per_minute: float = Field(
+        default=0, ge=0, description="Requests per minute per client IP (token bucket); 0 is off."
+    )
+    rate_limit_burst: int = Field(
+        default=30, ge=1, description="Requests a client may send at once before the rate applies."
+    )
+
     @property
     def indexes_dir(self) -> Path:
         return self.data_dir / "indexes"

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dossier import __version__
 from dossier.service.engine import Engine, EngineError
+from dossier.service.limits import QuestionLimiter, RateLimiter, RequestGuard, SecurityHeaders
 from dossier.service.openai_api import openai_error
 from dossier.service.openai_api import router as openai_router
 from dossier.service.schemas import (
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.settings = settings
     _install_error_handlers(app)
 
     @app.get("/healthz", tags=["health"])
@@ -133,12 +135,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(openai_router)
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page() -> FileResponse:
         return FileResponse(str(STATIC_DIR / "index.html"))
 
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
+    # Innermost: only authorised questions take a slot.
+    app.add_middleware(
+        QuestionLimiter, limit=settings.max_questions_in_flight, wait=settings.question_wait
+    )
     if settings.api_key is not None:
         app.add_middleware(BearerAuth, key=settings.api_key.get_secret_value())
     if settings.cors_origins:
@@ -148,6 +154,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    # Outermost (added last): limits apply before authentication and routing.
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimiter, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        )
+    app.add_middleware(
+        RequestGuard, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+    )
+    app.add_middleware(SecurityHeaders)
     return app
 
 

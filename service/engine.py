@@ -8,9 +8,11 @@ while a failed ingest leaves it serving the old one.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import PurePath
 
 from dossier.index.embed import Embedder, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
@@ -206,20 +208,21 @@ class Engine:
         for source_id in ids:
             status = statuses.get(source_id)
             document = index.documents.get(source_id)
+            status_location = status.location if status else None
             out.append(
                 SourceInfo(
                     id=source_id,
                     title=(document.title if document else None)
                     or (status.title if status else None),
-                    url=(document.url if document else None)
-                    or (status.location if status else None),
+                    url=_public_url((document.url if document else None) or status_location),
+                    file=_file_name(status_location),
                     language=document.language if document else None,
                     author=document.author if document else None,
                     date=document.date if document else None,
                     format=document.format if document else None,
                     status="ok" if document else "failed",
                     failure=status.failure if status else None,
-                    reason=status.reason if status else None,
+                    reason=_hide_paths(status.reason) if status else None,
                     http_status=status.http_status if status else None,
                     fetched_at=status.fetched_at if status else None,
                     origin=status.origin if status else None,
@@ -338,6 +341,26 @@ _GENERIC_HEADINGS = frozenset(
     "introduction conclusion conclusions summary abstract references bibliography notes "
     "contents sources footnotes acknowledgements appendix".split()
 ) | {"see also", "further reading", "you may also like", "table of contents", "read more"}
+
+
+# An absolute POSIX path (two or more parts), not the path of a URL.
+_ABS_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
+
+
+def _public_url(location: str | None) -> str | None:
+    """Only web addresses are shown: a local source's path says where the server keeps files."""
+    return location if location and location.startswith(("http://", "https://")) else None
+
+
+def _file_name(location: str | None) -> str | None:
+    if not location or location.startswith(("http://", "https://")):
+        return None
+    return PurePath(location).name
+
+
+def _hide_paths(text: str | None) -> str | None:
+    """A failure reason with server paths cut down to their file name."""
+    return _ABS_PATH.sub(r"\1", text) if text else text
 
 
 def _ms(since: float) -> float:

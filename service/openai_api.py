@@ -19,12 +19,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dossier.service.chat_content import annotations, render_content
 from dossier.service.conversation import REFERRING, answer_turn, meta_reply
 from dossier.service.engine import Engine, EngineError
 from dossier.service.schemas import MAX_QUESTION_CHARS
+from dossier.settings import Settings
 from dossier.types import Answer
 
 MODEL_ID = "dossier"
@@ -37,11 +38,36 @@ class ChatMessage(BaseModel):
     role: str
     content: str | list[dict[str, Any]] | None = None
 
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_parts(cls, value: object) -> object:
+        """Content is a string, null, or a list of parts; a text part's `text` is a string."""
+        if value is None or isinstance(value, str):
+            return value
+        if not isinstance(value, list):
+            raise ValueError(f"must be a string or a list of content parts, not {_kind(value)}")
+        for i, part in enumerate(value):
+            if not isinstance(part, dict):
+                raise ValueError(f"part {i} must be an object, not {_kind(part)}")
+            if not isinstance(part.get("type"), str):
+                raise ValueError(f"part {i} needs a string `type` such as 'text'")
+            if part["type"] == "text" and not isinstance(part.get("text"), str):
+                raise ValueError(
+                    f"part {i}: `text` must be a string, not {_kind(part.get('text'))}"
+                )
+        return value
+
     @property
     def text(self) -> str:
         if isinstance(self.content, list):
-            return " ".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+            return " ".join(p["text"] for p in self.content if p["type"] == "text")
         return self.content or ""
+
+
+def _kind(value: object) -> str:
+    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number"}
+    names |= {str: "a string", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 class ChatRequest(BaseModel):
@@ -74,6 +100,35 @@ def openai_error(
     return JSONResponse(body, status_code=status)
 
 
+def check_conversation(messages: list[ChatMessage], settings: Settings) -> None:
+    """Refuse conversations over the configured caps, naming the cap, before any work."""
+    if len(messages) > settings.max_messages:
+        raise OpenAIError(
+            f"the conversation has {len(messages)} messages; at most {settings.max_messages} "
+            "are accepted (DOSSIER_MAX_MESSAGES)",
+            code="too_many_messages",
+            param="messages",
+        )
+    total = 0
+    for i, message in enumerate(messages):
+        size = len(message.text)
+        total += size
+        if size > settings.max_message_chars:
+            raise OpenAIError(
+                f"messages[{i}] is {size} characters; each message may have at most "
+                f"{settings.max_message_chars} (DOSSIER_MAX_MESSAGE_CHARS)",
+                code="message_too_long",
+                param=f"messages[{i}].content",
+            )
+    if total > settings.max_conversation_chars:
+        raise OpenAIError(
+            f"the conversation is {total} characters; at most {settings.max_conversation_chars} "
+            "are accepted in all (DOSSIER_MAX_CONVERSATION_CHARS)",
+            code="conversation_too_long",
+            param="messages",
+        )
+
+
 def conversation_question(messages: list[ChatMessage]) -> tuple[str, str | None]:
     """The last user turn, and the one before it when the last one may refer back to it.
 
@@ -89,7 +144,9 @@ def conversation_question(messages: list[ChatMessage]) -> tuple[str, str | None]
             f"the last user message is over {MAX_QUESTION_CHARS} characters", param="messages"
         )
     refers_back = REFERRING.search(question) or len(question.split()) <= 4
-    return question, turns[-2] if len(turns) > 1 and refers_back else None
+    # The earlier turn only steers retrieval: its start is enough, and bounds the work.
+    context = turns[-2][:MAX_QUESTION_CHARS] if len(turns) > 1 and refers_back else None
+    return question, context
 
 
 def _citations(answer: Answer) -> list[dict[str, Any]]:
@@ -116,6 +173,10 @@ def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | Stre
             "model",
         )
     engine: Engine = request.app.state.engine
+    try:
+        check_conversation(body.messages, request.app.state.settings)
+    except OpenAIError as exc:
+        return openai_error(str(exc), exc.status, exc.code, exc.param)
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     user_turns = [m.text.strip() for m in body.messages if m.role == "user" and m.text.strip()]

@@ -56,7 +56,10 @@ class SourceInfo(BaseModel):
 
     id: str
     title: str | None
-    url: str | None
+    url: str | None = Field(description="The web address; null for a local file.")
+    file: str | None = Field(
+        default=None, description="A local source's file name (never a server path)."
+    )
     language: str | None = None
     author: str | None = None
     date: str | None = None

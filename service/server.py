@@ -1,0 +1,166 @@
+"""How `dossier serve` runs uvicorn: with deadlines, a connection cap and a quiet log.
+
+uvicorn's h11 protocol has no deadline for a request's headers or body (a
+client sending a byte now and then keeps its connection forever, and 1,000 of
+them exhaust the file limit), so `GuardedH11Protocol` adds both and closes
+connections over `max_connections` as they arrive. `RepeatFilter` keeps a
+client that sends junk from turning the log into a flood.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from typing import Any, ClassVar
+
+import h11
+import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from dossier.settings import Settings
+
+MAX_HEADER_BYTES = 16 * 1024
+FD_RESERVE = 64  # file descriptors kept for the index, the model and logs
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a header deadline, a body deadline and a connection cap.
+
+    The header clock starts when the connection opens (or, on a kept-alive
+    connection, with the next request's first byte); the body clock when the
+    headers are complete. When either runs out the connection is closed, with
+    no log line. `RequestGuard` answers a slow body with 408 first; this is the
+    backstop for bodies the app never reads.
+    """
+
+    header_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 30.0
+    max_connections: ClassVar[int] = 512
+
+    _timer: asyncio.TimerHandle | None = None
+    _phase: object = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.max_connections:
+            transport.abort()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        """Keep the deadline for the phase the client is in: sending headers, a body, or neither."""
+        if self.transport.is_closing():
+            return
+        phase = self.conn.their_state
+        if phase is self._phase and self._timer is not None:
+            return
+        self._disarm()
+        timeout = {h11.IDLE: self.header_timeout, h11.SEND_BODY: self.body_timeout + 1}.get(phase)
+        if timeout is not None:
+            self._phase = phase
+            self._timer = self.loop.call_later(timeout, self._expire, phase)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._phase = None, None
+
+    def _expire(self, phase: object) -> None:
+        self._timer, self._phase = None, None
+        if self.conn.their_state is phase and not self.transport.is_closing():
+            self.transport.close()
+
+
+def guarded_protocol(settings: Settings) -> type[GuardedH11Protocol]:
+    return type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {
+            "header_timeout": settings.header_timeout,
+            "body_timeout": settings.body_timeout,
+            "max_connections": settings.max_connections,
+        },
+    )
+
+
+class RepeatFilter(logging.Filter):
+    """Lets the same message through `burst` times a minute, then counts the rest.
+
+    A client sending malformed requests in a loop gets one warning a request
+    from uvicorn; this keeps the log readable without hiding that it happens.
+    """
+
+    def __init__(self, burst: int = 10, window: float = 60.0) -> None:
+        super().__init__()
+        self.burst, self.window = burst, window
+        self.seen: dict[str, tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = f"{record.name}:{record.msg}"
+        now = time.monotonic()
+        start, count = self.seen.get(key, (now, 0))
+        if now - start > self.window:
+            if count > self.burst:
+                record.msg = f"{record.msg} (and {count - self.burst} more in the last minute)"
+            start, count = now, 0
+        self.seen[key] = (start, count + 1)
+        if len(self.seen) > 1000:
+            self.seen.clear()
+        return count < self.burst
+
+
+def raise_fd_limit() -> int:
+    """Raise the soft open-file limit to the hard one; return the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def server_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
+    """The uvicorn configuration `dossier serve` uses (tests build their servers from it too)."""
+    fd_limit = raise_fd_limit()
+    connections = max(8, min(settings.max_connections, fd_limit - FD_RESERVE))
+    limited = settings.model_copy(update={"max_connections": connections})
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "http": guarded_protocol(limited),
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        "limit_concurrency": connections,
+        "backlog": min(2048, connections),
+        "timeout_graceful_shutdown": 10,
+        "log_level": "info",
+    }
+    return uvicorn.Config(app, **(options | overrides))
+
+
+def quiet_logs() -> None:
+    """Rate-limit repeated warnings from uvicorn and asyncio (bad requests, accept errors)."""
+    for name in ("uvicorn.error", "asyncio"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RepeatFilter) for f in logger.filters):
+            logger.addFilter(RepeatFilter())
+
+
+def serve(app: ASGIApp, settings: Settings, **overrides: Any) -> None:
+    config = server_config(app, settings, **overrides)  # configures uvicorn's loggers
+    quiet_logs()
+    uvicorn.Server(config).run()
