@@ -195,37 +195,37 @@ def test_each_message_and_the_whole_conversation_are_capped(client: httpx.Client
     assert fine.status_code == 200, fine.text
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        [{"type": "text", "text": 123}],
-        [{"type": "text", "text": None}],
-        [{"type": "text", "text": ["a"]}],
-        [{"type": "text", "text": {"a": 1}}],
-        [{"type": "text"}],
-        [None],
-        [["text"]],
-        [7],
-        [{"type": 5, "text": "x"}],
-        {"type": "text", "text": "a dict, not a list"},
-        123,
-        True,
-    ],
-)
-def test_malformed_content_gets_a_4xx_and_the_connection_keeps_working(
-    live: LiveServer, content: object
-) -> None:
+MALFORMED_CONTENT = [
+    [{"type": "text", "text": 123}],
+    [{"type": "text", "text": None}],
+    [{"type": "text", "text": ["a"]}],
+    [{"type": "text", "text": {"a": 1}}],
+    [{"type": "text"}],
+    [None],
+    [["text"]],
+    [7],
+    [{"type": 5, "text": "x"}],
+    {"type": "text", "text": "a dict, not a list"},
+    123,
+    True,
+]
+
+
+def test_malformed_content_gets_a_4xx_and_the_connection_keeps_working(live: LiveServer) -> None:
     with httpx.Client(base_url=live.url, timeout=60) as http:
-        bad = chat(http, [{"role": "user", "content": content}])
-        assert 400 <= bad.status_code < 500, bad.text
-        assert "content" in bad.json()["error"]["message"]
-        port = _local_port(bad)
-        for _ in range(3):
-            part = {"type": "text", "text": ASK["question"]}
-            good = chat(http, [{"role": "user", "content": [part]}])
-            assert good.status_code == 200, good.text
-            assert "Tengiz" in good.json()["choices"][0]["message"]["content"]
-            assert _local_port(good) == port
+        port = _local_port(http.get("/v1/models"))
+        for content in MALFORMED_CONTENT:
+            bad = chat(http, [{"role": "user", "content": content}])
+            assert 400 <= bad.status_code < 500, (content, bad.text)
+            assert "content" in bad.json()["error"]["message"], content
+            after = http.get("/v1/models")
+            assert after.status_code == 200
+            assert _local_port(after) == _local_port(bad) == port  # one connection throughout
+        part = {"type": "text", "text": ASK["question"]}
+        good = chat(http, [{"role": "user", "content": [part]}])
+        assert good.status_code == 200, good.text
+        assert "Tengiz" in good.json()["choices"][0]["message"]["content"]
+        assert _local_port(good) == port
 
 
 def test_an_error_inside_the_app_is_a_500_that_keeps_the_connection(
