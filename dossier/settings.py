@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         default=False,
         description="Fetch from loopback, private, link-local and other internal addresses.",
     )
+    allow_private_addresses: list[str] = Field(
+        default_factory=list,
+        description="Internal addresses fetched anyway: an IP, a network (10.1.0.0/16) or an "
+        "IP with a port (127.0.0.1:8080, [::1]:8080).",
+    )
     ingest_lock_wait: float = Field(
         default=30.0,
         ge=0,

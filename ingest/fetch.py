@@ -107,7 +107,9 @@ def make_client(settings: Settings) -> httpx.Client:
     # the guarded one (httpx and httpcore are pinned; the SSRF tests fail if this breaks).
     transport._pool = httpcore.ConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        network_backend=network.GuardedBackend(settings.allow_private_networks),
+        network_backend=network.GuardedBackend(
+            network.AddressPolicy(settings.allow_private_networks, settings.allow_private_addresses)
+        ),
     )
     return httpx.Client(
         transport=transport,
@@ -124,6 +126,7 @@ def make_client(settings: Settings) -> httpx.Client:
             pool=settings.connect_timeout,
         ),
         follow_redirects=False,  # followed by hand: counted, checked, loops detected
+        event_hooks={"response": [_redirect_hook]},
     )
 
 
@@ -320,15 +323,7 @@ class Fetcher:
             status = response.status_code
             location = response.headers.get("location")
             if status in REDIRECT_STATUSES and location:
-                try:
-                    target = str(response.url.join(location.strip()))
-                except httpx.InvalidURL as exc:
-                    raise FetchError(
-                        FailureKind.REDIRECTS,
-                        f"{current} redirects to an invalid URL {_short(location)!r} ({exc})",
-                        status,
-                    ) from exc
-                raise _Redirect(target, status)
+                _redirect_hook(response)  # raises _Redirect (a client without the hook)
             if status == 304:
                 if previous is None:
                     raise FetchError(
@@ -451,6 +446,27 @@ class _Redirect(Exception):
         self.status = status
 
 
+def _redirect_hook(response: httpx.Response) -> None:
+    """Raise `_Redirect` for a redirect response, before httpx looks at its Location.
+
+    httpx prepares the next request of a redirect even when not following it,
+    and a Location such as `data:text/html,…` makes that raise InvalidURL;
+    this response hook runs first, so every redirect is judged here instead.
+    """
+    location = response.headers.get("location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return
+    try:
+        target = str(response.url.join(location.strip()))
+    except httpx.InvalidURL as exc:
+        raise FetchError(
+            FailureKind.REDIRECTS,
+            f"{response.url} redirects to an invalid URL {_short(location)!r} ({exc})",
+            response.status_code,
+        ) from exc
+    raise _Redirect(target, response.status_code)
+
+
 def _check_scheme(url: str, chain: list[str] | None = None, status: int | None = None) -> None:
     """Only http and https, for the first URL and for every redirect."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -496,7 +512,7 @@ def _blocked(url: str, exc: network.BlockedAddress) -> FetchError:
     return FetchError(
         FailureKind.BLOCKED,
         f"{_short(url)}: {exc} ({what} address); internal addresses are not fetched "
-        "(set DOSSIER_ALLOW_PRIVATE_NETWORKS=true to allow them)",
+        "(allow one in allow_private_addresses, or all with DOSSIER_ALLOW_PRIVATE_NETWORKS=true)",
     )
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -102,6 +103,45 @@ def address_allowed(address: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
 
 
+class AddressPolicy:
+    """Which addresses may be connected to: public ones, plus those explicitly allowed."""
+
+    def __init__(self, allow_private: bool = False, exceptions: Iterable[str] = ()) -> None:
+        self.allow_private = allow_private
+        self._networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int | None]] = []
+        for entry in exceptions:
+            self._networks.append(_parse_exception(entry))
+
+    def allows(self, address: str, port: int) -> bool:
+        if self.allow_private or address_allowed(address):
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(
+            ip in network and (only is None or only == port) for network, only in self._networks
+        )
+
+
+def _parse_exception(
+    entry: str,
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int | None]:
+    """`10.0.0.0/8`, `10.1.2.3`, `127.0.0.1:8080` or `[::1]:8080` → (network, port or None)."""
+    text = entry.strip()
+    port: int | None = None
+    bracketed = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?", text)
+    if bracketed:
+        text, port = bracketed[1], int(bracketed[2]) if bracketed[2] else None
+    elif text.count(":") == 1:
+        text, _, digits = text.partition(":")
+        port = int(digits)
+    try:
+        return ipaddress.ip_network(text, strict=False), port
+    except ValueError as exc:
+        raise ValueError(f"allow_private_addresses: {entry!r} is not an address") from exc
+
+
 def _resolve(host: str, port: int) -> list[tuple[Any, ...]]:
     """getaddrinfo bounded by the deadline (it has no timeout of its own)."""
     timeout = _clamp(None)
@@ -172,8 +212,8 @@ class _DeadlineStream(httpcore.NetworkStream):
 class GuardedBackend(httpcore.SyncBackend):
     """httpcore's socket backend with the address policy and the deadline applied."""
 
-    def __init__(self, allow_private: bool) -> None:
-        self.allow_private = allow_private
+    def __init__(self, policy: AddressPolicy) -> None:
+        self.policy = policy
 
     def connect_tcp(
         self,
@@ -190,7 +230,7 @@ class GuardedBackend(httpcore.SyncBackend):
         allowed, refused = [], []
         for info in infos:
             address = info[4][0]
-            if self.allow_private or address_allowed(address):
+            if self.policy.allows(address, port):
                 allowed.append(info)
             else:
                 refused.append(address)
@@ -205,7 +245,7 @@ class GuardedBackend(httpcore.SyncBackend):
                 sock.connect(sockaddr)
                 # Belt and braces: the peer is the address that was checked.
                 peer = sock.getpeername()[0]
-                if not (self.allow_private or address_allowed(peer)):
+                if not self.policy.allows(peer, port):
                     raise BlockedAddress(host, [peer])
                 for option in socket_options or ():
                     sock.setsockopt(*option)

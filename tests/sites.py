@@ -9,10 +9,15 @@ the server was contacted at all.
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import functools
+import gzip
 import random
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -352,7 +357,118 @@ def standard_site(*, slow_seconds: float = 1.5, big_bytes: int = 400_000) -> Sit
     site.route(SLOW, slow)
     site.route(BIG_DECLARED, big_declared)
     site.route(BIG_STREAMED, big_streamed)
+    add_hostile_routes(site)
     return site
+
+
+# -- hostile sources -----------------------------------------------------------------
+
+GZIP_BOMB = "/hostile/bomb.html"
+DOUBLE_GZIP = "/hostile/double-gzip.html"
+RAW_DEFLATE = "/hostile/deflate.html"
+GZIP_OVERSIZE = "/hostile/gzip-oversize.html"
+BROTLI = "/hostile/brotli.html"
+TRICKLE = "/hostile/trickle.html"
+TO_METADATA = "/hostile/to-metadata"
+TO_DATA = "/hostile/to-data"
+TO_FILE = "/hostile/to-file"
+RATE_LIMITED = "/hostile/429-then-ok"
+RATE_LIMITED_DATE = "/hostile/503-date-then-ok"
+RATE_LIMITED_LONG = "/hostile/429-for-an-hour"
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
+BOMB_DECODED = 2 * 2**30
+TRICKLE_BYTES = 16_384
+TRICKLE_INTERVAL = 0.05
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+@functools.cache
+def gzip_bomb(decoded: int = BOMB_DECODED) -> bytes:
+    """`decoded` zero bytes, gzipped twice: about 5 KB on the wire for 2 GiB decoded.
+
+    Built without compressing gigabytes: after a full flush, deflate emits the
+    same bytes for every further MiB of zeros, so the inner stream is one
+    block repeated. Its CRC is left 0: no capped decoder ever gets that far.
+    """
+    unit = 2**20
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    first = packer.compress(bytes(unit)) + packer.flush(zlib.Z_FULL_FLUSH)
+    repeat = packer.compress(bytes(unit)) + packer.flush(zlib.Z_FULL_FLUSH)
+    end = packer.flush()[:-8] + struct.pack("<II", 0, decoded % 2**32)
+    inner = first + repeat * (decoded // unit - 1) + end
+    return gzip_bytes(inner)
+
+
+def add_hostile_routes(site: Site) -> None:
+    """What a hostile tester serves: compression bombs, trickles, redirects inward, 429s."""
+    html = "text/html; charset=utf-8"
+    article = article_html("Twice compressed")
+
+    def bomb(h: _Handler) -> None:
+        h.send_body(200, gzip_bomb(), html, {"Content-Encoding": "gzip, gzip"})
+
+    site.route(GZIP_BOMB, bomb)
+    site.static(
+        DOUBLE_GZIP,
+        gzip_bytes(gzip_bytes(article)),
+        html,
+        headers={"Content-Encoding": "gzip, gzip"},
+    )
+    raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    site.static(
+        RAW_DEFLATE,
+        raw.compress(article_html("Raw deflate")) + raw.flush(),
+        html,
+        headers={"Content-Encoding": "deflate"},
+    )
+    site.static(
+        GZIP_OVERSIZE,
+        gzip_bytes(b"<p>" + b"z" * 1_000_000 + b"</p>"),
+        html,
+        headers={"Content-Encoding": "gzip"},
+    )
+    site.static(BROTLI, b"\x0b\x02\x80hello\x03", html, headers={"Content-Encoding": "br"})
+
+    def trickle(h: _Handler) -> None:
+        """A 16 KB body at 20 bytes a second: never idle long enough for a read timeout."""
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(TRICKLE_BYTES))
+        h.end_headers()
+        for _ in range(TRICKLE_BYTES):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(TRICKLE_INTERVAL)
+
+    site.route(TRICKLE, trickle)
+    for path, target in ((TO_METADATA, METADATA_URL), (TO_DATA, "data:text/html,<p>hi</p>")):
+        site.static(path, b"", html, status=302, headers={"Location": target})
+    site.static(TO_FILE, b"", html, status=301, headers={"Location": "file:///etc/passwd"})
+
+    def rate_limited(path: str, status: int, retry_after: Callable[[], str]) -> Route:
+        def serve(h: _Handler) -> None:
+            if site.hits[path] == 1:
+                h.send_body(status, b"slow down", "text/plain", {"Retry-After": retry_after()})
+            else:
+                h.send_body(200, article_html("Patience rewarded"), html)
+
+        return serve
+
+    site.route(RATE_LIMITED, rate_limited(RATE_LIMITED, 429, lambda: "1"))
+    site.route(
+        RATE_LIMITED_DATE,
+        rate_limited(
+            RATE_LIMITED_DATE,
+            503,
+            lambda: email.utils.formatdate(time.time() + 2, usegmt=True),
+        ),
+    )
+    site.static(
+        RATE_LIMITED_LONG, b"later", "text/plain", status=429, headers={"Retry-After": "3600"}
+    )
 
 
 def refused_url() -> str:
