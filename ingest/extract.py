@@ -27,7 +27,7 @@ from dossier.types import DocFormat, Document, FailureKind, PageSpan, SourceSpec
 
 from .errors import SourceError
 from .fetch import Fetched
-from .sniff import charset, detect_format
+from .sniff import charset, decode_declared, detect_format, meta_charset
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,18 @@ _SPACES = re.compile(r"[ \t\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n{3,}")
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
+_HYPHEN_BREAK = re.compile(r"([^\W\d_])[-\u2010]\n([^\W\d_])")
 _EMPTY_CAUSES: dict[DocFormat, str] = {
     "html": "a consent wall, a script-only page, a paywall or an error page?",
     "pdf": "a scanned PDF (page images without a text layer)?",
@@ -48,17 +60,27 @@ class ExtractionError(SourceError):
 
 
 def normalize_text(text: str) -> str:
-    """Light clean-up that keeps the text recognisable for quoting.
+    """Light clean-up that keeps the text recognisable for quoting and findable by search.
 
-    NFC; newlines unified (form feeds become newlines); soft hyphens,
-    zero-width spaces and stray control characters dropped; runs of spaces
-    collapsed and lines stripped; at most one blank line in a row.
+    NFC; typographic ligatures expanded (pdfTeX's "ﬁ" is two letters to a
+    reader and to search); newlines unified (form feeds become newlines);
+    soft hyphens, zero-width spaces and stray control characters dropped;
+    runs of spaces collapsed and lines stripped; a word hyphenated across a
+    line break joined ("adip-\\niscing" → "adipiscing") when the next line
+    goes on in lower case; at most one blank line in a row. This is the
+    document's text itself, so every offset computed later indexes it.
     """
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text).translate(_LIGATURES)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     text = _CONTROLS.sub("", _INVISIBLE.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _HYPHEN_BREAK.sub(_join_hyphenated, "\n".join(lines))
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _join_hyphenated(match: re.Match[str]) -> str:
+    before, after = match.group(1), match.group(2)
+    return before + after if after.islower() else match.group(0)
 
 
 def extract(spec: SourceSpec, fetched: Fetched, settings: Settings) -> Document:
@@ -105,17 +127,22 @@ def extract(spec: SourceSpec, fetched: Fetched, settings: Settings) -> Document:
 
 
 def _decode(body: bytes, content_type: str | None) -> str:
-    """Bytes to str: UTF-8 first, then the declared charset, then a guess."""
+    """Bytes to str: UTF-8 first, then the declared charset (header, else `<meta>`), then a guess.
+
+    A declared label is read as browsers read it (WHATWG): iso-8859-1, latin1
+    and ascii mean windows-1252.
+    """
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
-        declared = charset(content_type)
         text = ""
-        if declared:
-            try:
-                text = body.decode(declared)
-            except (LookupError, UnicodeDecodeError):
-                text = ""
+        for declared in (charset(content_type), meta_charset(body)):
+            if declared:
+                try:
+                    text = decode_declared(body, declared)
+                    break
+                except (LookupError, UnicodeDecodeError):
+                    continue
         text = text or decode_file(body)
     if _garbled(text):
         raise ExtractionError(
@@ -190,9 +217,13 @@ def _extract_pdf(body: bytes) -> tuple[str, list[PageSpan], dict[str, Any]]:
     """Text of every page joined by a blank line, with where each page lies in it."""
     try:
         reader = pypdf.PdfReader(io.BytesIO(body))
+        # An empty user password (owner-only restrictions) opens in any viewer; AES
+        # needs `cryptography`, a pinned dependency.
         if reader.is_encrypted and not reader.decrypt(""):
             raise ExtractionError(
-                FailureKind.UNPARSABLE, "the PDF is encrypted and needs a password"
+                FailureKind.UNPARSABLE,
+                "the PDF is password-protected: it cannot be opened without its password; "
+                "save an unlocked copy as a drop-in file",
             )
         page_list = list(reader.pages)
     except ExtractionError:

@@ -284,6 +284,8 @@ def _with_hint(spec: SourceSpec, settings: Settings, error: SourceError) -> str:
         )
     if error.kind == FailureKind.BLOCKED:
         return f"{error.reason}; or save the source from a browser into {folder}"
+    if "password-protected" in error.reason:
+        return f"{error.reason} in {folder}"
     if error.kind == FailureKind.EMPTY and spec.url is not None:
         return f"{error.reason} If the text shows in a browser, save it into {folder}"
     return error.reason

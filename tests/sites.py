@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import functools
 import gzip
+import io
 import random
 import socket
 import struct
@@ -24,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+import matplotlib
+import pypdf
 from fpdf import FPDF
 
 from dossier.settings import Settings
@@ -358,6 +361,7 @@ def standard_site(*, slow_seconds: float = 1.5, big_bytes: int = 400_000) -> Sit
     site.route(BIG_DECLARED, big_declared)
     site.route(BIG_STREAMED, big_streamed)
     add_hostile_routes(site)
+    add_format_routes(site)
     return site
 
 
@@ -400,6 +404,80 @@ def gzip_bomb(decoded: int = BOMB_DECODED) -> bytes:
     end = packer.flush()[:-8] + struct.pack("<II", 0, decoded % 2**32)
     inner = first + repeat * (decoded // unit - 1) + end
     return gzip_bytes(inner)
+
+
+# Formats: labels that lie, legacy charsets, encrypted and typeset PDFs.
+HTML_AS_TEXT = "/formats/page-labelled-text"
+LATIN1_HEADER = "/formats/latin1-header.html"
+LATIN1_META = "/formats/latin1-meta.html"
+ASCII_LABEL = "/formats/ascii-label.txt"
+AES_PDF = "/formats/aes-empty-password.pdf"
+LOCKED_PDF = "/formats/password.pdf"
+LIGATURE_PDF = "/formats/typeset.pdf"
+WINDOWS_1252_TEXT = (
+    "The minister called the deal \u201ca bridge, not a wall\u201d \u2013 a phrase repeated "
+    "in every capital \u2014 and priced the first tranche at \u20ac40 million. Critics said "
+    "the \u2018bridge\u2019 led only one way, and that the \u20ac figure left out the "
+    "cost of the ferries, the port works in Aktau and the new customs post at the border."
+)
+LIGATURE_PARAGRAPHS = [
+    "The ﬁrst deﬁnition of the corridor appears in the 1996 agreement. Each deﬁnition that "
+    "followed narrowed the ﬁeld: the ﬂows of grain, the eﬀect on tariﬀs and the oﬃce that "
+    "would baﬄe every shipper for a decade.",
+    "Lorem ipsum dolor sit amet, consectetur adip-\niscing elit, sed do eiusmod tempor "
+    "incididunt ut labore et dolore magna aliqua. The Trans-\nCaspian route stayed slower.",
+]
+
+
+def typeset_pdf() -> bytes:
+    """A PDF like pdfTeX's: ligature glyphs mapped to U+FB01 etc., and a hyphenated line break.
+
+    Uses the DejaVu Sans font that ships inside matplotlib (a dependency), so
+    no system font is needed.
+    """
+    font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    pdf = FPDF()
+    pdf.add_font("DejaVu", fname=str(font))
+    pdf.set_font("DejaVu", size=11)
+    pdf.add_page()
+    for paragraph in LIGATURE_PARAGRAPHS:
+        pdf.multi_cell(0, 6, paragraph)
+        pdf.ln(4)
+    return bytes(pdf.output())
+
+
+def encrypted_pdf(user_password: str) -> bytes:
+    """The report PDF encrypted with AES-256; an empty user password opens without asking."""
+    reader = pypdf.PdfReader(io.BytesIO(make_pdf(PDF_PAGES, title=PDF_TITLE)))
+    writer = pypdf.PdfWriter(clone_from=reader)
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def add_format_routes(site: Site) -> None:
+    page = article_html("Served as plain text")
+    site.static(HTML_AS_TEXT, page, "text/plain; charset=utf-8")
+    legacy = f"<p>{WINDOWS_1252_TEXT}</p>".encode("cp1252")
+    site.static(
+        LATIN1_HEADER,
+        b"<!DOCTYPE html><html><head><title>Bridge</title></head><body>"
+        + legacy
+        + b"</body></html>",
+        "text/html; charset=iso-8859-1",
+    )
+    site.static(
+        LATIN1_META,
+        b'<!DOCTYPE html><html><head><meta charset="latin1"><title>Bridge</title></head><body>'
+        + legacy
+        + b"</body></html>",
+        "text/html",
+    )
+    site.static(ASCII_LABEL, WINDOWS_1252_TEXT.encode("cp1252"), "text/plain; charset=us-ascii")
+    site.static(AES_PDF, encrypted_pdf(""), "application/pdf")
+    site.static(LOCKED_PDF, encrypted_pdf("secret"), "application/pdf")
+    site.static(LIGATURE_PDF, typeset_pdf(), "application/pdf")
 
 
 def add_hostile_routes(site: Site) -> None:
