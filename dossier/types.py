@@ -18,9 +18,11 @@ SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
-# A heading-like line: on its own between blank lines (or the text's ends), short, and
-# not ending like a sentence. Extracted HTML and plain text keep headings this way.
-_HEADING_LINE = re.compile(r"(?:^|(?<=\n\n))([^\n]{1,80})(?=\n\n|\Z)")
+# A heading-like line: short, first in its block (after a blank line or the start) and not
+# ending like a sentence. Extracted HTML and plain text put it alone between blank lines;
+# PDF text puts it right above its paragraph, so there it must be much shorter than the
+# line that follows (a hard-wrapped paragraph's first line is not).
+_HEADING_LINE = re.compile(r"(?:^|(?<=\n\n))([^\n]{1,80})(?:\n\n|\Z|\n([^\n]*))")
 _HEADING_NUMBER = re.compile(r"^\s*(?:(?:[IVXLC]+|\d+(?:\.\d+)*|[A-Za-z])[.)]\s+)+")
 _SENTENCE_END = tuple(".!?;,…\"”’')]")
 MAX_HEADING_WORDS = 12
@@ -131,14 +133,17 @@ class Document(BaseModel):
     def headings(self) -> list[tuple[int, str]]:
         """Heading-like lines as (offset, heading without its numbering), in text order.
 
-        Extraction keeps no markup, so a heading is recognised by its shape: a
-        short line alone between blank lines that does not end like a sentence
-        and starts with a capital or a digit. The document's own title is skipped.
+        Extraction keeps no markup, so a heading is recognised by its shape (see
+        `_HEADING_LINE`): short, first in its block, not ending like a sentence,
+        starting with a capital or a digit. The document's own title is skipped.
         """
         title = (self.title or "").strip().casefold()
         found = []
         for match in _HEADING_LINE.finditer(self.text):
             line = match.group(1).strip()
+            below = match.group(2)
+            if below is not None and len(line) > 0.6 * len(below.strip()):
+                continue
             heading = _HEADING_NUMBER.sub("", line).strip().rstrip(":").strip()
             if (
                 not heading

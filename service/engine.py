@@ -53,7 +53,6 @@ class Engine:
         self._index: Index | None = None
         self._embedder: Embedder | None = None
         self.load_error: str | None = None
-        self._examples: tuple[str, Examples] | None = None
 
     # Loading -----------------------------------------------------------------
 
@@ -300,41 +299,27 @@ class Engine:
             context=TextSpan(start=lo, end=hi, text=text[lo:hi]),
         )
 
-    def examples(self, limit: int = 3, tries: int = 12) -> Examples:
+    def examples(self, limit: int = 3) -> Examples:
         """The configured example questions, else ones made from the sources' headings.
 
         Made ones are "What about <heading>?" for headings spread over the
-        sources (generic ones such as "References" skipped), kept only when
-        Dossier answers them, so the page never offers a question it abstains
-        on. They are worked out once per index.
+        sources, skipping generic ones such as "References". (Checking that
+        each is answered would cost a full question each on every page load.)
         """
         if self.settings.example_questions:
             return Examples(questions=self.settings.example_questions[:limit])
-        index = self.index
-        cached = self._examples
-        if cached is not None and cached[0] == index.manifest.index_id:
-            return cached[1]
         headings = list(
             dict.fromkeys(
                 heading
-                for document in index.documents.values()
+                for document in self.index.documents.values()
                 for _, heading in document.headings()
                 if heading.casefold() not in _GENERIC_HEADINGS and len(heading) >= 4
             )
         )
-        if len(headings) > tries:
-            step = len(headings) / tries
-            headings = [headings[int(i * step)] for i in range(tries)]
-        questions: list[str] = []
-        for heading in headings:
-            question = f"What about {heading}?"
-            if not self.ask(question).abstained:
-                questions.append(question)
-            if len(questions) == limit:
-                break
-        examples = Examples(questions=questions)
-        self._examples = (index.manifest.index_id, examples)
-        return examples
+        if len(headings) > limit:
+            step = len(headings) / limit
+            headings = [headings[int(i * step)] for i in range(limit)]
+        return Examples(questions=[f"What about {_mid_sentence(h)}?" for h in headings])
 
 
 _GENERIC_HEADINGS = frozenset(
@@ -361,6 +346,12 @@ def _file_name(location: str | None) -> str | None:
 def _hide_paths(text: str | None) -> str | None:
     """A failure reason with server paths cut down to their file name."""
     return _ABS_PATH.sub(r"\1", text) if text else text
+
+
+def _mid_sentence(heading: str) -> str:
+    """ "The EEU" reads "the EEU" inside a question; other capitals are kept."""
+    first, _, rest = heading.partition(" ")
+    return f"{first.lower()} {rest}" if rest and first in {"The", "A", "An"} else heading
 
 
 def _ms(since: float) -> float:

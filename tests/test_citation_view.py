@@ -56,13 +56,33 @@ def test_section_at_the_heading_itself_and_without_headings() -> None:
     assert doc("One long paragraph of text, and nothing else.").section_at(10) is None
 
 
-def test_page_and_section_of_a_pdf_like_document() -> None:
-    text = "Summary of findings\n\nPage one text.\n\nResults\n\nPage two text."
-    pages = [PageSpan(page=1, start=0, end=36), PageSpan(page=2, start=38, end=len(text))]
+def test_page_and_section_of_pdf_text() -> None:
+    # PDF extraction: pages joined by a blank line, a heading right above its paragraph.
+    page1 = (
+        "Summary of findings\nThe first page holds a long line of text that wraps here\nand more."
+    )
+    page2 = "Results\nThe second page starts its long paragraph with this line of text\nto the end."
+    text = f"{page1}\n\n{page2}"
+    start2 = len(page1) + 2
+    pages = [
+        PageSpan(page=1, start=0, end=len(page1)),
+        PageSpan(page=2, start=start2, end=len(text)),
+    ]
     document = doc(text, pages=pages)
-    offset = text.index("Page two")
+    offset = text.index("second page")
     assert document.page_at(offset) == 2
     assert document.section_at(offset) == "Results"
+    assert document.section_at(text.index("first page")) == "Summary of findings"
+
+
+def test_hard_wrapped_paragraphs_are_not_headings() -> None:
+    text = (
+        "Intro\n\nThe first line of a paragraph wrapped by hand at a fixed width\n"
+        "and the line after it, about as long as the first one is.\n\n"
+        "Another paragraph that wraps at the same width as the one\n"
+        "before it, so its first line is no heading either.\n"
+    )
+    assert [h for _, h in doc(text).headings()] == ["Intro"]
 
 
 def test_span_in_context_with_section(client: httpx.Client, live: LiveServer) -> None:
