@@ -290,7 +290,9 @@ class Engine:
             space = text.rfind(" ", end, hi)
             hi = space if space != -1 else hi
         return SpanContext(
-            source=SourceRef(id=document.source_id, title=document.title, url=document.url),
+            source=SourceRef(
+                id=document.source_id, title=document.title, url=_public_url(document.url)
+            ),
             start=start,
             end=end,
             quote=text[start:end],
@@ -303,8 +305,9 @@ class Engine:
         """The configured example questions, else ones made from the sources' headings.
 
         Made ones are "What about <heading>?" for headings spread over the
-        sources, skipping generic ones such as "References". (Checking that
-        each is answered would cost a full question each on every page load.)
+        sources, skipping generic ones such as "References" and ones whose words
+        the text does not use again (a heading alone answers nothing). Asking
+        each would be surer but costs a full question per candidate.
         """
         if self.settings.example_questions:
             return Examples(questions=self.settings.example_questions[:limit])
@@ -313,7 +316,9 @@ class Engine:
                 heading
                 for document in self.index.documents.values()
                 for _, heading in document.headings()
-                if heading.casefold() not in _GENERIC_HEADINGS and len(heading) >= 4
+                if heading.casefold() not in _GENERIC_HEADINGS
+                and len(heading) >= 4
+                and _discussed(heading, document.text.casefold())
             )
         )
         if len(headings) > limit:
@@ -346,6 +351,12 @@ def _file_name(location: str | None) -> str | None:
 def _hide_paths(text: str | None) -> str | None:
     """A failure reason with server paths cut down to their file name."""
     return _ABS_PATH.sub(r"\1", text) if text else text
+
+
+def _discussed(heading: str, text: str) -> bool:
+    """Every word of the heading (roughly stemmed by a prefix) occurs again in the text."""
+    words = [w for w in re.findall(r"\w{3,}", heading.casefold()) if w not in {"the", "and"}]
+    return bool(words) and all(text.count(w[: max(3, len(w) - 3)]) >= 2 for w in words)
 
 
 def _mid_sentence(heading: str) -> str:
