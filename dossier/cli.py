@@ -7,6 +7,7 @@ indexed) and 4 when none could be used (the previous index stays published).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -31,25 +32,40 @@ EXIT_ERROR, EXIT_SOME_FAILED, EXIT_NONE_USABLE = 1, 3, 4
 
 app = typer.Typer(
     help="Answers questions from an article and its sources, citing the exact passages.",
+    epilog="Settings come from the flags, then DOSSIER_* environment variables (DOSSIER_DATA_DIR, "
+    "DOSSIER_MODEL, DOSSIER_MODE, …), then the TOML file named by DOSSIER_CONFIG "
+    "[default: ./dossier.toml]; the README lists them all.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # keeps "[default: …]" and "[env: …]" in the help text
 )
-out = Console()
-err = Console(stderr=True)
+
+
+def _console(stderr: bool = False) -> Console:
+    """Off a terminal (a file, a pipe, CI) lines are not wrapped at 80 columns: one table
+    row per line, and a message stays on one line."""
+    stream = sys.stderr if stderr else sys.stdout
+    wrap = stream.isatty() or "COLUMNS" in os.environ
+    return Console(stderr=stderr, width=None if wrap else 10_000)
+
+
+out = _console()
+err = _console(stderr=True)
 log = logging.getLogger("dossier")
 
 DataDir = Annotated[
     Path | None,
     typer.Option(
         "--data-dir",
-        help="Where fetched files and indexes live [env: DOSSIER_DATA_DIR; default ./data].",
+        help="Where fetched files and indexes live. [env: DOSSIER_DATA_DIR] [default: data]",
     ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print the same JSON as the HTTP API.")]
 K = Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Passages to retrieve.")]
 ModeOpt = Annotated[
-    str | None, typer.Option("--mode", help="hybrid, dense or lexical [default: settings].")
+    str | None,
+    typer.Option("--mode", help="hybrid, dense or lexical. [env: DOSSIER_MODE] [default: hybrid]"),
 ]
 SourcesOpt = Annotated[
     list[str] | None,
@@ -58,7 +74,8 @@ SourcesOpt = Annotated[
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    """One line saying what is wrong and what to do, and the exit status."""
+    err.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -82,12 +99,23 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
 
 @contextmanager
 def engine_errors() -> Iterator[None]:
-    """Turn the engine's errors (no index, unknown source, …) into messages."""
+    """Turn the engine's and the model's errors (no index, unknown source, …) into messages."""
+    from dossier.index.embed import EmbedderError
     from dossier.service.engine import EngineError
 
     try:
         yield
-    except EngineError as exc:
+    except (EngineError, EmbedderError) as exc:
+        fail(str(exc))
+
+
+def _preflight(settings: Settings, sources: list[str] | None = None) -> None:
+    """Fail at once, before the model loads, on a missing index, source or model."""
+    from dossier.service.sources import NotUsableError, UnknownSourceError, preflight
+
+    try:
+        preflight(settings, sources)
+    except (NotUsableError, UnknownSourceError) as exc:
         fail(str(exc))
 
 
@@ -101,14 +129,16 @@ def _engine(settings: Settings) -> Engine:
 
 
 def _query(
-    text: str, what: str, data_dir: Path | None, mode: str | None
+    text: str, what: str, data_dir: Path | None, mode: str | None, sources: list[str] | None
 ) -> tuple[str, str | None, Engine]:
     """The stripped text, the checked mode and a loaded engine, or a usage error."""
     text = text.strip()
     if not text:
         fail(f"the {what} is empty", code=2)
     checked = _mode(mode)
-    return text, checked, _engine(load_settings(data_dir))
+    settings = load_settings(data_dir)
+    _preflight(settings, sources)
+    return text, checked, _engine(settings)
 
 
 def _mode(mode: str | None) -> str | None:
@@ -117,15 +147,39 @@ def _mode(mode: str | None) -> str | None:
     return mode
 
 
+class PlainHandler(logging.Handler):
+    """Log lines for a file or a pipe: one line per record, no clock, no wrapping."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = " ".join(record.getMessage().split())
+            prefix = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+            print(prefix + text, file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
 @app.callback()
 def main_options(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "dossier", False)]:
+        root.removeHandler(old)
+    handler: logging.Handler = (
+        RichHandler(console=err, show_path=False, rich_tracebacks=False)
+        if err.is_terminal
+        else PlainHandler()
     )
+    handler.dossier = True  # type: ignore[attr-defined]
+    # ask, search and sources print their result alone; the others report as they go.
+    quiet = ctx.invoked_subcommand in {"ask", "search", "sources"}
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    if not verbose:  # the ingest table shows each failure once, with its reason
+        handler.addFilter(lambda record: not getattr(record, "in_report", False))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in (
         "httpx",
         "httpcore",
@@ -155,24 +209,29 @@ def ingest(
     ctx: typer.Context,
     data_dir: DataDir = None,
     corpus: Annotated[
-        Path | None, typer.Option(help="The source list [default: corpus/sources.toml].")
+        Path | None,
+        typer.Option(help="The source list. [env: DOSSIER_CORPUS] [default: corpus/sources.toml]"),
     ] = None,
     offline: Annotated[
         bool, typer.Option(help="Use only what earlier runs fetched (and drop-in files).")
     ] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[bool, typer.Option(help="Show progress bars (on a terminal only).")] = True,
 ) -> None:
     """Fetch the sources, extract and split their text, and publish a new index.
 
     The new index replaces the served one only once it is complete.
     """
-    from dossier.index.embed import EmbedderError, load_embedder
+    from dossier.index.embed import EmbedderError, load_embedder, model_problem
     from dossier.index.store import IndexLoadError, build_index, load_index, publish
     from dossier.ingest.corpus import CorpusError
     from dossier.ingest.pipeline import run_ingest
     from dossier.ingest.report import render_report
 
     settings = load_settings(data_dir, corpus=corpus)
+    problem = model_problem(settings.model)
+    if problem is not None:  # before fetching anything
+        fail(problem)
+    progress = progress and err.is_terminal
     _lock_data_dir(ctx, settings)
     try:
         result = run_ingest(settings, offline=offline, progress=progress)
@@ -224,17 +283,50 @@ def ingest(
 def serve(
     data_dir: DataDir = None,
     host: Annotated[
-        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")
+        str | None,
+        typer.Option(help="Interface to listen on. [env: DOSSIER_HOST] [default: 127.0.0.1]"),
     ] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port. [env: DOSSIER_PORT] [default: 8000]")
+    ] = None,
 ) -> None:
-    """Serve the HTTP API, the OpenAI-compatible chat API and the chat page."""
+    """Serve the HTTP API, the OpenAI-compatible chat API and the chat page.
+
+    It starts even without an index or a usable model; /readyz then says why
+    it is not ready, and queries answer 503 with that reason.
+    """
+    settings = load_settings(data_dir, host=host, port=port)
+    taken = port_problem(settings.host, settings.port)
+    if taken:
+        fail(taken)
     from dossier.service.app import create_app
     from dossier.service.server import serve as run_server
 
-    settings = load_settings(data_dir, host=host, port=port)
     err.print(f"Dossier on http://{settings.host}:{settings.port}/ (API docs at /docs)")
     run_server(create_app(settings), settings)
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, found by binding it briefly."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"cannot listen on {host}: {exc.strerror}; pass another --host"
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"port {port} on {host} is already in use; "
+                    "pick another with --port N (or DOSSIER_PORT)"
+                )
+            return f"cannot listen on {host}:{port} ({exc.strerror}); pass another --host/--port"
+    return None
 
 
 @app.command()
@@ -247,7 +339,7 @@ def ask(
     json: Json = False,
 ) -> None:
     """Answer a question with citations."""
-    question, mode, engine = _query(question, "question", data_dir, mode)
+    question, mode, engine = _query(question, "question", data_dir, mode, source)
     with engine_errors():
         answer = engine.ask(question, k=k, mode=mode, sources=source)
     if json:
@@ -272,22 +364,31 @@ def search(
     json: Json = False,
 ) -> None:
     """Ranked passages for a query."""
-    query, mode, engine = _query(query, "query", data_dir, mode)
+    query, mode, engine = _query(query, "query", data_dir, mode, source)
     with engine_errors():
         found = engine.search(query, k=k, mode=mode, sources=source)
     if json:
         out.print_json(found.model_dump_json())
         return
+    from dossier.service.snippet import snippet
+
     table = Table("score", "passage", "text")
     for p in found.passages:
-        table.add_row(f"{p.score:.3f}", p.id, escape(" ".join(p.text.split())[:160]))
+        table.add_row(f"{p.score:.3f}", p.id, escape(snippet(p.text, query)))
     out.print(table)
 
 
 @app.command()
 def sources(data_dir: DataDir = None, json: Json = False) -> None:
-    """The corpus: each source with its fetch status and passage count."""
-    infos = _engine(load_settings(data_dir)).sources()
+    """The corpus: each source with its fetch status and passage count (no model needed)."""
+    from dossier.index.catalog import CatalogError, read_catalog
+    from dossier.service.sources import source_infos
+
+    try:
+        catalog = read_catalog(load_settings(data_dir))
+    except CatalogError as exc:
+        fail(str(exc))
+    infos = source_infos(catalog.documents, catalog.passage_counts, catalog.report)
     if json:
         out.print_json(data=[i.model_dump(mode="json") for i in infos])
         return
@@ -307,7 +408,9 @@ def main() -> None:
         sys.exit(130)
 
 
-eval_app = typer.Typer(help="Evaluate retrieval and answers.", no_args_is_help=False)
+eval_app = typer.Typer(
+    help="Evaluate retrieval and answers.", no_args_is_help=False, rich_markup_mode=None
+)
 app.add_typer(eval_app, name="eval")
 DEFAULT_SETS = ("eval/sets/article.jsonl", "eval/sets/sources.jsonl")
 
@@ -334,7 +437,7 @@ def evaluate(
         typer.Option("--url", help="Evaluate a running service instead of the local index."),
     ] = None,
     data_dir: DataDir = None,
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    progress: Annotated[bool, typer.Option(help="Show progress bars (on a terminal only).")] = True,
 ) -> None:
     """Run evaluation sets against the local index (or --url) and print the metrics."""
     if ctx.invoked_subcommand is not None:
@@ -347,6 +450,7 @@ def evaluate(
     from dossier.eval.targets import HttpTarget, LocalTarget, TargetError
 
     settings = load_settings(data_dir)
+    progress = progress and err.is_terminal
     chosen = _mode(mode) or settings.mode
     paths = set_ or [Path(p) for p in DEFAULT_SETS]
     try:

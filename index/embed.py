@@ -131,12 +131,22 @@ _models: dict[tuple[str, str], SentenceTransformer] = {}
 _lock = threading.Lock()
 
 
+def model_problem(name: str) -> str | None:
+    """Why model `name` cannot load, when that shows without loading it (a missing
+    directory), else None; lets commands fail before they fetch or import torch."""
+    source = resolve_model(name)
+    if source.startswith(("~", ".", "/")) and not Path(source).expanduser().exists():
+        return f"embedding model {name!r}: no such directory; {HINT}"
+    return None
+
+
 def _load_model(name: str, device: str) -> SentenceTransformer:
     source = resolve_model(name)
+    problem = model_problem(name)
+    if problem is not None:
+        raise EmbedderError(problem)
     if source.startswith(("~", ".", "/")):
         source = str(Path(source).expanduser())
-        if not Path(source).exists():
-            raise EmbedderError(f"embedding model {name!r}: no such directory; {HINT}")
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -173,5 +183,6 @@ __all__ = [
     "canonical_model_name",
     "get_embedder",
     "load_embedder",
+    "model_problem",
     "resolve_model",
 ]

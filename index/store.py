@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from dossier import __version__
+from dossier.index.catalog import CURRENT, DOCUMENTS_FILE, PASSAGES_FILE, REPORT_FILE
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name
@@ -49,10 +50,6 @@ from dossier.types import Document, IngestReport, Passage
 
 log = logging.getLogger(__name__)
 
-CURRENT = "current"
-DOCUMENTS_FILE = "documents.jsonl"
-PASSAGES_FILE = "passages.jsonl"
-REPORT_FILE = "report.json"
 LOCK_FILE = ".publish.lock"
 TMP_PATTERN = re.compile(r"^(?P<id>.+)\.tmp-(?P<pid>\d+)$")
 ID_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}$")

@@ -177,7 +177,8 @@ def process_source(
         status.failure = exc.kind
         status.reason = _with_hint(spec, settings, exc)
         status.http_status = exc.http_status or status.http_status
-        log.warning("%s: %s: %s", spec.id, exc.kind.value, status.reason)
+        # The CLI's table shows this reason; `in_report` lets it skip the duplicate line.
+        log.warning("%s: %s: %s", spec.id, exc.kind.value, status.reason, extra={"in_report": True})
         return status, None, []
     except Exception as exc:  # a bug on one source must not cost the others
         if exc is not outcome:

@@ -12,9 +12,8 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from pathlib import PurePath
 
-from dossier.index.embed import Embedder, load_embedder
+from dossier.index.embed import Embedder, EmbedderError, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
 from dossier.service.answer import compose
 from dossier.service.schemas import (
@@ -26,6 +25,13 @@ from dossier.service.schemas import (
     SpanContext,
     TextSpan,
 )
+from dossier.service.sources import (
+    UnknownSourceError,
+    check_sources,
+    hide_paths,
+    source_infos,
+)
+from dossier.service.sources import public_url as _public_url
 from dossier.settings import Settings
 from dossier.types import Answer, Document, Mode, ScoredPassage
 
@@ -53,6 +59,7 @@ class Engine:
         self._index: Index | None = None
         self._embedder: Embedder | None = None
         self.load_error: str | None = None
+        self._model_error: str | None = None
 
     # Loading -----------------------------------------------------------------
 
@@ -62,6 +69,9 @@ class Engine:
             _ = self.index
         except EngineError as exc:
             log.warning("not ready: %s", exc)
+        except Exception as exc:  # whatever it is, /readyz must say it instead of "loading"
+            self.load_error = f"loading failed ({type(exc).__name__}: {exc})"
+            log.exception("not ready")
 
     @property
     def ready(self) -> bool:
@@ -81,9 +91,15 @@ class Engine:
         with self._lock:
             if self._index is not None and published == self._index.manifest.index_id:
                 return self._index
+            if self._model_error is not None:  # a broken model stays broken until a restart
+                raise NotReadyError(self._model_error)
             try:
                 if self._embedder is None:
                     self._embedder = load_embedder(self.settings)
+            except EmbedderError as exc:
+                self._model_error = self.load_error = " ".join(str(exc).split())
+                raise NotReadyError(self._model_error) from exc
+            try:
                 loaded = load_index(self.settings, embedder=self._embedder)
             except IndexLoadError as exc:
                 self.load_error = str(exc)
@@ -108,25 +124,10 @@ class Engine:
     # Queries -----------------------------------------------------------------
 
     def _check_sources(self, index: Index, sources: Iterable[str] | None) -> set[str] | None:
-        if sources is None:
-            return None
-        wanted = set(sources)
-        unknown = sorted(wanted - set(index.documents))
-        if unknown:
-            failed = (
-                {s.source_id for s in index.report.sources if not s.ok} if index.report else set()
-            )
-            unusable = [s for s in unknown if s in failed]
-            if unusable:
-                raise EngineError(
-                    f"source(s) {', '.join(unusable)} failed to ingest and have no passages; "
-                    "see GET /sources for the reason"
-                )
-            raise EngineError(
-                f"unknown source id(s): {', '.join(unknown)}; "
-                f"known ids: {', '.join(sorted(index.documents))}"
-            )
-        return wanted
+        try:
+            return check_sources(index.documents, index.report, sources)
+        except UnknownSourceError as exc:
+            raise EngineError(str(exc)) from None
 
     def search(
         self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
@@ -201,36 +202,7 @@ class Engine:
         counts: dict[str, int] = {}
         for passage in index.passages:
             counts[passage.source_id] = counts.get(passage.source_id, 0) + 1
-        statuses = {s.source_id: s for s in index.report.sources} if index.report else {}
-        ids = list(statuses) + [i for i in index.documents if i not in statuses]
-        out = []
-        for source_id in ids:
-            status = statuses.get(source_id)
-            document = index.documents.get(source_id)
-            status_location = status.location if status else None
-            out.append(
-                SourceInfo(
-                    id=source_id,
-                    title=(document.title if document else None)
-                    or (status.title if status else None),
-                    url=_public_url((document.url if document else None) or status_location),
-                    file=_file_name(status_location),
-                    language=document.language if document else None,
-                    author=document.author if document else None,
-                    date=document.date if document else None,
-                    format=document.format if document else None,
-                    status="ok" if document else "failed",
-                    failure=status.failure if status else None,
-                    reason=_hide_paths(status.reason) if status else None,
-                    http_status=status.http_status if status else None,
-                    fetched_at=status.fetched_at if status else None,
-                    origin=status.origin if status else None,
-                    passages=counts.get(source_id, 0),
-                    chars=len(document.text) if document else 0,
-                    pages=len(document.pages) if document and document.pages else None,
-                )
-            )
-        return out
+        return source_infos(index.documents, counts, index.report)
 
     def source(self, source_id: str) -> SourceInfo:
         for info in self.sources():
@@ -334,23 +306,8 @@ _GENERIC_HEADINGS = frozenset(
 
 
 # An absolute POSIX path (two or more parts), not the path of a URL.
-_ABS_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
-
-
-def _public_url(location: str | None) -> str | None:
-    """Only web addresses are shown: a local source's path says where the server keeps files."""
-    return location if location and location.startswith(("http://", "https://")) else None
-
-
-def _file_name(location: str | None) -> str | None:
-    if not location or location.startswith(("http://", "https://")):
-        return None
-    return PurePath(location).name
-
-
-def _hide_paths(text: str | None) -> str | None:
-    """A failure reason with server paths cut down to their file name."""
-    return _ABS_PATH.sub(r"\1", text) if text else text
+# Kept here for callers that import it from the engine.
+_hide_paths = hide_paths
 
 
 def _discussed(heading: str, text: str) -> bool:
