@@ -305,8 +305,7 @@ _GENERIC_HEADINGS = frozenset(
 ) | {"see also", "further reading", "you may also like", "table of contents", "read more"}
 
 
-# An absolute POSIX path (two or more parts), not the path of a URL.
-# Kept here for callers that import it from the engine.
+# Server paths are cut from failure reasons in `sources.hide_paths`; kept here for callers.
 _hide_paths = hide_paths
 
 
