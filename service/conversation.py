@@ -36,8 +36,12 @@ _STOP = frozenset(
     anything something thing things same too""".split()
 )
 _TASK = re.compile(r"^\s*#{2,3}\s*Task:", re.I)
+# "Generate a concise, 5-word-or-less title for the conversation" (LibreChat), "Write a
+# concise title for this conversation", …: a short title asked for the chat itself.
 _TITLE_PROMPT = re.compile(
-    r"\b(generate|write|create|suggest|give|provide)\b[^\n]{0,80}?\btitle\b", re.I
+    r"\b(generate|write|create|suggest|give|provide)\b[^\n]{0,40}?\b(concise|short|brief)\b"
+    r"[^\n]{0,40}?\btitle\b[^\n]{0,80}?\b(conversation|chat|dialog(ue)?|exchange)\b",
+    re.I,
 )
 _JSON_KEYS = re.compile(r'"([a-z_]+)"\s*:\s*(\[|")', re.I)
 _HISTORY = re.compile(r"<chat_history>(.*?)</chat_history>", re.S | re.I)
@@ -70,7 +74,7 @@ def meta_reply(text: str, user_turns: list[str]) -> MetaReply | None:
     answers = [t for role, t in history if role == "assistant"]
     keys = dict(_JSON_KEYS.findall(_output_section(text)))
     wants_json = bool(keys) or "json" in text.lower()
-    if asks_title and (not keys or "title" in keys):
+    if "title" in keys or (asks_title and not keys):
         title = make_title(questions[0])
         content = json.dumps({"title": title}, ensure_ascii=False) if wants_json else title
         return MetaReply("title", content)
@@ -126,7 +130,10 @@ def make_title(question: str, limit: int = 5) -> str:
 def make_tags(questions: list[str], limit: int = 3) -> list[str]:
     """The content words the user asked about most, as tags; "General" when there are none."""
     counts = Counter(
-        w.lower() for q in questions for w in content_words(q) if not re.search(r"(ed|ing)$", w)
+        w.lower()
+        for q in questions
+        for w in content_words(q)
+        if w[0].isupper() or not re.search(r"(s|ed|ing)$", w)  # skip likely verbs
     )
     tags = [w.capitalize() for w, _ in counts.most_common(limit)]
     return tags or ["General"]
