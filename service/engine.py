@@ -311,7 +311,7 @@ _hide_paths = hide_paths
 
 def _discussed(heading: str, text: str) -> bool:
     """Every word of the heading (roughly stemmed by a prefix) occurs again in the text."""
-    words = [w for w in re.findall(r"\w{3,}", heading.casefold()) if w not in {"the", "and"}]
+    words = [w for w in re.findall(r"[^\W\d_]{3,}", heading.casefold()) if w not in {"the", "and"}]
     return bool(words) and all(text.count(w[: max(3, len(w) - 3)]) >= 2 for w in words)
 
 

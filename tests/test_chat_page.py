@@ -192,7 +192,7 @@ def small_targets(page: Page) -> list[str]:
     """Visible buttons and links in answers or the dialog smaller than 24×24 CSS px."""
     return page.evaluate(
         """() => [...document.querySelectorAll(
-                "button, .answer a, #passage-panel a, .examples a")]
+                "button, .answer a, #passage-panel a, #source-list a")]
             .filter((e) => e.offsetParent !== null || e.closest("dialog[open]"))
             .map((e) => [e, e.getBoundingClientRect()])
             .filter(([e, r]) => r.width > 0 && (r.width < 24 || r.height < 24))

@@ -309,6 +309,7 @@ function openPanel(kicker) {
   $("panel-text").textContent = "";
   $("panel-status").textContent = "";
   if (!panel.open) panel.showModal();
+  document.body.classList.add("panel-open");
   $("panel-title").focus();
 }
 
@@ -337,15 +338,19 @@ function renderSpan(span) {
   mark.scrollIntoView({ block: "center" });
 }
 
+let spanRequest = 0; // only the latest citation asked for is shown
+
 async function openSpan(sourceId, start, end, kicker, from) {
   opener = from || null;
   openPanel(kicker);
+  const request = ++spanRequest;
   try {
     const span = await api(`/sources/${encodeURIComponent(sourceId)}/span?start=${start}&end=${end}`);
-    if (!panel.open) return;
+    if (request !== spanRequest || !panel.open) return;
     renderSpan(span);
     setHash(citeHash(sourceId, start, end));
   } catch (error) {
+    if (request !== spanRequest || !panel.open) return;
     $("panel-title").textContent = "The passage could not be loaded";
     $("panel-status").textContent = error.message;
   }
@@ -363,6 +368,7 @@ function openFromHash() {
 }
 
 panel.addEventListener("close", () => {
+  document.body.classList.remove("panel-open");
   if (CITE_LINK.test(decodeURIComponentSafe(location.hash))) setHash("");
   const target = opener && opener.isConnected ? opener : input;
   opener = null;
