@@ -17,16 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
 
-from dossier.settings import Settings, config_file
-
 if TYPE_CHECKING:  # the service loads torch: imported only by the commands that need it
     from dossier.service.engine import Engine
+    from dossier.settings import Settings
 
 EXIT_ERROR, EXIT_SOME_FAILED, EXIT_NONE_USABLE = 1, 3, 4
 
@@ -80,6 +78,11 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    # Imported here: `--help` and usage errors need neither pydantic nor the settings.
+    from pydantic import ValidationError
+
+    from dossier.settings import Settings, config_file
+
     path = config_file()
     if path is not None and not path.is_file():
         fail(f"DOSSIER_CONFIG names {path}, which does not exist")
@@ -493,7 +496,8 @@ def evaluate_beir(
     settings = load_settings(data_dir)
     modes = [_mode(m) for m in mode] if mode else ["lexical", "dense", "hybrid"]
     try:
-        figures = run_beir(dataset, settings, modes=modes, split=split, progress=progress)
+        with engine_errors():
+            figures = run_beir(dataset, settings, modes=modes, split=split, progress=progress)
     except BeirError as exc:
         fail(str(exc))
     table = Table("mode", "ndcg@10", "recall@100", "mrr@10", title=f"BEIR {dataset.name} ({split})")

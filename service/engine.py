@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 
+from dossier.index.catalog import CatalogError, read_catalog
 from dossier.index.embed import Embedder, EmbedderError, load_embedder
 from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
 from dossier.service.answer import compose
@@ -198,7 +199,16 @@ class Engine:
     # Browsing ----------------------------------------------------------------
 
     def sources(self) -> list[SourceInfo]:
-        index = self.index
+        """Listed from the loaded index, or from the published one's JSON files while the
+        model cannot load: the sources and why some failed stay visible."""
+        try:
+            index = self.index
+        except NotReadyError:
+            try:
+                catalog = read_catalog(self.settings)
+            except CatalogError:
+                raise NotReadyError(self.load_error or "no index loaded") from None
+            return source_infos(catalog.documents, catalog.passage_counts, catalog.report)
         counts: dict[str, int] = {}
         for passage in index.passages:
             counts[passage.source_id] = counts.get(passage.source_id, 0) + 1

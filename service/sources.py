@@ -104,13 +104,13 @@ def preflight(settings: Settings, sources: Iterable[str] | None = None) -> Catal
     """Check, from the index's JSON files alone, that a query can run: an index is
     published, the source ids are in it, and the configured model can be the one it
     was built with. Raises NotUsableError or UnknownSourceError in well under a second."""
-    from dossier.index.embed import canonical_model_name, model_problem  # numpy: only here
-
     try:
         catalog = read_catalog(settings)
     except CatalogError as exc:
         raise NotUsableError(str(exc)) from None
     check_sources(catalog.documents, catalog.report, sources)
+    from dossier.index.embed import canonical_model_name, model_problem  # numpy: only here
+
     problem = model_problem(settings.model)
     if problem is not None:
         raise NotUsableError(problem)

@@ -1,0 +1,53 @@
+"""Wall time of the `dossier` commands that must answer without loading the model.
+
+    python bench/cli_latency.py --data-dir data [--runs 5]
+
+Each command runs in a fresh process (as a user runs it), with DOSSIER_MODEL
+pointing at a directory that does not exist, so a command that tried to load
+the model would fail. Prints the median and the worst wall time of each, and
+for comparison `dossier ask` (which loads the model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "dossier.cli", *args], capture_output=True, env=env, check=False
+    )
+    return time.perf_counter() - started, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--runs", type=int, default=5)
+    options = parser.parse_args()
+    data = options.data_dir
+    broken = {**os.environ, "DOSSIER_MODEL": "/nonexistent/model"}
+    cases = {
+        "dossier --help": (["--help"], broken),
+        "dossier sources": (["sources", "--data-dir", data], broken),
+        "dossier ask -s unknown": (["ask", "x", "-s", "unknown", "--data-dir", data], broken),
+        "dossier ask --data-dir wrong": (["ask", "x", "--data-dir", "/nonexistent"], broken),
+        "dossier ask -k 0 (usage)": (["ask", "x", "-k", "0"], broken),
+        "dossier ask (missing model)": (["ask", "x", "--data-dir", data], broken),
+        "dossier ask (loads the model)": (["ask", "Tengiz?", "--data-dir", data], dict(os.environ)),
+    }
+    print(f"{'command':32} {'exit':>4} {'median s':>9} {'max s':>7}")
+    for name, (args, env) in cases.items():
+        runs = [timed(args, env) for _ in range(options.runs)]
+        seconds = [s for s, _ in runs]
+        print(f"{name:32} {runs[0][1]:>4} {statistics.median(seconds):>9.2f} {max(seconds):>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
