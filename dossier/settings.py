@@ -112,6 +112,20 @@ class Settings(BaseSettings):
         default=0.15, ge=0, description="Cite further sentences scoring within this of the best."
     )
 
+    # Index store.
+    store: str = Field(
+        default="local",
+        pattern=r"^(local|postgres(ql)?://.*)$",
+        description="Where the index lives: `local` (files under the data dir) or a "
+        "postgresql:// URL (PostgreSQL with pgvector).",
+    )
+    store_keep: int = Field(
+        default=2, ge=1, description="Published index versions kept in a Postgres store."
+    )
+    pg_ef_search: int = Field(
+        default=100, ge=10, description="pgvector HNSW ef_search floor (raised to 2x candidates)."
+    )
+
     # Serving.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)

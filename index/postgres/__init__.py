@@ -1,0 +1,2 @@
+"""The index in PostgreSQL with pgvector: `schema` (migrations), `pool` (connections),
+`search` (dense and lexical retrieval in the database), `store` (versions, publish, load)."""

@@ -1,0 +1,75 @@
+"""Connections to the store's database: one pool per URL and process, pgvector's type known."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+import psycopg
+from pgvector.psycopg import register_vector
+from psycopg_pool import ConnectionPool
+
+
+class PostgresStoreError(RuntimeError):
+    """The database cannot be used; the message says what to do."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://…"
+    host, port, db = info.get("host", ""), info.get("port", ""), info.get("dbname", "")
+    user = info.get("user")
+    return f"postgresql://{user + '@' if user else ''}{host}{':' + str(port) if port else ''}/{db}"
+
+
+_pools: dict[str, ConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """A pooled connection that knows pgvector's type (once the extension exists)."""
+    with pool.connection() as conn:
+        if conn.adapters.types.get("vector") is None:
+            with contextlib.suppress(psycopg.ProgrammingError):
+                register_vector(conn)
+        yield conn
+
+
+def pool_for(url: str, *, max_size: int = 8) -> ConnectionPool:
+    """One connection pool per database URL and process."""
+    with _pools_lock:
+        pool = _pools.get(url)
+        if pool is None:
+            pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                kwargs={"autocommit": True},
+                open=False,
+                name="dossier",
+            )
+            try:
+                pool.open(wait=True, timeout=10)
+            except Exception as exc:
+                pool.close()
+                raise PostgresStoreError(
+                    f"cannot connect to {redact(url)} ({exc}); check DOSSIER_STORE and that "
+                    "the server is up"
+                ) from exc
+            _pools[url] = pool
+        return pool
+
+
+def close_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
+
+
+__all__ = ["PostgresStoreError", "close_pools", "connection", "pool_for", "redact"]
