@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         description="Where the index lives: `local` (files under the data dir) or a "
         "postgresql:// URL (PostgreSQL with pgvector).",
     )
+    store_schema: str = Field(
+        default="dossier",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="The PostgreSQL schema holding this corpus's tables.",
+    )
     store_keep: int = Field(
         default=2, ge=1, description="Published index versions kept in a Postgres store."
     )

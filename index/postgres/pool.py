@@ -1,8 +1,15 @@
-"""Connections to the store's database: one pool per URL and process, pgvector's type known."""
+"""Connections to the store's database: one pool per (URL, schema) and process.
+
+Every connection works in one PostgreSQL schema (`DOSSIER_STORE_SCHEMA`,
+default `dossier`): several Dossier corpora, or a benchmark's indexes, can
+share a database without seeing each other's versions. pgvector's `vector`
+type is registered on each connection once the extension exists.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 
@@ -26,7 +33,9 @@ def redact(url: str) -> str:
     return f"postgresql://{user + '@' if user else ''}{host}{':' + str(port) if port else ''}/{db}"
 
 
-_pools: dict[str, ConnectionPool] = {}
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+_pools: dict[tuple[str, str], ConnectionPool] = {}
 _pools_lock = threading.Lock()
 
 
@@ -40,16 +49,20 @@ def connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def pool_for(url: str, *, max_size: int = 8) -> ConnectionPool:
-    """One connection pool per database URL and process."""
+def pool_for(url: str, schema: str, *, max_size: int = 8) -> ConnectionPool:
+    """One connection pool per database URL, schema and process."""
+    if not SCHEMA_NAME.match(schema):
+        raise PostgresStoreError(
+            f"store schema {schema!r} is not a plain lowercase SQL name (letters, digits, _)"
+        )
     with _pools_lock:
-        pool = _pools.get(url)
+        pool = _pools.get((url, schema))
         if pool is None:
             pool = ConnectionPool(
                 url,
                 min_size=1,
                 max_size=max_size,
-                kwargs={"autocommit": True},
+                kwargs={"autocommit": True, "options": f"-c search_path={schema},public"},
                 open=False,
                 name="dossier",
             )
@@ -61,7 +74,7 @@ def pool_for(url: str, *, max_size: int = 8) -> ConnectionPool:
                     f"cannot connect to {redact(url)} ({exc}); check DOSSIER_STORE and that "
                     "the server is up"
                 ) from exc
-            _pools[url] = pool
+            _pools[(url, schema)] = pool
         return pool
 
 

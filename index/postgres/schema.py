@@ -24,7 +24,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         1,
         "versions, current pointer, documents",
         """
-        CREATE EXTENSION IF NOT EXISTS vector;
+        CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;
         CREATE TABLE dossier_versions (
             vid         bigserial PRIMARY KEY,
             index_id    text UNIQUE NOT NULL,
@@ -57,17 +57,19 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 def applied_version(conn: psycopg.Connection) -> int:
     """The newest migration applied to this database (0 for none)."""
     exists = conn.execute("SELECT to_regclass('dossier_schema') IS NOT NULL").fetchone()
+    # (resolved through search_path: the store's own schema first)
     if not exists or not exists[0]:
         return 0
     row = conn.execute("SELECT max(version) FROM dossier_schema").fetchone()
     return int(row[0] or 0) if row else 0
 
 
-def migrate(conn: psycopg.Connection) -> list[int]:
-    """Apply the migrations this database lacks; returns the versions applied."""
+def migrate(conn: psycopg.Connection, schema: str) -> list[int]:
+    """Apply the migrations this schema lacks; returns the versions applied."""
     applied: list[int] = []
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         conn.execute(
             "CREATE TABLE IF NOT EXISTS dossier_schema ("
             " version integer PRIMARY KEY, description text NOT NULL,"

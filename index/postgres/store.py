@@ -49,21 +49,22 @@ class PostgresStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.url = settings.store
-        self.pool = pool_for(self.url)
+        self.schema = settings.store_schema
+        self.pool = pool_for(self.url, self.schema)
         self._migrated = False
 
     def __repr__(self) -> str:
         return f"PostgresStore({redact(self.url)})"
 
     def describe(self) -> str:
-        return redact(self.url)
+        return f"{redact(self.url)} (schema {self.schema})"
 
     # Schema --------------------------------------------------------------------
 
     def migrate(self) -> list[int]:
         """Apply missing migrations (needs a role that may create tables)."""
         with connection(self.pool) as conn:
-            applied = schema.migrate(conn)
+            applied = schema.migrate(conn, self.schema)
         self._migrated = True
         return applied
 
