@@ -29,10 +29,8 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             vid         bigserial PRIMARY KEY,
             index_id    text UNIQUE NOT NULL,
             state       text NOT NULL CHECK (state IN ('building', 'ready')),
-            manifest    jsonb,
-            report      jsonb,
-            lexical     jsonb,
-            dimension   integer NOT NULL,
+            manifest    jsonb NOT NULL,
+            lexical     jsonb NOT NULL,
             created_at  timestamptz NOT NULL DEFAULT now()
         );
         CREATE TABLE dossier_current (
@@ -44,9 +42,21 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             vid         bigint NOT NULL REFERENCES dossier_versions (vid) ON DELETE CASCADE,
             position    integer NOT NULL,
             source_id   text NOT NULL,
+            title       text,
+            url         text,
+            language    text,
+            format      text NOT NULL,
+            sha256      text NOT NULL,
+            text        text NOT NULL,
             document    jsonb NOT NULL,
             PRIMARY KEY (vid, position),
             UNIQUE (vid, source_id)
+        );
+        CREATE TABLE dossier_artifacts (
+            vid         bigint NOT NULL REFERENCES dossier_versions (vid) ON DELETE CASCADE,
+            name        text NOT NULL,
+            content     bytea NOT NULL,
+            PRIMARY KEY (vid, name)
         );
         """,
     ),
@@ -100,8 +110,12 @@ def create_version_tables(conn: psycopg.Connection, vid: int, dimension: int) ->
         f"""
         CREATE TABLE {passages} (
             row         integer PRIMARY KEY,
+            id          text UNIQUE NOT NULL,
+            source_id   text NOT NULL,
+            start_at    integer NOT NULL,
+            end_at      integer NOT NULL,
+            page        integer,
             passage     jsonb NOT NULL,
-            text_key    text NOT NULL,
             embedding   vector({int(dimension)}) NOT NULL
         );
         CREATE TABLE {postings} (
