@@ -86,7 +86,9 @@ def replicate(
             source = f"c{copy}-{d.source_id}".lower()
             docs.append(d.model_copy(update={"source_id": source}))
             passages.append(
-                Passage(id=f"{source}:0000", source_id=source, text=d.text, start=0, end=len(d.text))
+                Passage(
+                    id=f"{source}:0000", source_id=source, text=d.text, start=0, end=len(d.text)
+                )
             )
         noisy = vectors + (rng.normal(0, 0.01, vectors.shape) if copy else 0)
         blocks.append((noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32))

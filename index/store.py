@@ -30,7 +30,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 LOCK_FILE = ".publish.lock"
 TMP_PATTERN = re.compile(r"^(?P<id>.+)\.tmp-(?P<pid>\d+)$")
 ID_PATTERN = re.compile(r"^\d{8}T\d{6}\.\d{6}Z-[0-9a-f]{8}$")
+
+
+LOCAL = "local"
 
 
 # Errors ------------------------------------------------------------------------------
@@ -259,6 +262,8 @@ def _current_link(settings: Settings) -> Path:
 
 def current_index_id(settings: Settings) -> str | None:
     """The id of the published index (a readlink: cheap enough to call per request)."""
+    if settings.store != LOCAL:
+        return open_store(settings).current_index_id()
     try:
         return Path(os.readlink(_current_link(settings))).name
     except OSError:
@@ -289,6 +294,9 @@ def publish(settings: Settings, path: Path) -> None:
     the previous one, builds still running, and indexes built after this one.
     """
     path = Path(path)
+    if settings.store != LOCAL:
+        open_store(settings).publish(path)
+        return
     root = settings.indexes_dir
     if path.parent.resolve() != root.resolve():
         raise ValueError(f"{path} is not an index directory under {root}")
@@ -426,13 +434,23 @@ def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
 
 
 def load_index(
-    settings: Settings, *, embedder: Embedder | None = None, path: Path | None = None
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    path: Path | None = None,
+    dense: DenseIndex | None = None,
+    lexical: LexicalIndex | None = None,
 ) -> Index:
     """Load the published index (or the one at `path`) into memory.
 
-    Raises IndexNotFoundError, IndexModelMismatchError or IndexCorruptError
-    (all IndexLoadError) with a message that says what to do.
+    A store other than the local one loads its own way (and hands back
+    `dense` and `lexical` components that search in it, with `path` holding
+    the rest of the index). Raises IndexNotFoundError,
+    IndexModelMismatchError or IndexCorruptError (all IndexLoadError) with a
+    message that says what to do.
     """
+    if path is None and settings.store != LOCAL:
+        return open_store(settings).load(embedder=embedder)
     folder = _resolve(settings, path)
     manifest = read_manifest(folder)
     if embedder is not None:
@@ -445,8 +463,8 @@ def load_index(
         report = None
         if (folder / REPORT_FILE).is_file():
             report = IngestReport.model_validate_json((folder / REPORT_FILE).read_text("utf-8"))
-        dense = DenseIndex.load(folder / DENSE_FILE)
-        lexical = LexicalIndex.load(folder / LEXICAL_DIR)
+        dense = dense or DenseIndex.load(folder / DENSE_FILE)
+        lexical = lexical or LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexCorruptError(
             f"index {manifest.index_id} at {folder} is unreadable ({type(exc).__name__}: {exc}); "
@@ -497,19 +515,93 @@ def load_index(
         ) from exc
 
 
+# Stores ------------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where published indexes live: the local data dir, or a database.
+
+    Every store publishes a complete index directory written by
+    `build_index`, serves the current version to `load`, and says which
+    version is current cheaply enough to ask per request.
+    """
+
+    def describe(self) -> str: ...
+
+    def current_index_id(self) -> str | None: ...
+
+    def publish(self, folder: Path) -> str: ...
+
+    def load(self, *, embedder: Embedder | None = None) -> Index: ...
+
+    def lock(self, *, wait: bool = True) -> contextlib.AbstractContextManager[None]: ...
+
+    def size_bytes(self) -> int: ...
+
+
+class LocalStore:
+    """Index directories under the data dir, `current` a symlink switched atomically."""
+
+    kind = LOCAL
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def describe(self) -> str:
+        return str(self.settings.indexes_dir)
+
+    def current_index_id(self) -> str | None:
+        return current_index_id(self.settings)
+
+    def publish(self, folder: Path) -> str:
+        publish(self.settings, folder)
+        return Path(folder).name
+
+    def load(self, *, embedder: Embedder | None = None) -> Index:
+        return load_index(self.settings, embedder=embedder)
+
+    @contextlib.contextmanager
+    def lock(self, *, wait: bool = True) -> Iterator[None]:
+        """Publishing is serialised by `publish` itself; ingest holds the data-dir lock."""
+        yield
+
+    def size_bytes(self) -> int:
+        path = current_index_path(self.settings)
+        if path is None:
+            return 0
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def open_store(settings: Settings) -> Store:
+    """The store `settings.store` names: `local`, or a postgresql:// URL."""
+    if settings.store == LOCAL:
+        return LocalStore(settings)
+    from dossier.index.postgres.pool import PostgresStoreError
+    from dossier.index.postgres.store import PostgresStore
+
+    try:
+        return PostgresStore(settings)
+    except PostgresStoreError as exc:
+        raise IndexNotFoundError(str(exc)) from exc
+
+
 __all__ = [
     "CURRENT",
+    "LOCAL",
     "Index",
     "IndexCorruptError",
     "IndexLoadError",
     "IndexModelMismatchError",
     "IndexNotFoundError",
+    "LocalStore",
+    "Store",
     "build_index",
     "current_index_id",
     "current_index_path",
     "embed_passages",
     "load_index",
     "new_index_id",
+    "open_store",
     "prune",
     "publish",
     "read_manifest",

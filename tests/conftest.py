@@ -120,3 +120,22 @@ def site() -> Iterator[object]:
 
 
 # --- end ingest -----------------------------------------------------------------------------
+
+
+# --- PostgreSQL store -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A real PostgreSQL with pgvector: DOSSIER_TEST_DATABASE_URL's, else one started here."""
+    given = os.environ.get("DOSSIER_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    from pgserver import local_postgres
+
+    with local_postgres() as url:
+        yield url
+        from dossier.index.postgres.pool import close_pools
+
+        close_pools()

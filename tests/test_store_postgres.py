@@ -79,13 +79,13 @@ def test_postgres_ranks_like_the_local_store(both: dict[str, Settings], mode: st
 def test_source_filter_and_answers_match(both: dict[str, Settings]) -> None:
     local, remote = load_index(both["local"]), load_index(both["postgres"])
     found = remote.search("pipeline", k=3, sources={"article"})
-    assert [p.id for p in found] == [p.id for p in local.search("pipeline", k=3, sources={"article"})]
+    assert [p.id for p in found] == [
+        p.id for p in local.search("pipeline", k=3, sources={"article"})
+    ]
     assert remote.search("pipeline", k=3, sources={"nothing-here"}) == []
     with LiveServer(create_app(both["postgres"])) as server:
         server.wait_ready()
-        answer = httpx.post(
-            f"{server.url}/ask", json={"question": QUESTIONS[0]}, timeout=60
-        ).json()
+        answer = httpx.post(f"{server.url}/ask", json={"question": QUESTIONS[0]}, timeout=60).json()
     assert not answer["abstained"]
     text = remote.documents["article"].text
     for citation in answer["citations"]:
