@@ -45,7 +45,6 @@ from pathlib import Path
 import numpy as np
 
 from dossier.eval.beir import load_documents, load_split
-from dossier.index.dense import DenseIndex
 from dossier.index.embed import load_embedder
 from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.search import Index

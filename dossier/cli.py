@@ -77,6 +77,9 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+_global: dict[str, object] = {}  # options given before the command, e.g. `dossier --store URL …`
+
+
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
     # Imported here: `--help` and usage errors need neither pydantic nor the settings.
     from pydantic import ValidationError
@@ -86,7 +89,7 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
     path = config_file()
     if path is not None and not path.is_file():
         fail(f"DOSSIER_CONFIG names {path}, which does not exist")
-    given = {key: value for key, value in overrides.items() if value is not None}
+    given = {key: value for key, value in {**_global, **overrides}.items() if value is not None}
     if data_dir is not None:
         given["data_dir"] = data_dir
     try:
@@ -166,7 +169,16 @@ class PlainHandler(logging.Handler):
 def main_options(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the index lives: local, or a postgresql:// URL. "
+            "[env: DOSSIER_STORE] [default: local]"
+        ),
+    ] = None,
 ) -> None:
+    _global.clear()
+    _global["store"] = store
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "dossier", False)]:
         root.removeHandler(old)
@@ -225,7 +237,7 @@ def ingest(
     The new index replaces the served one only once it is complete.
     """
     from dossier.index.embed import EmbedderError, load_embedder, model_problem
-    from dossier.index.store import IndexLoadError, build_index, load_index, publish
+    from dossier.index.store import IndexLoadError, build_index, load_index, open_store, publish
     from dossier.ingest.corpus import CorpusError
     from dossier.ingest.pipeline import run_ingest
     from dossier.ingest.report import render_report
@@ -236,6 +248,10 @@ def ingest(
         fail(problem)
     progress = progress and err.is_terminal
     _lock_data_dir(ctx, settings)
+    try:
+        ctx.with_resource(open_store(settings).lock())  # a shared store: one ingest at a time
+    except IndexLoadError as exc:
+        fail(str(exc))
     try:
         result = run_ingest(settings, offline=offline, progress=progress)
     except CorpusError as exc:
@@ -269,7 +285,7 @@ def ingest(
             progress=progress,
         )
         publish(settings, path)
-    except EmbedderError as exc:
+    except (EmbedderError, IndexLoadError) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; the previous index is still the one served", code=130)
@@ -400,6 +416,34 @@ def sources(data_dir: DataDir = None, json: Json = False) -> None:
         status = "[green]ok[/]" if i.status == "ok" else "[red]failed[/]"
         table.add_row(i.id, status, str(i.passages), escape(i.title or ""), escape(i.reason or ""))
     out.print(table)
+
+
+db_app = typer.Typer(
+    help="The PostgreSQL store's schema.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Create or upgrade Dossier's tables in the store's database (needs a role that owns them)."""
+    from dossier.index.postgres.pool import PostgresStoreError
+    from dossier.index.postgres.schema import SCHEMA_VERSION
+    from dossier.index.postgres.store import PostgresStore
+
+    settings = load_settings()
+    if settings.store == "local":
+        fail("the local store has no schema to migrate; pass --store postgresql://… "
+             "(or set DOSSIER_STORE)", code=2)  # fmt: skip
+    try:
+        store = PostgresStore(settings)
+        applied = store.migrate()
+    except PostgresStoreError as exc:
+        fail(str(exc))
+    if applied:
+        err.print(f"{store.describe()}: applied migrations {', '.join(map(str, applied))}")
+    else:
+        err.print(f"{store.describe()}: schema up to date (version {SCHEMA_VERSION})")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ class CatalogError(Exception):
 @dataclass(frozen=True)
 class Catalog:
     manifest: Manifest
-    path: Path
+    path: Path | None  # None for an index in a database
     documents: dict[str, Document]
     passage_counts: dict[str, int]
     report: IngestReport | None
@@ -61,6 +61,13 @@ def published_path(settings: Settings) -> Path:
 
 def read_catalog(settings: Settings) -> Catalog:
     """The published index's manifest, documents, passage counts and ingest report."""
+    if settings.store != "local":
+        from dossier.index.store import StoreError, open_store
+
+        try:
+            return open_store(settings).catalog()  # type: ignore[attr-defined]
+        except StoreError as exc:
+            raise CatalogError(str(exc)) from None
     path = published_path(settings)
     try:
         manifest = Manifest.model_validate_json((path / MANIFEST_FILE).read_text("utf-8"))

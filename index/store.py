@@ -35,7 +35,14 @@ from typing import Any, Protocol
 import numpy as np
 
 from dossier import __version__
-from dossier.index.catalog import CURRENT, DOCUMENTS_FILE, PASSAGES_FILE, REPORT_FILE
+from dossier.index.catalog import (
+    CURRENT,
+    DOCUMENTS_FILE,
+    PASSAGES_FILE,
+    REPORT_FILE,
+    Catalog,
+    read_catalog,
+)
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name
@@ -71,6 +78,10 @@ class IndexNotFoundError(IndexLoadError):
 
 class IndexModelMismatchError(IndexLoadError):
     """The index was built with another embedding model than the one configured."""
+
+
+class StoreError(IndexLoadError):
+    """The store (e.g. its database) cannot be reached or used; the message says what to do."""
 
 
 class IndexCorruptError(IndexLoadError):
@@ -538,6 +549,8 @@ class Store(Protocol):
 
     def size_bytes(self) -> int: ...
 
+    def catalog(self) -> Catalog: ...
+
 
 class LocalStore:
     """Index directories under the data dir, `current` a symlink switched atomically."""
@@ -565,6 +578,9 @@ class LocalStore:
         """Publishing is serialised by `publish` itself; ingest holds the data-dir lock."""
         yield
 
+    def catalog(self) -> Catalog:
+        return read_catalog(self.settings)
+
     def size_bytes(self) -> int:
         path = current_index_path(self.settings)
         if path is None:
@@ -576,13 +592,9 @@ def open_store(settings: Settings) -> Store:
     """The store `settings.store` names: `local`, or a postgresql:// URL."""
     if settings.store == LOCAL:
         return LocalStore(settings)
-    from dossier.index.postgres.pool import PostgresStoreError
     from dossier.index.postgres.store import PostgresStore
 
-    try:
-        return PostgresStore(settings)
-    except PostgresStoreError as exc:
-        raise IndexNotFoundError(str(exc)) from exc
+    return PostgresStore(settings)
 
 
 __all__ = [
@@ -595,6 +607,7 @@ __all__ = [
     "IndexNotFoundError",
     "LocalStore",
     "Store",
+    "StoreError",
     "build_index",
     "current_index_id",
     "current_index_path",

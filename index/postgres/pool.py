@@ -17,8 +17,10 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg_pool import ConnectionPool
 
+from dossier.index.store import StoreError
 
-class PostgresStoreError(RuntimeError):
+
+class PostgresStoreError(StoreError):
     """The database cannot be used; the message says what to do."""
 
 

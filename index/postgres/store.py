@@ -26,6 +26,7 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
+from dossier.index.catalog import REPORT_FILE, Catalog
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder
@@ -39,7 +40,7 @@ from dossier.index.postgres.pool import PostgresStoreError, connection, pool_for
 from dossier.index.postgres.search import PgDenseIndex, PgLexicalIndex
 from dossier.index.search import Index
 from dossier.settings import Settings
-from dossier.types import Document, Passage
+from dossier.types import Document, IngestReport, Passage
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +345,49 @@ class PostgresStore:
                 return load_index(
                     self.settings, embedder=embedder, path=folder, dense=dense, lexical=lexical
                 )
+
+    def catalog(self) -> Catalog:
+        """What `dossier sources` and the pre-flight checks need, without loading the index."""
+        from dossier.index.store import IndexNotFoundError
+
+        try:
+            self._require_schema()
+            with connection(self.pool) as conn:
+                row = conn.execute(
+                    "SELECT v.vid, v.manifest FROM dossier_current c "
+                    "JOIN dossier_versions v USING (vid)"
+                ).fetchone()
+                if row is None:
+                    raise IndexNotFoundError(
+                        f"no index published in {self.describe()} — run `dossier ingest`"
+                    )
+                vid, manifest_json = row
+                passages_table, _ = schema.version_tables(vid)
+                documents = [
+                    Document.model_validate(d)
+                    for (d,) in conn.execute(
+                        "SELECT document FROM dossier_documents WHERE vid = %s ORDER BY position",
+                        (vid,),
+                    )
+                ]
+                counts = dict(
+                    conn.execute(
+                        f"SELECT source_id, count(*) FROM {passages_table} GROUP BY source_id"
+                    ).fetchall()
+                )
+                report = conn.execute(
+                    "SELECT content FROM dossier_artifacts WHERE vid = %s AND name = %s",
+                    (vid, REPORT_FILE),
+                ).fetchone()
+        except psycopg.Error as exc:
+            raise PostgresStoreError(f"{self.describe()}: {exc}") from exc
+        return Catalog(
+            manifest=Manifest.model_validate(manifest_json),
+            path=None,
+            documents={d.source_id: d for d in documents},
+            passage_counts={k: int(v) for k, v in counts.items()},
+            report=IngestReport.model_validate_json(report[0]) if report else None,
+        )
 
     def size_bytes(self) -> int:
         """What the published version takes in the database, indexes included."""
