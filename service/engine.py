@@ -15,7 +15,13 @@ from collections.abc import Iterable
 
 from dossier.index.catalog import CatalogError, read_catalog
 from dossier.index.embed import Embedder, EmbedderError, load_embedder
-from dossier.index.store import Index, IndexLoadError, current_index_id, load_index
+from dossier.index.store import (
+    Index,
+    IndexLoadError,
+    StoreError,
+    current_index_id,
+    load_index,
+)
 from dossier.service.answer import compose
 from dossier.service.schemas import (
     Examples,
@@ -85,7 +91,10 @@ class Engine:
     @property
     def index(self) -> Index:
         """The index being served, switching to a newly published one when there is one."""
-        published = current_index_id(self.settings)
+        try:
+            published = current_index_id(self.settings)
+        except StoreError as exc:  # a database store that cannot be reached
+            raise NotReadyError(str(exc)) from exc
         index = self._index
         if index is not None and (published is None or published == index.manifest.index_id):
             return index
@@ -136,7 +145,12 @@ class Engine:
         index = self.index
         mode = mode or self.settings.mode
         started = time.perf_counter()
-        passages = index.search(query, k=k, mode=mode, sources=self._check_sources(index, sources))
+        try:
+            passages = index.search(
+                query, k=k, mode=mode, sources=self._check_sources(index, sources)
+            )
+        except StoreError as exc:
+            raise NotReadyError(str(exc)) from exc
         return SearchResponse(
             query=query, mode=mode, passages=passages, timings={"retrieve_ms": _ms(started)}
         )

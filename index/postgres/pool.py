@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import psycopg
 from pgvector.psycopg import register_vector
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from dossier.index.store import StoreError
 
@@ -43,12 +43,21 @@ _pools_lock = threading.Lock()
 
 @contextlib.contextmanager
 def connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
-    """A pooled connection that knows pgvector's type (once the extension exists)."""
-    with pool.connection() as conn:
-        if conn.adapters.types.get("vector") is None:
-            with contextlib.suppress(psycopg.ProgrammingError):
-                register_vector(conn)
-        yield conn
+    """A pooled connection that knows pgvector's type (once the extension exists).
+
+    A lost or unreachable server becomes a PostgresStoreError, which the service
+    answers as 503 (not ready) rather than 500.
+    """
+    try:
+        with pool.connection() as conn:
+            if conn.adapters.types.get("vector") is None:
+                with contextlib.suppress(psycopg.ProgrammingError):
+                    register_vector(conn)
+            yield conn
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise PostgresStoreError(
+            f"the index database is unavailable ({' '.join(str(exc).split())})"
+        ) from exc
 
 
 def pool_for(url: str, schema: str, *, max_size: int = 8) -> ConnectionPool:
