@@ -7,11 +7,13 @@ environment variables, the TOML file named by `DOSSIER_CONFIG` (else
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +24,28 @@ from pydantic_settings import (
 from dossier import __version__
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def parse_address_exception(
+    entry: str,
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int | None]:
+    """`10.0.0.0/8`, `10.1.2.3`, `127.0.0.1:8080` or `[::1]:8080` → (network, port or None)."""
+    text = entry.strip()
+    port: int | None = None
+    bracketed = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?", text)
+    if bracketed:
+        text, port = bracketed[1], int(bracketed[2]) if bracketed[2] else None
+    elif text.count(":") == 1:
+        text, _, digits = text.partition(":")
+        port = int(digits) if digits.isdigit() else -1
+    try:
+        if port is not None and not 0 < port < 65536:
+            raise ValueError(entry)
+        return ipaddress.ip_network(text, strict=False), port
+    except ValueError:
+        raise ValueError(
+            f"{entry!r} is not an IP address, a network or IP:port (allow_private_addresses)"
+        ) from None
 
 
 def config_file() -> Path | None:
@@ -72,6 +96,14 @@ class Settings(BaseSettings):
         description="Internal addresses fetched anyway: an IP, a network (10.1.0.0/16) or an "
         "IP with a port (127.0.0.1:8080, [::1]:8080).",
     )
+
+    @field_validator("allow_private_addresses")
+    @classmethod
+    def _check_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            parse_address_exception(entry)
+        return value
+
     ingest_lock_wait: float = Field(
         default=30.0,
         ge=0,

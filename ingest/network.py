@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import re
 import socket
 import ssl
 import threading
@@ -33,6 +32,8 @@ from typing import Any
 
 import httpcore
 from httpcore._backends.sync import SyncStream
+
+from dossier.settings import parse_address_exception
 
 _state = threading.local()
 
@@ -110,7 +111,7 @@ class AddressPolicy:
         self.allow_private = allow_private
         self._networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int | None]] = []
         for entry in exceptions:
-            self._networks.append(_parse_exception(entry))
+            self._networks.append(parse_address_exception(entry))
 
     def allows(self, address: str, port: int) -> bool:
         if self.allow_private or address_allowed(address):
@@ -122,24 +123,6 @@ class AddressPolicy:
         return any(
             ip in network and (only is None or only == port) for network, only in self._networks
         )
-
-
-def _parse_exception(
-    entry: str,
-) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, int | None]:
-    """`10.0.0.0/8`, `10.1.2.3`, `127.0.0.1:8080` or `[::1]:8080` → (network, port or None)."""
-    text = entry.strip()
-    port: int | None = None
-    bracketed = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?", text)
-    if bracketed:
-        text, port = bracketed[1], int(bracketed[2]) if bracketed[2] else None
-    elif text.count(":") == 1:
-        text, _, digits = text.partition(":")
-        port = int(digits)
-    try:
-        return ipaddress.ip_network(text, strict=False), port
-    except ValueError as exc:
-        raise ValueError(f"allow_private_addresses: {entry!r} is not an address") from exc
 
 
 def _resolve(host: str, port: int) -> list[tuple[Any, ...]]:
