@@ -310,3 +310,16 @@ def test_progress_bar_does_not_break_the_run(tmp_path: Path) -> None:
     result = run_ingest(fast_settings(tmp_path / "data", corpus), progress=True)
     assert result.report.outcome == "all"
     assert result.passages and all(p.page is None for p in result.passages)
+
+
+def test_damaged_cache_entry_is_named_as_such_offline(tmp_path: Path) -> None:
+    with sites.standard_site() as site:
+        corpus = tmp_path / "sources.toml"
+        corpus.write_text(entry("grain", site.url(sites.ARTICLE)), encoding="utf-8")
+        settings = fast_settings(tmp_path / "data", corpus)
+        assert run_ingest(settings, progress=False).report.outcome == "all"
+    cached = settings.cache_dir / "grain" / "entry"
+    cached.write_bytes(cached.read_bytes()[:-100])  # a body cut short: sha256 no longer matches
+    [status] = run_ingest(settings, offline=True, progress=False).report.sources
+    assert status.failure == FailureKind.NOT_CACHED
+    assert "the cached copy is damaged (body does not match its record's sha256)" in status.reason
