@@ -29,12 +29,9 @@ lexical component with `query_ids`/`score_ids`/`search`.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,13 +39,19 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import faiss
 import numpy as np
 
-from dossier.eval.beir import load_documents, load_split
-from dossier.index.embed import load_embedder
+from dossier.eval.beir import Splitter, ensure_index, load_split, rank_documents, score
+from dossier.index.dense import FILENAME as DENSE_FILE
+from dossier.index.dense import DenseIndex
+from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
+from dossier.index.manifest import FILENAME as MANIFEST_FILE
+from dossier.index.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint
+from dossier.index.postgres.store import PostgresStore
 from dossier.index.search import Index
-from dossier.index.store import IndexBuild, new_manifest, open_store
+from dossier.index.store import LocalStore, load_index, new_index_id, publish
 from dossier.settings import Settings
 from dossier.types import Document, Passage
 
@@ -56,63 +59,69 @@ ROOT = Path(__file__).resolve().parent.parent
 MODES = ("lexical", "dense", "hybrid")
 
 
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q))
-
-
-def base_vectors(settings: Settings, documents: list[Document]) -> np.ndarray:
-    """One vector per document (whole abstracts, as the BEIR benchmark indexes them), cached."""
-    embedder = load_embedder(settings)
-    key = hashlib.sha256(
-        (embedder.name + "".join(d.sha256 for d in documents)).encode()
-    ).hexdigest()[:16]
-    cache = settings.data_dir / "bench" / f"scale-vectors-{key}.npy"
-    if cache.is_file():
-        return np.load(cache)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    vectors = embedder.encode([d.text for d in documents], progress=True)
-    np.save(cache, vectors)
-    return vectors
-
-
 def replicate(
-    documents: list[Document], vectors: np.ndarray, copies: int, seed: int = 0
+    index: Index, copies: int, seed: int = 0
 ) -> tuple[list[Document], list[Passage], np.ndarray]:
+    """The index's documents `copies` times over, each copy's vectors nudged by seeded noise."""
     rng = np.random.default_rng(seed)
+    vectors = index.dense.vectors
     docs, passages, blocks = [], [], []
     for copy in range(copies):
-        for d in documents:
-            source = f"c{copy}-{d.source_id}".lower()
-            docs.append(d.model_copy(update={"source_id": source}))
+        for d in index.documents.values():
+            docs.append(d.model_copy(update={"source_id": f"c{copy}-{d.source_id}".lower()}))
+        for p in index.passages:
+            source = f"c{copy}-{p.source_id}".lower()
             passages.append(
-                Passage(
-                    id=f"{source}:0000", source_id=source, text=d.text, start=0, end=len(d.text)
-                )
+                p.model_copy(update={"id": f"c{copy}-{p.id}".lower(), "source_id": source})
             )
         noisy = vectors + (rng.normal(0, 0.01, vectors.shape) if copy else 0)
         blocks.append((noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32))
     return docs, passages, np.vstack(blocks)
 
 
-def rss_of_loaded(settings_env: dict[str, str]) -> float:
-    """Resident MB of a fresh process that loads the published index (what `serve` holds)."""
+def write_index(
+    settings: Settings,
+    model: str,
+    docs: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+) -> Path:
+    """An index directory of replicated data, laid out as `build_index` lays it out."""
+    folder = settings.indexes_dir / new_index_id()
+    folder.mkdir(parents=True)
+    with (folder / "documents.jsonl").open("w") as out:
+        out.writelines(d.model_dump_json() + "\n" for d in docs)
+    with (folder / "passages.jsonl").open("w") as out:
+        out.writelines(p.model_dump_json() + "\n" for p in passages)
+    DenseIndex.build(vectors).save(folder / DENSE_FILE)
+    lexical = LexicalIndex.build([p.text for p in passages], LexicalConfig())
+    lexical.save(folder / LEXICAL_DIR)
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, index_id=folder.name, dossier_version="bench",
+        created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), model=model,
+        dimension=int(vectors.shape[1]), passage_count=len(passages), document_count=len(docs),
+        source_ids=[d.source_id for d in docs], corpus_fingerprint=corpus_fingerprint(docs, None),
+        lexical=lexical.settings(), embedded=0, reused=len(passages),
+    )  # fmt: skip
+    (folder / MANIFEST_FILE).write_text(manifest.model_dump_json())
+    return folder
+
+
+def serve_rss_mb(env: dict[str, str]) -> float:
+    """Resident MB of a fresh process holding the loaded index, as `dossier serve` does."""
     code = (
         "import resource; from dossier.settings import Settings; "
-        "from dossier.index.store import open_store; "
-        "i = open_store(Settings()).load(); i.passages; "
+        "from dossier.index.store import load_index; i = load_index(Settings()); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, **settings_env},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(out.stdout.strip().splitlines()[-1])
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **env}, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return float(done.stdout.strip().splitlines()[-1])
 
 
-def time_queries(index: Index, texts: list[str], vectors: np.ndarray, k: int = 10) -> dict:
+def latency(index: Index, texts: list[str], vectors: np.ndarray, k: int = 10) -> dict:
     out = {}
     for mode in MODES:
         times = []
@@ -120,12 +129,25 @@ def time_queries(index: Index, texts: list[str], vectors: np.ndarray, k: int = 1
             started = time.perf_counter()
             index.rank([text], k=k, mode=mode, query_vectors=vector[None, :])
             times.append((time.perf_counter() - started) * 1000)
-        out[mode] = {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+        out[mode] = {
+            "p50_ms": round(float(np.percentile(times, 50)), 2),
+            "p95_ms": round(float(np.percentile(times, 95)), 2),
+        }
     return out
 
 
-def folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+def quality(indexes: dict[str, Index], beir: Path) -> dict:
+    """nDCG@10 on the BEIR test split for each store and mode, same index content."""
+    queries, qrels = load_split(beir, "test")
+    ids, texts = list(queries), list(queries.values())
+    vectors = next(iter(indexes.values())).encode_queries(texts)
+    out: dict = {}
+    for name, index in indexes.items():
+        out[name] = {}
+        for mode in MODES:
+            ranked = rank_documents(index, texts, mode=mode, query_vectors=vectors)
+            out[name][mode] = round(score(dict(zip(ids, ranked, strict=True)), qrels)["ndcg@10"], 4)
+    return out
 
 
 def main() -> None:
@@ -139,28 +161,13 @@ def main() -> None:
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
-    documents = load_documents(args.beir)
+    base = ensure_index(args.beir, settings, splitter=Splitter())  # embedded once, cached
     queries, _ = load_split(args.beir, "test")
     texts = list(queries.values())[: args.queries]
-    base = base_vectors(settings, documents)
-    docs, passages, vectors = replicate(documents, base, args.copies)
-    query_vectors = load_embedder(settings).encode_queries(texts)
-    print(f"{len(passages):,} passages ({len(documents):,} × {args.copies})", flush=True)
-
-    started = time.perf_counter()
-    lexical = LexicalIndex.build([p.text for p in passages], LexicalConfig())
-    lexical_s = time.perf_counter() - started
-    manifest = new_manifest(
-        model=settings.model,
-        dimension=int(vectors.shape[1]),
-        passages=passages,
-        documents=docs,
-        splitter={"benchmark": "store_scale", "copies": args.copies},
-    )
-    build = IndexBuild(
-        manifest=manifest, documents=docs, passages=passages, vectors=vectors, lexical=lexical
-    )
-    results: dict[str, dict] = {}
+    query_vectors = base.encode_queries(texts)
+    report: dict = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    }
     with ExitStack() as stack:
         url = args.database
         if url is None:
@@ -168,44 +175,62 @@ def main() -> None:
             from pgserver import fresh_database, local_postgres
 
             url = fresh_database(stack.enter_context(local_postgres()))
-        stores = {
-            "embedded": settings.model_copy(
-                update={"data_dir": Path(stack.enter_context(tempfile.TemporaryDirectory()))}
-            ),
-            "postgres": settings.model_copy(update={"store": url}),
-        }
-        for name, store_settings in stores.items():
-            store = open_store(store_settings)
-            started = time.perf_counter()
-            store.publish(store.write(build))
-            build_s = time.perf_counter() - started + lexical_s
-            index = store.load()
-            results[name] = {
-                "build_s": round(build_s, 1),
-                "size_mb": round(store.size_bytes() / 2**20, 1),
-                "serve_rss_mb": round(
-                    rss_of_loaded(
-                        {
-                            "DOSSIER_DATA_DIR": str(store_settings.data_dir),
-                            "DOSSIER_STORE": store_settings.store,
-                        }
-                    ),
-                    1,
-                ),
-                **{f"{m}": v for m, v in time_queries(index, texts, query_vectors).items()},
-            }
+
+        # 1. The same SciFact index in both stores: nDCG@10 per mode.
+        pg = PostgresStore(
+            settings.model_copy(update={"store": url, "store_schema": "bench_quality"})
+        )
+        pg.switch(pg.write(base.path))
+        report["quality"] = quality({"embedded": base, "postgres": pg.load()}, args.beir)
+        print("nDCG@10", json.dumps(report["quality"]), flush=True)
+
+        # 2. Replicated to scale: build, size, latency per mode, resident memory.
+        docs, passages, vectors = replicate(base, args.copies)
+        print(f"{len(passages):,} passages ({len(base.passages):,} x {args.copies})", flush=True)
+        scale_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.data_dir)))
+        local_settings = settings.model_copy(update={"data_dir": scale_dir})
+        started = time.perf_counter()
+        folder = write_index(local_settings, base.manifest.model, docs, passages, vectors)
+        built = time.perf_counter() - started
+        results: dict = {}
+        publish(local_settings, folder)
+        results["embedded"] = {"build_s": round(built, 1)}
+        pg_settings = settings.model_copy(update={"store": url, "store_schema": "bench_scale"})
+        store = PostgresStore(pg_settings)
+        started = time.perf_counter()
+        store.switch(store.write(folder))
+        results["postgres"] = {"build_s": round(built + time.perf_counter() - started, 1)}
+        for name, store_settings, opened in (
+            ("embedded", local_settings, LocalStore(local_settings)),
+            ("postgres", pg_settings, store),
+        ):
+            index = load_index(store_settings) if name == "embedded" else store.load()
+            results[name].update(
+                size_mb=round(opened.size_bytes() / 2**20, 1),
+                serve_rss_mb=round(serve_rss_mb({
+                    "DOSSIER_DATA_DIR": str(store_settings.data_dir),
+                    "DOSSIER_STORE": store_settings.store,
+                    "DOSSIER_STORE_SCHEMA": store_settings.store_schema,
+                }), 1),
+                **latency(index, texts, query_vectors),
+            )  # fmt: skip
             print(name, json.dumps(results[name]), flush=True)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
-    print(f"\nstore_scale: {len(passages):,} passages, {len(texts)} queries, {machine}")
-    print("| store | build s | size MB | serve RSS MB | " + " | ".join(
-        f"{m} p50 / p95 ms" for m in MODES) + " |")  # fmt: skip
+        report["scale"] = {"passages": len(passages), "queries": len(texts), "results": results}
+
+    print(f"\nstore_scale on {report['machine']}; faiss {faiss.__version__}")
+    q = report["quality"]
+    print("\n| SciFact test nDCG@10 | " + " | ".join(MODES) + " |\n|---|---|---|---|")
+    for name in q:
+        print(f"| {name} | " + " | ".join(f"{q[name][m]:.4f}" for m in MODES) + " |")
+    print(f"\n{len(passages):,} passages, {len(texts)} queries (store only, query vectors given)")
+    print("| store | build s | size MB | serve RSS MB | "
+          + " | ".join(f"{m} p50 / p95 ms" for m in MODES) + " |")  # fmt: skip
     print("|---|---|---|---|" + "---|" * len(MODES))
     for name, r in results.items():
         cells = " | ".join(f"{r[m]['p50_ms']:.1f} / {r[m]['p95_ms']:.1f}" for m in MODES)
         print(f"| {name} | {r['build_s']} | {r['size_mb']} | {r['serve_rss_mb']} | {cells} |")
     if args.json:
-        args.json.write_text(json.dumps({"passages": len(passages), "results": results}, indent=1))
-    _ = statistics, resource
+        args.json.write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

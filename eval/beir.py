@@ -40,6 +40,7 @@ import inspect
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -196,14 +197,20 @@ def cache_key(folder: Path, settings: Settings, splitter: Splitter) -> str:
 
 
 def beir_settings(folder: Path, settings: Settings, splitter: Splitter) -> Settings:
-    """Settings whose data dir is this data set's cache (the index code needs no special case)."""
-    return settings.model_copy(
-        update={
-            "data_dir": settings.data_dir / "beir" / cache_key(folder, settings, splitter),
-            "passage_chars": splitter.passage_chars,
-            "overlap_chars": splitter.overlap_chars,
-        }
-    )
+    """Settings whose data dir (or database schema) is this data set's cache.
+
+    The index code then needs no special case, and the service's own index is
+    never replaced by a benchmark's.
+    """
+    key = cache_key(folder, settings, splitter)
+    update: dict[str, object] = {
+        "data_dir": settings.data_dir / "beir" / key,
+        "passage_chars": splitter.passage_chars,
+        "overlap_chars": splitter.overlap_chars,
+    }
+    if settings.store != "local":  # a database store: the data set gets a schema of its own
+        update["store_schema"] = "beir_" + re.sub(r"[^a-z0-9]+", "_", key.lower())[:57]
+    return settings.model_copy(update=update)
 
 
 def ensure_index(

@@ -139,3 +139,26 @@ def pg_server() -> Iterator[str]:
         from dossier.index.postgres.pool import close_pools
 
         close_pools()
+
+
+@pytest.fixture(scope="session")
+def pg_article_settings(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The article indexed by `dossier --store postgresql://… ingest` into a fresh database."""
+    from pgserver import fresh_database
+
+    root = tmp_path_factory.mktemp("pg-article")
+    corpus = write_corpus(root / "corpus", article_entry())
+    url = fresh_database(pg_server)
+    code, output = run_cli(
+        "--store", url, "ingest", "--data-dir", str(root / "data"), "--corpus", str(corpus),
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 0, output
+    return Settings(data_dir=root / "data", corpus=corpus, store=url)
+
+
+@pytest.fixture(scope="module", params=["local", "postgres"])
+def store_settings(request: pytest.FixtureRequest) -> Settings:
+    """The article's index in each store: the API and CLI suites run against both."""
+    name = "article_settings" if request.param == "local" else "pg_article_settings"
+    return request.getfixturevalue(name)

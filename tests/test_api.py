@@ -1,11 +1,31 @@
-"""The HTTP API over the real article index, through a real server on loopback."""
+"""The HTTP API over the real article index, through a real server on loopback,
+with the index in each store (local files and PostgreSQL)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from dossier.settings import Settings
+
 from conftest import LiveServer
+
+
+@pytest.fixture(scope="module")
+def live(store_settings: Settings) -> Iterator[LiveServer]:
+    from dossier.service.app import create_app
+
+    with LiveServer(create_app(store_settings)) as server:
+        server.wait_ready()
+        yield server
+
+
+@pytest.fixture(scope="module")
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as http:
+        yield http
 
 
 def document_text(live: LiveServer, source_id: str) -> str:

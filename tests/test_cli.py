@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -76,25 +77,34 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert code == 2
 
 
+@pytest.fixture(scope="module")
+def store_client(store_settings: Settings) -> Iterator[httpx.Client]:
+    with LiveServer(create_app(store_settings)) as server:
+        server.wait_ready()
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            yield http
+
+
 def test_ask_and_search_json_match_the_api(
-    article_settings: Settings, client: httpx.Client
+    store_settings: Settings, store_client: httpx.Client
 ) -> None:
+    """In each store, the CLI prints exactly what the API answers."""
+    where = ("--store", store_settings.store)
+    data = ("--data-dir", str(store_settings.data_dir))
     question = "Which oil field is linked by pipeline to Novorossiysk?"
-    code, output = run_cli("ask", question, "--json", "--data-dir", str(article_settings.data_dir))
+    code, output = run_cli(*where, "ask", question, "--json", *data)
     assert code == 0, output
-    cli, api = json.loads(output), client.post("/ask", json={"question": question}).json()
+    cli, api = json.loads(output), store_client.post("/ask", json={"question": question}).json()
     for body in (cli, api):
         body.pop("timings")
     assert cli == api
-    code, output = run_cli(
-        "search", "Baikonur", "--json", "-k", "3", "--data-dir", str(article_settings.data_dir)
-    )
+    code, output = run_cli(*where, "search", "Baikonur", "--json", "-k", "3", *data)
     assert code == 0
     assert (
         json.loads(output)["passages"]
-        == client.post("/search", json={"query": "Baikonur", "k": 3}).json()["passages"]
+        == store_client.post("/search", json={"query": "Baikonur", "k": 3}).json()["passages"]
     )
-    code, output = run_cli("sources", "--json", "--data-dir", str(article_settings.data_dir))
+    code, output = run_cli(*where, "sources", "--json", *data)
     assert [s["id"] for s in json.loads(output)] == ["article"]
 
 
