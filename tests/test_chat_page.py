@@ -242,6 +242,14 @@ def test_empty_page_lists_sources_with_status_and_examples(
     expect(page.locator("#intro")).to_be_hidden()
     wait_for_answer(page, 0)
 
+    # The sources fold away after the first question; the header's button brings them back.
+    toggle = page.get_by_role("button", name="Sources")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(page.locator("#intro")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(sources).to_have_count(3)
+
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_conversation_answers_stay_in_view_and_citations_open_a_dialog(

@@ -180,6 +180,20 @@ async function loadExamples() {
   $("examples").hidden = list.childElementCount === 0;
 }
 
+// After the first question the sources and examples fold away; the header's button brings them back.
+function showIntro(show) {
+  intro.hidden = !show;
+  const toggle = $("sources-button");
+  toggle.hidden = show && conversation.childElementCount === 0;
+  toggle.setAttribute("aria-expanded", String(show));
+}
+
+$("sources-button").addEventListener("click", () => {
+  const show = intro.hidden;
+  showIntro(show);
+  if (show) intro.scrollIntoView({ block: "start", behavior: reduceMotion.matches ? "auto" : "smooth" });
+});
+
 // --- asking -----------------------------------------------------------------------------
 
 function citationGroups(citations) {
@@ -286,7 +300,7 @@ async function ask(question, turn) {
 function submit() {
   const question = input.value.trim();
   if (busy || !question) return;
-  intro.hidden = true;
+  showIntro(false);
   const turn = el("article", "turn");
   turn.append(el("p", "question", question), el("div", "answer"));
   conversation.append(turn);
