@@ -12,6 +12,16 @@ from dossier.index.hits import Hits
 FILENAME = "dense.faiss"
 
 
+def query_matrix(queries: np.ndarray, dimension: int) -> np.ndarray:
+    """Query vectors as a C-contiguous float32 (n, dimension) array, or a ValueError."""
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    if queries.ndim == 1:
+        queries = queries[None, :]
+    if queries.shape[1] != dimension:
+        raise ValueError(f"query vectors have {queries.shape[1]} dimensions, the index {dimension}")
+    return queries
+
+
 class DenseIndex:
     """Exact cosine search over passage vectors; row i is passage i."""
 
@@ -64,13 +74,7 @@ class DenseIndex:
         self, queries: np.ndarray, n: int, *, allowed: np.ndarray | None = None
     ) -> list[Hits]:
         """The `n` most similar rows for each query vector, optionally among `allowed` rows only."""
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if queries.ndim == 1:
-            queries = queries[None, :]
-        if queries.shape[1] != self.dimension:
-            raise ValueError(
-                f"query vectors have {queries.shape[1]} dimensions, the index {self.dimension}"
-            )
+        queries = query_matrix(queries, self.dimension)
         available = self.size if allowed is None else int(allowed.shape[0])
         n = min(n, available)
         if n <= 0 or queries.shape[0] == 0:
@@ -89,4 +93,4 @@ class DenseIndex:
         return out
 
 
-__all__ = ["FILENAME", "DenseIndex"]
+__all__ = ["FILENAME", "DenseIndex", "query_matrix"]

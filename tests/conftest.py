@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -89,13 +90,20 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+@contextmanager
+def serving(settings: Settings) -> Iterator[LiveServer]:
+    """The service over `settings`' index, on loopback, ready to answer."""
+    from dossier.service.app import create_app
+
+    with LiveServer(create_app(settings)) as server:
+        server.wait_ready()
+        yield server
+
+
 @pytest.fixture(scope="session")
 def live(article_settings: Settings) -> Iterator[LiveServer]:
     """The service over the article index, ready to answer."""
-    from dossier.service.app import create_app
-
-    with LiveServer(create_app(article_settings)) as server:
-        server.wait_ready()
+    with serving(article_settings) as server:
         yield server
 
 

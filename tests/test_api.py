@@ -10,15 +10,12 @@ import pytest
 
 from dossier.settings import Settings
 
-from conftest import LiveServer
+from conftest import LiveServer, serving
 
 
 @pytest.fixture(scope="module")
 def live(store_settings: Settings) -> Iterator[LiveServer]:
-    from dossier.service.app import create_app
-
-    with LiveServer(create_app(store_settings)) as server:
-        server.wait_ready()
+    with serving(store_settings) as server:
         yield server
 
 

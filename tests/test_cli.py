@@ -19,7 +19,7 @@ from dossier.index.store import current_index_id, load_index
 from dossier.service.app import create_app
 from dossier.settings import Settings
 
-from conftest import ARTICLE, LiveServer, article_entry, run_cli, write_corpus
+from conftest import ARTICLE, LiveServer, article_entry, run_cli, serving, write_corpus
 
 
 def refused_url() -> str:
@@ -79,10 +79,8 @@ def test_cli_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def store_client(store_settings: Settings) -> Iterator[httpx.Client]:
-    with LiveServer(create_app(store_settings)) as server:
-        server.wait_ready()
-        with httpx.Client(base_url=server.url, timeout=60) as http:
-            yield http
+    with serving(store_settings) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        yield http
 
 
 def test_ask_and_search_json_match_the_api(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from psycopg_pool import ConnectionPool
 
+from dossier.index.dense import query_matrix
 from dossier.index.hits import Hits
 from dossier.index.lexical import LexicalConfig, LexicalIndex, Tokenizer
 from dossier.index.postgres.pool import connection
@@ -74,13 +75,7 @@ class PgDenseIndex:
     def search(
         self, queries: np.ndarray, n: int, *, allowed: np.ndarray | None = None
     ) -> list[Hits]:
-        queries = np.ascontiguousarray(queries, dtype=np.float32)
-        if queries.ndim == 1:
-            queries = queries[None, :]
-        if queries.shape[1] != self._dimension:
-            raise ValueError(
-                f"query vectors have {queries.shape[1]} dimensions, the index {self._dimension}"
-            )
+        queries = query_matrix(queries, self._dimension)
         available = self._size if allowed is None else int(allowed.shape[0])
         n = min(n, available)
         if n <= 0 or queries.shape[0] == 0:

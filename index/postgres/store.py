@@ -281,6 +281,20 @@ class PostgresStore:
             return None
         return row[0] if row else None
 
+    def _current(self, conn: psycopg.Connection) -> tuple[int, dict, dict]:
+        """(vid, manifest, lexical settings) of the published version, or IndexNotFoundError."""
+        from dossier.index.store import IndexNotFoundError
+
+        row = conn.execute(
+            "SELECT v.vid, v.manifest, v.lexical FROM dossier_current c "
+            "JOIN dossier_versions v USING (vid)"
+        ).fetchone()
+        if row is None:
+            raise IndexNotFoundError(
+                f"no index published in {self.describe()} — run `dossier ingest`"
+            )
+        return row
+
     def load(self, *, embedder: Embedder | None = None) -> Index:
         """The published version as an `Index` whose searches run in the database."""
         from dossier.index.store import IndexNotFoundError, load_index
@@ -290,15 +304,7 @@ class PostgresStore:
         except PostgresStoreError as exc:
             raise IndexNotFoundError(f"{exc}") from None
         with connection(self.pool) as conn:
-            row = conn.execute(
-                "SELECT v.vid, v.manifest, v.lexical FROM dossier_current c "
-                "JOIN dossier_versions v USING (vid)"
-            ).fetchone()
-            if row is None:
-                raise IndexNotFoundError(
-                    f"no index published in {self.describe()} — run `dossier ingest`"
-                )
-            vid, manifest_json, lexical_json = row
+            vid, manifest_json, lexical_json = self._current(conn)
             manifest = Manifest.model_validate(manifest_json)
             passages_table, postings_table = schema.version_tables(vid)
             with tempfile.TemporaryDirectory(prefix="dossier-pg-") as tmp:
@@ -348,20 +354,11 @@ class PostgresStore:
 
     def catalog(self) -> Catalog:
         """What `dossier sources` and the pre-flight checks need, without loading the index."""
-        from dossier.index.store import IndexNotFoundError
 
         try:
             self._require_schema()
             with connection(self.pool) as conn:
-                row = conn.execute(
-                    "SELECT v.vid, v.manifest FROM dossier_current c "
-                    "JOIN dossier_versions v USING (vid)"
-                ).fetchone()
-                if row is None:
-                    raise IndexNotFoundError(
-                        f"no index published in {self.describe()} — run `dossier ingest`"
-                    )
-                vid, manifest_json = row
+                vid, manifest_json, _ = self._current(conn)
                 passages_table, _ = schema.version_tables(vid)
                 documents = [
                     Document.model_validate(d)
