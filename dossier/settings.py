@@ -128,6 +128,32 @@ class Settings(BaseSettings):
     )
     lexical_language: str = Field(default="english", description="Stemmer and stop words for BM25.")
 
+    # Encoder and query path (performance: issue 8).
+    encoder: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description="Which backend runs the model: torch (sentence-transformers), onnx (ONNX "
+        "Runtime int8, exported once and cached), or auto (onnx for the models it was validated "
+        "on, else torch). A served index is queried with the encoder that built it.",
+    )
+    encoder_threads: int = Field(
+        default=0, ge=0, description="Intra-op threads of the encoder; 0: one per available core."
+    )
+    encoder_cache: Path | None = Field(
+        default=None,
+        description="Where exported encoder models are kept [default: ~/.cache/dossier/encoders].",
+    )
+    batch_wait_ms: float = Field(
+        default=1.0,
+        ge=0,
+        le=100,
+        description="How long the query encoder waits for concurrent questions to batch together "
+        "(only while questions are arriving together).",
+    )
+    batch_max: int = Field(default=32, ge=1, description="Most questions in one forward pass.")
+    query_cache_size: int = Field(
+        default=1024, ge=0, description="Answers and searches kept per index version; 0: none."
+    )
+
     # Answering.
     answer_sentences: int = Field(default=3, ge=1, le=10)
     abstain_below: float = Field(

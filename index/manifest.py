@@ -25,6 +25,11 @@ class Manifest(BaseModel):
     created_at: datetime
     model: str = Field(description="The configured embedding model name the vectors come from.")
     dimension: int
+    encoder: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The encoder the vectors come from: backend, model, quantization "
+        "(empty in indexes written before it was recorded: torch).",
+    )
     passage_count: int
     document_count: int
     source_ids: list[str]

@@ -10,7 +10,7 @@ is one `Fusion` value: the index's own (from settings), or one passed per call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import get_args
 
@@ -44,6 +44,7 @@ class Index:
         lexical: LexicalIndex,
         report: IngestReport | None = None,
         embedder: Embedder | None = None,
+        embedder_loader: Callable[[], Embedder] | None = None,
         fusion: Fusion | None = None,
         device: str = "cpu",
         batch_size: int = 64,
@@ -62,6 +63,7 @@ class Index:
         self.fusion = Fusion() if fusion is None else fusion
         self.path = path
         self._embedder = embedder
+        self._embedder_loader = embedder_loader
         self._device = device
         self._batch_size = batch_size
         self._row: dict[str, int] = {p.id: i for i, p in enumerate(passages)}
@@ -119,11 +121,17 @@ class Index:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedder for queries: the one given at load, else the manifest's model."""
+        """The embedder for queries: the one given at load, else one for the manifest's encoder."""
         if self._embedder is None:
-            self._embedder = get_embedder(
-                self.manifest.model, device=self._device, batch_size=self._batch_size
-            )
+            if self._embedder_loader is not None:
+                self._embedder = self._embedder_loader()
+            else:
+                self._embedder = get_embedder(
+                    self.manifest.model,
+                    device=self._device,
+                    batch_size=self._batch_size,
+                    encoder=self.manifest.encoder.get("backend", "torch"),
+                )
         return self._embedder
 
     def allowed_rows(self, sources: Iterable[str] | None) -> np.ndarray | None:

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from dossier import __version__
+from dossier.index import encoders
 from dossier.index.catalog import (
     CURRENT,
     DOCUMENTS_FILE,
@@ -45,7 +46,8 @@ from dossier.index.catalog import (
 )
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
-from dossier.index.embed import Embedder, canonical_model_name
+from dossier.index.embed import Embedder, canonical_model_name, load_embedder
+from dossier.index.encoders import EncoderSpec, spec_from_manifest
 from dossier.index.fusion import Fusion
 from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
@@ -84,6 +86,10 @@ class StoreError(IndexLoadError):
     """The store (e.g. its database) cannot be reached or used; the message says what to do."""
 
 
+class IndexEncoderMismatchError(IndexModelMismatchError):
+    """The index's vectors come from another encoder (backend or quantisation) than the queries'."""
+
+
 class IndexCorruptError(IndexLoadError):
     """The index directory is incomplete, unreadable or of an unknown format."""
 
@@ -119,12 +125,14 @@ def _check_inputs(documents: Sequence[Document], passages: Sequence[Passage]) ->
 
 
 def _reusable(reuse: Index | None, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the previous index by passage-text sha256, when made by the same model."""
+    """Vectors of the previous index by passage-text sha256, when made by the same encoder."""
     if reuse is None:
         return {}
-    same_model = canonical_model_name(reuse.manifest.model) == canonical_model_name(embedder.name)
-    if not same_model or reuse.dense.dimension != embedder.dimension:
-        log.info("previous index used model %s: embedding every passage", reuse.manifest.model)
+    if index_spec(reuse.manifest) != embedder.spec or reuse.dense.dimension != embedder.dimension:
+        log.info(
+            "previous index used encoder %s: embedding every passage",
+            index_spec(reuse.manifest).describe(),
+        )
         return {}
     vectors = reuse.dense.vectors
     return {text_key(p.text): vectors[i] for i, p in enumerate(reuse.passages)}
@@ -236,6 +244,7 @@ def build_index(
             created_at=datetime.now(UTC),
             model=embedder.name,
             dimension=embedder.dimension,
+            encoder=embedder.spec.model_dump(),
             passage_count=len(passages),
             document_count=len(documents),
             source_ids=[d.source_id for d in documents],
@@ -439,6 +448,36 @@ def check_model(manifest: Manifest, model: str, dimension: int | None = None) ->
         )
 
 
+def index_spec(manifest: Manifest) -> EncoderSpec:
+    """The encoder that made the index's vectors."""
+    return spec_from_manifest(manifest.encoder, canonical_model_name(manifest.model))
+
+
+def check_encoder(manifest: Manifest, embedder: Embedder) -> None:
+    """Raise IndexEncoderMismatchError unless `embedder` makes the vectors the index holds."""
+    theirs = index_spec(manifest)
+    if embedder.spec != theirs:
+        raise IndexEncoderMismatchError(
+            f"index {manifest.index_id} was built with encoder {theirs.describe()}, but queries "
+            f"would be encoded with {embedder.spec.describe()}; their vectors are not comparable: "
+            f"re-run `dossier ingest` to re-embed, or set DOSSIER_ENCODER={theirs.backend}"
+        )
+
+
+def index_embedder(settings: Settings, manifest: Manifest) -> Embedder:
+    """The embedder to query this index with.
+
+    `DOSSIER_ENCODER=auto` follows the index (an index built with torch keeps
+    being queried with torch until the next ingest); an explicit backend must
+    match it.
+    """
+    theirs = index_spec(manifest)
+    choice = theirs.backend if settings.encoder == encoders.AUTO else settings.encoder
+    embedder = load_embedder(settings, encoder=choice)  # EmbedderError: the model is broken
+    check_encoder(manifest, embedder)
+    return embedder
+
+
 def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
     with path.open(encoding="utf-8") as lines:
         return [kind.model_validate_json(line) for line in lines if line.strip()]
@@ -466,8 +505,16 @@ def load_index(
     manifest = read_manifest(folder)
     if embedder is not None:
         check_model(manifest, embedder.name, embedder.dimension)
+        check_encoder(manifest, embedder)
     else:
         check_model(manifest, settings.model)
+        theirs = index_spec(manifest)
+        if settings.encoder not in (encoders.AUTO, theirs.backend):
+            raise IndexEncoderMismatchError(
+                f"index {manifest.index_id} was built with encoder {theirs.describe()}, but "
+                f"DOSSIER_ENCODER={settings.encoder}; their vectors are not comparable: re-run "
+                f"`dossier ingest` to re-embed, or set DOSSIER_ENCODER={theirs.backend} (or auto)"
+            )
     try:
         documents = _read_jsonl(folder / DOCUMENTS_FILE, Document)
         passages = _read_jsonl(folder / PASSAGES_FILE, Passage)
@@ -515,6 +562,7 @@ def load_index(
             lexical=lexical,
             report=report,
             embedder=embedder,
+            embedder_loader=lambda: index_embedder(settings, manifest),
             fusion=Fusion(weight=settings.hybrid_weight),
             device=settings.device,
             batch_size=settings.batch_size,
@@ -602,6 +650,7 @@ __all__ = [
     "LOCAL",
     "Index",
     "IndexCorruptError",
+    "IndexEncoderMismatchError",
     "IndexLoadError",
     "IndexModelMismatchError",
     "IndexNotFoundError",
@@ -609,9 +658,11 @@ __all__ = [
     "Store",
     "StoreError",
     "build_index",
+    "check_encoder",
     "current_index_id",
     "current_index_path",
     "embed_passages",
+    "index_embedder",
     "load_index",
     "new_index_id",
     "open_store",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 
 from dossier.index.catalog import CatalogError, read_catalog
-from dossier.index.embed import Embedder, EmbedderError, load_embedder
+from dossier.index.embed import Embedder, EmbedderError
 from dossier.index.store import (
     Index,
     IndexLoadError,
@@ -104,13 +104,11 @@ class Engine:
             if self._model_error is not None:  # a broken model stays broken until a restart
                 raise NotReadyError(self._model_error)
             try:
-                if self._embedder is None:
-                    self._embedder = load_embedder(self.settings)
+                loaded = load_index(self.settings)
+                embedder = loaded.embedder  # the index's own encoder (see index_embedder)
             except EmbedderError as exc:
                 self._model_error = self.load_error = " ".join(str(exc).split())
                 raise NotReadyError(self._model_error) from exc
-            try:
-                loaded = load_index(self.settings, embedder=self._embedder)
             except IndexLoadError as exc:
                 self.load_error = str(exc)
                 if self._index is not None:
@@ -122,7 +120,7 @@ class Engine:
             log.info(
                 "serving index %s (%d passages)", loaded.manifest.index_id, len(loaded.passages)
             )
-            self._index, self.load_error = loaded, None
+            self._index, self._embedder, self.load_error = loaded, embedder, None
             return loaded
 
     @property

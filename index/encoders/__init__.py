@@ -1,0 +1,147 @@
+"""Encoder backends: what turns texts into vectors behind `Embedder`.
+
+A backend is one small module in this package exposing
+
+    NAME: str                                   # what DOSSIER_ENCODER calls it
+    def supports(model: str) -> str | None      # None when `auto` may pick it for `model`,
+                                                # else why not (said when it is asked for)
+    def load(model: str, source: str, options: EncoderOptions) -> Encoder
+
+and one line in `BACKENDS` below. `auto` takes the first backend in
+`AUTO_ORDER` that supports the model and can be imported. Everything else
+(the model cache, batching, the manifest check) is shared, so a backend only
+knows how to run its model.
+
+Two encoders are interchangeable only when their `EncoderSpec` is equal: an
+index records the spec that built it and is never queried with another.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+BACKENDS: dict[str, str] = {
+    "torch": "dossier.index.encoders.torch",
+    "onnx": "dossier.index.encoders.onnx",
+}
+AUTO_ORDER: tuple[str, ...] = ("onnx", "torch")
+AUTO = "auto"
+
+
+class EncoderSpec(BaseModel):
+    """Which vectors: backend, model and quantisation. Equal specs give interchangeable vectors."""
+
+    model_config = ConfigDict(frozen=True, protected_namespaces=())
+
+    backend: str
+    model: str
+    quantization: str = "none"
+
+    def describe(self) -> str:
+        quantized = "" if self.quantization == "none" else f", {self.quantization}"
+        return f"{self.backend} ({self.model}{quantized})"
+
+
+# An index written before encoders were recorded was built by sentence-transformers on torch.
+LEGACY_BACKEND = "torch"
+
+
+def spec_from_manifest(encoder: dict[str, Any], model: str) -> EncoderSpec:
+    """The spec an index manifest records (old manifests: torch, unquantised)."""
+    if not encoder:
+        return EncoderSpec(backend=LEGACY_BACKEND, model=model)
+    return EncoderSpec.model_validate({**encoder, "model": model})
+
+
+@dataclass(frozen=True)
+class EncoderOptions:
+    """How to run a backend: device, intra-op threads and where exported models are cached."""
+
+    device: str = "cpu"
+    threads: int = 0
+    cache_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def thread_count(self) -> int:
+        """Intra-op threads: the setting, else every core this process may run on."""
+        if self.threads > 0:
+            return self.threads
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not Linux
+            return max(1, os.cpu_count() or 1)
+
+
+class Encoder(Protocol):
+    """A loaded model. Vectors come back float32, (n, dimension), L2-normalised."""
+
+    spec: EncoderSpec
+    dimension: int
+
+    def encode_documents(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray: ...
+
+    def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray: ...
+
+
+class Backend(Protocol):
+    NAME: str
+
+    def supports(self, model: str) -> str | None: ...
+
+    def load(self, model: str, source: str, options: EncoderOptions) -> Encoder: ...
+
+
+class EncoderUnavailable(RuntimeError):
+    """The asked-for backend cannot run this model here; the message says why."""
+
+
+def backend(name: str) -> Backend:
+    """The backend module called `name` (imported on first use)."""
+    if name not in BACKENDS:
+        raise EncoderUnavailable(
+            f"unknown encoder {name!r}; choose one of {', '.join([AUTO, *BACKENDS])}"
+        )
+    try:
+        module = importlib.import_module(BACKENDS[name])
+    except ImportError as exc:  # its runtime is not installed
+        raise EncoderUnavailable(f"encoder {name!r} is not installed here ({exc})") from exc
+    return module  # type: ignore[return-value]
+
+
+def choose(name: str, model: str) -> str:
+    """The backend to use for `model` when the setting says `name` (`auto` or a backend)."""
+    if name != AUTO:
+        reason = backend(name).supports(model)
+        if reason is not None:
+            raise EncoderUnavailable(f"encoder {name!r} cannot run model {model!r}: {reason}")
+        return name
+    for candidate in AUTO_ORDER:
+        try:
+            if backend(candidate).supports(model) is None:
+                return candidate
+        except EncoderUnavailable:
+            continue
+    raise EncoderUnavailable(f"no encoder backend can run model {model!r}")
+
+
+__all__ = [
+    "AUTO",
+    "AUTO_ORDER",
+    "BACKENDS",
+    "Backend",
+    "Encoder",
+    "EncoderOptions",
+    "EncoderSpec",
+    "EncoderUnavailable",
+    "backend",
+    "choose",
+    "spec_from_manifest",
+]
