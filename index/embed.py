@@ -158,7 +158,9 @@ def _load_model(name: str, backend_name: str, options: EncoderOptions) -> Encode
     try:
         return encoders.backend(backend_name).load(canonical_model_name(name), source, options)
     except EncoderUnavailable as exc:
-        raise EmbedderError(f"embedding model {name!r}: {exc}") from exc
+        raise EmbedderError(
+            f"cannot load embedding model {name!r}: {exc}, or set DOSSIER_MODEL to another model"
+        ) from exc
     except Exception as exc:
         raise EmbedderError(
             f"cannot load embedding model {name!r} ({type(exc).__name__}: {exc}); {HINT}"

@@ -42,6 +42,7 @@ from dossier.index.catalog import (
     PASSAGES_FILE,
     REPORT_FILE,
     Catalog,
+    CatalogError,
     read_catalog,
 )
 from dossier.index.dense import FILENAME as DENSE_FILE
@@ -478,6 +479,22 @@ def index_embedder(settings: Settings, manifest: Manifest) -> Embedder:
     return embedder
 
 
+def published_embedder(settings: Settings) -> Embedder:
+    """The settings' model on the encoder the published index needs, loaded before the index
+    so that a broken model is reported as such (EmbedderError), not as a mismatch.
+    IndexLoadError when no readable index is published."""
+    if settings.store == LOCAL:
+        manifest = read_manifest(_resolve(settings, None))
+    else:
+        try:
+            manifest = open_store(settings).catalog().manifest
+        except CatalogError as exc:
+            raise IndexNotFoundError(str(exc)) from exc
+    theirs = index_spec(manifest)
+    choice = theirs.backend if settings.encoder == encoders.AUTO else settings.encoder
+    return load_embedder(settings, encoder=choice)
+
+
 def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
     with path.open(encoding="utf-8") as lines:
         return [kind.model_validate_json(line) for line in lines if line.strip()]
@@ -668,5 +685,6 @@ __all__ = [
     "open_store",
     "prune",
     "publish",
+    "published_embedder",
     "read_manifest",
 ]

@@ -21,6 +21,7 @@ from dossier.index.store import (
     StoreError,
     current_index_id,
     load_index,
+    published_embedder,
 )
 from dossier.service.answer import compose
 from dossier.service.schemas import (
@@ -104,8 +105,8 @@ class Engine:
             if self._model_error is not None:  # a broken model stays broken until a restart
                 raise NotReadyError(self._model_error)
             try:
-                loaded = load_index(self.settings)
-                embedder = loaded.embedder  # the index's own encoder (see index_embedder)
+                embedder = published_embedder(self.settings)  # the encoder the index needs
+                loaded = load_index(self.settings, embedder=embedder)
             except EmbedderError as exc:
                 self._model_error = self.load_error = " ".join(str(exc).split())
                 raise NotReadyError(self._model_error) from exc

@@ -118,10 +118,8 @@ def backend(name: str) -> Backend:
 
 def choose(name: str, model: str) -> str:
     """The backend to use for `model` when the setting says `name` (`auto` or a backend)."""
-    if name != AUTO:
-        reason = backend(name).supports(model)
-        if reason is not None:
-            raise EncoderUnavailable(f"encoder {name!r} cannot run model {model!r}: {reason}")
+    if name != AUTO:  # asked for by name: tried even on models `auto` would not give it
+        backend(name)
         return name
     for candidate in AUTO_ORDER:
         try:
