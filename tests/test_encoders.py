@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dossier.index.embed import Embedder, get_embedder, load_embedder
-from dossier.index.encoders import EncoderSpec, choose
+from dossier.index.encoders import EncoderSpec, EncoderUnavailable, choose
 from dossier.index.store import (
     IndexEncoderMismatchError,
     build_index,
@@ -40,11 +40,13 @@ def torch() -> Embedder:
     return get_embedder("all-MiniLM-L6-v2", encoder="torch")
 
 
-def test_auto_picks_onnx_for_the_validated_model_only() -> None:
-    assert choose("auto", "sentence-transformers/all-MiniLM-L6-v2") == "onnx"
-    assert choose("auto", "/some/other/model") == "torch"
-    assert load_embedder(Settings()).spec.backend == "onnx"
-    assert load_embedder(Settings(encoder="torch")).spec.backend == "torch"
+def test_choosing_a_backend() -> None:
+    assert choose("auto", "sentence-transformers/all-MiniLM-L6-v2") == "torch"
+    assert choose("onnx", "sentence-transformers/all-MiniLM-L6-v2") == "onnx"
+    assert load_embedder(Settings()).spec.backend == "torch"
+    assert load_embedder(Settings(encoder="onnx")).spec.backend == "onnx"
+    with pytest.raises(EncoderUnavailable, match="unknown encoder 'tpu'"):
+        choose("tpu", "sentence-transformers/all-MiniLM-L6-v2")
 
 
 def test_onnx_vectors_match_torch(onnx: Embedder, torch: Embedder) -> None:

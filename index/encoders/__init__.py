@@ -31,7 +31,9 @@ BACKENDS: dict[str, str] = {
     "torch": "dossier.index.encoders.torch",
     "onnx": "dossier.index.encoders.onnx",
 }
-AUTO_ORDER: tuple[str, ...] = ("onnx", "torch")
+# onnx (int8) is not in `auto` yet: on the article evaluation set its answer accuracy is 0.842
+# against torch's 0.853 (the gate is 0.85; one question of 95). DOSSIER_ENCODER=onnx opts in.
+AUTO_ORDER: tuple[str, ...] = ("torch",)
 AUTO = "auto"
 
 

@@ -9,10 +9,9 @@ files and the versions of everything that shaped the file. Afterwards a
 process needs only onnxruntime and `tokenizers`: torch is imported only to
 export.
 
-`auto` picks this backend for models it was validated on (`VALIDATED`:
-vectors' mean cosine to torch's ≥ 0.99 and SciFact nDCG@10 within 0.005, see
-the README's Performance section); `DOSSIER_ENCODER=onnx` runs it on any
-mean-pooled, normalised sentence-transformers model directory.
+`DOSSIER_ENCODER=onnx` runs it on any mean-pooled, normalised
+sentence-transformers model directory; `VALIDATED` lists the models whose
+int8 vectors were compared with torch's (mean cosine ≥ 0.99).
 """
 
 from __future__ import annotations
