@@ -500,11 +500,16 @@ def evaluate(
     progress = progress and err.is_terminal
     chosen = _mode(mode) or settings.mode
     paths = set_ or [Path(p) for p in DEFAULT_SETS]
+    if not url:
+        _preflight(settings)
     try:
-        items = [item for path in paths for item in load_set(path)]
-        target = HttpTarget(url, settings) if url else LocalTarget(settings)
-        results = run(items, target, mode=chosen, k=k, progress=progress)
-        curves = retrieval_curves(items, target, ("hybrid", "dense", "lexical")) if report else {}
+        with engine_errors():  # a model that fails to load: one line, not a traceback
+            items = [item for path in paths for item in load_set(path)]
+            target = HttpTarget(url, settings) if url else LocalTarget(settings)
+            results = run(items, target, mode=chosen, k=k, progress=progress)
+            curves = (
+                retrieval_curves(items, target, ("hybrid", "dense", "lexical")) if report else {}
+            )
     except (EvalSetError, TargetError) as exc:
         fail(str(exc))
     summary = summarise(results, k=k)

@@ -116,6 +116,8 @@ def test_a_missing_or_broken_model_is_one_line_saying_what_to_do(
     line = one_error_line(missing.stderr)
     assert len(missing.stderr.strip().splitlines()) == 1
     assert "no such directory" in line and "DOSSIER_MODEL" in line
+    evaluate = dossier("eval", "--data-dir", data, env={"DOSSIER_MODEL": MISSING_MODEL})
+    assert evaluate.returncode == 1 and one_error_line(evaluate.stderr) == line
 
     corpus = write_corpus(tmp_path / "corpus", article_entry())
     ingest = dossier(
