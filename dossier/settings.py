@@ -154,20 +154,20 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Answers and searches kept per index version; 0: none."
     )
 
-    # Answering.
-    answer_sentences: int = Field(default=3, ge=1, le=10)
-    abstain_below: float = Field(
-        default=0.35,
-        description="Abstain when no sentence is at least this similar to the question.",
+    # Answering (service/answer/): the model file holds the coefficients and the threshold.
+    answer_sentences: int = Field(default=3, ge=1, le=10, description="Most sentences cited.")
+    answer_model: Path | None = Field(
+        default=None,
+        description="An answerability model written by bench/fit_answerability.py; "
+        "default: the reviewed service/answer/answerability.json.",
     )
-    min_coverage: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Abstain when less of the question's content words appear in the passages.",
+    answer_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Override the model file's threshold."
     )
-    answer_margin: float = Field(
-        default=0.15, ge=0, description="Cite further sentences scoring within this of the best."
+    reader: str | None = Field(
+        default=None,
+        description="A sentence-transformers CrossEncoder directory or .onnx file whose score "
+        "becomes one more answerability feature (the model file must have it: refit).",
     )
 
     # Index store.

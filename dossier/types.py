@@ -228,11 +228,27 @@ class Citation(BaseModel):
     page: int | None
 
 
+class AnswerSpan(BaseModel):
+    """A short answer (a date, a figure, a name) in a cited sentence.
+
+    `text == document.text[start:end]`, like a citation's quote.
+    """
+
+    text: str
+    source_id: str
+    start: int
+    end: int
+    citation: int = Field(description="The `n` of the citation whose quote holds it.")
+
+
 class Answer(BaseModel):
     answer: str
     abstained: bool
     citations: list[Citation]
     passages: list[ScoredPassage]
+    answer_span: AnswerSpan | None = Field(
+        default=None, description="The short answer, when the question asks for one."
+    )
     timings: dict[str, float] = Field(
         default_factory=dict, description="Milliseconds spent in each stage."
     )

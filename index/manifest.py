@@ -42,6 +42,7 @@ class Manifest(BaseModel):
     embedded: int = Field(description="Passages whose vectors were computed for this index.")
     reused: int = Field(description="Passages whose vectors were taken from the previous index.")
     has_report: bool = False
+    sentence_count: int = Field(default=0, description="Sentences in sentences.jsonl.")
 
 
 def corpus_fingerprint(documents: Iterable[Document], splitter: dict[str, Any] | None) -> str:

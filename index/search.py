@@ -22,6 +22,7 @@ from dossier.index.fusion import Fusion
 from dossier.index.hits import Hits
 from dossier.index.lexical import LexicalIndex
 from dossier.index.manifest import Manifest
+from dossier.index.sentences import SentenceStore
 from dossier.types import Document, IngestReport, Mode, Passage, ScoredPassage
 
 MODES: tuple[str, ...] = get_args(Mode)
@@ -43,6 +44,7 @@ class Index:
         dense: DenseIndex,
         lexical: LexicalIndex,
         report: IngestReport | None = None,
+        sentences: SentenceStore | None = None,
         embedder: Embedder | None = None,
         embedder_loader: Callable[[], Embedder] | None = None,
         fusion: Fusion | None = None,
@@ -60,6 +62,7 @@ class Index:
         self.dense = dense
         self.lexical = lexical
         self.report = report
+        self.sentences = sentences
         self.fusion = Fusion() if fusion is None else fusion
         self.path = path
         self._embedder = embedder
@@ -249,15 +252,21 @@ class Index:
         mode: Mode = "hybrid",
         sources: set[str] | None = None,
         fusion: Fusion | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[ScoredPassage]:
         """The `k` best passages, best first, optionally from `sources` only.
 
         Scores: cosine similarity (dense), BM25 (lexical), fused score (hybrid,
         with `fusion`, else the index's own).
         A blank query, or a lexical query of stop words and unknown words only,
-        finds nothing.
+        finds nothing. Pass `query_vector` (from `embedder.encode_query`) when the
+        caller has already encoded the query, e.g. to share it with the answer step.
         """
-        return self.search_batch([query], k=k, mode=mode, sources=sources, fusion=fusion)[0]
+        vectors = None if query_vector is None else np.asarray(query_vector)[None, :]
+        ranked = self.rank(
+            [query], k=k, mode=mode, sources=sources, fusion=fusion, query_vectors=vectors
+        )
+        return self.scored(ranked[0])
 
     def search_batch(
         self,

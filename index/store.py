@@ -9,6 +9,8 @@ Layout under the data directory::
         passages.jsonl                  one Passage per line, row order
         dense.faiss                     FAISS IndexFlatIP over unit vectors
         lexical/                        bm25s index and its tokeniser settings
+        sentences.jsonl                 each sentence: offsets, stems, mentions (sentences.py)
+        sentence_vectors.npy            their vectors, alone and read after the one before
         report.json                     the IngestReport, when one was given
     indexes/<index_id>.tmp-<pid>/       a build in progress (or killed)
 
@@ -55,6 +57,7 @@ from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.manifest import FILENAME as MANIFEST_FILE
 from dossier.index.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, text_key
 from dossier.index.search import Index
+from dossier.index.sentences import SentenceStore, build_sentences
 from dossier.settings import Settings
 from dossier.types import Document, IngestReport, Passage
 
@@ -123,6 +126,13 @@ def _check_inputs(documents: Sequence[Document], passages: Sequence[Passage]) ->
             raise ValueError(
                 f"passage {p.id!r}: text differs from its document's text[{p.start}:{p.end}]"
             )
+
+
+def _same_model(reuse: Index, embedder: Embedder) -> bool:
+    """The previous index's vectors came from the encoder at hand."""
+    return (
+        index_spec(reuse.manifest) == embedder.spec and reuse.dense.dimension == embedder.dimension
+    )
 
 
 def _reusable(reuse: Index | None, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -237,6 +247,14 @@ def build_index(
             lexical or LexicalConfig(language=settings.lexical_language),
         )
         lexical_index.save(tmp / LEXICAL_DIR)
+        sentences, _, _ = build_sentences(
+            documents,
+            embedder,
+            language=settings.lexical_language,
+            reuse=reuse.sentences if reuse is not None and _same_model(reuse, embedder) else None,
+            progress=progress,
+        )
+        sentences.save(tmp)
 
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -256,6 +274,7 @@ def build_index(
             embedded=embedded,
             reused=reused,
             has_report=report is not None,
+            sentence_count=len(sentences),
         )
         (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
         _fsync_tree(tmp)
@@ -570,6 +589,21 @@ def load_index(
             settings.lexical_language,
             lexical.config.language,
         )
+    if SentenceStore.exists(folder):
+        try:
+            sentences = SentenceStore.load(folder, by_source)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(
+                f"index {manifest.index_id} at {folder}: sentence data unreadable ({exc}); "
+                "re-run `dossier ingest`"
+            ) from exc
+    else:  # an index built before sentences were stored: compute them once, in memory
+        log.warning("index %s has no sentence data: computing it now", manifest.index_id)
+        sentences, _, _ = build_sentences(
+            documents,
+            embedder or load_embedder(settings),
+            language=settings.lexical_language,
+        )
     try:
         return Index(
             manifest=manifest,
@@ -578,6 +612,7 @@ def load_index(
             dense=dense,
             lexical=lexical,
             report=report,
+            sentences=sentences,
             embedder=embedder,
             embedder_loader=lambda: index_embedder(settings, manifest),
             fusion=Fusion(weight=settings.hybrid_weight),

@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Iterable
 
+import numpy as np
+
 from dossier.index.catalog import CatalogError, read_catalog
 from dossier.index.embed import Embedder, EmbedderError
 from dossier.index.store import (
@@ -23,7 +25,7 @@ from dossier.index.store import (
     load_index,
     published_embedder,
 )
-from dossier.service.answer import compose
+from dossier.service.answer import Answerability, Reader, compose, load_reader
 from dossier.service.schemas import (
     Examples,
     PassageContext,
@@ -66,6 +68,7 @@ class Engine:
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._embedder: Embedder | None = None
+        self._answerability: Answerability | None = None
         self.load_error: str | None = None
         self._model_error: str | None = None
 
@@ -169,11 +172,16 @@ class Engine:
         such as "When was it completed?" picks the sentence that says when.
         """
         started = time.perf_counter()
+        index = self.index  # one snapshot for retrieval and composing, whatever reloads meanwhile
+        mode = mode or self.settings.mode
+        allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
-        found = self.search(query, k=k, mode=mode, sources=sources)
-        return self.answer(
-            question, found.passages, started=started, retrieve_ms=found.timings["retrieve_ms"]
-        )
+        # The question is encoded once and shared by retrieval and the answer step.
+        texts = [question, query] if context else [question]
+        vectors = index.embedder.encode_queries(texts)
+        passages = index.search(query, k=k, mode=mode, sources=allowed, query_vector=vectors[-1])
+        retrieve_ms = _ms(started)
+        return self._compose(index, question, vectors[0], passages, started, retrieve_ms)
 
     def answer(
         self,
@@ -186,22 +194,47 @@ class Engine:
         """Compose an answer from passages the caller already retrieved."""
         index = self.index
         started = time.perf_counter() if started is None else started
+        vector = index.embedder.encode_query(question)
+        return self._compose(index, question, vector, passages, started, retrieve_ms)
+
+    @property
+    def answerability(self) -> Answerability:
+        """The answerability model of the settings (loaded once)."""
+        if self._answerability is None:
+            self._answerability = Answerability.load(self.settings.answer_model)
+        return self._answerability
+
+    @property
+    def reader(self) -> Reader | None:
+        return load_reader(self.settings.reader, device=self.settings.device)
+
+    def _compose(
+        self,
+        index: Index,
+        question: str,
+        question_vector: np.ndarray,
+        passages: list[ScoredPassage],
+        started: float,
+        retrieve_ms: float,
+    ) -> Answer:
         composing = time.perf_counter()
-        text, citations = compose(
+        composed = compose(
             question,
+            question_vector,
             passages,
-            index.documents,
-            self.embedder,
+            index,
+            self.answerability,
             max_sentences=self.settings.answer_sentences,
-            threshold=self.settings.abstain_below,
-            margin=self.settings.answer_margin,
-            min_coverage=self.settings.min_coverage,
+            reader=self.reader,
+            language=self.settings.lexical_language,
+            threshold=self.settings.answer_threshold,
         )
         return Answer(
-            answer=text,
-            abstained=not citations,
-            citations=citations,
+            answer=composed.text,
+            abstained=composed.abstained,
+            citations=composed.citations,
             passages=passages,
+            answer_span=composed.answer_span,
             timings={
                 "retrieve_ms": retrieve_ms,
                 "answer_ms": _ms(composing),

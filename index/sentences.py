@@ -1,0 +1,470 @@
+"""Per-sentence data computed once, when the index is built, for the answer step.
+
+Every document is split into sentences with exact offsets (the same splitter
+that cut the passages), and for each sentence the index keeps:
+
+- its vector alone and its vector read after the sentence before it (both
+  reused from the previous index when the text is unchanged, keyed by sha256);
+- whether it refers back ("This was completed in 2001.") and which sentence
+  it would then be read with;
+- the content-word stems it holds (and their document frequencies, for IDF);
+- its mentions: dates, years, decades, amounts, shares and numbers (regular
+  expressions), and names (runs of capitalised words, typed as a person,
+  organisation, place or plain name by the words around and inside them).
+
+So answering a question encodes only the question. Files in the index
+directory: `sentences.jsonl` (one sentence per line, row order) and
+`sentence_vectors.npy` (2n × dimension: n sentence vectors, then n context vectors).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dossier.index.embed import Embedder
+from dossier.index.manifest import text_key
+from dossier.ingest.split import sentence_spans
+from dossier.lexicon import (
+    DATE,
+    NAME,
+    NUMBER,
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    Lexicon,
+    content_stems_at,
+    lexicon_for,
+)
+from dossier.types import Document
+
+log = logging.getLogger(__name__)
+
+SENTENCES_FILE = "sentences.jsonl"
+VECTORS_FILE = "sentence_vectors.npy"
+
+_URL = re.compile(r"^\s*https?://\S+\s*$")
+_ANY_URL = re.compile(r"https?://\S+")
+_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"”’')\]]*$")
+_DATED_ITEM = re.compile(r"\(\s*(1[5-9]|20)\d\d")
+_TOKEN = re.compile(r"[^\W_]+(?:[’'.-][^\W_]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Something a sentence states that can be a short answer; offsets into the document."""
+
+    start: int
+    end: int
+    kind: str  # date, number, person, organisation, place, name
+    text: str
+    value: str  # normalised: "1991", "2010s", "5.2 billion", "75%"; a name as written
+
+
+@dataclass
+class SentenceInfo:
+    source_id: str
+    start: int
+    end: int
+    heading: bool
+    refers_back: bool
+    previous: int  # row of the sentence before it in the same document, else -1
+    section: int = -1  # row of the heading it stands under, else -1
+    stems: list[str] = field(default_factory=list)
+    stem_offsets: list[int] = field(default_factory=list)  # document offset of each stem
+    mentions: list[Mention] = field(default_factory=list)
+
+    def as_json(self) -> str:
+        data = asdict(self)
+        data["mentions"] = [[m.start, m.end, m.kind, m.text, m.value] for m in self.mentions]
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, line: str) -> SentenceInfo:
+        data = json.loads(line)
+        data["mentions"] = [Mention(*m) for m in data["mentions"]]
+        return cls(**data)
+
+
+def is_heading(text: str) -> bool:
+    """Titles, section headings and bare URLs: short lines that state nothing.
+
+    A dated list item ("Treaty of Friendship (1992)") does state something.
+    """
+    return bool(_URL.match(text)) or (
+        not _ENDS_SENTENCE.search(text.rstrip()) and not _DATED_ITEM.search(text)
+    )
+
+
+# Mentions ----------------------------------------------------------------------------
+
+
+def _number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Pattern[str]]]:
+    # Month names as written in running text (capitalised), so "may" is not May.
+    months = "|".join(sorted((m.capitalize() for m in lexicon.months), key=len, reverse=True))
+    magnitudes = "|".join(
+        re.escape(m) for m in sorted(lexicon.magnitudes - {"%"}, key=len, reverse=True)
+    )
+    words = "|".join(sorted(lexicon.number_words, key=len, reverse=True))
+    num = r"\d+(?:[.,]\d+)*"
+    return [
+        # (kind, sub-kind, pattern): the first to claim a stretch of text keeps it.
+        (
+            DATE,
+            "date",
+            re.compile(
+                rf"\b(?:\d{{1,2}}\s+)?(?:{months})(?:\s+\d{{1,2}},?)?\s+(?:1[5-9]|20)\d\d\b"
+            ),
+        ),
+        (
+            DATE,
+            "decade",
+            re.compile(r"\b(?:(?:mid|early|late)[- ])?(?:1[5-9]|20)\d0[’']?s\b", re.I),
+        ),
+        (
+            NUMBER,
+            "money",
+            re.compile(
+                rf"(?:(?:USD|US\$|EUR|RUB|\$|€|£)\s?{num}(?:\s*(?:{magnitudes})\b)?)"
+                rf"|(?:{num}\s*(?:{magnitudes})?\s*(?:dollars|euros|roubles|rubles|tenge|USD|EUR)\b)",
+                re.I,
+            ),
+        ),
+        (NUMBER, "share", re.compile(rf"[-−]?{num}\s?(?:%|per ?cent\b)", re.I)),
+        (DATE, "year", re.compile(r"(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)")),
+        (DATE, "month", re.compile(rf"\b(?:{months})\b")),
+        (
+            NUMBER,
+            "number",
+            re.compile(rf"[-−]?(?<![\w.]){num}(?:\s*(?:{magnitudes})\b|\s?km²)?", re.I),
+        ),
+        (NUMBER, "words", re.compile(rf"\b(?:{words})(?:[- ](?:{words}))*\b", re.I)),
+    ]
+
+
+def _normalise_number(kind: str, text: str) -> str:
+    value = text.lower().replace("’", "'").replace("−", "-")
+    if kind == "decade":
+        return re.sub(r"^(mid|early|late)[- ]", "", value).replace("'", "")
+    if kind in ("number", "money", "share"):
+        return re.sub(r"(?<=\d),(?=\d{3}\b)", "", value)
+    return value
+
+
+def figures(value: str) -> list[str]:
+    """The parts of a normalised number or date that hold digits: "december 1991" → ["1991"]."""
+    return [part for part in value.split() if any(c.isdigit() for c in part)]
+
+
+def number_mentions(text: str, offset: int, lexicon: Lexicon) -> list[Mention]:
+    """Dates, years, decades, amounts, shares and numbers in `text`, offsets + `offset`."""
+    taken = [False] * len(text)
+    out: list[Mention] = []
+    scrubbed = _ANY_URL.sub(lambda m: " " * len(m.group()), text)  # digits of URLs say nothing
+    for kind, sub, pattern in _number_patterns(lexicon):
+        for match in pattern.finditer(scrubbed):
+            s, e = match.span()
+            if s == e or any(taken[s:e]):
+                continue
+            taken[s:e] = [True] * (e - s)
+            out.append(
+                Mention(offset + s, offset + e, kind, text[s:e], _normalise_number(sub, text[s:e]))
+            )
+    return sorted(out, key=lambda m: m.start)
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str]) -> list[Mention]:
+    """Runs of capitalised words: names, typed by the words in and before them.
+
+    A capitalised word that opens the sentence counts only if the document
+    also capitalises it mid-sentence (`known_names`), so "Trade was boosted"
+    names nothing.
+    """
+    tokens = _tokens(text)
+    out: list[Mention] = []
+    i = 0
+    connectors = {"of", "the", "for", "de", "du", "la", "al", "von"}
+    while i < len(tokens):
+        s, _, word = tokens[i]
+        bare = _POSSESSIVE.sub("", word)
+        lower = bare.lower()
+        starts_sentence = i == 0 or text[tokens[i - 1][1] : s].strip() in {":", "•", "-"}
+        if (
+            not _capitalised(word)
+            or lower in lexicon.months
+            or (lower in lexicon.not_names and not (bare.isupper() and len(bare) > 1))
+            or (starts_sentence and bare not in known_names)
+        ):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(tokens):
+            gap = text[tokens[j - 1][1] : tokens[j][0]]
+            if gap.strip() not in {"", "–", "-"} or "\n" in gap:
+                break
+            nxt = tokens[j][2]
+            if _capitalised(nxt) and nxt.lower() not in lexicon.months:
+                j += 1
+            elif (
+                nxt.lower() in connectors
+                and j + 1 < len(tokens)
+                and _capitalised(tokens[j + 1][2])
+                and text[tokens[j][1] : tokens[j + 1][0]].strip() == ""
+            ):
+                j += 2
+            else:
+                break
+        before = tokens[i - 1][2].lower() if i > 0 else ""
+        if bare.lower() in lexicon.person_titles and j > i + 1:  # "President X": X, a person
+            before, i = bare.lower(), i + 1
+        start, end = tokens[i][0], tokens[j - 1][1]
+        phrase = _POSSESSIVE.sub("", text[start:end])
+        end = start + len(phrase)
+        words = [w.lower() for w in phrase.split()]
+        if any(w in lexicon.organisation_words for w in words):
+            kind = ORGANISATION
+        elif before in lexicon.person_titles or words[0] in lexicon.person_titles:
+            kind = PERSON
+        elif any(w in lexicon.place_words for w in words):
+            kind = PLACE
+        elif len(words) in (2, 3) and all(w[:1].isalpha() for w in words) and not phrase.isupper():
+            kind = PERSON if all(_capitalised(w) for w in phrase.split()) else NAME
+        else:
+            kind = NAME
+        out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
+        i = j
+    return out
+
+
+def _known_names(text: str, spans: list[tuple[int, int]]) -> set[str]:
+    """Words the document capitalises somewhere other than at a sentence start."""
+    known: set[str] = set()
+    for s, e in spans:
+        for k, (_, _, word) in enumerate(_tokens(text[s:e])):
+            if k > 0 and _capitalised(word):
+                known.add(_POSSESSIVE.sub("", word))
+    return known
+
+
+# Building ----------------------------------------------------------------------------
+
+
+def annotate(document: Document, lexicon: Lexicon) -> list[SentenceInfo]:
+    """The sentences of a document with everything but their vectors."""
+    text = document.text
+    spans = sentence_spans(text)
+    known = _known_names(text, spans)
+    out: list[SentenceInfo] = []
+    previous = section = -1
+    for s, e in spans:
+        sentence = text[s:e]
+        heading = is_heading(sentence)
+        info = SentenceInfo(
+            source_id=document.source_id,
+            start=s,
+            end=e,
+            heading=heading,
+            refers_back=bool(lexicon.refers_back.match(sentence)) and previous >= 0,
+            previous=previous,
+            section=section,
+        )
+        if heading:
+            section = len(out)
+        located = content_stems_at(sentence, lexicon)
+        info.stems = [stem for _, stem in located]
+        info.stem_offsets = [s + offset for offset, _ in located]
+        if not heading:
+            numbers = number_mentions(sentence, s, lexicon)
+            names = [
+                m
+                for m in name_mentions(sentence, s, lexicon, known)
+                if not any(n.start < m.end and m.start < n.end for n in numbers)
+            ]
+            info.mentions = sorted(numbers + names, key=lambda m: m.start)
+            previous = len(out)
+        out.append(info)
+    return out
+
+
+def _context(text: str, info: SentenceInfo, infos: list[SentenceInfo]) -> str:
+    sentence = text[info.start : info.end]
+    if info.previous < 0:
+        return sentence
+    before = infos[info.previous]
+    return f"{text[before.start : before.end]} {sentence}"
+
+
+class SentenceStore:
+    """All sentences of an index, in document order per source, with their data."""
+
+    def __init__(
+        self,
+        infos: list[SentenceInfo],
+        vectors: np.ndarray,
+        context_vectors: np.ndarray,
+        documents: dict[str, Document],
+    ) -> None:
+        if not len(infos) == len(vectors) == len(context_vectors):
+            raise ValueError(
+                f"{len(infos)} sentences but {len(vectors)}/{len(context_vectors)} vectors"
+            )
+        self.infos = infos
+        self.vectors = vectors
+        self.context_vectors = context_vectors
+        self.documents = documents
+        self._rows: dict[str, list[int]] = {}
+        for row, info in enumerate(infos):
+            if info.source_id not in documents:
+                raise ValueError(f"sentence of unknown source {info.source_id!r}")
+            self._rows.setdefault(info.source_id, []).append(row)
+        self._starts = {
+            source: [infos[r].start for r in rows] for source, rows in self._rows.items()
+        }
+        counts: Counter[str] = Counter()
+        for info in infos:
+            counts.update(set(info.stems))
+        self.document_frequency = counts
+        self.count = len(infos)
+
+    def __len__(self) -> int:
+        return len(self.infos)
+
+    def text(self, row: int) -> str:
+        info = self.infos[row]
+        return self.documents[info.source_id].text[info.start : info.end]
+
+    def idf(self, stem: str) -> float:
+        """Inverse sentence frequency; a stem no sentence holds gets the highest value."""
+        return math.log((self.count + 1) / (self.document_frequency.get(stem, 0) + 0.5))
+
+    def rows_overlapping(self, source_id: str, start: int, end: int) -> list[int]:
+        """Rows of the sentences of `source_id` that overlap [start, end), in document order."""
+        rows = self._rows.get(source_id, [])
+        starts = self._starts.get(source_id, [])
+        first = max(0, bisect.bisect_right(starts, start) - 1)
+        out = []
+        for k in range(first, len(rows)):
+            info = self.infos[rows[k]]
+            if info.start >= end:
+                break
+            if info.end > start:
+                out.append(rows[k])
+        return out
+
+    # Persistence ---------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        with (folder / SENTENCES_FILE).open("w", encoding="utf-8") as out:
+            for info in self.infos:
+                out.write(info.as_json())
+                out.write("\n")
+        np.save(folder / VECTORS_FILE, np.concatenate([self.vectors, self.context_vectors]))
+
+    @classmethod
+    def load(cls, folder: Path, documents: dict[str, Document]) -> SentenceStore:
+        with (folder / SENTENCES_FILE).open(encoding="utf-8") as lines:
+            infos = [SentenceInfo.from_json(line) for line in lines if line.strip()]
+        both = np.load(folder / VECTORS_FILE)
+        n = len(infos)
+        if both.shape[0] != 2 * n:
+            raise ValueError(f"{both.shape[0]} sentence vectors for {n} sentences")
+        return cls(infos, both[:n], both[n:], documents)
+
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        return (folder / SENTENCES_FILE).is_file() and (folder / VECTORS_FILE).is_file()
+
+    def keyed_vectors(self) -> dict[str, np.ndarray]:
+        """Vectors by sha256 of the text they encode (sentences and contexts alike)."""
+        out: dict[str, np.ndarray] = {}
+        for row, info in enumerate(self.infos):
+            text = self.documents[info.source_id].text
+            out[text_key(text[info.start : info.end])] = self.vectors[row]
+            out[text_key(_context(text, info, self.infos))] = self.context_vectors[row]
+        return out
+
+
+def build_sentences(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    *,
+    language: str | None = None,
+    reuse: SentenceStore | None = None,
+    progress: bool = False,
+) -> tuple[SentenceStore, int, int]:
+    """The sentence store of `documents`; returns (store, texts embedded, texts reused).
+
+    `reuse` is the previous index's store, made by the same model: vectors of
+    texts it already encoded are copied.
+    """
+    by_id = {d.source_id: d for d in documents}
+    infos: list[SentenceInfo] = []
+    texts: list[tuple[str, str]] = []  # (sentence, context) per row
+    for document in documents:
+        ours = annotate(document, lexicon_for(document.language or language))
+        base = len(infos)
+        for info in ours:
+            if info.previous >= 0:
+                info.previous += base
+            if info.section >= 0:
+                info.section += base
+        for info in ours:
+            sentence = document.text[info.start : info.end]
+            context = sentence
+            if info.previous >= 0:
+                before = ours[info.previous - base]
+                context = f"{document.text[before.start : before.end]} {sentence}"
+            texts.append((sentence, context))
+        infos.extend(ours)
+    known = reuse.keyed_vectors() if reuse is not None else {}
+    wanted = list(dict.fromkeys(t for pair in texts for t in pair))
+    keys = {t: text_key(t) for t in wanted}
+    todo = [t for t in wanted if keys[t] not in known]
+    vectors: dict[str, np.ndarray] = {keys[t]: known[keys[t]] for t in wanted if keys[t] in known}
+    if todo:
+        fresh = embedder.encode(todo, progress=progress)
+        vectors.update({keys[t]: v for t, v in zip(todo, fresh, strict=True)})
+    dimension = embedder.dimension
+    alone = np.zeros((len(infos), dimension), dtype=np.float32)
+    context = np.zeros((len(infos), dimension), dtype=np.float32)
+    for row, (sentence, with_previous) in enumerate(texts):
+        alone[row] = vectors[keys[sentence]]
+        context[row] = vectors[keys[with_previous]]
+    reused = len(wanted) - len(todo)
+    log.info(
+        "sentence store: %d sentences, %d texts embedded, %d reused", len(infos), len(todo), reused
+    )
+    return SentenceStore(infos, alone, context, by_id), len(todo), reused
+
+
+__all__ = [
+    "SENTENCES_FILE",
+    "VECTORS_FILE",
+    "Mention",
+    "SentenceInfo",
+    "SentenceStore",
+    "annotate",
+    "build_sentences",
+    "figures",
+    "is_heading",
+    "name_mentions",
+    "number_mentions",
+]

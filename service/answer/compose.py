@@ -1,0 +1,248 @@
+"""The answer: cited sentences that pass the answerability threshold, or a specific abstention.
+
+Rules, in order:
+
+1. Score every candidate sentence (answerability.py). If the best is below
+   the threshold, abstain, saying what is missing: a focus term no passage
+   mentions, or the kind of answer (a date, a figure, a name) none gives.
+2. Cite the best sentence. Then, up to three sentences in all, only sentences
+   that pass the threshold themselves and add something: the best sentence
+   for another part of a multi-part question, or a focus term the cited
+   sentences do not hold yet. A cited sentence that refers back ("This was
+   completed in 2001.") brings the sentence it refers to: its features were
+   computed on the two read together, so they passed together.
+3. Never the same text twice (duplicate sources hold duplicate sentences);
+   sentences in document order within a source, sources in the order of
+   their best sentence.
+4. When the question expects a short answer (a date, a figure, a name), the
+   best sentence's answer of that kind is also given as `answer_span`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dossier.index.search import Index
+from dossier.index.sentences import Mention, SentenceStore
+from dossier.lexicon import Lexicon, lexicon_for
+from dossier.service.answer.answerability import Answerability
+from dossier.service.answer.evidence import Evidence, features, read_rows
+from dossier.service.answer.question import Question, analyse
+from dossier.service.answer.reader import Reader
+from dossier.types import AnswerSpan, Citation, ScoredPassage
+
+
+@dataclass(frozen=True)
+class Composed:
+    text: str
+    citations: list[Citation]
+    answer_span: AnswerSpan | None
+    score: float  # the best sentence's answerability (0 when there is no candidate)
+    reason: str | None  # why it abstained
+
+    @property
+    def abstained(self) -> bool:
+        return not self.citations
+
+
+def _join(items: list[str], lexicon: Lexicon) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {lexicon.messages['and']} {items[-1]}"
+
+
+def why_not(
+    question: Question,
+    evidence: Evidence,
+    probability: np.ndarray,
+    store: SentenceStore,
+    lexicon: Lexicon,
+) -> str:
+    """What is missing, in words, from the question analysis and the evidence."""
+    messages = lexicon.messages
+    if not evidence.candidates:
+        return messages["nothing"]
+    held_anywhere: set[str] = set()
+    for candidate in evidence.candidates:
+        for r in read_rows(store, candidate.row):
+            held_anywhere.update(store.infos[r].stems)
+    # A name no passage mentions is the clearest reason; a common word may be a paraphrase.
+    absent = [f for f in question.focus if f.stem not in held_anywhere and f.is_name]
+    if absent:
+        never = [f for f in absent if store.document_frequency.get(f.stem, 0) == 0]
+        key, terms = ("never", never) if never else ("not_found", absent)
+        return messages[key].format(terms=_join([f.word for f in terms], lexicon))
+    best = int(np.argmax(probability))
+    best_held: set[str] = set()
+    for r in read_rows(store, evidence.candidates[best].row):
+        best_held.update(store.infos[r].stems)
+    held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
+    if question.expects_short and not evidence.column("kind_found").any():
+        plain, with_thing = lexicon.kind_phrases[question.kind]
+        missing = with_thing.format(thing=question.thing) if question.thing else plain
+        return messages["no_kind"].format(held=held, missing=missing)
+    return messages["no_support"].format(held=held)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _passage_for(
+    passages: list[ScoredPassage], source_id: str, start: int, fallback: ScoredPassage
+) -> ScoredPassage:
+    """The retrieved passage holding a sentence: an antecedent may lie before its passage."""
+    if fallback.source_id == source_id and fallback.start <= start < fallback.end:
+        return fallback
+    for passage in passages:
+        if passage.source_id == source_id and passage.start <= start < passage.end:
+            return passage
+    return fallback
+
+
+def compose(
+    question_text: str,
+    question_vector: np.ndarray,
+    passages: list[ScoredPassage],
+    index: Index,
+    model: Answerability,
+    *,
+    max_sentences: int = 3,
+    reader: Reader | None = None,
+    language: str | None = None,
+    threshold: float | None = None,
+) -> Composed:
+    """The answer to `question_text` from `passages` of `index` (see the module's rules)."""
+    store = index.sentences
+    if store is None:
+        raise ValueError("the index has no sentence store; re-run `dossier ingest`")
+    lexicon = lexicon_for(language)
+    threshold = model.threshold if threshold is None else threshold
+    question = analyse(question_text, lexicon, store.idf)
+    evidence = features(question, question_vector, passages, index, reader=reader)
+    probability = model.probability(evidence.table, evidence.columns)
+    if probability.size == 0 or float(probability.max()) < threshold:
+        score = float(probability.max()) if probability.size else 0.0
+        reason = why_not(question, evidence, probability, store, lexicon)
+        return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, score, reason)
+
+    best = int(np.argmax(probability))
+    chosen: list[int] = []  # candidate positions, in order of priority
+    texts: set[str] = set()
+    rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
+
+    def take(position: int) -> bool:
+        """Cite a candidate (and its antecedent); False when it adds no new text or room."""
+        wanted = [r for r in read_rows(store, evidence.candidates[position].row)]
+        fresh = [r for r in wanted if _normal(store.text(r)) not in texts]
+        if evidence.candidates[position].row not in fresh:
+            return False
+        if len(rows) + len(fresh) > max_sentences:
+            fresh = fresh[-1:]  # keep the sentence itself rather than its antecedent
+            if len(rows) + 1 > max_sentences:
+                return False
+        for r in fresh:
+            texts.add(_normal(store.text(r)))
+            rows.append((r, position))
+        chosen.append(position)
+        return True
+
+    take(best)
+    held: set[str] = set()
+    for r, _ in rows:
+        held.update(store.infos[r].stems)
+    for part in question.parts:
+        part_evidence = features(part, question_vector, passages, index, reader=reader)
+        part_probability = model.probability(part_evidence.table, part_evidence.columns)
+        if part_probability.size == 0:
+            continue
+        top = int(np.argmax(part_probability))
+        position = next(
+            i
+            for i, c in enumerate(evidence.candidates)
+            if c.row == part_evidence.candidates[top].row
+        )
+        if part_probability[top] >= threshold and position not in chosen:
+            take(position)
+    weights = question.weights()
+    for position in np.argsort(-probability, kind="stable"):
+        position = int(position)
+        if len(rows) >= max_sentences or probability[position] < threshold:
+            break
+        if position in chosen:
+            continue
+        adds = {
+            s
+            for r in read_rows(store, evidence.candidates[position].row)
+            for s in store.infos[r].stems
+            if s in weights and s not in held
+        }
+        if adds and take(position):
+            for r in read_rows(store, evidence.candidates[position].row):
+                held.update(store.infos[r].stems)
+
+    # Document order within a source; sources in the order their first sentence was chosen.
+    source_order: dict[str, int] = {}
+    for r, _ in rows:
+        source_order.setdefault(store.infos[r].source_id, len(source_order))
+    ordered = sorted(
+        rows,
+        key=lambda item: (source_order[store.infos[item[0]].source_id], store.infos[item[0]].start),
+    )
+    citations: list[Citation] = []
+    parts: list[str] = []
+    number_of: dict[int, int] = {}
+    for n, (r, position) in enumerate(ordered, start=1):
+        info = store.infos[r]
+        document = index.documents[info.source_id]
+        passage = _passage_for(
+            passages, info.source_id, info.start, evidence.candidates[position].passage
+        )
+        quote = store.text(r)
+        citations.append(
+            Citation(
+                n=n,
+                source_id=info.source_id,
+                title=document.title,
+                url=document.url,
+                passage_id=passage.id,
+                quote=quote,
+                start=info.start,
+                end=info.end,
+                page=document.page_at(info.start),
+            )
+        )
+        number_of[r] = n
+        parts.append(f"{' '.join(quote.split())} [{n}]")
+    span = _answer_span(question, evidence, best, store, number_of)
+    return Composed(" ".join(parts), citations, span, float(probability[best]), None)
+
+
+def _answer_span(
+    question: Question,
+    evidence: Evidence,
+    best: int,
+    store: SentenceStore,
+    number_of: dict[int, int],
+) -> AnswerSpan | None:
+    if not question.expects_short:
+        return None
+    mention: Mention | None = evidence.answers[best]
+    if mention is None:
+        return None
+    for r in read_rows(store, evidence.candidates[best].row):
+        info = store.infos[r]
+        if info.start <= mention.start and mention.end <= info.end and r in number_of:
+            return AnswerSpan(
+                text=mention.text,
+                source_id=info.source_id,
+                start=mention.start,
+                end=mention.end,
+                citation=number_of[r],
+            )
+    return None
+
+
+__all__ = ["Composed", "compose", "why_not"]

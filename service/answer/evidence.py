@@ -1,0 +1,246 @@
+"""Evidence: how well each candidate sentence answers the analysed question.
+
+The candidates are the sentences of the retrieved passages (each once, with
+the rank of the best passage holding it). A sentence that refers back ("This
+was completed in 2001.") is read together with the sentence before it. Every
+per-sentence input — vectors, stems, mentions — comes from the index's
+sentence store; only the question's vector is computed per request.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from dossier.index.search import Index
+from dossier.index.sentences import Mention, SentenceInfo, SentenceStore, figures
+from dossier.lexicon import DATE, NAME, NUMBER, ORGANISATION, PERSON, PLACE
+from dossier.service.answer.question import Question
+from dossier.service.answer.reader import READER_FEATURE, Reader
+from dossier.types import ScoredPassage
+
+# Which mention kinds can answer which expected kind.
+ACCEPTS: dict[str, frozenset[str]] = {
+    DATE: frozenset({DATE}),
+    NUMBER: frozenset({NUMBER}),
+    PERSON: frozenset({PERSON, NAME}),
+    ORGANISATION: frozenset({ORGANISATION, NAME}),
+    PLACE: frozenset({PLACE, NAME}),
+    NAME: frozenset({NAME, ORGANISATION, PLACE, PERSON}),
+}
+# Characters over which a mention's closeness to a focus word fades by 1/e.
+NEAR_CHARS = 40.0
+
+FEATURES = (
+    "focus_words",  # IDF-weighted share of the question's common focus words it holds
+    "names_missing",  # IDF-weighted share of the question's proper names it lacks
+    "focus_section",  # IDF-weighted share of all focus terms held with its section's heading
+    "missing_rare",  # IDF of the rarest focus word it lacks, over the highest IDF possible
+    "name_unknown",  # the question names something no indexed sentence mentions
+    "numbers_missing",  # share of the numbers/years the question names that it lacks
+    "kind_found",  # holds an answer of the expected kind, not already in the question
+    "kind_missing",  # a date/figure/name is expected and it holds none
+    "kind_near",  # how close that answer is to a focus term (1 adjacent, → 0 far)
+    "cos_sentence",  # cosine of the question with the sentence alone
+    "cos_context",  # … with the sentence read after the one before it
+    "cos_gap",  # cos_context minus the best cos_context among the candidates
+    "rank",  # 1 / (1 + rank of the best passage holding it)
+)
+# The direction each feature may push the score: fitting keeps every coefficient on its
+# side (or at zero), so a small tune split cannot teach that lacking a name helps.
+SIGNS: dict[str, int] = {
+    "focus_words": 1,
+    "names_missing": -1,
+    "focus_section": 1,
+    "missing_rare": -1,
+    "name_unknown": -1,
+    "numbers_missing": -1,
+    "kind_found": 1,
+    "kind_missing": -1,
+    "kind_near": 1,
+    "cos_sentence": 1,
+    "cos_context": 1,
+    "cos_gap": 1,
+    "rank": 1,
+    "reader": 1,
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    row: int  # in the sentence store
+    passage: ScoredPassage
+    rank: int
+
+    @property
+    def source_id(self) -> str:
+        return self.passage.source_id
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The candidates, their feature table (one column per name in `columns`)."""
+
+    candidates: list[Candidate]
+    table: np.ndarray
+    columns: tuple[str, ...]
+    answers: list[Mention | None]  # per candidate: its best answer of the expected kind
+
+    def column(self, name: str) -> np.ndarray:
+        return self.table[:, self.columns.index(name)]
+
+
+def candidates(passages: list[ScoredPassage], store: SentenceStore) -> list[Candidate]:
+    """Sentences of the passages, best-ranked passage first, each once, headings left out."""
+    seen: set[int] = set()
+    out: list[Candidate] = []
+    for rank, passage in enumerate(passages):
+        for row in store.rows_overlapping(passage.source_id, passage.start, passage.end):
+            if row not in seen and not store.infos[row].heading:
+                seen.add(row)
+                out.append(Candidate(row, passage, rank))
+    return out
+
+
+def read_rows(store: SentenceStore, row: int) -> list[int]:
+    """The rows a sentence is read with: itself, after its antecedent when it refers back."""
+    info = store.infos[row]
+    return [info.previous, row] if info.refers_back and info.previous >= 0 else [row]
+
+
+def _in_question(mention: Mention, question: Question, question_text: str) -> bool:
+    if mention.kind in (DATE, NUMBER):
+        digits = figures(mention.value)
+        if digits:
+            return all(d in question.numbers for d in digits)
+        return mention.text.lower() in question_text
+    return mention.text.lower() in question_text or all(
+        w.lower() in question_text for w in mention.text.split()
+    )
+
+
+def best_answer(
+    question: Question, store: SentenceStore, rows: list[int]
+) -> tuple[Mention | None, float]:
+    """The mention of the expected kind closest to a focus term, and its closeness (0..1)."""
+    accepts = ACCEPTS.get(question.kind)
+    if accepts is None:
+        return None, 0.0
+    text = question.text.lower()
+    weights = question.weights()
+    anchors: list[int] = []
+    for r in rows:
+        info = store.infos[r]
+        for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
+            if stem in question.thing_stems or stem in weights:
+                anchors.append(offset)
+    best: Mention | None = None
+    closeness = 0.0
+    for r in rows:
+        for mention in store.infos[r].mentions:
+            if mention.kind not in accepts or _in_question(mention, question, text):
+                continue
+            distance = min(
+                (
+                    max(0, a - mention.end) if a >= mention.start else mention.start - a
+                    for a in anchors
+                ),
+                default=None,
+            )
+            near = 0.0 if distance is None else math.exp(-distance / NEAR_CHARS)
+            if best is None or near > closeness:
+                best, closeness = mention, near
+    return best, closeness
+
+
+def _held(store: SentenceStore, rows: list[int]) -> set[str]:
+    held: set[str] = set()
+    for r in rows:
+        held.update(store.infos[r].stems)
+    return held
+
+
+def features(
+    question: Question,
+    question_vector: np.ndarray,
+    passages: list[ScoredPassage],
+    index: Index,
+    *,
+    reader: Reader | None = None,
+) -> Evidence:
+    """The evidence table for the sentences of `passages`; a `reader` adds its score column."""
+    store = index.sentences
+    assert store is not None, "the index has no sentence store"
+    found = candidates(passages, store)
+    columns = FEATURES + ((READER_FEATURE,) if reader is not None else ())
+    if not found:
+        return Evidence([], np.zeros((0, len(columns)), dtype=np.float32), columns, [])
+    rows = np.array([c.row for c in found])
+    cos_sentence = store.vectors[rows] @ question_vector
+    cos_context = np.array(
+        [
+            store.context_vectors[c.row] @ question_vector
+            if store.infos[c.row].refers_back
+            else cos_sentence[i]
+            for i, c in enumerate(found)
+        ],
+        dtype=np.float32,
+    )
+    weights = question.weights()
+    names = {f.stem: f.weight for f in question.focus if f.is_name}
+    common = {f.stem: f.weight for f in question.focus if not f.is_name}
+    top_idf = store.idf("\0never-a-stem\0") or 1.0
+    unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
+    short = question.kind in ACCEPTS
+    table = np.zeros((len(found), len(columns)), dtype=np.float32)
+    answers: list[Mention | None] = []
+    for i, candidate in enumerate(found):
+        read = read_rows(store, candidate.row)
+        held = _held(store, read)
+        section = store.infos[candidate.row].section
+        with_section = held | (set(store.infos[section].stems) if section >= 0 else set())
+        values = _mention_values(store.infos, read)
+        answer, near = best_answer(question, store, read)
+        answers.append(answer)
+        table[i, : len(FEATURES)] = (
+            _share(common, held, empty=0.0),
+            1.0 - _share(names, held, empty=1.0),
+            _share(weights, with_section, empty=0.0),
+            max((w for s, w in common.items() if s not in held), default=0.0) / top_idf,
+            unknown,
+            (
+                sum(v not in values for v in question.numbers) / len(question.numbers)
+                if question.numbers
+                else 0.0
+            ),
+            1.0 if answer is not None else 0.0,
+            1.0 if short and answer is None else 0.0,
+            near,
+            cos_sentence[i],
+            cos_context[i],
+            cos_context[i] - float(cos_context.max()),
+            1.0 / (1 + candidate.rank),
+        )
+    if reader is not None:
+        texts = [" ".join(store.text(r) for r in read_rows(store, c.row)) for c in found]
+        table[:, len(FEATURES)] = reader.score(question.text, texts)
+    return Evidence(found, table, columns, answers)
+
+
+def _share(weights: dict[str, float], held: set[str], *, empty: float) -> float:
+    total = sum(weights.values())
+    return sum(w for s, w in weights.items() if s in held) / total if total else empty
+
+
+def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
+    values: set[str] = set()
+    for r in rows:
+        for m in infos[r].mentions:
+            if m.kind in (DATE, NUMBER):
+                values.update(figures(m.value))
+    return values
+
+
+__all__ = ["ACCEPTS", "FEATURES", "Candidate", "Evidence", "best_answer", "candidates", "features"]

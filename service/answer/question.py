@@ -1,0 +1,140 @@
+"""Question analysis: what kind of answer a question expects, and what it is about.
+
+The focus terms are the question's content words, each weighted by how rare
+it is among the index's sentences (IDF), so "Tengiz" counts for more than
+"Kazakhstan" in an index about Kazakhstan. The numbers and years a question
+names are read with the same rules as the indexed sentences ("mid-2010s" is
+the decade 2010s, not the number 2010). A question with several parts ("When
+… and who …?") is analysed part by part as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dossier.index.sentences import figures, number_mentions
+from dossier.lexicon import (
+    NUMBER,
+    OTHER,
+    SHORT_KINDS,
+    Lexicon,
+    content_stems_at,
+    words,
+)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """One content word of the question."""
+
+    stem: str
+    word: str  # as the question writes it
+    weight: float  # IDF in the index
+    is_name: bool  # capitalised mid-question: a proper name
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str
+    thing: str | None  # what is asked for: "troops" in "how many troops"
+    thing_stems: frozenset[str]
+    focus: tuple[Focus, ...]
+    numbers: frozenset[str]  # normalised values the question names ("2022", "2010s")
+    parts: tuple[Question, ...] = field(default=())
+
+    @property
+    def expects_short(self) -> bool:
+        """The answer is a date, figure or name, given as `answer_span`."""
+        return self.kind in SHORT_KINDS
+
+    @property
+    def multi_part(self) -> bool:
+        return len(self.parts) > 1
+
+    @property
+    def total_weight(self) -> float:
+        return sum(f.weight for f in self.focus)
+
+    def weights(self) -> dict[str, float]:
+        return {f.stem: f.weight for f in self.focus}
+
+
+def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
+    """The expected kind of answer, and the thing asked for when the question names it."""
+    for kind, pattern in lexicon.kind_patterns:
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        thing = groups.get("thing") or groups.get("measure")
+        if thing:
+            thing = thing.strip()
+            stop = lexicon.stop_words
+            kept = [w for w in thing.split() if w.lower() not in stop]
+            thing = " ".join(kept) or None
+        if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
+            # "which key institution did…": the first noun that names a kind decides,
+            # and the thing asked for ends there.
+            found = thing.split()
+            for n, word in enumerate(found):
+                if word.lower() in lexicon.thing_kinds:
+                    named = lexicon.thing_kinds[word.lower()]
+                    return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
+            return kind, (" ".join(found) if kind == NUMBER else found[0])
+        if kind == NUMBER and thing and groups.get("measure"):
+            return NUMBER, thing
+        return kind, thing
+    return OTHER, None
+
+
+def analyse(
+    text: str, lexicon: Lexicon, idf: Callable[[str], float], *, split: bool = True
+) -> Question:
+    """The analysis of one question, with `idf(stem)` from the index."""
+    kind, thing = _kind(text, lexicon)
+    located = content_stems_at(text, lexicon)
+    first_word = next(iter(words(text)), "")
+    focus: dict[str, Focus] = {}
+    for offset, stem in located:
+        if stem in focus:
+            continue
+        word = next(iter(words(text[offset:])), stem)
+        is_name = (
+            word[:1].isupper()
+            and not text[offset:].startswith(first_word)
+            and word.lower() not in lexicon.months
+        )
+        focus[stem] = Focus(stem, word, idf(stem), is_name)
+    thing_stems = (
+        frozenset(s for _, s in content_stems_at(thing, lexicon)) if thing else frozenset()
+    )
+    numbers = frozenset(
+        figure for m in number_mentions(text, 0, lexicon) for figure in figures(m.value)
+    )
+    parts: tuple[Question, ...] = ()
+    if split:
+        pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
+        pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
+        if len(pieces) > 1:
+            parts = tuple(analyse(p, lexicon, idf, split=False) for p in pieces)
+            parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
+    return Question(text, kind, thing, thing_stems, tuple(focus.values()), numbers, parts)
+
+
+def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
+    """A part keeps its own focus at full weight and the rest of the question's at half.
+
+    "…, and at what site?" is about the subject named earlier in the question.
+    """
+    own = {f.stem for f in part.focus}
+    extra = tuple(
+        Focus(f.stem, f.word, f.weight / 2, f.is_name) for f in whole if f.stem not in own
+    )
+    return Question(
+        part.text, part.kind, part.thing, part.thing_stems, part.focus + extra, part.numbers
+    )
+
+
+__all__ = ["Focus", "Question", "analyse"]

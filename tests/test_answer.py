@@ -1,0 +1,399 @@
+"""The answer step on the real article index: question analysis, the sentence store,
+evidence, composition, abstention reasons, the reader plug-in and index snapshots."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dossier.index.embed import load_embedder
+from dossier.index.search import Index
+from dossier.index.sentences import (
+    SENTENCES_FILE,
+    VECTORS_FILE,
+    annotate,
+    build_sentences,
+)
+from dossier.index.store import build_index, load_index, publish
+from dossier.ingest.split import sentence_spans, split_passages
+from dossier.lexicon import DATE, NUMBER, ORGANISATION, PERSON, PLACE, lexicon_for
+from dossier.service.answer import (
+    FEATURES,
+    Answerability,
+    AnswerabilityError,
+    analyse,
+    compose,
+    features,
+)
+from dossier.service.answer.answerability import fit
+from dossier.service.answer.reader import Reader, ReaderError
+from dossier.service.engine import Engine
+from dossier.settings import Settings
+from dossier.types import Document
+
+EN = lexicon_for("en")
+
+
+@pytest.fixture(scope="module")
+def engine(article_settings: Settings) -> Engine:
+    return Engine(article_settings)
+
+
+@pytest.fixture(scope="module")
+def index(engine: Engine) -> Index:
+    return engine.index
+
+
+def sentence_row(index: Index, starts_with: str) -> int:
+    store = index.sentences
+    assert store is not None
+    return next(r for r in range(len(store)) if store.text(r).startswith(starts_with))
+
+
+# Question analysis ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "thing"),
+    [
+        ("How many Russian troops were deployed to Kazakhstan in January 2022?", NUMBER, "troops"),
+        ("Who succeeded Nazarbayev?", PERSON, None),
+        ("In what year was the pipeline completed?", DATE, None),
+        ("When did the protests start?", DATE, None),
+        ("Which company operates the Tengiz oil field?", ORGANISATION, "company"),
+        ("What is the capital of France?", PLACE, "capital"),
+        ("Which key institution did Nazarbayev keep?", ORGANISATION, "key institution"),
+    ],
+)
+def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
+    analysed = analyse(question, EN, lambda stem: 1.0)
+    assert analysed.kind == kind
+    if thing is not None:
+        assert thing in (analysed.thing or "")
+
+
+def test_focus_is_weighted_by_rarity_in_the_index(index: Index) -> None:
+    assert index.sentences is not None
+    question = analyse("Which company operates the Tengiz oil field?", EN, index.sentences.idf)
+    weights = {f.word: f.weight for f in question.focus}
+    assert weights["Tengiz"] > weights["oil"] > 0  # Tengiz is in one sentence, oil in several
+    assert [f.word for f in question.focus if f.is_name] == ["Tengiz"]
+
+
+def test_a_decade_is_not_a_year_and_years_are_named() -> None:
+    decade = analyse("How was Russia seen in the mid-2010s?", EN, lambda s: 1.0)
+    assert decade.numbers == {"2010s"}
+    dated = analyse("What happened in December 1991 and in 2022?", EN, lambda s: 1.0)
+    assert dated.numbers == {"1991", "2022"}
+
+
+def test_multi_part_questions_are_split_into_parts_with_their_own_kinds() -> None:
+    question = analyse(
+        "When was the pipeline completed, and which port does it reach?", EN, lambda s: 1.0
+    )
+    assert question.multi_part
+    assert [p.kind for p in question.parts] == [DATE, PLACE]
+    # the second part inherits the subject of the first at a lower weight
+    second = {f.stem: f.weight for f in question.parts[1].focus}
+    assert second[EN.stem.stemWord("pipeline")] == 0.5
+    assert not analyse("When was the pipeline completed?", EN, lambda s: 1.0).multi_part
+
+
+# The sentence store --------------------------------------------------------------------------
+
+
+def test_sentences_have_exact_offsets_and_are_persisted(
+    article_settings: Settings, index: Index
+) -> None:
+    store = index.sentences
+    assert store is not None
+    assert (index.path / SENTENCES_FILE).is_file() and (index.path / VECTORS_FILE).is_file()
+    document = index.documents["article"]
+    spans = [(i.start, i.end) for i in store.infos if i.source_id == "article"]
+    assert spans == sentence_spans(document.text)
+    assert index.manifest.sentence_count == len(store)
+    row = sentence_row(index, "This was completed in 2001.")
+    info = store.infos[row]
+    assert document.text[info.start : info.end] == "This was completed in 2001."
+    assert info.refers_back
+    assert store.text(info.previous).startswith("The agreement provided for the construction")
+    year = [m for m in info.mentions if m.kind == DATE]
+    assert [document.text[m.start : m.end] for m in year] == ["2001"]
+    # the stored vectors are the model's vectors of these very texts
+    embedder = load_embedder(article_settings)
+    fresh = embedder.encode([store.text(row), f"{store.text(info.previous)} {store.text(row)}"])
+    assert np.allclose(store.vectors[row], fresh[0], atol=1e-4)
+    assert np.allclose(store.context_vectors[row], fresh[1], atol=1e-4)
+
+
+def test_loading_the_index_reads_the_store_back_unchanged(
+    article_settings: Settings, index: Index
+) -> None:
+    again = load_index(article_settings)
+    assert again.sentences is not None and index.sentences is not None
+    assert again.sentences.infos == index.sentences.infos
+    assert np.array_equal(again.sentences.vectors, index.sentences.vectors)
+
+
+def test_unchanged_sentences_reuse_their_vectors(article_settings: Settings, index: Index) -> None:
+    embedder = load_embedder(article_settings)
+    document = index.documents["article"]
+    edited = document.model_copy(
+        update={"text": document.text + "\n\nA wholly new closing sentence about trade.\n"}
+    )
+    store, embedded, reused = build_sentences([edited], embedder, reuse=index.sentences)
+    assert embedded == 2  # the new sentence, and it read after the one before it
+    assert reused > 100
+    assert store.text(len(store) - 1) == "A wholly new closing sentence about trade."
+
+
+def test_mentions_numbers_dates_and_names() -> None:
+    text = (
+        "Trade reached USD 5.2 billion in 2003, up 30% since the mid-2010s. "
+        "On 19 March 2019, President Nursultan Nazarbayev resigned. "
+        "Growth at the Eurasian Development Bank may slow."
+    )
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    infos = annotate(document, EN)
+    found = {(m.kind, text[m.start : m.end]) for i in infos for m in i.mentions}
+    assert ("number", "USD 5.2 billion") in found
+    assert ("number", "30%") in found
+    assert ("date", "2003") in found
+    assert ("date", "mid-2010s") in found
+    assert ("date", "19 March 2019") in found
+    assert ("person", "Nursultan Nazarbayev") in found
+    assert ("organisation", "Eurasian Development Bank") in found
+    assert not any(t in {"2010", "Trade", "may", "Growth"} for _, t in found)
+
+
+# Evidence ------------------------------------------------------------------------------------
+
+
+def test_evidence_reads_a_referring_sentence_with_its_antecedent(index: Index) -> None:
+    question = "In what year was the pipeline from the Tengiz field completed?"
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=5, query_vector=vector)
+    assert index.sentences is not None
+    analysed = analyse(question, EN, index.sentences.idf)
+    evidence = features(analysed, vector, passages, index)
+    rows = [c.row for c in evidence.candidates]
+    this = rows.index(sentence_row(index, "This was completed in 2001."))
+    assert evidence.column("kind_found")[this] == 1.0
+    # "pipeline" and "Tengiz" are in the sentence before: read together, it holds them
+    assert evidence.column("names_missing")[this] == 0.0
+    assert evidence.column("cos_context")[this] != evidence.column("cos_sentence")[this]
+
+
+def test_a_number_must_be_an_answer_not_merely_present(index: Index) -> None:
+    question = "How many Russian troops entered the capital in January 2022?"
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=5, query_vector=vector)
+    assert index.sentences is not None
+    evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
+    rows = [c.row for c in evidence.candidates]
+    troops = rows.index(sentence_row(index, "As a result, Russian troops entered the capital"))
+    assert evidence.column("kind_missing")[troops] == 1.0  # troops, but no number of them
+    january = rows.index(sentence_row(index, "In January 2022, violent protests"))
+    # "January 2022" is in the question: it is not an answer to "how many"
+    assert evidence.column("kind_found")[january] == 0.0
+
+
+# Composition ---------------------------------------------------------------------------------
+
+
+def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine) -> None:
+    answer = engine.ask("In what year was the pipeline from the Tengiz field completed?")
+    assert not answer.abstained
+    quotes = [c.quote for c in answer.citations]
+    assert "This was completed in 2001." in quotes
+    at = quotes.index("This was completed in 2001.")
+    assert at > 0 and quotes[at - 1].startswith("The agreement provided for the construction")
+    starts = [c.start for c in answer.citations if c.source_id == "article"]
+    assert starts == sorted(starts)
+    span = answer.answer_span
+    assert span is not None and span.text == "2001"
+    document = engine.document(span.source_id)
+    assert document.text[span.start : span.end] == "2001"
+    cited = answer.citations[span.citation - 1]
+    assert cited.start <= span.start and span.end <= cited.end
+    for citation in answer.citations:
+        assert document.text[citation.start : citation.end] == citation.quote
+    assert len(answer.citations) <= 3
+
+
+def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
+    def reason(question: str) -> str:
+        vector = index.embedder.encode_query(question)
+        passages = index.search(question, k=5, query_vector=vector)
+        composed = compose(question, vector, passages, index, engine.answerability, threshold=1.0)
+        assert composed.abstained and composed.reason
+        return composed.reason
+
+    assert reason("What is the capital of France?") == "the sources never mention France"
+    troops = reason("How many Russian troops were sent to Kazakhstan in January 2022?")
+    assert "troops" in troops and "give no figure" in troops
+    assert "give no name of the company" in reason(
+        "Which company signed the 2006 border agreement between Russia and Kazakhstan?"
+    )
+
+
+def test_off_topic_questions_are_refused(engine: Engine) -> None:
+    for question in ("What is the capital of France?", "Who painted the Mona Lisa?"):
+        answer = engine.ask(question)
+        assert answer.abstained and not answer.citations and answer.answer_span is None
+        assert "never mention" in answer.answer
+
+
+@pytest.fixture(scope="module")
+def twin_settings(article_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An index holding the article twice, under two source ids."""
+    embedder = load_embedder(article_settings)
+    base = load_index(article_settings, embedder=embedder)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("twin") / "data")
+    settings.data_dir.mkdir(parents=True)
+    original = base.documents["article"]
+    documents = [original, original.model_copy(update={"source_id": "copy"})]
+    passages = [p for d in documents for p in split_passages(d, 700, 150)]
+    path = build_index(
+        documents, passages, embedder=embedder, settings=settings, reuse=base, progress=False
+    )
+    publish(settings, path)
+    return settings
+
+
+def test_a_duplicated_source_is_never_cited_twice(twin_settings: Settings) -> None:
+    engine = Engine(twin_settings)
+    for question in (
+        "In what year was the pipeline from the Tengiz field completed?",
+        "Who succeeded Nazarbayev as president?",
+    ):
+        answer = engine.ask(question)
+        assert not answer.abstained
+        quotes = [" ".join(c.quote.split()) for c in answer.citations]
+        assert len(quotes) == len(set(quotes))
+
+
+# Reader plug-in ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CrossEncoder directory with a two-layer random BERT and a small word-piece vocabulary."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+
+    folder = tmp_path_factory.mktemp("reader")
+    words = sorted(
+        {w.lower().strip(".,?’'") for w in Path(__file__).read_text().split() if w.isalpha()}
+    )
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+        num_labels=1,
+    )
+    import torch
+
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder
+
+
+def test_a_reader_adds_a_score_column_that_moves_the_answerability(
+    tiny_cross_encoder: Path, engine: Engine, index: Index
+) -> None:
+    reader = Reader(tiny_cross_encoder)
+    scores = reader.score("Who succeeded Nazarbayev?", ["Tokayev succeeded him.", "Oil."])
+    assert scores.shape == (2,) and ((scores > 0) & (scores < 1)).all()
+    assert scores[0] != scores[1]
+
+    question = "Who succeeded Nazarbayev as president?"
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=5, query_vector=vector)
+    assert index.sentences is not None
+    analysed = analyse(question, EN, index.sentences.idf)
+    plain = features(analysed, vector, passages, index)
+    read = features(analysed, vector, passages, index, reader=reader)
+    assert read.columns == (*plain.columns, "reader")
+    assert np.array_equal(read.table[:, :-1], plain.table)
+    assert len(set(np.round(read.column("reader"), 6))) > 1
+
+    # the shipped model has no coefficient for it: a clear error says to refit
+    with pytest.raises(AnswerabilityError, match="refit"):
+        engine.answerability.probability(read.table, read.columns)
+    labels = np.arange(len(read.table)) % 2 == 0
+    refitted = fit(read.table, labels, read.columns)
+    assert "reader" in refitted.features
+    probability = refitted.probability(read.table, read.columns)
+    moved = read.table.copy()
+    moved[:, -1] = 1 - moved[:, -1]
+    assert not np.allclose(probability, refitted.probability(moved, read.columns))
+
+
+def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ReaderError, match="does not exist"):
+        Reader(tmp_path / "nowhere")
+    (tmp_path / "model.bin").write_bytes(b"x")
+    with pytest.raises(ReaderError, match=r"CrossEncoder directory or an \.onnx file"):
+        Reader(tmp_path / "model.bin")
+
+
+def test_the_answerability_file_is_reviewed_data(tmp_path: Path) -> None:
+    model = Answerability.load()
+    assert 0 < model.threshold < 1
+    assert set(model.features) <= set(FEATURES)
+    assert model.meta["split"] == "tune" and "command" in model.meta
+    (tmp_path / "bad.json").write_text('{"features": ["a"]}')
+    with pytest.raises(AnswerabilityError, match="not an answerability model"):
+        Answerability.load(tmp_path / "bad.json")
+
+
+# One snapshot per ask ------------------------------------------------------------------------
+
+
+def test_an_ask_racing_a_reload_uses_one_index(article_settings: Settings, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    shutil.copytree(article_settings.data_dir, settings.data_dir, symlinks=True)
+    engine = Engine(settings)
+    first = engine.index
+    embedder = engine.embedder
+    other = Document(
+        source_id="other",
+        text="The Tengiz field pipeline was finished in 1999. It carries oil to the sea.",
+        format="text",
+        sha256="1",
+    )
+    path = build_index(
+        [other],
+        split_passages(other, 700, 150),
+        embedder=embedder,
+        settings=settings,
+        progress=False,
+    )
+    search = first.search
+    published = threading.Event()
+
+    def search_then_reload(*args, **kwargs):  # the new index is published mid-ask
+        found = search(*args, **kwargs)
+        publish(settings, path)
+        assert engine.index is not first  # the engine itself has moved on
+        published.set()
+        return found
+
+    first.search = search_then_reload  # type: ignore[method-assign]
+    answer = engine.ask("In what year was the pipeline from the Tengiz field completed?")
+    assert published.is_set()
+    assert {c.source_id for c in answer.citations} == {"article"}
+    assert "2001" in answer.answer
+    for citation in answer.citations:
+        assert first.documents["article"].text[citation.start : citation.end] == citation.quote
+    assert engine.index.index_id == path.name
