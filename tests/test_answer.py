@@ -236,9 +236,8 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert reason("What is the capital of France?") == "the sources never mention France"
     troops = reason("How many Russian troops were sent to Kazakhstan in January 2022?")
     assert "troops" in troops and "give no figure" in troops
-    assert "give no name of the company" in reason(
-        "Which company signed the 2006 border agreement between Russia and Kazakhstan?"
-    )
+    latin = reason("In what year did Kazakhstan start switching to the Latin alphabet?")
+    assert "Latin" in latin and latin.endswith("give no date")
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -74,12 +74,13 @@ def why_not(
         never = [f for f in absent if store.document_frequency.get(f.stem, 0) == 0]
         key, terms = ("never", never) if never else ("not_found", absent)
         return messages[key].format(terms=_join([f.word for f in terms], lexicon))
-    best = int(np.argmax(probability))
+    # The sentence most about the question's subject says what the sources do cover.
+    topical = int(np.lexsort((probability, evidence.column("focus")))[-1])
     best_held: set[str] = set()
-    for r in read_rows(store, evidence.candidates[best].row):
+    for r in read_rows(store, evidence.candidates[topical].row):
         best_held.update(store.infos[r].stems)
     held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
-    if question.expects_short and not evidence.column("kind_found").any():
+    if question.expects_short and not evidence.column("kind_found")[topical]:
         plain, with_thing = lexicon.kind_phrases[question.kind]
         missing = with_thing.format(thing=question.thing) if question.thing else plain
         return messages["no_kind"].format(held=held, missing=missing)

@@ -34,7 +34,7 @@ ACCEPTS: dict[str, frozenset[str]] = {
 NEAR_CHARS = 40.0
 
 FEATURES = (
-    "focus_words",  # IDF-weighted share of the question's common focus words it holds
+    "focus",  # IDF-weighted share of the question's focus terms (words and names) it holds
     "names_missing",  # IDF-weighted share of the question's proper names it lacks
     "focus_section",  # IDF-weighted share of all focus terms held with its section's heading
     "missing_rare",  # IDF of the rarest focus word it lacks, over the highest IDF possible
@@ -51,7 +51,7 @@ FEATURES = (
 # The direction each feature may push the score: fitting keeps every coefficient on its
 # side (or at zero), so a small tune split cannot teach that lacking a name helps.
 SIGNS: dict[str, int] = {
-    "focus_words": 1,
+    "focus": 1,
     "names_missing": -1,
     "focus_section": 1,
     "missing_rare": -1,
@@ -205,7 +205,7 @@ def features(
         answer, near = best_answer(question, store, read)
         answers.append(answer)
         table[i, : len(FEATURES)] = (
-            _share(common, held, empty=0.0),
+            _share(weights, held, empty=0.0),
             1.0 - _share(names, held, empty=1.0),
             _share(weights, with_section, empty=0.0),
             max((w for s, w in common.items() if s not in held), default=0.0) / top_idf,
