@@ -179,7 +179,12 @@ class Engine:
         # The question is encoded once and shared by retrieval and the answer step.
         texts = [question, query] if context else [question]
         vectors = index.embedder.encode_queries(texts)
-        passages = index.search(query, k=k, mode=mode, sources=allowed, query_vector=vectors[-1])
+        try:
+            passages = index.search(
+                query, k=k, mode=mode, sources=allowed, query_vector=vectors[-1]
+            )
+        except StoreError as exc:
+            raise NotReadyError(str(exc)) from exc
         retrieve_ms = _ms(started)
         return self._compose(index, question, vectors[0], passages, started, retrieve_ms)
 
