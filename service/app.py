@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = files("dossier.service") / "static"
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/", "/favicon.ico"})
+# Any request may meet the limits of dossier.service.limits (see RELIABILITY.md).
+LIMIT_ERRORS: dict[int | str, dict] = {
+    413: {"model": ErrorBody, "description": "The body is over DOSSIER_MAX_BODY_BYTES."},
+    429: {"model": ErrorBody, "description": "Rate limited (DOSSIER_RATE_LIMIT_PER_MINUTE)."},
+}
 ERRORS = {
     400: {"model": ErrorBody},
     404: {"model": ErrorBody},
@@ -59,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         yield
 
     app = FastAPI(
+        responses=LIMIT_ERRORS,
         title="Dossier",
         version=__version__,
         description="Answers questions from an article and its sources, citing the exact passages.",
@@ -250,6 +256,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             detail = f"no route {request.url.path}; see /docs for the API"
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}; see /docs"
+        elif exc.status_code == 400 and detail == "There was an error parsing the body":
+            detail = "the request body is not valid JSON (or not UTF-8); send a JSON object"
+        if request.url.path.startswith("/v1/"):
+            response = openai_error(str(detail), exc.status_code)
+            response.headers.update(exc.headers or {})
+            return response
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)

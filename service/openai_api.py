@@ -32,11 +32,20 @@ MODEL_ID = "dossier"
 router = APIRouter(prefix="/v1", tags=["openai"])
 
 
+class ContentPart(BaseModel):
+    """One part of a message's content; only `text` parts are read, others are ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str = ""
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: str
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[ContentPart] | None = None
 
     @field_validator("content", mode="before")
     @classmethod
@@ -51,7 +60,7 @@ class ChatMessage(BaseModel):
                 raise ValueError(f"part {i} must be an object, not {_kind(part)}")
             if not isinstance(part.get("type"), str):
                 raise ValueError(f"part {i} needs a string `type` such as 'text'")
-            if part["type"] == "text" and not isinstance(part.get("text"), str):
+            if "text" in part and not isinstance(part["text"], str):
                 raise ValueError(
                     f"part {i}: `text` must be a string, not {_kind(part.get('text'))}"
                 )
@@ -60,7 +69,7 @@ class ChatMessage(BaseModel):
     @property
     def text(self) -> str:
         if isinstance(self.content, list):
-            return " ".join(p["text"] for p in self.content if p["type"] == "text")
+            return " ".join(p.text for p in self.content if p.type == "text")
         return self.content or ""
 
 
@@ -86,6 +95,33 @@ class OpenAIError(EngineError):
     ):
         super().__init__(message)
         self.status, self.code, self.param = status, code, param
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class OpenAIErrorBody(BaseModel):
+    """OpenAI's error shape, plus `detail` as the rest of the API has it."""
+
+    error: ErrorDetail
+    detail: str
+
+
+CHAT_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": OpenAIErrorBody, "description": what}
+    for status, what in {
+        400: "The conversation cannot be answered as sent; `error.message` says why.",
+        404: "No such model.",
+        413: "The body is over DOSSIER_MAX_BODY_BYTES.",
+        422: "The body is not a chat request.",
+        429: "Rate limited.",
+        503: "Not ready, or busy (`Retry-After`).",
+    }.items()
+}
 
 
 def openai_error(
@@ -162,7 +198,7 @@ def models() -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post("/chat/completions", response_model=None, responses=CHAT_ERRORS)
 def chat_completions(body: ChatRequest, request: Request) -> JSONResponse | StreamingResponse:
     """Answer the last user message from the sources, reading follow-ups with the turn before."""
     if body.model != MODEL_ID:

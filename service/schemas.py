@@ -10,6 +10,8 @@ from dossier.types import Mode, Passage, ScoredPassage
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
+# What `_non_blank` enforces, stated in the schema: some character that is not whitespace.
+NON_BLANK = {"minLength": 1, "pattern": r"\S"}
 
 
 class _Query(BaseModel):
@@ -32,6 +34,7 @@ def _non_blank(value: str) -> str:
 class AskRequest(_Query):
     question: str = Field(
         max_length=MAX_QUESTION_CHARS,
+        json_schema_extra=NON_BLANK,
         examples=["When was the pipeline completed, and who built it?"],
     )
 
@@ -39,7 +42,7 @@ class AskRequest(_Query):
 
 
 class SearchRequest(_Query):
-    query: str = Field(max_length=MAX_QUESTION_CHARS)
+    query: str = Field(max_length=MAX_QUESTION_CHARS, json_schema_extra=NON_BLANK)
 
     _strip = field_validator("query")(_non_blank)
 

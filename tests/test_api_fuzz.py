@@ -59,3 +59,51 @@ def test_any_passage_or_source_id_gets_a_non_500_answer(client: httpx.Client, se
     for prefix in ("/passages/", "/sources/"):
         response = client.get(prefix + quote(segment, safe=""))
         assert response.status_code < 500, (prefix, segment, response.text)
+
+
+# Chat requests: each field, each message and each content part free to be any JSON.
+content_parts = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["text", "image_url", ""]) | json_values,
+            "text": st.text(max_size=40) | json_values,
+        },
+    )
+    | json_values,
+    max_size=3,
+)
+chat_messages = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "role": st.sampled_from(["user", "assistant", "system", "tool"]) | json_values,
+            "content": st.text(max_size=60) | content_parts | json_values,
+            "name": json_values,
+        },
+    )
+    | json_values,
+    max_size=4,
+)
+chat_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "model": st.just("dossier") | json_values,
+        "messages": chat_messages | json_values,
+        "stream": st.booleans() | json_values,
+        "temperature": json_values,
+    },
+)
+
+
+@FUZZ
+@given(body=chat_like | json_values)
+def test_any_chat_request_gets_a_non_500_answer(client: httpx.Client, body: object) -> None:
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code < 500, (body, response.text)
+    if response.status_code >= 400:
+        assert response.json()["error"]["message"], response.text
+    elif response.headers["content-type"].startswith("application/json"):
+        assert response.json()["choices"][0]["message"]["role"] == "assistant"
+    else:
+        assert response.text.rstrip().endswith("data: [DONE]")

@@ -200,7 +200,7 @@ MALFORMED_CONTENT = [
     [{"type": "text", "text": None}],
     [{"type": "text", "text": ["a"]}],
     [{"type": "text", "text": {"a": 1}}],
-    [{"type": "text"}],
+    [{"text": "no type"}],
     [None],
     [["text"]],
     [7],
@@ -426,3 +426,11 @@ def test_failure_reasons_name_files_not_paths() -> None:
     assert _hide_paths(reason) == "file missing.pdf does not exist"
     web = "HTTP 404 from https://example.org/a/b/c.html"
     assert _hide_paths(web) == web
+
+
+def test_undecodable_chat_body_gets_an_openai_shaped_400(client: httpx.Client) -> None:
+    response = client.post(
+        "/v1/chat/completions", content=b",\xff", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
