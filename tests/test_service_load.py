@@ -32,7 +32,7 @@ HEADER_TIMEOUT = 2.0
 MAX_CONNECTIONS = 100
 LOAD_SECONDS = float(os.environ.get("DOSSIER_LOAD_SECONDS", "30"))
 LOAD_CLIENTS = 16
-WARM_ANSWERS = 4 * Settings().max_questions_in_flight
+WARM_ANSWERS = 2 * Settings().max_questions_in_flight
 
 
 @pytest.fixture(scope="module")
@@ -156,21 +156,24 @@ def test_sixteen_clients_get_answers_or_503_and_memory_stays_flat(
 
     Every answer is a 200 or the documented 503 (clients wait its Retry-After);
     the server's resident memory after warm-up stays within 10% of where it was
-    when warm-up ended.
+    when warm-up ended. Warm-up is the first quarter of the run and at least
+    WARM_ANSWERS answers (every slot used); on a slow machine the run goes on
+    past LOAD_SECONDS until as many answers again were measured, but never past
+    4 × LOAD_SECONDS.
     """
     questions = _questions()
     statuses: Counter[int] = Counter()
     errors: list[str] = []
     lock = threading.Lock()
+    stop = threading.Event()
     with ServeProcess(article_settings) as server:
         server.wait_ready()
-        stop = time.monotonic() + LOAD_SECONDS
-        warm_until = time.monotonic() + max(5.0, LOAD_SECONDS / 4)
+        started = time.monotonic()
 
         def client(n: int) -> None:
-            with httpx.Client(base_url=server.url, timeout=60) as http:
+            with httpx.Client(base_url=server.url, timeout=120) as http:
                 i = n
-                while time.monotonic() < stop:
+                while not stop.is_set():
                     question = questions[i % len(questions)]
                     i += LOAD_CLIENTS
                     try:
@@ -182,7 +185,7 @@ def test_sixteen_clients_get_answers_or_503_and_memory_stays_flat(
                     with lock:
                         statuses[response.status_code] += 1
                     if response.status_code == 503:
-                        time.sleep(min(float(response.headers["retry-after"]), 1.0))
+                        stop.wait(min(float(response.headers["retry-after"]), 1.0))
                     elif response.status_code != 200:
                         with lock:
                             errors.append(f"{response.status_code}: {response.text[:200]}")
@@ -190,31 +193,37 @@ def test_sixteen_clients_get_answers_or_503_and_memory_stays_flat(
         threads = [threading.Thread(target=client, args=(n,)) for n in range(LOAD_CLIENTS)]
         for thread in threads:
             thread.start()
-        baseline, peak = 0, 0
-        while any(t.is_alive() for t in threads):
+        baseline, peak, warm_answers = 0, 0, 0
+        while True:
+            elapsed = time.monotonic() - started
             rss = server.rss_kib()
             with lock:
                 answered = statuses[200]
-            # Warm-up: the first quarter, and until every slot has answered a few questions.
-            if time.monotonic() < warm_until or answered < WARM_ANSWERS:
+            if not warm_answers:
                 baseline = rss
+                if elapsed >= LOAD_SECONDS / 4 and answered >= WARM_ANSWERS:
+                    warm_answers = answered
             else:
                 peak = max(peak, rss)
+            measured = answered - warm_answers if warm_answers else 0
+            if elapsed >= 4 * LOAD_SECONDS or (
+                elapsed >= LOAD_SECONDS and measured >= WARM_ANSWERS
+            ):
+                break
             time.sleep(0.5)
+        stop.set()
         for thread in threads:
             thread.join()
         log = server.stderr
-    assert peak, f"no answers after warm-up: {dict(statuses)}"
-    growth = peak / baseline - 1
     report = (
-        f"{LOAD_CLIENTS} clients × {LOAD_SECONDS:g} s: {dict(statuses)}, "
-        f"RSS after warm-up {baseline / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB "
-        f"({growth:+.1%})"
+        f"{LOAD_CLIENTS} clients × {elapsed:.0f} s: {dict(statuses)}, "
+        f"RSS after warm-up ({warm_answers} answers) {baseline / 1024:.0f} MiB, "
+        f"peak after {peak / 1024:.0f} MiB ({peak / baseline - 1:+.1%})"
     )
     print(report)
     Path(os.environ.get("DOSSIER_LOAD_REPORT", os.devnull)).write_text(report + "\n")
     assert errors == [], errors[:5]
     assert set(statuses) <= {200, 503}
-    assert statuses[200] > 0
-    assert growth < 0.10, report
+    assert peak, f"too few answers to measure after warm-up: {report}"
+    assert peak / baseline - 1 < 0.10, report
     assert "Traceback" not in log
