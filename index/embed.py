@@ -144,11 +144,7 @@ def model_problem(name: str) -> str | None:
     directory), else None; lets commands fail before they fetch or import torch."""
     source = resolve_model(name)
     if source.startswith(("~", ".", "/")) and not Path(source).expanduser().exists():
-        return (
-            f"embedding model {name!r}: no such directory; set DOSSIER_MODEL to a "
-            "sentence-transformers model directory, or unset it to use the bundled "
-            "all-MiniLM-L6-v2"
-        )
+        return f"embedding model {name!r}: no such directory; {HINT}"
     return None
 
 
