@@ -472,9 +472,18 @@ def evaluate(
         ),
     ] = None,
     mode: ModeOpt = None,
-    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Depth for recall@k.")] = 10,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="Only the questions of this split: tune (for fitting) or test (for reporting) "
+            "[default: all].",
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Depth of recall@k.")] = 10,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the metrics and per-question results here.")
+        Path | None,
+        typer.Option("--json", help="Write the metrics, provenance and per-question results here."),
     ] = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
@@ -483,6 +492,21 @@ def evaluate(
         str | None,
         typer.Option("--url", help="Evaluate a running service instead of the local index."),
     ] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(
+            "--compare",
+            help="Compare two --json outputs (A B) instead of running: paired bootstrap "
+            "intervals per metric and the questions whose grade changed.",
+        ),
+    ] = None,
+    thresholds: Annotated[
+        Path | None,
+        typer.Option("--thresholds", help="The gate's thresholds [default: eval/thresholds.toml]."),
+    ] = None,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Exit 1 when a gated metric misses its threshold.")
+    ] = False,
     data_dir: DataDir = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars (on a terminal only).")] = True,
 ) -> None:
@@ -491,9 +515,21 @@ def evaluate(
         return
     import json
 
+    if compare is not None:
+        _compare(compare, json_out)
+        return
+
+    from dossier.eval import thresholds as gates
+    from dossier.eval.provenance import describe_run
     from dossier.eval.report import print_summary, write_html
-    from dossier.eval.runner import METRIC_KEYS, retrieval_curves, run, summarise
-    from dossier.eval.sets import EvalSetError, load_set
+    from dossier.eval.runner import (
+        by_category,
+        retrieval_curves,
+        risk_coverage,
+        run,
+        summarise,
+    )
+    from dossier.eval.sets import EvalSetError, load_set, select_split
     from dossier.eval.targets import HttpTarget, LocalTarget, TargetError
 
     settings = load_settings(data_dir)
@@ -504,23 +540,78 @@ def evaluate(
         _preflight(settings)
     try:
         with engine_errors():  # a model that fails to load: one line, not a traceback
-            items = [item for path in paths for item in load_set(path)]
+            items = select_split([item for path in paths for item in load_set(path)], split)
+            if not items:
+                raise EvalSetError(
+                    f"no questions in split {split!r} of {', '.join(map(str, paths))}"
+                )
             target = HttpTarget(url, settings) if url else LocalTarget(settings)
             results = run(items, target, mode=chosen, k=k, progress=progress)
             curves = (
                 retrieval_curves(items, target, ("hybrid", "dense", "lexical")) if report else {}
             )
+            described = target.describe()
     except (EvalSetError, TargetError) as exc:
         fail(str(exc))
     summary = summarise(results, k=k)
-    assert tuple(summary) == METRIC_KEYS
-    print_summary(out, summary, results)
+    try:
+        checked = gates.gate_for(paths, summary, thresholds or gates.DEFAULT_PATH)
+    except gates.ThresholdsError as exc:
+        fail(str(exc))
+    run_info = describe_run(
+        set_paths=paths,
+        questions=len(items),
+        split=split,
+        mode=chosen,
+        k=k,
+        settings=settings,
+        target=described,
+    )
+    categories = by_category(results)
+    points = risk_coverage(results)
+    print_summary(out, summary, results, checked, run_info)
     if json_out:
-        payload = {**summary, "questions": [r.as_json() for r in results]}
+        payload = {
+            **summary,
+            "run": run_info,
+            "gate": checked.as_json() if checked else None,
+            "by_category": categories,
+            "risk_coverage": [
+                {"confidence": c, "coverage": cov, "risk": risk} for c, cov, risk in points
+            ],
+            "questions": [r.as_json(k) for r in results],
+        }
         json_out.write_text(json.dumps(payload, indent=2, ensure_ascii=False), encoding="utf-8")
     if report:
-        write_html(report, summary, results, curves, title=f"Dossier evaluation ({chosen})")
+        write_html(
+            report,
+            summary,
+            results,
+            curves,
+            title=f"Dossier evaluation ({chosen}, {split or 'all'} split)",
+            run=run_info,
+            gate=checked,
+            categories=categories,
+            risk_points=points,
+        )
         err.print(f"Report: {report}")
+    if gate and checked is not None and not checked.passed:
+        fail("below the gate: " + ", ".join(c.metric for c in checked.checks if not c.passed))
+
+
+def _compare(paths: tuple[Path, Path], json_out: Path | None) -> None:
+    import json
+
+    from dossier.eval.compare import CompareError, compare, load_run
+    from dossier.eval.report import print_comparison
+
+    try:
+        comparison = compare(load_run(paths[0]), load_run(paths[1]))
+    except CompareError as exc:
+        fail(str(exc))
+    print_comparison(out, comparison, str(paths[0]), str(paths[1]))
+    if json_out:
+        json_out.write_text(json.dumps(comparison, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 @eval_app.command("beir")

@@ -252,3 +252,8 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(
         default_factory=dict, description="Milliseconds spent in each stage."
     )
+    confidence: float | None = Field(
+        default=None,
+        description="How sure the answer step is that the citations answer the question "
+        "(its answerability score); the evaluation's risk–coverage curve sorts answers by it.",
+    )

@@ -38,6 +38,29 @@ Metrics per query (k >= 1; a ranking shorter than k is simply shorter)
 :func:`mean_at_k` averages a metric over the queries of the qrels; a query
 absent from the rankings scores 0 (trec_eval ``-c``; pytrec_eval instead
 reports only queries present in both run and qrels).
+
+Answers: three-way grades, selective answering, NoAns F1
+-------------------------------------------------------
+* :func:`grade` — every question is ``correct``, ``incorrect`` or
+  ``not_attempted`` (SimpleQA's three grades). An abstention on an answerable
+  question is *not attempted*; an answer to an unanswerable question is
+  *incorrect*; an abstention on an unanswerable question is *correct* (it is
+  the right response, and it is not an attempt).
+* :func:`precision_when_answering` — correct attempts / attempts (SimpleQA's
+  "correct given attempted"), attempts on unanswerable questions counting as
+  incorrect.
+* :func:`squad_f1` and :func:`noans_f1` — the official SQuAD 2.0 script's
+  token F1 and its ``NoAns_f1``: the mean F1 over the questions with no
+  answer, where an empty prediction (an abstention) scores 1 and any other
+  scores 0. So NoAns F1 equals NoAns exact match, and equals abstention recall;
+  it is *not* the F1 of a binary answer/no-answer classifier (that is
+  :func:`f1`, reported as ``abstention_f1``).
+* :func:`risk_coverage` — the attempted answers ordered by confidence, most
+  confident first; one point per distinct confidence (a threshold cannot split
+  tied answers): coverage = answers kept / all questions, risk = incorrect kept
+  / answers kept. :func:`aurc` is the area under that curve.
+* :func:`paired_bootstrap` — confidence intervals for the difference of a
+  ratio metric between two runs over the same questions.
 """
 
 from __future__ import annotations
@@ -54,16 +77,28 @@ Qrels = Mapping[str, int]
 Metric = Callable[[Ranking, Qrels, int], float]
 
 __all__ = [
+    "CORRECT",
+    "GRADES",
+    "INCORRECT",
+    "NOT_ATTEMPTED",
     "answer_contains",
+    "aurc",
+    "f1",
+    "grade",
     "hit_at_k",
     "mean_at_k",
     "mrr_at_k",
     "ndcg_at_k",
+    "noans_f1",
     "normalise_answer",
+    "paired_bootstrap",
     "per_query",
     "percentile",
+    "precision_when_answering",
     "rank",
     "recall_at_k",
+    "risk_coverage",
+    "squad_f1",
 ]
 
 
@@ -194,3 +229,153 @@ def percentile(values: Iterable[float], p: float) -> float:
     if not 0 <= p <= 100:
         raise ValueError(f"p must be within [0, 100], got {p!r}")
     return float(np.percentile(data, p))
+
+
+# ---- answers: three-way grading, selective answering
+
+CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
+GRADES = (CORRECT, INCORRECT, NOT_ATTEMPTED)
+
+
+def grade(*, answerable: bool, attempted: bool, right: bool) -> str:
+    """One question's grade; `right` is whether an attempted answer holds the expected answer."""
+    if not answerable:
+        return INCORRECT if attempted else CORRECT
+    if not attempted:
+        return NOT_ATTEMPTED
+    return CORRECT if right else INCORRECT
+
+
+def precision_when_answering(grades: Iterable[str], attempted: Iterable[bool]) -> float:
+    """Correct answers among the attempted ones (0.0 when nothing was attempted)."""
+    pairs = [(g, a) for g, a in zip(grades, attempted, strict=True) if a]
+    return sum(g == CORRECT for g, _ in pairs) / len(pairs) if pairs else 0.0
+
+
+def f1(precision: float, recall: float) -> float:
+    """Harmonic mean; 0.0 when both are 0."""
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+_SQUAD_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_SQUAD_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def _squad_tokens(text: str) -> list[str]:
+    """SQuAD 2.0's normalize_answer then split: lower, no punctuation, no articles."""
+    text = "".join(c for c in text.lower() if c not in _SQUAD_PUNCTUATION)
+    return " ".join(_SQUAD_ARTICLES.sub(" ", text).split()).split()
+
+
+def squad_f1(gold: str, prediction: str) -> float:
+    """Token F1 as SQuAD 2.0's official compute_f1: an empty side scores 1 only if both are."""
+    gold_tokens, predicted = _squad_tokens(gold), _squad_tokens(prediction)
+    if not gold_tokens or not predicted:
+        return float(gold_tokens == predicted)
+    common = 0
+    remaining = list(gold_tokens)
+    for token in predicted:
+        if token in remaining:
+            remaining.remove(token)
+            common += 1
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def noans_f1(predictions: Iterable[str]) -> float:
+    """SQuAD 2.0 NoAns_f1: mean F1 against the empty answer over the no-answer questions.
+
+    `predictions` are the texts given for the unanswerable questions, "" for an
+    abstention. Raises ValueError when there are none.
+    """
+    values = [squad_f1("", p) for p in predictions]
+    if not values:
+        raise ValueError("no unanswerable questions")
+    return sum(values) / len(values)
+
+
+def risk_coverage(
+    confidences: Sequence[float], incorrect: Sequence[bool], total: int
+) -> list[tuple[float, float, float]]:
+    """(confidence threshold, coverage, risk) for the attempted answers, most confident first.
+
+    `confidences` and `incorrect` describe the attempted answers only; `total`
+    counts every question (coverage is over all of them). Answers with equal
+    confidence enter together. Coverage never decreases along the list.
+    """
+    if len(confidences) != len(incorrect):
+        raise ValueError("one confidence per attempted answer")
+    if total < len(confidences):
+        raise ValueError("more attempted answers than questions")
+    if any(math.isnan(c) for c in confidences):
+        raise ValueError("a confidence is NaN")
+    order = sorted(range(len(confidences)), key=lambda i: -confidences[i])
+    points: list[tuple[float, float, float]] = []
+    wrong = 0
+    for position, i in enumerate(order):
+        kept = position + 1
+        wrong += bool(incorrect[i])
+        last = position + 1 == len(order)
+        if last or confidences[order[position + 1]] != confidences[i]:
+            points.append((float(confidences[i]), kept / total, wrong / kept))
+    return points
+
+
+def aurc(points: Sequence[tuple[float, float, float]]) -> float:
+    """Area under the risk–coverage curve (step-wise, from coverage 0); lower is better."""
+    area, previous = 0.0, 0.0
+    for _, coverage, risk in points:
+        area += (coverage - previous) * risk
+        previous = coverage
+    return area
+
+
+def paired_bootstrap(
+    a: tuple[Sequence[float], Sequence[float]],
+    b: tuple[Sequence[float], Sequence[float]],
+    *,
+    resamples: int = 10_000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, float | None]:
+    """Paired bootstrap of a ratio metric, sum(numerator) / sum(denominator), for runs A and B.
+
+    Both runs give per-question (numerator, denominator) vectors over the same
+    questions, in the same order. Each resample draws questions with
+    replacement, the same draw for A and B. Returns the point estimates, their
+    difference (B - A) and its percentile interval; resamples whose denominator
+    is 0 are left out (`None` when none is left).
+    """
+    num_a, den_a, num_b, den_b = (np.asarray(v, dtype=np.float64) for v in (*a, *b))
+    n = num_a.size
+    if not n or any(v.size != n for v in (den_a, num_b, den_b)):
+        raise ValueError("both runs need the same, non-empty list of questions")
+    if resamples < 1 or not 0 < confidence < 1:
+        raise ValueError("resamples must be >= 1 and confidence within (0, 1)")
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> float | None:
+        total = den.sum()
+        return float(num.sum() / total) if total else None
+
+    point_a, point_b = ratio(num_a, den_a), ratio(num_b, den_b)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diffs = counts @ num_b / (counts @ den_b) - counts @ num_a / (counts @ den_a)
+    diffs = diffs[np.isfinite(diffs)]
+    tail = (1 - confidence) / 2 * 100
+    low, high = (
+        (float(np.percentile(diffs, tail)), float(np.percentile(diffs, 100 - tail)))
+        if diffs.size
+        else (None, None)
+    )
+    return {
+        "a": point_a,
+        "b": point_b,
+        "diff": None if point_a is None or point_b is None else point_b - point_a,
+        "low": low,
+        "high": high,
+        "resamples": int(diffs.size),
+    }

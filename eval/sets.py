@@ -2,18 +2,32 @@
 
 One question per line::
 
-    {"id": "q01", "question": "…", "answers": ["2001"],
+    {"id": "q01", "split": "tune", "category": "date", "question": "…", "answers": ["2001"],
      "evidence": [{"source": "article", "quote": "This was completed in 2001."}]}
-    {"id": "q61", "question": "…", "answerable": false}
+    {"id": "q40", "split": "test", "category": "multipart", "question": "…",
+     "answers_all": [["Tengiz"], ["Novorossiysk"]], "evidence": [...]}
+    {"id": "q61", "split": "test", "category": "unanswerable-nearmiss", "question": "…",
+     "answerable": false}
 
+* ``split``: ``tune`` (what the answer step may be fitted on) or ``test`` (what
+  is reported and gated on). Fixed in the file, so a question never changes side.
+* ``category``: what the question exercises, one of :data:`CATEGORIES`;
+  ``unanswerable-*`` categories are exactly the unanswerable questions, a
+  ``multipart`` question has at least two ``answers_all`` groups and an
+  ``antecedent`` question at least two evidence items (the sentence the answer
+  refers back to, then the answer's own).
 * ``answers``: short strings; a correct answer contains at least one of them
   (see :func:`dossier.eval.metrics.answer_contains`).
+* ``answers_all``: groups of short strings; a correct answer contains one
+  string of EVERY group (and one of ``answers`` when both are given): a
+  multi-part question is right only when each part is answered.
 * ``evidence``: where the answer is stated. ``source`` is a source id of
   ``corpus/sources.toml``; ``quote``, when given, is an exact excerpt of that
   source's text up to whitespace (runs of whitespace count as one space), found
   with :func:`locate_quote`. Without a quote, the whole source is the evidence.
-* An answerable question needs at least one answer and one evidence item; an
-  unanswerable one (``"answerable": false``) has neither.
+* An answerable question needs at least one answer (in ``answers`` or
+  ``answers_all``) and one evidence item; an unanswerable one
+  (``"answerable": false``) has none of them.
 
 Blank lines are skipped. Unknown keys are errors (a misspelt ``"answer"``
 would otherwise silently drop the expected answers).
@@ -25,12 +39,26 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dossier.types import SOURCE_ID_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+Split = Literal["tune", "test"]
+SPLITS: tuple[str, ...] = ("tune", "test")
+ANSWERABLE_CATEGORIES = (
+    "fact",
+    "number",
+    "date",
+    "person",
+    "paraphrase",
+    "multipart",
+    "antecedent",
+)
+UNANSWERABLE_CATEGORIES = ("unanswerable-nearmiss", "unanswerable-offtopic")
+CATEGORIES = ANSWERABLE_CATEGORIES + UNANSWERABLE_CATEGORIES
 _WS = re.compile(r"\s+")
 
 
@@ -56,10 +84,18 @@ class EvalItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(pattern=ID_PATTERN)
+    split: Split | None = None
+    category: str | None = None
     question: str
     answers: list[str] = Field(default_factory=list)
+    answers_all: list[list[str]] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     answerable: bool = True
+
+    @property
+    def expected_groups(self) -> list[list[str]]:
+        """What a correct answer must contain: one string of each group."""
+        return ([self.answers] if self.answers else []) + [list(g) for g in self.answers_all]
 
     @field_validator("question")
     @classmethod
@@ -75,17 +111,44 @@ class EvalItem(BaseModel):
             raise ValueError("an expected answer is blank")
         return answers
 
+    @field_validator("answers_all")
+    @classmethod
+    def _groups_not_blank(cls, groups: list[list[str]]) -> list[list[str]]:
+        if any(not group for group in groups):
+            raise ValueError("an answers_all group is empty (each group lists one part's answers)")
+        if any(not a.strip() for group in groups for a in group):
+            raise ValueError("an expected answer is blank")
+        return groups
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, category: str | None) -> str | None:
+        if category is not None and category not in CATEGORIES:
+            raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
+        return category
+
     @model_validator(mode="after")
     def _consistent(self) -> EvalItem:
         if self.answerable:
             if not self.evidence:
                 raise ValueError("an answerable question needs at least one evidence item")
-            if not self.answers:
+            if not self.answers and not self.answers_all:
                 raise ValueError("an answerable question needs at least one expected answer")
-        elif self.answers or self.evidence:
+        elif self.answers or self.answers_all or self.evidence:
             raise ValueError(
                 "an unanswerable question (answerable: false) takes no answers or evidence"
             )
+        if self.category is not None:
+            if self.answerable != (self.category in ANSWERABLE_CATEGORIES):
+                kind = "an answerable" if self.answerable else "an unanswerable"
+                raise ValueError(f"category {self.category!r} does not fit {kind} question")
+            if self.category == "multipart" and len(self.expected_groups) < 2:
+                raise ValueError("a multipart question needs answers_all with a group per part")
+            if self.category == "antecedent" and len(self.evidence) < 2:
+                raise ValueError(
+                    "an antecedent question needs two evidence items: the sentence referred "
+                    "back to, then the answer's own"
+                )
         return self
 
 
@@ -96,6 +159,8 @@ def _describe(error: ValidationError) -> str:
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown key"
+        elif problem["type"] == "literal_error" and where == "split":
+            message = f"unknown split {problem['input']!r}; use one of {', '.join(SPLITS)}"
         parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
 
@@ -183,3 +248,12 @@ def locate_quote(document_text: str, quote: str) -> tuple[int, int] | None:
     if found < 0:
         return None
     return offsets[found], offsets[found + len(needle) - 1] + 1
+
+
+def select_split(items: list[EvalItem], split: str | None) -> list[EvalItem]:
+    """The items of one split (all of them when `split` is None); an unknown split is an error."""
+    if split is None:
+        return items
+    if split not in SPLITS:
+        raise EvalSetError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    return [item for item in items if item.split == split]

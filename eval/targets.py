@@ -27,6 +27,8 @@ class Target(Protocol):
 
     def ask(self, question: str, *, mode: Mode) -> Answer: ...
 
+    def describe(self) -> dict[str, object]: ...
+
 
 class LocalTarget:
     """The index under the data directory, through the same engine the service uses."""
@@ -51,6 +53,16 @@ class LocalTarget:
 
     def ask(self, question: str, *, mode: Mode) -> Answer:
         return self.engine.ask(question, mode=mode)
+
+    def describe(self) -> dict[str, object]:
+        """Which index and embedding model answered (from the index's manifest)."""
+        manifest = self.engine.index.manifest
+        return {
+            "kind": "local",
+            "data_dir": str(self.engine.settings.data_dir),
+            "index_id": manifest.index_id,
+            "model": manifest.model,
+        }
 
 
 class HttpTarget:
@@ -97,3 +109,13 @@ class HttpTarget:
         return Answer.model_validate(
             self._call("POST", "/ask", json={"question": question, "mode": mode})
         )
+
+    def describe(self) -> dict[str, object]:
+        """The service's URL and the index it serves (its /readyz); the model is not exposed."""
+        ready = self._call("GET", "/readyz")
+        return {
+            "kind": "http",
+            "url": str(self.http.base_url).rstrip("/"),
+            "index_id": ready.get("index_id") if isinstance(ready, dict) else None,
+            "model": None,
+        }

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 from dossier.eval.metrics import answer_contains
-from dossier.eval.sets import EvalItem, EvalSetError, Evidence, load_set, locate_quote, normalise_ws
+from dossier.eval.sets import (
+    CATEGORIES,
+    EvalItem,
+    EvalSetError,
+    Evidence,
+    load_set,
+    locate_quote,
+    normalise_ws,
+    select_split,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "eval" / "sets"
@@ -32,6 +41,8 @@ SECTIONS = [
     "Major agreements:",
 ]
 END = "References"
+# The closing line after the references names the authors and the research centre.
+TRAILER = "Article written by"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +65,8 @@ def heading_offset(heading: str) -> int:
 
 def section_of(offset: int) -> str:
     starts = [(heading_offset(h), h) for h in SECTIONS]
+    if ARTICLE_TEXT.startswith(TRAILER, offset):
+        return TRAILER
     assert offset < heading_offset(END), "evidence in the references"
     return [h for start, h in starts if start <= offset][-1]
 
@@ -101,7 +114,7 @@ def test_every_section_and_the_agreements_list_are_asked_about(article_set: list
         for item in article_set
         for e in item.evidence
     }
-    assert asked == set(SECTIONS)
+    assert asked == {*SECTIONS, TRAILER}
 
 
 def test_two_passage_questions_draw_on_distinct_parts(article_set: list[EvalItem]) -> None:
@@ -123,11 +136,85 @@ def test_questions_do_not_copy_their_evidence(article_set: list[EvalItem]) -> No
             )
 
 
-def test_an_expected_answer_is_stated_in_the_evidence(article_set: list[EvalItem]) -> None:
+def test_every_expected_part_is_stated_in_the_evidence(article_set: list[EvalItem]) -> None:
     for item in article_set:
         if item.answerable:
             stated = " ".join(e.quote or "" for e in item.evidence)
-            assert answer_contains(stated, item.answers), (item.id, item.answers)
+            for group in item.expected_groups:
+                assert answer_contains(stated, group), (item.id, group)
+
+
+STOP = set(
+    "a an the of in on at to for and or but by with from as is are was were be been did do does "
+    "what which who whom whose when where why how that this these those it its their his her they "
+    "he she has have had into over under than about after before since during between per s".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in words(text) if w not in STOP}
+
+
+def overlap(question: str, evidence: str) -> float:
+    """Share of the question's content words that also occur in its evidence."""
+    asked = content_words(question)
+    return len(asked & content_words(evidence)) / len(asked)
+
+
+def test_article_set_covers_what_the_answer_step_must_handle(article_set: list[EvalItem]) -> None:
+    by = {c: [i for i in article_set if i.category == c] for c in CATEGORIES}
+    unanswerable = [i for i in article_set if not i.answerable]
+    assert len(article_set) >= 180
+    assert len(unanswerable) >= 60
+    assert len(by["unanswerable-nearmiss"]) >= 2 * len(by["unanswerable-offtopic"]) > 0
+    assert len(by["paraphrase"]) >= 30
+    assert len(by["multipart"]) >= 15
+    assert len(by["antecedent"]) >= 10
+    assert all(i.category is not None and i.split is not None for i in article_set)
+
+
+def test_splits_are_stratified_by_category(article_set: list[EvalItem]) -> None:
+    for category in CATEGORIES:
+        tune = [i for i in article_set if i.category == category and i.split == "tune"]
+        test = [i for i in article_set if i.category == category and i.split == "test"]
+        assert tune and test, category
+        assert abs(len(tune) - len(test)) <= 1, (category, len(tune), len(test))
+    assert select_split(article_set, "tune") + select_split(article_set, "test") != []
+    assert {i.id for i in select_split(article_set, "tune")}.isdisjoint(
+        i.id for i in select_split(article_set, "test")
+    )
+
+
+def test_paraphrases_share_few_words_with_the_article(article_set: list[EvalItem]) -> None:
+    for item in article_set:
+        if item.category == "paraphrase":
+            stated = " ".join(e.quote or "" for e in item.evidence)
+            assert overlap(item.question, stated) <= 0.34, (item.id, item.question)
+
+
+def test_multipart_questions_need_every_part(article_set: list[EvalItem]) -> None:
+    for item in article_set:
+        if item.category == "multipart":
+            assert len(item.expected_groups) >= 2, item.id
+
+
+def test_antecedent_questions_cite_the_sentence_just_before(article_set: list[EvalItem]) -> None:
+    for item in article_set:
+        if item.category != "antecedent":
+            continue
+        before = locate_quote(ARTICLE_TEXT, item.evidence[0].quote)  # type: ignore[arg-type]
+        answer = locate_quote(ARTICLE_TEXT, item.evidence[-1].quote)  # type: ignore[arg-type]
+        assert before and answer, item.id
+        assert before[1] < answer[0] and not ARTICLE_TEXT[before[1] : answer[0]].strip(), item.id
+
+
+def test_near_misses_are_about_the_article_s_subjects(article_set: list[EvalItem]) -> None:
+    """Each names at least two things the article talks about (names, figures' subjects)."""
+    vocabulary = content_words(ARTICLE_TEXT)
+    for item in article_set:
+        if item.category == "unanswerable-nearmiss":
+            shared = content_words(item.question) & vocabulary
+            assert len(shared) >= 2, (item.id, item.question)
 
 
 def test_unanswerable_questions_are_plain(article_set: list[EvalItem]) -> None:
@@ -249,6 +336,25 @@ def test_load_set_reads_a_small_set_and_skips_blank_lines(tmp_path: Path) -> Non
         ([GOOD, '{"id": "q02", "question": '], r"set\.jsonl:2: invalid JSON: .*column"),
         ([GOOD, "[1, 2]"], r"set\.jsonl:2: expected a JSON object, got list"),
         (
+            [{**GOOD, "split": "train"}],
+            r":1 \(q01\): split: unknown split 'train'; use one of tune, test",
+        ),
+        ([{**GOOD, "category": "trivia"}], r":1 \(q01\): category: unknown category 'trivia'"),
+        (
+            [{**GOOD, "category": "unanswerable-nearmiss"}],
+            r"category 'unanswerable-nearmiss' does not fit an answerable question",
+        ),
+        (
+            [{**GOOD, "category": "multipart"}],
+            r"a multipart question needs answers_all with a group per part",
+        ),
+        ([{**GOOD, "category": "antecedent"}], r"an antecedent question needs two evidence"),
+        ([{**GOOD, "answers_all": [["x"], []]}], r"answers_all: an answers_all group is empty"),
+        (
+            [{"id": "q2", "question": "?", "answerable": False, "answers_all": [["x"]]}],
+            r"takes no answers or evidence",
+        ),
+        (
             [GOOD, {**GOOD, "question": "Again?"}],
             r"set\.jsonl:2: duplicate id 'q01' \(first on line 1\)",
         ),
@@ -300,3 +406,24 @@ def test_load_set_missing_and_empty_files(tmp_path: Path) -> None:
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(EvalSetError, match="no questions"):
         load_set(empty)
+
+
+def test_answers_all_groups_and_split_selection(tmp_path: Path) -> None:
+    multi = {
+        "id": "m1",
+        "split": "test",
+        "category": "multipart",
+        "question": "Which field and which port?",
+        "answers_all": [["Tengiz"], ["Novorossiysk"]],
+        "evidence": [{"source": "article", "quote": "x"}],
+    }
+    both = {**GOOD, "id": "m2", "split": "tune", "answers_all": [["y"]]}
+    unanswerable = {"id": "u1", "question": "?", "answerable": False}
+    items = load_set(write(tmp_path, multi, both, unanswerable))
+    assert items[0].expected_groups == [["Tengiz"], ["Novorossiysk"]]
+    assert items[1].expected_groups == [["2001"], ["y"]]
+    assert [i.id for i in select_split(items, "test")] == ["m1"]
+    assert [i.id for i in select_split(items, "tune")] == ["m2"]
+    assert select_split(items, None) == items
+    with pytest.raises(EvalSetError, match="unknown split 'dev'; use one of tune, test"):
+        select_split(items, "dev")
