@@ -240,6 +240,7 @@ class Engine:
             citations=composed.citations,
             passages=passages,
             answer_span=composed.answer_span,
+            confidence=composed.score,
             timings={
                 "retrieve_ms": retrieve_ms,
                 "answer_ms": _ms(composing),
