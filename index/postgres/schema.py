@@ -133,6 +133,9 @@ def index_version_tables(
 ) -> None:
     """The HNSW index, built after the rows are in (much faster than row by row)."""
     passages, _ = version_tables(vid)
+    # The graph must fit in maintenance memory or the build slows down many times over.
+    conn.execute("SET maintenance_work_mem = '1GB'")
+    conn.execute("SET max_parallel_maintenance_workers = 2")
     conn.execute(
         f"CREATE INDEX {passages}_hnsw ON {passages} USING hnsw (embedding vector_ip_ops) "
         f"WITH (m = {int(m)}, ef_construction = {int(ef_construction)})"
