@@ -101,7 +101,7 @@ def write_index(
         created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), model=model,
         dimension=int(vectors.shape[1]), passage_count=len(passages), document_count=len(docs),
         source_ids=[d.source_id for d in docs], corpus_fingerprint=corpus_fingerprint(docs, None),
-        lexical=lexical.settings(), embedded=0, reused=len(passages),
+        lexical=lexical.settings(), embedded=0, reused=len(passages), has_sentences=False,
     )  # fmt: skip
     (folder / MANIFEST_FILE).write_text(manifest.model_dump_json())
     return folder

@@ -246,6 +246,7 @@ def ensure_index(
         splitter=asdict(splitter),
         progress=progress,
         lexical=_lexical_config(local),
+        with_sentences=False,  # retrieval only: the answer step's sentence data is not needed
     )
     publish(local, path)
     return load_index(local, embedder=embedder)

@@ -43,6 +43,9 @@ class Manifest(BaseModel):
     reused: int = Field(description="Passages whose vectors were taken from the previous index.")
     has_report: bool = False
     sentence_count: int = Field(default=0, description="Sentences in sentences.jsonl.")
+    has_sentences: bool = Field(
+        default=True, description="False for a retrieval-only index (benchmarks): no answer step."
+    )
 
 
 def corpus_fingerprint(documents: Iterable[Document], splitter: dict[str, Any] | None) -> str:

@@ -215,8 +215,12 @@ def build_index(
     reuse: Index | None = None,
     progress: bool = True,
     lexical: LexicalConfig | None = None,
+    with_sentences: bool = True,
 ) -> Path:
     """Write a complete index directory and return its path (not yet published).
+
+    `with_sentences=False` builds a retrieval-only index (benchmarks): no
+    per-sentence data, so no answer step, at a fraction of the embedding cost.
 
     Everything goes into `indexes/<id>.tmp-<pid>/` first and is renamed to
     `indexes/<id>/` only once complete: an exception or a kill leaves no final
@@ -247,14 +251,19 @@ def build_index(
             lexical or LexicalConfig(language=settings.lexical_language),
         )
         lexical_index.save(tmp / LEXICAL_DIR)
-        sentences, _, _ = build_sentences(
-            documents,
-            embedder,
-            language=settings.lexical_language,
-            reuse=reuse.sentences if reuse is not None and _same_model(reuse, embedder) else None,
-            progress=progress,
-        )
-        sentences.save(tmp)
+        sentence_count = 0
+        if with_sentences:
+            sentences, _, _ = build_sentences(
+                documents,
+                embedder,
+                language=settings.lexical_language,
+                reuse=reuse.sentences
+                if reuse is not None and _same_model(reuse, embedder)
+                else None,
+                progress=progress,
+            )
+            sentences.save(tmp)
+            sentence_count = len(sentences)
 
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -274,7 +283,8 @@ def build_index(
             embedded=embedded,
             reused=reused,
             has_report=report is not None,
-            sentence_count=len(sentences),
+            sentence_count=sentence_count,
+            has_sentences=with_sentences,
         )
         (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
         _fsync_tree(tmp)
@@ -597,6 +607,8 @@ def load_index(
                 f"index {manifest.index_id} at {folder}: sentence data unreadable ({exc}); "
                 "re-run `dossier ingest`"
             ) from exc
+    elif not manifest.has_sentences:  # a retrieval-only index (benchmarks): nothing to answer with
+        sentences = None
     else:  # an index built before sentences were stored: compute them once, in memory
         log.warning("index %s has no sentence data: computing it now", manifest.index_id)
         sentences, _, _ = build_sentences(
