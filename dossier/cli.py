@@ -446,6 +446,33 @@ def db_migrate() -> None:
         err.print(f"{store.describe()}: schema up to date (version {SCHEMA_VERSION})")
 
 
+@app.command()
+def bench(
+    data_dir: DataDir = None,
+    scifact: Annotated[
+        Path | None,
+        typer.Option(help="A BEIR SciFact folder to serve as a second corpus (omit to skip)."),
+    ] = None,
+    scifact_docs: Annotated[
+        int | None, typer.Option(min=1, help="Use only the first N SciFact documents.")
+    ] = None,
+    quick: Annotated[bool, typer.Option(help="Fewer questions and requests.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
+) -> None:
+    """Query latency, throughput, memory and ingest speed against the bare encoder, one run."""
+    import json
+
+    from dossier.eval import bench as benchmark
+
+    settings = load_settings(data_dir)
+    if scifact is not None and not (scifact / "corpus.jsonl").is_file():
+        fail(f"{scifact} has no corpus.jsonl; pass a BEIR SciFact folder")
+    result = benchmark.run(settings, scifact=scifact, quick=quick, scifact_docs=scifact_docs)
+    typer.echo(benchmark.table(result))
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:

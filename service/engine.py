@@ -26,6 +26,8 @@ from dossier.index.store import (
     published_embedder,
 )
 from dossier.service.answer import Answerability, Reader, compose, load_reader
+from dossier.service.batching import MicroBatcher
+from dossier.service.cache import QueryCache
 from dossier.service.schemas import (
     Examples,
     PassageContext,
@@ -71,6 +73,11 @@ class Engine:
         self._answerability: Answerability | None = None
         self.load_error: str | None = None
         self._model_error: str | None = None
+        # The query path (issue 8): questions encoded in batches, answers cached per index.
+        self.cache = QueryCache(settings.query_cache_size)
+        self._batcher: MicroBatcher | None = None
+        self._batcher_model: object | None = None
+        self._batcher_lock = threading.Lock()
 
     # Loading -----------------------------------------------------------------
 
@@ -125,6 +132,7 @@ class Engine:
                 "serving index %s (%d passages)", loaded.manifest.index_id, len(loaded.passages)
             )
             self._index, self._embedder, self.load_error = loaded, embedder, None
+            self.cache.clear()  # entries are keyed by index id; free the old index's
             return loaded
 
     @property
@@ -141,21 +149,50 @@ class Engine:
         except UnknownSourceError as exc:
             raise EngineError(str(exc)) from None
 
+    @property
+    def batcher(self) -> MicroBatcher:
+        """Encodes the questions of concurrent requests together (one per embedder)."""
+        embedder = self.embedder
+        with self._batcher_lock:
+            if self._batcher is None or self._batcher_model is not embedder.model:
+                if self._batcher is not None:
+                    self._batcher.close()
+                self._batcher = MicroBatcher(
+                    embedder.encode_queries,
+                    max_batch=self.settings.batch_max,
+                    max_wait=self.settings.batch_wait_ms / 1000,
+                )
+                self._batcher_model = embedder.model
+            return self._batcher
+
+    def query_vector(self, query: str, mode: Mode) -> np.ndarray | None:
+        """The query's vector, encoded once per request (None when no vector is needed)."""
+        if mode == "lexical" or not query.strip():
+            return None
+        return self.batcher.encode(query)
+
     def search(
         self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
     ) -> SearchResponse:
         index = self.index
         mode = mode or self.settings.mode
+        key = ("search", index.index_id, query, k, mode, _sources_key(sources))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
         started = time.perf_counter()
+        wanted = self._check_sources(index, sources)
         try:
             passages = index.search(
-                query, k=k, mode=mode, sources=self._check_sources(index, sources)
+                query, k=k, mode=mode, sources=wanted, query_vector=self.query_vector(query, mode)
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
-        return SearchResponse(
+        response = SearchResponse(
             query=query, mode=mode, passages=passages, timings={"retrieve_ms": _ms(started)}
         )
+        self.cache.put(key, response)
+        return response
 
     def ask(
         self,
@@ -171,22 +208,29 @@ class Engine:
         Sentences are always scored against the question itself, so a follow-up
         such as "When was it completed?" picks the sentence that says when.
         """
-        started = time.perf_counter()
         index = self.index  # one snapshot for retrieval and composing, whatever reloads meanwhile
+        key = ("ask", index.index_id, question, context, k, mode, _sources_key(sources))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        started = time.perf_counter()
         mode = mode or self.settings.mode
         allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
-        # The question is encoded once and shared by retrieval and the answer step.
-        texts = [question, query] if context else [question]
-        vectors = index.embedder.encode_queries(texts)
+        # The question is encoded once, in one forward pass with concurrent questions, and
+        # shared by retrieval and the answer step.
+        question_vector = self.batcher.encode(question)
+        query_vector = self.batcher.encode(query) if context else question_vector
         try:
             passages = index.search(
-                query, k=k, mode=mode, sources=allowed, query_vector=vectors[-1]
+                query, k=k, mode=mode, sources=allowed, query_vector=query_vector
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
         retrieve_ms = _ms(started)
-        return self._compose(index, question, vectors[0], passages, started, retrieve_ms)
+        answer = self._compose(index, question, question_vector, passages, started, retrieve_ms)
+        self.cache.put(key, answer)
+        return answer
 
     def answer(
         self,
@@ -381,6 +425,10 @@ def _mid_sentence(heading: str) -> str:
     """ "The EEU" reads "the EEU" inside a question; other capitals are kept."""
     first, _, rest = heading.partition(" ")
     return f"{first.lower()} {rest}" if rest and first in {"The", "A", "An"} else heading
+
+
+def _sources_key(sources: list[str] | None) -> tuple[str, ...] | None:
+    return None if sources is None else tuple(sorted(set(sources)))
 
 
 def _ms(since: float) -> float:

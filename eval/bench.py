@@ -1,0 +1,431 @@
+"""`dossier bench`: Dossier's query path and ingest against the hardware's floor, in one run.
+
+Everything is measured in the same run on the same machine:
+- the floor: bare `SentenceTransformer.encode` of one question (bundled MiniLM), p50 over the
+  benchmark's questions, in-process; the same for Dossier's configured encoder;
+- ingest of each corpus in a subprocess (`dossier ingest` for the article; SciFact's
+  corpus.jsonl through `build_index`, one document per passage as `dossier eval beir` splits
+  it): passages/s against the bare encode of the same passage texts with the same encoder,
+  and the ingest's peak RSS;
+- `dossier serve` in a subprocess, and a separate load-generating process
+  (`dossier.eval.loadgen`) sending real HTTP: `/search` and `/ask` latency one client at a
+  time, then throughput at 1, 8 and 32 concurrent clients, errors, and the server's RSS
+  before, during and after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from dossier.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "corpus" / "article.txt"
+ARTICLE_SET = ROOT / "eval" / "sets" / "article.jsonl"
+CLIENTS = (1, 8, 32)
+
+
+# The machine -----------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    versions = {}
+    for package in ("dossier", "torch", "sentence-transformers", "onnxruntime", "faiss-cpu"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "-"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(ram / 2**30, 1),
+        "python": platform.python_version(),
+        "versions": versions,
+        "load_average": list(os.getloadavg()),
+    }
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "n": 0}
+    array = np.asarray(values)
+    return {
+        "p50": round(float(np.percentile(array, 50)), 2),
+        "p95": round(float(np.percentile(array, 95)), 2),
+        "p99": round(float(np.percentile(array, 99)), 2),
+        "n": len(values),
+    }
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return float("nan")
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a subprocess to completion: (wall seconds, peak RSS MB of that process)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        error = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}): {error[-2000:]}")
+    return wall, round(usage.ru_maxrss / 1024, 1)
+
+
+# The floor -------------------------------------------------------------------------------
+
+
+def encode_p50(encode: Any, questions: list[str], rounds: int) -> float:
+    for question in questions[:5]:
+        encode(question)  # warm-up
+    times = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            encode(question)
+            times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def floor(questions: list[str], settings: Settings, rounds: int) -> dict[str, Any]:
+    from sentence_transformers import SentenceTransformer
+
+    from dossier.index.embed import bundled_model_dir, load_embedder
+
+    bare = SentenceTransformer(str(bundled_model_dir()), device="cpu")
+    embedder = load_embedder(settings)
+    return {
+        "bare_st_ms": encode_p50(lambda q: bare.encode(q), questions, rounds),
+        "encoder": embedder.spec.describe(),
+        "encoder_ms": encode_p50(embedder.encode_query, questions, rounds),
+    }
+
+
+# Corpora ---------------------------------------------------------------------------------
+
+
+def ingest_article(work: Path) -> tuple[Path, dict[str, Any]]:
+    corpus = work / "article-corpus" / "sources.toml"
+    corpus.parent.mkdir(parents=True, exist_ok=True)
+    corpus.write_text(
+        f'[[source]]\nid = "article"\npath = "{ARTICLE}"\ntitle = "Article"\nlanguage = "en"\n',
+        encoding="utf-8",
+    )
+    data = work / "article-data"
+    command = [sys.executable, "-m", "dossier.cli", "ingest", "--data-dir", str(data)]
+    wall, peak = run_measured([*command, "--corpus", str(corpus), "--no-progress"])
+    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak}
+
+
+def build_scifact(folder: Path, data: Path, limit: int | None) -> None:
+    """The SciFact corpus as a Dossier index (run in a subprocess by the benchmark)."""
+    from dataclasses import asdict
+
+    from dossier.eval.beir import Splitter, load_documents
+    from dossier.index.embed import load_embedder
+    from dossier.index.store import build_index, publish
+    from dossier.ingest import split as splitting
+
+    settings = Settings(data_dir=data)
+    documents = load_documents(folder)[:limit]
+    splitter = Splitter()
+    passages = [
+        p
+        for d in documents
+        for p in splitting.split_passages(d, splitter.passage_chars, splitter.overlap_chars)
+    ]
+    embedder = load_embedder(settings)
+    path = build_index(
+        documents,
+        passages,
+        embedder=embedder,
+        settings=settings,
+        splitter=asdict(splitter),
+        progress=False,
+    )
+    publish(settings, path)
+
+
+def ingest_scifact(work: Path, folder: Path, limit: int | None) -> tuple[Path, dict[str, Any]]:
+    data = work / "scifact-data"
+    code = (
+        "import sys; from pathlib import Path; from dossier.eval.bench import build_scifact; "
+        "build_scifact(Path(sys.argv[1]), Path(sys.argv[2]), "
+        "int(sys.argv[3]) if sys.argv[3] != '-' else None)"
+    )
+    arguments = [str(folder), str(data), str(limit) if limit else "-"]
+    wall, peak = run_measured([sys.executable, "-c", code, *arguments])
+    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak}
+
+
+def ingest_figures(data: Path, stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Passages/s of the ingest against the bare encode of the same texts, same encoder."""
+    from dossier.index.embed import load_embedder
+    from dossier.index.store import load_index
+
+    index = load_index(settings.model_copy(update={"data_dir": data}))
+    texts = [p.text for p in index.passages]
+    embedder = load_embedder(settings)
+    started = time.perf_counter()
+    embedder.encode(texts)
+    bare = time.perf_counter() - started
+    passages = len(texts)
+    return {
+        **stats,
+        "passages": passages,
+        "texts_encoded": "passages",
+        "ingest_passages_per_s": round(passages / stats["wall_s"], 1),
+        "bare_encode_passages_per_s": round(passages / bare, 1),
+        "overhead": round(stats["wall_s"] / bare - 1, 3),
+    }
+
+
+# Serving ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`dossier serve` in a subprocess, its RSS sampled while the load runs."""
+
+    def __init__(self, data: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "dossier.cli", "serve", "--data-dir", str(data)]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError("dossier serve exited before it was ready")
+            time.sleep(0.2)
+        raise RuntimeError("dossier serve was not ready within 10 minutes")
+
+    def rss(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def peak(self) -> float:
+        return rss_mb(self.process.pid, "VmHWM")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def load(server: Server, path: str, questions: Path, clients: int, requests: int) -> dict:
+    command = [sys.executable, "-m", "dossier.eval.loadgen", server.url, path, str(questions)]
+    output = subprocess.run(
+        [*command, "--clients", str(clients), "--requests", str(requests)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output)
+
+
+def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> dict[str, Any]:
+    questions_file = work / f"{data.name}-questions.json"
+    questions_file.write_text(json.dumps(questions), encoding="utf-8")
+    server = Server(data)
+    samples: list[float] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.2):
+            samples.append(server.rss())
+
+    out: dict[str, Any] = {"rss_before_mb": server.rss()}
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        for path in ("/search", "/ask"):
+            # Latency: one client, each question once (cold cache), in order.
+            single = load(server, path, questions_file, 1, len(questions))
+            out[path] = {**percentiles(single["latencies_ms"]), "errors": len(single["errors"])}
+            throughput = {}
+            for clients in CLIENTS:
+                requests = max(len(questions), clients * (4 if quick else 16))
+                result = load(server, path, questions_file, clients, requests)
+                throughput[clients] = {
+                    "qps": round(len(result["latencies_ms"]) / result["wall_s"], 2),
+                    **percentiles(result["latencies_ms"]),
+                    "errors": len(result["errors"]),
+                }
+            out[path]["throughput"] = throughput
+    finally:
+        stop.set()
+        sampler.join()
+        out["rss_during_max_mb"] = max(samples) if samples else float("nan")
+        out["rss_after_mb"] = server.rss()
+        out["peak_rss_mb"] = server.peak()
+        server.stop()
+    return out
+
+
+# The run ---------------------------------------------------------------------------------
+
+
+def article_questions() -> list[str]:
+    lines = ARTICLE_SET.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def scifact_questions(folder: Path, count: int) -> list[str]:
+    from dossier.eval.beir import load_split
+
+    queries, _ = load_split(folder, "test")
+    return list(queries.values())[:count]
+
+
+def run(
+    settings: Settings,
+    *,
+    scifact: Path | None,
+    quick: bool,
+    scifact_docs: int | None,
+    work: Path | None = None,
+) -> dict[str, Any]:
+    work = work or Path(tempfile.mkdtemp(prefix="dossier-bench-"))
+    result: dict[str, Any] = {"machine": machine(), "quick": quick}
+    questions = article_questions()[: 20 if quick else None]
+    result["floor"] = floor(questions, settings, rounds=1 if quick else 3)
+    corpora: dict[str, Any] = {}
+    data, stats = ingest_article(work)
+    corpora["article"] = {
+        "questions": len(questions),
+        "ingest": ingest_figures(data, stats, settings),
+        "serve": serve_figures(data, questions, work, quick),
+    }
+    if scifact is not None:
+        data, stats = ingest_scifact(work, scifact, scifact_docs)
+        sci_questions = scifact_questions(scifact, 40 if quick else 300)
+        corpora["scifact"] = {
+            "documents": scifact_docs or "all",
+            "questions": len(sci_questions),
+            "ingest": ingest_figures(data, stats, settings),
+            "serve": serve_figures(data, sci_questions, work, quick),
+        }
+    result["corpora"] = corpora
+    result["machine"]["load_average_end"] = list(os.getloadavg())
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """One table: every figure of the run, with its ratio to the bare encode where it has one."""
+    bare = result["floor"]["bare_st_ms"]
+    rows = [
+        ("bare sentence-transformers encode, one question (p50)", f"{bare} ms", "1.00"),
+        (
+            f"Dossier's encoder, {result['floor']['encoder']} (p50)",
+            f"{result['floor']['encoder_ms']} ms",
+            f"{result['floor']['encoder_ms'] / bare:.2f}",
+        ),
+    ]
+    for name, corpus in result["corpora"].items():
+        serve = corpus["serve"]
+        for path in ("/search", "/ask"):
+            figures = serve[path]
+            rows.append(
+                (
+                    f"{name}: {path} p50 / p95 / p99, 1 client ({figures['n']} questions)",
+                    f"{figures['p50']} / {figures['p95']} / {figures['p99']} ms",
+                    f"{figures['p50'] / bare:.2f}",
+                )
+            )
+            levels = figures["throughput"]
+            one = levels[1]["qps"] or float("nan")
+            rows.append(
+                (
+                    f"{name}: {path} throughput at 1 / 8 / 32 clients (errors)",
+                    " / ".join(f"{levels[c]['qps']} q/s ({levels[c]['errors']})" for c in CLIENTS),
+                    f"8: {levels[8]['qps'] / one:.2f}×, 32: {levels[32]['qps'] / one:.2f}×",
+                )
+            )
+            rows.append((f"{name}: {path} p99 at 32 clients", f"{levels[32]['p99']} ms", ""))
+        rows.append(
+            (
+                f"{name}: server RSS before / max during / after (peak)",
+                f"{serve['rss_before_mb']} / {serve['rss_during_max_mb']} / "
+                f"{serve['rss_after_mb']} MB ({serve['peak_rss_mb']})",
+                "",
+            )
+        )
+        ingest = corpus["ingest"]
+        rows.append(
+            (
+                f"{name}: ingest, {ingest['passages']} passages "
+                f"(peak RSS {ingest['peak_rss_mb']} MB)",
+                f"{ingest['ingest_passages_per_s']} vs bare encode "
+                f"{ingest['bare_encode_passages_per_s']} passages/s",
+                f"overhead {ingest['overhead'] * 100:.0f}%",
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    lines = [f"{'':{width}}  {'value':{value_width}}  × bare encode / ratio"]
+    lines += [f"{a:{width}}  {b:{value_width}}  {c}" for a, b, c in rows]
+    m = result["machine"]
+    lines.append(
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + f"; load average {m['load_average'][0]:.1f} at start, "
+        f"{m['load_average_end'][0]:.1f} at end"
+    )
+    return "\n".join(lines)
+
+
+__all__ = ["machine", "run", "table"]

@@ -1,0 +1,110 @@
+"""The query path: micro-batched question encoding and the answer cache, with real threads,
+the real model and a real index."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from dossier.index.embed import get_embedder
+from dossier.service.batching import MicroBatcher
+from dossier.service.engine import Engine
+from dossier.settings import Settings
+
+from conftest import article_entry, run_cli, write_corpus
+
+
+def test_each_caller_gets_its_own_vector_and_calls_are_batched() -> None:
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    started = threading.Event()
+    release = threading.Event()
+    sizes: list[int] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        sizes.append(len(texts))
+        if len(sizes) == 1:  # hold the first pass so that the others queue up behind it
+            started.set()
+            release.wait(10)
+        return embedder.encode_queries(texts)
+
+    batcher = MicroBatcher(encode, max_batch=32, max_wait=0.05)
+    questions = [f"Which treaty was signed in {1990 + i}?" for i in range(12)]
+    results: dict[str, np.ndarray] = {}
+    errors: list[BaseException] = []
+
+    def ask(question: str) -> None:
+        try:
+            results[question] = batcher.encode(question)
+        except BaseException as exc:
+            errors.append(exc)
+
+    first = threading.Thread(target=ask, args=(questions[0],))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=ask, args=(q,)) for q in questions[1:]]
+    for thread in others:
+        thread.start()
+    while len(batcher._pending) < len(others):  # all queued behind the held pass
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(30)
+    batcher.close()
+    assert not errors
+    # Two forward passes for twelve questions: the held one, then all eleven together.
+    assert sizes == [1, 11] and batcher.calls == 2
+    for question in questions:
+        alone = embedder.encode_query(question)
+        assert np.allclose(results[question], alone, atol=1e-5), question
+
+
+def test_a_failing_batch_raises_in_every_caller() -> None:
+    def encode(texts: list[str]) -> np.ndarray:
+        raise ValueError("model exploded")
+
+    batcher = MicroBatcher(encode)
+    with pytest.raises(ValueError, match="model exploded"):
+        batcher.encode("anything")
+    with pytest.raises(ValueError, match="model exploded"):  # the worker survives
+        batcher.encode("again")
+    batcher.close()
+
+
+@pytest.fixture()
+def fresh(tmp_path) -> Settings:
+    corpus = write_corpus(tmp_path / "corpus", article_entry())
+    code, output = run_cli(
+        "ingest", "--data-dir", str(tmp_path / "data"), "--corpus", str(corpus), "--no-progress"
+    )
+    assert code == 0, output
+    return Settings(data_dir=tmp_path / "data", corpus=corpus)
+
+
+def test_cache_hit_is_identical_and_a_new_index_invalidates_it(fresh: Settings) -> None:
+    engine = Engine(fresh)
+    question = "Which oil field is linked by pipeline to Novorossiysk?"
+    first = engine.ask(question)
+    calls = engine.batcher.calls
+    again = engine.ask(question)
+    assert engine.batcher.calls == calls  # not encoded again
+    assert again.model_dump(exclude={"timings"}) == first.model_dump(exclude={"timings"})
+    assert engine.cache.hits >= 1
+    # Other parameters are another entry.
+    engine.ask(question, k=2)
+    assert engine.batcher.calls == calls + 1
+    searched = engine.search(question)
+    assert engine.search(question).passages == searched.passages
+
+    # A newly published index: the cached answer is not served from the old one.
+    before = engine.index_id
+    code, output = run_cli(
+        "ingest", "--data-dir", str(fresh.data_dir), "--corpus", str(fresh.corpus), "--no-progress"
+    )
+    assert code == 0, output
+    calls = engine.batcher.calls
+    after = engine.ask(question)
+    assert engine.index_id != before
+    assert engine.batcher.calls == calls + 1  # computed afresh on the new index
+    assert after.model_dump(exclude={"timings"}) == first.model_dump(exclude={"timings"})
