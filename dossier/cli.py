@@ -236,7 +236,7 @@ def ingest(
 
     The new index replaces the served one only once it is complete.
     """
-    from dossier.index.embed import EmbedderError, load_embedder, model_problem
+    from dossier.index.embed import EmbedderError, choose_model, load_embedder, model_problem
     from dossier.index.store import IndexLoadError, build_index, load_index, open_store, publish
     from dossier.ingest.corpus import CorpusError
     from dossier.ingest.pipeline import run_ingest
@@ -266,7 +266,10 @@ def ingest(
             EXIT_NONE_USABLE,
         )
     try:
-        embedder = load_embedder(settings)
+        model = choose_model(settings, (d.language for d in result.documents))
+        if model != settings.model:
+            log.info("documents in several languages: indexing with %s", model)
+        embedder = load_embedder(settings, model)
         try:
             previous = load_index(settings, embedder=embedder)
         except IndexLoadError:

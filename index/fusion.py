@@ -12,6 +12,10 @@ Two methods:
   (1 - weight) / (rrf_k + lexical rank)`` with 1-based ranks; a list that
   does not hold a candidate adds nothing. At weight 0.5 it ranks as classic RRF.
 
+Across languages, BM25 can only match names and numbers, so a caller may pass
+`lexical_scale`: per row, a factor on the lexical list's share (below 1 for a
+passage in another language than the question; see `Fusion.cross_language`).
+
 Ties are broken by the lower row, so results are deterministic. The defaults
 below are module constants so they can be tuned (SciFact's train split) and
 changed in one place; `Fusion` bundles one configuration of them.
@@ -36,6 +40,13 @@ DEFAULT_FUSION: FusionMethod = "convex"
 DEFAULT_NORMALISATION: Normalisation = "minmax"
 DEFAULT_RRF_K = 60
 DEFAULT_WEIGHT = 0.5  # of the dense list; `Settings.hybrid_weight` defaults to the same
+# The lexical share of a passage in another language than the question, as a fraction of
+# its share otherwise, per embedding model: the better the model matches across languages,
+# the less BM25's names-and-numbers matches should count. Chosen on XQuAD's tuning questions
+# (those outside the fixed 300-question subsets, German directions): bench/multilingual.py
+# --tune. README "Languages" has the table.
+DEFAULT_CROSS_LANGUAGE = 0.75  # all-MiniLM-L6-v2, and any model not tuned
+CROSS_LANGUAGE_BY_MODEL = {"intfloat/multilingual-e5-small": 0.2}
 MIN_CANDIDATES = 100
 CANDIDATE_FACTOR = 4
 
@@ -98,6 +109,7 @@ def convex(
     normalisation: Normalisation = DEFAULT_NORMALISATION,
     dense_lookup: Lookup | None = None,
     lexical_lookup: Lookup | None = None,
+    lexical_scale: Lookup | None = None,
 ) -> Hits:
     """Convex combination of normalised scores over the union of both lists, ranked."""
     rows = np.union1d(dense.rows, lexical.rows).astype(np.int64)
@@ -105,10 +117,19 @@ def convex(
         return Hits.empty()
     d = normalise(_fill(rows, dense, dense_lookup), normalisation)
     lex = normalise(_fill(rows, lexical, lexical_lookup), normalisation)
+    if lexical_scale is not None:
+        lex = lex * np.asarray(lexical_scale(rows), dtype=np.float64)
     return Hits.ranked(rows, weight * d + (1.0 - weight) * lex)
 
 
-def rrf(dense: Hits, lexical: Hits, *, weight: float, rrf_k: int = DEFAULT_RRF_K) -> Hits:
+def rrf(
+    dense: Hits,
+    lexical: Hits,
+    *,
+    weight: float,
+    rrf_k: int = DEFAULT_RRF_K,
+    lexical_scale: Lookup | None = None,
+) -> Hits:
     """Weighted reciprocal rank fusion over the union of both lists, ranked."""
     rows = np.union1d(dense.rows, lexical.rows).astype(np.int64)
     if rows.size == 0:
@@ -117,7 +138,10 @@ def rrf(dense: Hits, lexical: Hits, *, weight: float, rrf_k: int = DEFAULT_RRF_K
     for hits, share in ((dense, weight), (lexical, 1.0 - weight)):
         if len(hits):
             ranks = np.arange(1, len(hits) + 1, dtype=np.float64)
-            np.add.at(fused, np.searchsorted(rows, hits.rows), share / (rrf_k + ranks))
+            part = share / (rrf_k + ranks)
+            if lexical_scale is not None and hits is lexical:
+                part = part * np.asarray(lexical_scale(hits.rows), dtype=np.float64)
+            np.add.at(fused, np.searchsorted(rows, hits.rows), part)
     return Hits.ranked(rows, fused)
 
 
@@ -132,8 +156,12 @@ def fuse(
     rrf_k: int = DEFAULT_RRF_K,
     dense_lookup: Lookup | None = None,
     lexical_lookup: Lookup | None = None,
+    lexical_scale: Lookup | None = None,
 ) -> Hits:
-    """The `k` best rows of the fused ranking of two candidate lists."""
+    """The `k` best rows of the fused ranking of two candidate lists.
+
+    `lexical_scale(rows)` gives a factor per row on the lexical list's share.
+    """
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"weight must be within [0, 1], got {weight}")
     if method == "convex":
@@ -144,9 +172,10 @@ def fuse(
             normalisation=normalisation,
             dense_lookup=dense_lookup,
             lexical_lookup=lexical_lookup,
+            lexical_scale=lexical_scale,
         )
     elif method == "rrf":
-        fused = rrf(dense, lexical, weight=weight, rrf_k=rrf_k)
+        fused = rrf(dense, lexical, weight=weight, rrf_k=rrf_k, lexical_scale=lexical_scale)
     else:
         raise ValueError(
             f"unknown fusion method {method!r}; choose one of {', '.join(FUSION_METHODS)}"
@@ -160,8 +189,9 @@ class Fusion:
 
     `weight` is the dense list's share; `candidates` is how many rows each list
     contributes (None: max(100, 4k), see `candidate_count`); `normalisation`
-    applies to `convex` only and `rrf_k` to `rrf` only. Use
-    `dataclasses.replace` for variants.
+    applies to `convex` only and `rrf_k` to `rrf` only. `cross_language`
+    scales the lexical share of a passage whose language is not the
+    question's (1: no change). Use `dataclasses.replace` for variants.
     """
 
     method: FusionMethod = DEFAULT_FUSION
@@ -169,6 +199,7 @@ class Fusion:
     weight: float = DEFAULT_WEIGHT
     candidates: int | None = None
     rrf_k: int = DEFAULT_RRF_K
+    cross_language: float = DEFAULT_CROSS_LANGUAGE
 
     def __post_init__(self) -> None:
         if self.method not in FUSION_METHODS:
@@ -184,6 +215,8 @@ class Fusion:
             raise ValueError(f"weight must be within [0, 1], got {self.weight}")
         if self.candidates is not None and self.candidates < 1:
             raise ValueError(f"candidates must be at least 1, got {self.candidates}")
+        if not 0.0 <= self.cross_language <= 1.0:
+            raise ValueError(f"cross_language must be within [0, 1], got {self.cross_language}")
 
     def candidate_count(self, k: int) -> int:
         """How many candidates each list contributes for the `k` best."""
@@ -197,6 +230,7 @@ class Fusion:
         k: int,
         dense_lookup: Lookup | None = None,
         lexical_lookup: Lookup | None = None,
+        lexical_scale: Lookup | None = None,
     ) -> Hits:
         """`fuse` with this configuration."""
         return fuse(
@@ -209,11 +243,14 @@ class Fusion:
             rrf_k=self.rrf_k,
             dense_lookup=dense_lookup,
             lexical_lookup=lexical_lookup,
+            lexical_scale=lexical_scale,
         )
 
 
 __all__ = [
     "CANDIDATE_FACTOR",
+    "CROSS_LANGUAGE_BY_MODEL",
+    "DEFAULT_CROSS_LANGUAGE",
     "DEFAULT_FUSION",
     "DEFAULT_NORMALISATION",
     "DEFAULT_RRF_K",

@@ -1,8 +1,11 @@
 """Lexical retrieval: BM25 (bm25s, Lucene variant) over stemmed, stop-word-free tokens.
 
-Queries are tokenised by the same function, with the stemmer and stop words
-stored beside the index, so a query matches the index it is run against even
-if the configured language has changed since.
+Each passage is analysed for its own language (its stemmer and stop words;
+passages of unknown language use the configured one), and a query for its
+own language, with the analysers stored beside the index, so a query matches
+the index it is run against even if the configured language has changed since.
+One BM25 index holds every language: stems of different languages rarely
+collide, and names and numbers, which match across languages, stay shared.
 """
 
 from __future__ import annotations
@@ -59,6 +62,17 @@ def stemmer_name(language: str) -> str | None:
     return name if name in Stemmer.algorithms() else None
 
 
+def analyser_name(language: str | None, default: str) -> str:
+    """The analyser a text in `language` (ISO code or name; None: unknown) is tokenised by.
+
+    Languages with a stemmer or stop words of their own get theirs ("fr" → "french");
+    others (e.g. Kazakh) a plain one named by their code; unknown ones the default.
+    """
+    if not language:
+        return default
+    return _ISO.get(language.lower(), language.lower())
+
+
 def stopwords_for(language: str) -> list[str]:
     name = _ISO.get(language.lower(), language.lower())
     constant = "STOPWORDS_EN" if name == "english" else f"STOPWORDS_{name.upper()}"
@@ -101,28 +115,63 @@ class LexicalIndex:
         config: LexicalConfig,
         tokenizer: Tokenizer,
         size: int,
+        analysers: dict[str, Tokenizer] | None = None,
     ) -> None:
         self.retriever = retriever  # None when no passage has a single token
         self.config = config
-        self.tokenizer = tokenizer
+        self.tokenizer = tokenizer  # the default analyser: config.language
         self.size = size
+        self.analysers: dict[str, Tokenizer] = {config.language: tokenizer, **(analysers or {})}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def make_tokenizer(language: str) -> Tokenizer:
+        """The analyser for a language name or code: its stemmer and stop words, if any."""
+        stem = stemmer_name(language)
+        stopwords = stopwords_for(language)
+        if stem is None:
+            log.info("no stemmer for language %r: BM25 matches its unstemmed words", language)
+        if not stopwords:
+            log.info("no stop-word list for language %r: BM25 keeps all its words", language)
+        return Tokenizer(stem, stopwords)
+
+    def analyser(self, language: str | None) -> Tokenizer:
+        """The tokenizer for text in `language` (ISO code or name; None: the default)."""
+        name = analyser_name(language, self.config.language)
+        found = self.analysers.get(name)
+        if found is None:
+            with self._lock:
+                found = self.analysers.setdefault(name, self.make_tokenizer(name))
+        return found
 
     @classmethod
-    def build(cls, texts: list[str], config: LexicalConfig | None = None) -> LexicalIndex:
+    def build(
+        cls,
+        texts: list[str],
+        config: LexicalConfig | None = None,
+        languages: list[str | None] | None = None,
+    ) -> LexicalIndex:
+        """BM25 over `texts`, each analysed for its language in `languages` (None: default)."""
         config = config or LexicalConfig()
-        stem = stemmer_name(config.language)
-        stopwords = stopwords_for(config.language)
-        if stem is None:
-            log.warning("no stemmer for language %r: BM25 matches unstemmed words", config.language)
-        if not stopwords:
-            log.warning("no stop-word list for language %r: BM25 keeps every word", config.language)
-        tokenizer = Tokenizer(stem, stopwords)
-        tokens = tokenizer(texts)
-        retriever = None
+        if languages is not None and len(languages) != len(texts):
+            raise ValueError(f"{len(languages)} languages for {len(texts)} texts")
+        index = cls(None, config, cls.make_tokenizer(config.language), len(texts))
+        names = [analyser_name(lang, config.language) for lang in languages or [None] * len(texts)]
+        tokens: list[list[str]] = [[] for _ in texts]
+        for name in dict.fromkeys(names):
+            rows = [i for i, n in enumerate(names) if n == name]
+            for row, row_tokens in zip(
+                rows, index.analyser(name)([texts[i] for i in rows]), strict=True
+            ):
+                tokens[row] = row_tokens
         if any(tokens):
-            retriever = bm25s.BM25(method=config.method, k1=config.k1, b=config.b)
-            retriever.index(tokens, show_progress=False)
-        return cls(retriever, config, tokenizer, len(texts))
+            index.retriever = bm25s.BM25(method=config.method, k1=config.k1, b=config.b)
+            index.retriever.index(tokens, show_progress=False)
+        used = set(names)
+        index.analysers = {
+            n: t for n, t in index.analysers.items() if n in used or n == config.language
+        }
+        return index
 
     def settings(self) -> dict[str, Any]:
         """What the manifest records about lexical retrieval."""
@@ -130,6 +179,10 @@ class LexicalIndex:
             **asdict(self.config),
             "stemmer": self.tokenizer.stemmer,
             "stopwords": len(self.tokenizer.stopwords),
+            "analysers": {
+                name: {"stemmer": t.stemmer, "stopwords": len(t.stopwords)}
+                for name, t in sorted(self.analysers.items())
+            },
             "token_pattern": TOKEN_PATTERN,
             "library": f"bm25s {bm25s.__version__}",
         }
@@ -140,6 +193,11 @@ class LexicalIndex:
             **asdict(self.config),
             "stemmer": self.tokenizer.stemmer,
             "stopwords": self.tokenizer.stopwords,
+            "analysers": {
+                name: {"stemmer": t.stemmer, "stopwords": t.stopwords}
+                for name, t in sorted(self.analysers.items())
+                if name != self.config.language
+            },
             "token_pattern": TOKEN_PATTERN,
             "size": self.size,
             "empty": self.retriever is None,
@@ -164,18 +222,34 @@ class LexicalIndex:
         lexical = LexicalConfig(
             language=config["language"], method=config["method"], k1=config["k1"], b=config["b"]
         )
-        return cls(retriever, lexical, tokenizer, int(config["size"]))
+        analysers = {
+            name: Tokenizer(a["stemmer"], list(a["stopwords"]))
+            for name, a in config.get("analysers", {}).items()
+        }
+        return cls(retriever, lexical, tokenizer, int(config["size"]), analysers)
 
     # Scoring -------------------------------------------------------------------
 
-    def query_ids(self, queries: list[str]) -> list[np.ndarray]:
+    def tokens(
+        self, queries: list[str], languages: list[str | None] | None = None
+    ) -> list[list[str]]:
+        """Each query's tokens, analysed for its language (None or no list: the default)."""
+        if languages is None:
+            return self.tokenizer(queries)
+        if len(languages) != len(queries):
+            raise ValueError(f"{len(languages)} languages for {len(queries)} queries")
+        return [self.analyser(lang)([q])[0] for q, lang in zip(queries, languages, strict=True)]
+
+    def query_ids(
+        self, queries: list[str], languages: list[str | None] | None = None
+    ) -> list[np.ndarray]:
         """Each query's token ids in the index vocabulary (unknown and stop words dropped)."""
         if self.retriever is None:
             return [np.zeros(0, dtype=np.int64) for _ in queries]
         vocab = self.retriever.vocab_dict
         return [
             np.array([vocab[t] for t in tokens if t and t in vocab], dtype=np.int64)
-            for tokens in self.tokenizer(queries)
+            for tokens in self.tokens(queries, languages)
         ]
 
     def score_ids(self, ids: np.ndarray) -> np.ndarray:
@@ -184,10 +258,10 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float64)
         return np.asarray(self.retriever.get_scores_from_ids(ids.tolist()), dtype=np.float64)
 
-    def scores(self, queries: list[str]) -> np.ndarray:
+    def scores(self, queries: list[str], languages: list[str | None] | None = None) -> np.ndarray:
         """BM25 scores of every passage for each query, (len(queries), size) float64."""
         out = np.zeros((len(queries), self.size), dtype=np.float64)
-        for i, ids in enumerate(self.query_ids(queries)):
+        for i, ids in enumerate(self.query_ids(queries, languages)):
             out[i] = self.score_ids(ids)
         return out
 
@@ -197,12 +271,25 @@ class LexicalIndex:
         return top_n(scores[rows], n, rows=rows)
 
     def search(
-        self, queries: list[str], n: int, *, allowed: np.ndarray | None = None
+        self,
+        queries: list[str],
+        n: int,
+        *,
+        allowed: np.ndarray | None = None,
+        languages: list[str | None] | None = None,
     ) -> list[Hits]:
         """The `n` best-scoring rows for each query; a query with no known word gets none."""
         return [
-            self.hits(self.score_ids(ids), n, allowed=allowed) for ids in self.query_ids(queries)
+            self.hits(self.score_ids(ids), n, allowed=allowed)
+            for ids in self.query_ids(queries, languages)
         ]
 
 
-__all__ = ["LexicalConfig", "LexicalIndex", "Tokenizer", "stemmer_name", "stopwords_for"]
+__all__ = [
+    "LexicalConfig",
+    "LexicalIndex",
+    "Tokenizer",
+    "analyser_name",
+    "stemmer_name",
+    "stopwords_for",
+]

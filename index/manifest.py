@@ -39,6 +39,9 @@ class Manifest(BaseModel):
     splitter: dict[str, Any] = Field(default_factory=dict)
     lexical: dict[str, Any] = Field(default_factory=dict)
     dense: dict[str, Any] = Field(default_factory=dict)
+    languages: dict[str, int] = Field(
+        default_factory=dict, description="Documents per language (ISO 639-1), where known."
+    )
     embedded: int = Field(description="Passages whose vectors were computed for this index.")
     reused: int = Field(description="Passages whose vectors were taken from the previous index.")
     has_report: bool = False

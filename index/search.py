@@ -6,6 +6,13 @@ queries at once with row ids and scores, for benchmarks: queries are encoded
 in one batch, FAISS searches them in one call, and the lexical scores of each
 query are computed once and reused for fusion. How hybrid fuses the two lists
 is one `Fusion` value: the index's own (from settings), or one passed per call.
+
+Languages: each passage carries its document's language. A query's language
+is detected (among the index's languages and English, see
+`dossier.languages.detect`) unless the caller gives it; BM25 analyses the
+query for that language, and hybrid fusion scales down the lexical share of
+passages in other languages (`Fusion.cross_language`). An index without any
+language information (e.g. a benchmark corpus) skips all of this.
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ from dossier.index.hits import Hits
 from dossier.index.lexical import LexicalIndex
 from dossier.index.manifest import Manifest
 from dossier.index.sentences import SentenceStore
+from dossier.languages import detect
 from dossier.types import Document, IngestReport, Mode, Passage, ScoredPassage
 
 MODES: tuple[str, ...] = get_args(Mode)
+ANALYST_LANGUAGE = "en"  # questions may always be in English, whatever the corpus holds
 
 
 class Index:
@@ -87,6 +96,11 @@ class Index:
         self._source_rows: dict[str, np.ndarray] = {
             source: np.array(sorted(rows), dtype=np.int64) for source, rows in by_source.items()
         }
+        self.languages: list[str] = sorted({p.language for p in passages if p.language})
+        code = {language: i for i, language in enumerate(self.languages)}
+        self._language_rows = np.array(
+            [code.get(p.language, -1) if p.language else -1 for p in passages], dtype=np.int64
+        )
 
     def __repr__(self) -> str:
         return (
@@ -146,6 +160,27 @@ class Index:
             return np.zeros(0, dtype=np.int64)
         return np.sort(np.concatenate(parts))
 
+    def question_languages(self, queries: Sequence[str]) -> list[str | None]:
+        """Each query's language, among the index's and English; None when the index has none."""
+        if not self.languages:
+            return [None] * len(queries)
+        expected = [*self.languages, ANALYST_LANGUAGE]
+        return [detect(q, expected=expected) for q in queries]
+
+    def lexical_scale(self, language: str | None, fusion: Fusion) -> Callable | None:
+        """Per-row factors on the lexical share for a query in `language` (None: none)."""
+        if language is None or fusion.cross_language == 1.0 or not self.languages:
+            return None
+        own = self.languages.index(language) if language in self.languages else -2
+        languages = self._language_rows
+
+        def scale(rows: np.ndarray) -> np.ndarray:
+            found = languages[np.asarray(rows, dtype=np.int64)]
+            other = (found != own) & (found >= 0)
+            return np.where(other, fusion.cross_language, 1.0)
+
+        return scale
+
     def encode_queries(self, queries: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """All queries as unit vectors, in one batched call."""
         return self.embedder.encode_queries(list(queries), progress=progress)
@@ -163,10 +198,19 @@ class Index:
         return self.dense.search(queries, n, allowed=self.allowed_rows(sources))
 
     def lexical_scores(
-        self, queries: Sequence[str], n: int, *, sources: Iterable[str] | None = None
+        self,
+        queries: Sequence[str],
+        n: int,
+        *,
+        sources: Iterable[str] | None = None,
+        languages: Sequence[str | None] | None = None,
     ) -> list[Hits]:
         """For each query, its `n` best rows by BM25 (only rows sharing a word with it)."""
-        return self.lexical.search(list(queries), n, allowed=self.allowed_rows(sources))
+        queries = list(queries)
+        languages = self.question_languages(queries) if languages is None else languages
+        return self.lexical.search(
+            queries, n, allowed=self.allowed_rows(sources), languages=list(languages)
+        )
 
     def rank(
         self,
@@ -177,12 +221,14 @@ class Index:
         sources: Iterable[str] | None = None,
         fusion: Fusion | None = None,
         query_vectors: np.ndarray | None = None,
+        languages: Sequence[str | None] | None = None,
     ) -> list[Hits]:
         """The `k` best rows for each query (none for a blank query).
 
         Hybrid fuses with `fusion`, else the index's own (`self.fusion`). Pass
         `query_vectors` (from `encode_queries`) to skip encoding, e.g. when
-        trying many fusion settings over the same queries.
+        trying many fusion settings over the same queries, and `languages`
+        (one per query) to skip detecting them.
         """
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -191,21 +237,31 @@ class Index:
         queries = list(queries)
         if query_vectors is not None and len(query_vectors) != len(queries):
             raise ValueError(f"{len(query_vectors)} query vectors for {len(queries)} queries")
+        if languages is not None and len(languages) != len(queries):
+            raise ValueError(f"{len(languages)} languages for {len(queries)} queries")
         live = [i for i, q in enumerate(queries) if q.strip()]
         out = [Hits.empty() for _ in queries]
         if not live:
             return out
         texts = [queries[i] for i in live]
         allowed = self.allowed_rows(sources)
+        if mode != "dense":
+            langs = (
+                self.question_languages(texts)
+                if languages is None
+                else [languages[i] for i in live]
+            )
         if mode == "lexical":
-            found = self.lexical.search(texts, k, allowed=allowed)
+            found = self.lexical.search(texts, k, allowed=allowed, languages=langs)
         else:
             vectors = self.encode_queries(texts) if query_vectors is None else query_vectors[live]
             if mode == "dense":
                 found = self.dense.search(vectors, k, allowed=allowed)
             else:
                 fusion = self.fusion if fusion is None else fusion
-                found = self._hybrid(texts, vectors, k=k, allowed=allowed, fusion=fusion)
+                found = self._hybrid(
+                    texts, vectors, k=k, allowed=allowed, fusion=fusion, languages=langs
+                )
         for i, hits in zip(live, found, strict=True):
             out[i] = hits
         return out
@@ -218,12 +274,13 @@ class Index:
         k: int,
         allowed: np.ndarray | None,
         fusion: Fusion,
+        languages: list[str | None],
     ) -> list[Hits]:
         n = fusion.candidate_count(k)
         dense_lists = self.dense.search(vectors, n, allowed=allowed)
         out = []
-        for vector, ids, dense in zip(
-            vectors, self.lexical.query_ids(queries), dense_lists, strict=True
+        for vector, ids, dense, language in zip(
+            vectors, self.lexical.query_ids(queries, languages), dense_lists, languages, strict=True
         ):
             full = self.lexical.score_ids(ids)  # once: top-n and exact lookups share it
             lexical = self.lexical.hits(full, n, allowed=allowed)
@@ -234,6 +291,7 @@ class Index:
                     k=k,
                     dense_lookup=lambda rows, v=vector: self.dense.scores_for(v, rows),
                     lexical_lookup=lambda rows, f=full: f[rows],
+                    lexical_scale=self.lexical_scale(language, fusion),
                 )
             )
         return out
@@ -253,8 +311,11 @@ class Index:
         sources: set[str] | None = None,
         fusion: Fusion | None = None,
         query_vector: np.ndarray | None = None,
+        language: str | None = None,
     ) -> list[ScoredPassage]:
         """The `k` best passages, best first, optionally from `sources` only.
+
+        `language` is the query's (detected when None).
 
         Scores: cosine similarity (dense), BM25 (lexical), fused score (hybrid,
         with `fusion`, else the index's own).
@@ -264,7 +325,13 @@ class Index:
         """
         vectors = None if query_vector is None else np.asarray(query_vector)[None, :]
         ranked = self.rank(
-            [query], k=k, mode=mode, sources=sources, fusion=fusion, query_vectors=vectors
+            [query],
+            k=k,
+            mode=mode,
+            sources=sources,
+            fusion=fusion,
+            query_vectors=vectors,
+            languages=None if language is None else [language],
         )
         return self.scored(ranked[0])
 
@@ -276,9 +343,12 @@ class Index:
         mode: Mode = "hybrid",
         sources: Iterable[str] | None = None,
         fusion: Fusion | None = None,
+        languages: Sequence[str | None] | None = None,
     ) -> list[list[ScoredPassage]]:
         """`search` for many queries at once."""
-        ranked = self.rank(queries, k=k, mode=mode, sources=sources, fusion=fusion)
+        ranked = self.rank(
+            queries, k=k, mode=mode, sources=sources, fusion=fusion, languages=languages
+        )
         return [self.scored(hits) for hits in ranked]
 
 

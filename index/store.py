@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import shutil
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +52,7 @@ from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name, load_embedder
 from dossier.index.encoders import EncoderSpec, spec_from_manifest
-from dossier.index.fusion import Fusion
+from dossier.index.fusion import CROSS_LANGUAGE_BY_MODEL, DEFAULT_CROSS_LANGUAGE, Fusion
 from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.manifest import FILENAME as MANIFEST_FILE
@@ -178,6 +179,17 @@ def embed_passages(
     return vectors, embedded, reused
 
 
+def _with_languages(documents: list[Document], passages: list[Passage]) -> list[Passage]:
+    """Passages carry their document's language (when the splitter did not set it)."""
+    language = {d.source_id: d.language for d in documents}
+    return [
+        p
+        if p.language or not language[p.source_id]
+        else p.model_copy(update={"language": language[p.source_id]})
+        for p in passages
+    ]
+
+
 def _write_jsonl(path: Path, items: Sequence[Document] | Sequence[Passage]) -> None:
     with path.open("w", encoding="utf-8") as out:
         for item in items:
@@ -229,6 +241,7 @@ def build_index(
     """
     documents, passages = list(documents), list(passages)
     _check_inputs(documents, passages)
+    passages = _with_languages(documents, passages)
     root = settings.indexes_dir
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(root)
@@ -249,6 +262,7 @@ def build_index(
         lexical_index = LexicalIndex.build(
             [p.text for p in passages],
             lexical or LexicalConfig(language=settings.lexical_language),
+            [p.language for p in passages],
         )
         lexical_index.save(tmp / LEXICAL_DIR)
         sentence_count = 0
@@ -280,6 +294,7 @@ def build_index(
             splitter=splitter or {},
             lexical=lexical_index.settings(),
             dense={"faiss": "IndexFlatIP", "similarity": "cosine", "normalized": True},
+            languages=dict(Counter(d.language for d in documents if d.language).most_common()),
             embedded=embedded,
             reused=reused,
             has_report=report is not None,
@@ -467,6 +482,29 @@ def read_manifest(path: Path) -> Manifest:
     return manifest
 
 
+def cross_language_weight(settings: Settings, model: str) -> float:
+    """The settings' cross-language factor, else the one tuned for the index's model."""
+    if settings.cross_language_weight is not None:
+        return settings.cross_language_weight
+    return CROSS_LANGUAGE_BY_MODEL.get(canonical_model_name(model), DEFAULT_CROSS_LANGUAGE)
+
+
+def served_model(settings: Settings, path: Path | None = None) -> str:
+    """The model queries must be embedded with: the settings' when set, else the index's.
+
+    Ingest may pick the multilingual model by itself (see `choose_model`), so
+    unless the settings name a model, the published index's manifest says which.
+    """
+    if settings.model_chosen:
+        return settings.model
+    try:
+        if path is None and settings.store != LOCAL:
+            return open_store(settings).catalog().manifest.model
+        return read_manifest(_resolve(settings, path)).model
+    except Exception:  # no index (yet), or a store that cannot say: the settings' model
+        return settings.model
+
+
 def check_model(manifest: Manifest, model: str, dimension: int | None = None) -> None:
     """Raise IndexModelMismatchError unless the index's vectors come from `model`."""
     same = canonical_model_name(manifest.model) == canonical_model_name(model)
@@ -503,7 +541,8 @@ def index_embedder(settings: Settings, manifest: Manifest) -> Embedder:
     """
     theirs = index_spec(manifest)
     choice = theirs.backend if settings.encoder == encoders.AUTO else settings.encoder
-    embedder = load_embedder(settings, encoder=choice)  # EmbedderError: the model is broken
+    model = settings.model if settings.model_chosen else manifest.model  # ingest may choose it
+    embedder = load_embedder(settings, model, encoder=choice)  # EmbedderError: model is broken
     check_encoder(manifest, embedder)
     return embedder
 
@@ -521,7 +560,8 @@ def published_embedder(settings: Settings) -> Embedder:
             raise IndexNotFoundError(str(exc)) from exc
     theirs = index_spec(manifest)
     choice = theirs.backend if settings.encoder == encoders.AUTO else settings.encoder
-    return load_embedder(settings, encoder=choice)
+    model = settings.model if settings.model_chosen else manifest.model  # ingest may choose it
+    return load_embedder(settings, model, encoder=choice)
 
 
 def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
@@ -552,7 +592,7 @@ def load_index(
     if embedder is not None:
         check_model(manifest, embedder.name, embedder.dimension)
         check_encoder(manifest, embedder)
-    else:
+    elif settings.model_chosen:  # else the index's own model is used (ingest may choose it)
         check_model(manifest, settings.model)
         theirs = index_spec(manifest)
         if settings.encoder not in (encoders.AUTO, theirs.backend):
@@ -627,7 +667,10 @@ def load_index(
             sentences=sentences,
             embedder=embedder,
             embedder_loader=lambda: index_embedder(settings, manifest),
-            fusion=Fusion(weight=settings.hybrid_weight),
+            fusion=Fusion(
+                weight=settings.hybrid_weight,
+                cross_language=cross_language_weight(settings, manifest.model),
+            ),
             device=settings.device,
             batch_size=settings.batch_size,
             path=folder,
@@ -734,4 +777,5 @@ __all__ = [
     "publish",
     "published_embedder",
     "read_manifest",
+    "served_model",
 ]

@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dossier.languages import document_language
 from dossier.settings import Settings
 from dossier.types import Document, FailureKind, IngestReport, Passage, SourceSpec, SourceStatus
 
@@ -172,6 +173,7 @@ def process_source(
         fetched, note = outcome
         _describe(status, fetched)
         document = extract(spec, fetched, settings)
+        document.language = document_language(document.language, document.text)
         passages = split_passages(document, settings.passage_chars, settings.overlap_chars)
     except SourceError as exc:
         status.failure = exc.kind

@@ -21,12 +21,20 @@ _CONTINUES = (",", "-", "\u2010", "\u2013", "\u2014", "(", "/", "&")
 _local = threading.local()
 
 
-def _segmenter() -> pysbd.Segmenter:
-    # A Segmenter keeps the text being segmented on itself: one per thread.
-    segmenter = getattr(_local, "segmenter", None)
+_PYSBD = frozenset(pysbd.languages.LANGUAGE_CODES)
+
+
+def _segmenter(language: str | None = None) -> pysbd.Segmenter:
+    """pysbd's segmenter for `language` (its rules for abbreviations differ); English else."""
+    # A Segmenter keeps the text being segmented on itself: one per thread and language.
+    code = language if language in _PYSBD else "en"
+    segmenters = getattr(_local, "segmenters", None)
+    if segmenters is None:
+        segmenters = _local.segmenters = {}
+    segmenter = segmenters.get(code)
     if segmenter is None:
-        segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-        _local.segmenter = segmenter
+        segmenter = pysbd.Segmenter(language=code, clean=False, char_span=True)
+        segmenters[code] = segmenter
     return segmenter
 
 
@@ -74,7 +82,7 @@ def _line_breaks(block: str) -> list[int]:
     return breaks
 
 
-def _segment(block: str) -> list[tuple[int, int]]:
+def _segment(block: str, language: str | None = None) -> list[tuple[int, int]]:
     """Sentence spans within one paragraph.
 
     pysbd treats every newline as a sentence end, which cuts PDF sentences at
@@ -90,7 +98,7 @@ def _segment(block: str) -> list[tuple[int, int]]:
     for end in [*_line_breaks(block), len(block)]:
         start, _ = _strip(flat, start, end)  # a leading space changes what pysbd sees
         if start < end:
-            for span in _segmenter().segment(flat[start:end]):
+            for span in _segmenter(language).segment(flat[start:end]):
                 cut = start + span.end
                 if start < cut < end and (not cuts or cut > cuts[-1]):
                     cuts.append(cut)
@@ -107,12 +115,15 @@ def _segment(block: str) -> list[tuple[int, int]]:
     return spans
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, in order, without surrounding whitespace."""
+def sentence_spans(text: str, language: str | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, in order, without surrounding whitespace.
+
+    `language` (ISO 639-1) picks pysbd's rules for that language when it has them.
+    """
     spans: list[tuple[int, int]] = []
     for block_start, block_end in _blocks(text):
         block = text[block_start:block_end]
-        spans.extend((block_start + s, block_start + e) for s, e in _segment(block))
+        spans.extend((block_start + s, block_start + e) for s, e in _segment(block, language))
     return spans
 
 
@@ -175,7 +186,9 @@ def split_passages(document: Document, target_chars: int, overlap_chars: int) ->
         units = [(start, end)]
     else:
         units = [
-            piece for span in sentence_spans(text) for piece in _cut_long(text, span, target_chars)
+            piece
+            for span in sentence_spans(text, document.language)
+            for piece in _cut_long(text, span, target_chars)
         ]
     return [
         Passage(
@@ -185,6 +198,7 @@ def split_passages(document: Document, target_chars: int, overlap_chars: int) ->
             start=s,
             end=e,
             page=document.page_at(s),
+            language=document.language,
         )
         for number, (s, e) in enumerate(_pack(units, target_chars, overlap_chars))
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from dossier.languages import name
 from dossier.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -44,6 +45,7 @@ def _source_line(c: Citation, base: str) -> str:
     url = web_url(c)
     link = f"[{title}]({url}) ([passage]({here}))" if url else f"[{title}]({here})"
     page = f", p. {c.page}" if c.page else ""
+    page += f" ({name(c.language)})" if c.language and c.language != "en" else ""  # kept as is
     quote = " ".join(c.quote.split())
     return f"{c.n}. {link}{page}: “{quote}”"
 

@@ -275,9 +275,11 @@ class Engine:
             self.answerability,
             max_sentences=self.settings.answer_sentences,
             reader=self.reader,
-            language=self.settings.lexical_language,
+            language=index.question_languages([question])[0] or self.settings.lexical_language,
             threshold=self.settings.answer_threshold,
         )
+        for citation in composed.citations:  # a quote is kept in its own language: say which
+            citation.language = citation.language or index.documents[citation.source_id].language
         return Answer(
             answer=composed.text,
             abstained=composed.abstained,

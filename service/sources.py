@@ -115,7 +115,10 @@ def preflight(settings: Settings, sources: Iterable[str] | None = None) -> Catal
     if problem is not None:
         raise NotUsableError(problem)
     built_with = catalog.manifest.model
-    if canonical_model_name(built_with) != canonical_model_name(settings.model):
+    # Unless the settings name a model, the index's is used (ingest may have chosen it).
+    if settings.model_chosen and canonical_model_name(built_with) != canonical_model_name(
+        settings.model
+    ):
         raise NotUsableError(
             f"index built with model {built_with} but settings say {settings.model}; "
             f"re-run `dossier ingest` or set DOSSIER_MODEL={built_with}"

@@ -54,7 +54,9 @@ def test_answers_with_exact_citations(client: httpx.Client, live: LiveServer) ->
             "start",
             "end",
             "page",
+            "language",
         }
+        assert citation["language"] == "en"  # the article's declared language
         assert text[citation["start"] : citation["end"]] == citation["quote"]
         assert citation["page"] is None
         assert citation["title"].startswith("Russia–Kazakhstan")

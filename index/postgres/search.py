@@ -142,11 +142,13 @@ class PgLexicalIndex(LexicalIndex):
         self.table = table
         self.vocabulary = vocabulary
 
-    def query_ids(self, queries: list[str]) -> list[np.ndarray]:
+    def query_ids(
+        self, queries: list[str], languages: list[str | None] | None = None
+    ) -> list[np.ndarray]:
         vocab = self.vocabulary
         return [
             np.array([vocab[t] for t in tokens if t and t in vocab], dtype=np.int64)
-            for tokens in self.tokenizer(queries)
+            for tokens in self.tokens(queries, languages)
         ]
 
     def score_ids(self, ids: np.ndarray) -> np.ndarray:

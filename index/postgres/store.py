@@ -341,6 +341,10 @@ class PostgresStore:
                     size,
                     vocabulary,
                 )
+                lexical.analysers.update(  # each language's analyser (issue 12), when recorded
+                    (name, Tokenizer(a["stemmer"], list(a["stopwords"])))
+                    for name, a in lexical_json.get("analysers", {}).items()
+                )
                 dense = PgDenseIndex(
                     self.pool,
                     passages_table,

@@ -104,6 +104,14 @@ function button(className, text, onClick) {
 
 function isWebUrl(url) { return typeof url === "string" && /^https?:\/\//i.test(url); }
 
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
 function shorten(text, max) {
   const flat = text.replace(/\s+/g, " ").trim();
   if (flat.length <= max) return flat;
@@ -242,6 +250,10 @@ function renderAnswer(body, result) {
       open.setAttribute("aria-haspopup", "dialog");
       open.append(el("span", "quote-n", String(c.n)), el("span", "quote-text", `“${shorten(c.quote, 110)}”`));
       if (c.page) open.append(el("span", "quote-page", `page ${c.page}`));
+      // A quote stays in its own language; say which when it is not English.
+      if (c.language && c.language !== "en") {
+        open.append(el("span", "quote-language", `in ${languageName(c.language)}`));
+      }
       item.append(open);
       list.append(item);
     }
