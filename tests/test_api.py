@@ -35,7 +35,16 @@ def test_answers_with_exact_citations(client: httpx.Client, live: LiveServer) ->
     )
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"answer", "abstained", "citations", "passages", "timings", "answer_span"}
+    assert set(body) == {
+        "answer",
+        "abstained",
+        "citations",
+        "passages",
+        "timings",
+        "answer_span",
+        "confidence",
+    }
+    assert 0 <= body["confidence"] <= 1
     assert body["abstained"] is False
     assert "Tengiz" in body["answer"]
     assert "[1]" in body["answer"]
