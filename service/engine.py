@@ -7,6 +7,7 @@ while a failed ingest leaves it serving the old one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -78,6 +79,7 @@ class Engine:
         self._batcher: MicroBatcher | None = None
         self._batcher_model: object | None = None
         self._batcher_lock = threading.Lock()
+        self._examples: tuple[str, Examples] | None = None  # (index id, the examples made for it)
 
     # Loading -----------------------------------------------------------------
 
@@ -386,25 +388,39 @@ class Engine:
 
         Made ones are "What about <heading>?" for headings spread over the
         sources, skipping generic ones such as "References" and ones whose words
-        the text does not use again (a heading alone answers nothing). Asking
-        each would be surer but costs a full question per candidate.
+        the text does not use again. Each candidate is asked once per index
+        (the answer is cached like any question) and only those the sources
+        answer are offered: an example that abstains would mislead.
         """
         if self.settings.example_questions:
             return Examples(questions=self.settings.example_questions[:limit])
+        index = self.index
+        cached = self._examples
+        if cached is not None and cached[0] == index.index_id:
+            return cached[1]
         headings = list(
             dict.fromkeys(
                 heading
-                for document in self.index.documents.values()
+                for document in index.documents.values()
                 for _, heading in document.headings()
                 if heading.casefold() not in _GENERIC_HEADINGS
                 and len(heading) >= 4
                 and _discussed(heading, document.text.casefold())
             )
         )
-        if len(headings) > limit:
-            step = len(headings) / limit
-            headings = [headings[int(i * step)] for i in range(limit)]
-        return Examples(questions=[f"What about {_mid_sentence(h)}?" for h in headings])
+        step = max(1.0, len(headings) / (3 * limit))  # a spread of candidates, a few per slot
+        candidates = [f"What about {_mid_sentence(headings[int(i * step)])}?" for i in range(
+            min(len(headings), 3 * limit))]  # fmt: skip
+        answered: list[str] = []
+        for question in candidates:
+            if len(answered) == limit:
+                break
+            with contextlib.suppress(EngineError):
+                if not self.ask(question).abstained:
+                    answered.append(question)
+        examples = Examples(questions=answered)
+        self._examples = (index.index_id, examples)
+        return examples
 
 
 _GENERIC_HEADINGS = frozenset(

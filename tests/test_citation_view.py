@@ -123,8 +123,9 @@ def test_passage_context_names_its_section(client: httpx.Client, live: LiveServe
 
 
 def test_examples_come_from_headings_and_are_answered(client: httpx.Client) -> None:
+    """Only examples the sources answer are offered."""
     questions = client.get("/examples").json()["questions"]
-    assert len(questions) == 3
+    assert 1 <= len(questions) <= 3
     assert all(q.startswith("What about ") for q in questions)
     assert not any("Introduction" in q or "References" in q for q in questions)
     for question in questions:
