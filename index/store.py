@@ -592,8 +592,9 @@ def load_index(
     if embedder is not None:
         check_model(manifest, embedder.name, embedder.dimension)
         check_encoder(manifest, embedder)
-    elif settings.model_chosen:  # else the index's own model is used (ingest may choose it)
-        check_model(manifest, settings.model)
+    else:
+        if settings.model_chosen:  # else the index's own model is used (ingest may choose it)
+            check_model(manifest, settings.model)
         theirs = index_spec(manifest)
         if settings.encoder not in (encoders.AUTO, theirs.backend):
             raise IndexEncoderMismatchError(
