@@ -108,11 +108,14 @@ def write_index(
 
 
 def serve_rss_mb(env: dict[str, str]) -> float:
-    """Resident MB of a fresh process holding the loaded index, as `dossier serve` does."""
+    """Peak resident MB of a fresh process holding the loaded index, as `dossier serve` does.
+
+    VmHWM, not ru_maxrss: ru_maxrss survives exec and would count this (large) process.
+    """
     code = (
-        "import resource; from dossier.settings import Settings; "
+        "from dossier.settings import Settings; "
         "from dossier.index.store import load_index; i = load_index(Settings()); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "s = open('/proc/self/status').read(); print(int(s.split('VmHWM:')[1].split()[0]) / 1024)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env={**os.environ, **env}, check=True,

