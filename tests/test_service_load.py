@@ -29,7 +29,7 @@ from served import ServeProcess
 
 HEADER_TIMEOUT = 2.0
 MAX_CONNECTIONS = 100
-LOAD_SECONDS = float(os.environ.get("DOSSIER_LOAD_SECONDS", "30"))
+LOAD_SECONDS = float(os.environ.get("DOSSIER_LOAD_SECONDS", "60"))
 LOAD_CLIENTS = 16
 WARM_ANSWERS = 2 * Settings().max_questions_in_flight
 
