@@ -29,6 +29,7 @@ import matplotlib
 import pypdf
 from fpdf import FPDF
 
+from dossier.ingest.fetch import Fetcher, FetchError
 from dossier.settings import Settings
 
 # -- generated content -------------------------------------------------------
@@ -580,3 +581,12 @@ def fast_settings(data_dir: Path, corpus: Path | None = None, **overrides: objec
         values["corpus"] = corpus
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def fetch_failure(fetcher: Fetcher, url: str) -> FetchError:
+    """The FetchError a fetch of `url` must raise."""
+    import pytest
+
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(url, source_id="t")
+    return caught.value

@@ -17,7 +17,7 @@ from dossier.settings import Settings
 from dossier.types import FailureKind, SourceSpec
 
 import sites
-from sites import Site, fast_settings
+from sites import Site, fast_settings, fetch_failure
 
 
 @pytest.fixture
@@ -29,12 +29,6 @@ def settings(tmp_path: Path) -> Settings:
 def fetcher(settings: Settings) -> Iterator[Fetcher]:
     with Fetcher(settings) as client:
         yield client
-
-
-def fail(fetcher: Fetcher, url: str) -> FetchError:
-    with pytest.raises(FetchError) as caught:
-        fetcher.get(url, source_id="t")
-    return caught.value
 
 
 # -- success ---------------------------------------------------------------------------
@@ -87,14 +81,14 @@ def test_client_errors_are_not_retried(
     site: Site, fetcher: Fetcher, path: str, status: int, reason: str
 ) -> None:
     before = site.hits[path]
-    error = fail(fetcher, site.url(path))
+    error = fetch_failure(fetcher, site.url(path))
     assert (error.kind, error.http_status, error.reason) == (FailureKind.HTTP, status, reason)
     assert site.hits[path] - before == 1
 
 
 def test_server_errors_are_retried(site: Site, fetcher: Fetcher, settings: Settings) -> None:
     before = site.hits[sites.SERVER_ERROR]
-    error = fail(fetcher, site.url(sites.SERVER_ERROR))
+    error = fetch_failure(fetcher, site.url(sites.SERVER_ERROR))
     assert error.kind == FailureKind.HTTP and error.http_status == 500
     assert error.reason == "HTTP 500 Internal Server Error (after 3 attempts)"
     assert site.hits[sites.SERVER_ERROR] - before == settings.retries + 1
@@ -114,26 +108,26 @@ def test_backoff_doubles(site: Site, settings: Settings) -> None:
 
 def test_slow_response_times_out(site: Site, fetcher: Fetcher, settings: Settings) -> None:
     started = time.monotonic()
-    error = fail(fetcher, site.url(sites.SLOW))
+    error = fetch_failure(fetcher, site.url(sites.SLOW))
     assert error.kind == FailureKind.TIMEOUT
     assert "read timeout" in error.reason and "after 3 attempts" in error.reason
     assert time.monotonic() - started < 3 * settings.read_timeout + 1
 
 
 def test_declared_oversize_is_refused_before_download(site: Site, fetcher: Fetcher) -> None:
-    error = fail(fetcher, site.url(sites.BIG_DECLARED))
+    error = fetch_failure(fetcher, site.url(sites.BIG_DECLARED))
     assert error.kind == FailureKind.TOO_LARGE
     assert "declared size 390.6 KB exceeds the limit of 195.3 KB (max_bytes)" in error.reason
 
 
 def test_streamed_oversize_is_stopped(site: Site, fetcher: Fetcher) -> None:
-    error = fail(fetcher, site.url(sites.BIG_STREAMED))
+    error = fetch_failure(fetcher, site.url(sites.BIG_STREAMED))
     assert error.kind == FailureKind.TOO_LARGE
     assert "download stopped" in error.reason
 
 
 def test_redirect_loop(site: Site, fetcher: Fetcher) -> None:
-    error = fail(fetcher, site.url(sites.LOOP_A))
+    error = fetch_failure(fetcher, site.url(sites.LOOP_A))
     assert error.kind == FailureKind.REDIRECTS
     assert error.reason.startswith("redirect loop: ")
     assert error.reason.count("/loop/a") == 2
@@ -148,13 +142,13 @@ def test_too_many_redirects(site: Site, settings: Settings) -> None:
 
 
 def test_connection_refused(fetcher: Fetcher) -> None:
-    error = fail(fetcher, sites.refused_url())
+    error = fetch_failure(fetcher, sites.refused_url())
     assert error.kind == FailureKind.REFUSED
     assert "refused" in error.reason
 
 
 def test_unresolvable_host(fetcher: Fetcher) -> None:
-    error = fail(fetcher, sites.UNRESOLVABLE_URL)
+    error = fetch_failure(fetcher, sites.UNRESOLVABLE_URL)
     assert error.kind == FailureKind.DNS
     assert "cannot resolve host 'nonexistent.invalid'" in error.reason
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from dossier.ingest.fetch import Fetcher, FetchError, parse_retry_after
+from dossier.ingest.fetch import Fetcher, parse_retry_after
 from dossier.ingest.network import AddressPolicy, address_allowed
 from dossier.ingest.pipeline import run_ingest
 from dossier.settings import Settings
 from dossier.types import FailureKind
 
 import sites
-from sites import Site, fast_settings
+from sites import Site, fast_settings, fetch_failure
 
 PEAK_RSS_LIMIT_MB = 300
 
@@ -41,12 +41,6 @@ def settings(tmp_path: Path) -> Settings:
 def fetcher(settings: Settings) -> Iterator[Fetcher]:
     with Fetcher(settings) as client:
         yield client
-
-
-def failure(fetcher: Fetcher, url: str) -> FetchError:
-    with pytest.raises(FetchError) as caught:
-        fetcher.get(url, source_id="t")
-    return caught.value
 
 
 def guarded(settings: Settings, site: Site) -> Settings:
@@ -108,13 +102,13 @@ def test_nested_and_raw_codings_decode(site: Site, fetcher: Fetcher) -> None:
 
 
 def test_decoded_size_is_capped_while_streaming(site: Site, fetcher: Fetcher) -> None:
-    error = failure(fetcher, site.url(sites.GZIP_OVERSIZE))
+    error = fetch_failure(fetcher, site.url(sites.GZIP_OVERSIZE))
     assert error.kind == FailureKind.TOO_LARGE
     assert "once decoded" in error.reason and "on the wire" in error.reason
 
 
 def test_unsupported_coding_is_a_clear_failure(site: Site, fetcher: Fetcher) -> None:
-    error = failure(fetcher, site.url(sites.BROTLI))
+    error = fetch_failure(fetcher, site.url(sites.BROTLI))
     assert error.kind == FailureKind.UNPARSABLE
     assert "unsupported Content-Encoding 'br'" in error.reason
 
@@ -128,7 +122,7 @@ def test_trickling_body_fails_at_the_source_deadline(site: Site, settings: Setti
     tight = settings.model_copy(update={"source_deadline": 1.0})
     started = time.monotonic()
     with Fetcher(tight) as fetcher:
-        error = failure(fetcher, site.url(sites.TRICKLE))
+        error = fetch_failure(fetcher, site.url(sites.TRICKLE))
     elapsed = time.monotonic() - started
     assert error.kind == FailureKind.TIMEOUT
     assert "source_deadline=1s" in error.reason
@@ -204,7 +198,7 @@ def test_loopback_is_refused_by_default(site: Site, settings: Settings) -> None:
     before = site.total_hits()
     with Fetcher(strict) as fetcher:
         for url in (site.url(sites.ARTICLE), f"http://localhost:{site.port}{sites.ARTICLE}"):
-            error = failure(fetcher, url)
+            error = fetch_failure(fetcher, url)
             assert error.kind == FailureKind.BLOCKED, error.reason
             assert "loopback address" in error.reason
             assert "DOSSIER_ALLOW_PRIVATE_NETWORKS=true" in error.reason
@@ -229,8 +223,8 @@ def test_redirects_inward_are_refused(site: Site, settings: Settings) -> None:
         )
         with Fetcher(guarded(settings, site)) as fetcher:
             assert fetcher.get(site.url(sites.ARTICLE), source_id="t").record.status == 200
-            other_port = failure(fetcher, site.url("/hostile/to-other-port"))
-            metadata = failure(fetcher, site.url(sites.TO_METADATA))
+            other_port = fetch_failure(fetcher, site.url("/hostile/to-other-port"))
+            metadata = fetch_failure(fetcher, site.url(sites.TO_METADATA))
         assert internal.total_hits() == 0
     assert other_port.kind == FailureKind.BLOCKED
     assert "127.0.0.1 resolves to 127.0.0.1 (loopback address)" in other_port.reason
@@ -262,7 +256,7 @@ def test_connects_to_the_address_it_checked(
     )
     before = site.total_hits()
     with Fetcher(strict) as fetcher:
-        error = failure(fetcher, f"http://rebind.example:{site.port}{sites.ARTICLE}")
+        error = fetch_failure(fetcher, f"http://rebind.example:{site.port}{sites.ARTICLE}")
     assert site.total_hits() == before
     assert error.kind in (FailureKind.TIMEOUT, FailureKind.NETWORK, FailureKind.REFUSED)
 
@@ -271,7 +265,7 @@ def test_connects_to_the_address_it_checked(
 def test_only_http_and_https_in_a_redirect_chain(
     site: Site, fetcher: Fetcher, path: str, scheme: str
 ) -> None:
-    error = failure(fetcher, site.url(path))
+    error = fetch_failure(fetcher, site.url(path))
     assert error.kind == FailureKind.SCHEME
     assert f"redirected to a {scheme}: URL" in error.reason
     assert "only http and https are fetched" in error.reason
@@ -280,7 +274,7 @@ def test_only_http_and_https_in_a_redirect_chain(
 
 def test_only_http_and_https_as_the_source_url(fetcher: Fetcher) -> None:
     for url in ("ftp://example.org/report.pdf", "file:///etc/passwd", "example.org/page"):
-        error = failure(fetcher, url)
+        error = fetch_failure(fetcher, url)
         assert error.kind == FailureKind.SCHEME and "only http and https" in error.reason
 
 
@@ -333,7 +327,7 @@ def test_retry_after_beyond_the_cap_fails_at_once(site: Site, settings: Settings
     before = site.hits[sites.RATE_LIMITED_LONG]
     delays: list[float] = []
     with Fetcher(settings, sleep=delays.append) as fetcher:
-        error = failure(fetcher, site.url(sites.RATE_LIMITED_LONG))
+        error = fetch_failure(fetcher, site.url(sites.RATE_LIMITED_LONG))
     assert error.kind == FailureKind.HTTP and error.http_status == 429
     assert "rate limited" in error.reason and "max_retry_after=30s" in error.reason
     assert "refuses scripts" not in error.reason
@@ -344,7 +338,7 @@ def test_retry_after_beyond_the_deadline_fails_at_once(site: Site, settings: Set
     tight = settings.model_copy(update={"source_deadline": 0.5})
     with sites.standard_site() as fresh, Fetcher(tight) as fetcher:
         started = time.monotonic()
-        error = failure(fetcher, fresh.url(sites.RATE_LIMITED))
+        error = fetch_failure(fetcher, fresh.url(sites.RATE_LIMITED))
         assert time.monotonic() - started < 0.5
     assert "rate limited" in error.reason and "no time left to retry" in error.reason
 
