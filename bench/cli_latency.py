@@ -4,32 +4,43 @@
 
 Each command runs in a fresh process (as a user runs it), with DOSSIER_MODEL
 pointing at a directory that does not exist, so a command that tried to load
-the model would fail. Prints the median and the worst wall time of each, and
-for comparison `dossier ask` (which loads the model).
+the model would fail. Prints the median and the worst wall time of each, the
+median CPU time (user + system: what the command costs, whatever else the
+machine is doing), and for comparison `dossier ask` (which loads the model).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    started = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds of `python -m dossier.cli ARGS` in a fresh process, and its exit."""
+    cpu, started = _cpu(), time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "dossier.cli", *args], capture_output=True, env=env, check=False
     )
-    return time.perf_counter() - started, done.returncode
+    return time.perf_counter() - started, _cpu() - cpu, done.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", default="data")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--model-runs", type=int, default=1, help="Runs of the model-loading `ask` (slow)."
+    )
     options = parser.parse_args()
     data = options.data_dir
     broken = {**os.environ, "DOSSIER_MODEL": "/nonexistent/model"}
@@ -42,11 +53,14 @@ def main() -> None:
         "dossier ask (missing model)": (["ask", "x", "--data-dir", data], broken),
         "dossier ask (loads the model)": (["ask", "Tengiz?", "--data-dir", data], dict(os.environ)),
     }
-    print(f"{'command':32} {'exit':>4} {'median s':>9} {'max s':>7}")
+    print(f"{'command':32} {'exit':>4} {'median s':>9} {'max s':>7} {'cpu s':>6}")
     for name, (args, env) in cases.items():
-        runs = [timed(args, env) for _ in range(options.runs)]
-        seconds = [s for s, _ in runs]
-        print(f"{name:32} {runs[0][1]:>4} {statistics.median(seconds):>9.2f} {max(seconds):>7.2f}")
+        count = options.model_runs if "loads the model" in name else options.runs
+        runs = [timed(args, env) for _ in range(count)]
+        wall = [w for w, _, _ in runs]
+        cpu = statistics.median(c for _, c, _ in runs)
+        median = statistics.median(wall)
+        print(f"{name:32} {runs[0][2]:>4} {median:>9.2f} {max(wall):>7.2f} {cpu:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TextIO
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.table import Table
 
 if TYPE_CHECKING:  # the service loads torch: imported only by the commands that need it
+    from rich.console import Console
+
     from dossier.service.engine import Engine
     from dossier.settings import Settings
 
@@ -40,16 +38,49 @@ app = typer.Typer(
 )
 
 
-def _console(stderr: bool = False) -> Console:
-    """Off a terminal (a file, a pipe, CI) lines are not wrapped at 80 columns: one table
+class LazyConsole:
+    """A rich Console made on first use, so that `--help`, usage errors and the one-line
+    failures (a wrong data dir, an unknown source) never import rich.
+
+    Off a terminal (a file, a pipe, CI) lines are not wrapped at 80 columns: one table
     row per line, and a message stays on one line."""
-    stream = sys.stderr if stderr else sys.stdout
-    wrap = stream.isatty() or "COLUMNS" in os.environ
-    return Console(stderr=stderr, width=None if wrap else 10_000)
+
+    def __init__(self, stderr: bool = False) -> None:
+        self.stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            stream = sys.stderr if self.stderr else sys.stdout
+            wrap = stream.isatty() or "COLUMNS" in os.environ
+            self._console = Console(stderr=self.stderr, width=None if wrap else 10_000)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
 
 
-out = _console()
-err = _console(stderr=True)
+def escape(text: str) -> str:
+    """Text shown as is by rich (no markup)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def _colour(stream: TextIO) -> bool:
+    """Whether to colour a line written straight to `stream` (rich's own rules, in short)."""
+    return (
+        stream.isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM", "") not in ("dumb", "unknown")
+    )
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 log = logging.getLogger("dossier")
 
 DataDir = Annotated[
@@ -73,7 +104,8 @@ SourcesOpt = Annotated[
 
 def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
     """One line saying what is wrong and what to do, and the exit status."""
-    err.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", soft_wrap=True)
+    label = "\x1b[1;31merror:\x1b[0m" if _colour(sys.stderr) else "error:"
+    print(label, " ".join(message.split()), file=sys.stderr)  # no rich: fails stay fast
     raise typer.Exit(code)
 
 
@@ -182,11 +214,13 @@ def main_options(
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "dossier", False)]:
         root.removeHandler(old)
-    handler: logging.Handler = (
-        RichHandler(console=err, show_path=False, rich_tracebacks=False)
-        if err.is_terminal
-        else PlainHandler()
-    )
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=err.console, show_path=False, rich_tracebacks=False)
+    else:
+        handler = PlainHandler()
     handler.dossier = True  # type: ignore[attr-defined]
     # ask, search and sources print their result alone; the others report as they go.
     quiet = ctx.invoked_subcommand in {"ask", "search", "sources"}
@@ -258,7 +292,7 @@ def ingest(
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; the previous index is still the one served", code=130)
-    render_report(result.report, err)
+    render_report(result.report, err.console)
     report_path = settings.data_dir / "ingest-report.json"
     if not result.documents:
         fail(
@@ -392,6 +426,8 @@ def search(
     if json:
         out.print_json(found.model_dump_json())
         return
+    from rich.table import Table
+
     from dossier.service.snippet import snippet
 
     table = Table("score", "passage", "text")
@@ -414,6 +450,8 @@ def sources(data_dir: DataDir = None, json: Json = False) -> None:
     if json:
         out.print_json(data=[i.model_dump(mode="json") for i in infos])
         return
+    from rich.table import Table
+
     table = Table("id", "status", "passages", "title", "reason")
     for i in infos:
         status = "[green]ok[/]" if i.status == "ok" else "[red]failed[/]"
@@ -599,7 +637,7 @@ def evaluate(
     )
     categories = by_category(results)
     points = risk_coverage(results)
-    print_summary(out, summary, results, checked, run_info)
+    print_summary(out.console, summary, results, checked, run_info)
     if json_out:
         payload = {
             **summary,
@@ -639,7 +677,7 @@ def _compare(paths: tuple[Path, Path], json_out: Path | None) -> None:
         comparison = compare(load_run(paths[0]), load_run(paths[1]))
     except CompareError as exc:
         fail(str(exc))
-    print_comparison(out, comparison, str(paths[0]), str(paths[1]))
+    print_comparison(out.console, comparison, str(paths[0]), str(paths[1]))
     if json_out:
         json_out.write_text(json.dumps(comparison, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -670,6 +708,8 @@ def evaluate_beir(
             figures = run_beir(dataset, settings, modes=modes, split=split, progress=progress)
     except BeirError as exc:
         fail(str(exc))
+    from rich.table import Table
+
     table = Table("mode", "ndcg@10", "recall@100", "mrr@10", title=f"BEIR {dataset.name} ({split})")
     for name, row in figures["modes"].items():
         table.add_row(

