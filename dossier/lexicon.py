@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import bm25s.stopwords
 import Stemmer
 
 # The kinds of answer a question can expect (see question.py).
@@ -64,15 +65,70 @@ class Lexicon:
     person_titles: frozenset[str] = field(default_factory=frozenset)
     # "mid-2010s", "the 1990s": a decade, not a year.
     decade: re.Pattern[str] = re.compile(r"\b(1[0-9]|20)\d0s\b|\b\d0s\b")
+    # A decade as running text writes it ("mid-2010s", "les années 1990"; regex).
+    decade_mention: str = r"\b(?:(?:mid|early|late)[- ])?(?:1[5-9]|20)\d0[’']?s\b"
+    # How dates are written around a month name (regular-expression fragments):
+    # the day before it ("12 ", "12. ", "12 de "), and what joins it to the year.
+    date_day: str = r"\d{1,2}\s+"
+    date_joiner: str = r"\s+"
+    # Month names are capitalised in running text (English, German), so "may" is
+    # not May; French, Spanish and Russian write them in lower case.
+    months_capitalised: bool = True
+    # What follows an amount to make it money, and the words for "per cent".
+    currency: str = r"(?:dollars|euros|roubles|rubles|tenge|USD|EUR)\b"
+    percent: str = r"per ?cent\b"
+    # Lower-case words that may join the capitalised words of one name ("Bank of Russia").
+    connectors: frozenset[str] = frozenset({"of", "the", "for", "de", "du", "la", "al", "von"})
+    # German capitalises every noun: a single capitalised word of this shape
+    # ("Verteidigung", "Gesellschaft") is a common noun, not a name.
+    common_noun: re.Pattern[str] | None = None
+    # Match the noun of "which X" by its stem as well (inflected languages).
+    thing_by_stem: bool = False
 
     @property
     def stem(self) -> Stemmer.Stemmer:
         return _stemmer(self.stemmer)
 
+    def thing_kind(self, word: str) -> str | None:
+        """The answer kind a noun names ("year" → date, "années" → date), if any."""
+        lower = word.lower()
+        if lower in self.thing_kinds:
+            return self.thing_kinds[lower]
+        if self.thing_by_stem:
+            return _thing_stems(self).get(self.stem.stemWord(lower))
+        return None
 
-@lru_cache(maxsize=8)
+    def may_be_name(self, word: str) -> bool:
+        """False for a capitalised word that is only capitalised because it is a noun."""
+        if self.common_noun is None:
+            return True
+        return not (self.common_noun.search(word) or self.thing_kind(word))
+
+
+class _Unstemmed:
+    """For a language Snowball has no stemmer for: words are matched as they are."""
+
+    def stemWord(self, word: str) -> str:  # PyStemmer's names
+        return word
+
+    def stemWords(self, words: list[str]) -> list[str]:
+        return list(words)
+
+
+@lru_cache(maxsize=16)
 def _stemmer(name: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer(name)
+    return Stemmer.Stemmer(name) if name else _Unstemmed()  # type: ignore[return-value]
+
+
+_THING_STEMS: dict[str, dict[str, str]] = {}
+
+
+def _thing_stems(lexicon: Lexicon) -> dict[str, str]:
+    """The stems of a lexicon's `thing_kinds` nouns, so "années" finds "année"."""
+    if lexicon.code not in _THING_STEMS:
+        stem = lexicon.stem.stemWord
+        _THING_STEMS[lexicon.code] = {stem(w): k for w, k in lexicon.thing_kinds.items()}
+    return _THING_STEMS[lexicon.code]
 
 
 def _p(pattern: str) -> re.Pattern[str]:
@@ -214,17 +270,715 @@ ENGLISH = Lexicon(
     ),
 )
 
-LEXICONS: dict[str, Lexicon] = {"en": ENGLISH}
+
+def _library_stop_words(name: str, *extra: str) -> frozenset[str]:
+    """A language's stop words: the Snowball list bm25s ships (the one BM25 uses), plus
+    the question words and asking verbs a question adds ("combien", "wann", "cuándo")."""
+    listed = getattr(bm25s.stopwords, f"STOPWORDS_{name.upper()}", ())
+    return frozenset(listed) | frozenset(w for words in extra for w in words.split())
+
+
+# Any of these, as a question's first word, makes what follows a question word.
+_Q = r"^[\s¿¡«\"'“]*"
+
+
+def _thing(words: str = r"[\w'’-]+") -> str:
+    return rf"(?P<thing>{words}(?: {words}){{0,2}})"
+
+
+_FR_THING = _thing()
+
+FRENCH = Lexicon(
+    code="fr",
+    stemmer="french",
+    stop_words=_library_stop_words(
+        "french",
+        """quand combien pourquoi comment où quel quelle quels quelles lequel laquelle
+        lesquels lesquelles quoi qu est-ce cela ceci ça cet cette celui celle ceux celles
+        dont si non oui selon texte article auteur dit dire donne donner mentionne
+        mentionné décrit nom nommé appelé appelée sorte type genre aussi plus moins très
+        tout tous toute toutes été être avoir fait faire peut ils elles y a-t-il""",
+    ),
+    kind_patterns=(
+        (
+            YESNO,
+            _p(
+                rf"{_Q}(est-ce qu|y a-t-il\b|\w+-(t-)?(il|elle|ils|elles|on)\b)"
+                r"|^(?!.*\b(quand|qui|où|combien|pourquoi|comment|quel|quelle|quels|quelles|"
+                r"que|qu|quoi|lequel|laquelle)\b).*\w-(t-)?(il|elle|ils|elles|on)\b"
+            ),
+        ),
+        (
+            DATE,
+            _p(
+                rf"{_Q}(depuis |jusqu['’]à )?quand\b|\b(en|dans|depuis) quel(le)? (année|mois|"
+                r"siècle|décennie|jour)\b|\bquel(le)?s? (année|date|mois|jour|décennie|siècle)\b"
+                r"|\bà quelle (date|époque|période)\b|\bil y a combien de temps\b"
+            ),
+        ),
+        (
+            NUMBER,
+            _p(
+                rf"\bcombien(?: de | d['’]\s*)?{_FR_THING}?|\bcombien\b"
+                r"|\bà quelle (distance|hauteur|vitesse|profondeur|altitude)\b"
+                r"|\bquel(le)? (est|était|fut|sont|étaient) (le|la|l['’]\s*|les) ?"
+                r"(?P<measure>montant|volume|nombre|taille|part|pourcentage|proportion|taux|"
+                r"niveau|total|chiffre|coût|prix|population|superficie|valeur|croissance|"
+                r"déficit|âge|longueur|hauteur|distance|durée|somme)\b"
+                r"|\bquel(le)?s? (part|pourcentage|proportion|montant|nombre|somme|chiffre|"
+                r"quantité|âge|superficie|taux)\b"
+            ),
+        ),
+        (PERSON, _p(rf"{_Q}(qui|à qui|de qui)\b|\b(par|pour|avec|de|à|contre) qui\b")),
+        (
+            PLACE,
+            _p(
+                rf"{_Q}(où|d['’]où|par où)|\b(dans|en|à|de) quel(le)?s? (lieu|endroit|ville|"
+                r"pays|région|continent|province)\b"
+            ),
+        ),
+        (
+            REASON,
+            _p(
+                rf"{_Q}pourquoi\b|\bpourquoi\b|\bpour quelles? raisons?\b|\bqu['’]est-ce qui a "
+                r"(causé|provoqué|entraîné|motivé|poussé)\b|\bquel(le)?s? (est|était|fut|sont|"
+                r"étaient|furent) (la|les|le) (raison|cause|motif|but|objectif|origine)s?\b"
+            ),
+        ),
+        (
+            OTHER,
+            _p(
+                r"\b(quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\s+"
+                r"(?:(?:est|sont|était|étaient|fut|furent|a été|ont été)\s+"
+                rf"(?:le |la |les |l['’]\s*)?)?{_FR_THING}"
+            ),
+        ),
+    ),
+    thing_kinds={
+        **dict.fromkeys("année mois date jour décennie siècle époque période".split(), DATE),
+        **dict.fromkeys(
+            "personne président présidente dirigeant dirigeante chef ministre homme femme "
+            "successeur prédécesseur ambassadeur auteur autrice candidat fondateur fondatrice "
+            "roi reine empereur général joueur entraîneur architecte scientifique".split(),
+            PERSON,
+        ),
+        **dict.fromkeys(
+            "entreprise société organisation alliance bloc organisme institution agence firme "
+            "banque union groupe parti centre coalition fonds consortium compagnie opérateur "
+            "traité accord équipe club université école".split(),
+            ORGANISATION,
+        ),
+        **dict.fromkeys(
+            "pays ville lieu région endroit capitale site état république nation zone "
+            "province port continent île fleuve rivière".split(),
+            PLACE,
+        ),
+        **dict.fromkeys(
+            "nom terme titre programme plan projet initiative gazoduc oléoduc document "
+            "événement opération".split(),
+            NAME,
+        ),
+        **dict.fromkeys(
+            "part pourcentage proportion nombre montant valeur volume chiffre total taux "
+            "taille population somme quantité".split(),
+            NUMBER,
+        ),
+    },
+    kind_phrases={
+        DATE: ("date", "date"),
+        NUMBER: ("chiffre", "chiffre pour {thing}"),
+        PERSON: ("nom de personne", "nom de {thing}"),
+        ORGANISATION: ("nom d'organisation", "nom de {thing}"),
+        PLACE: ("lieu", "{thing}"),
+        NAME: ("nom", "nom de {thing}"),
+    },
+    messages={
+        "abstain": "Les sources ne couvrent pas cette question",
+        "never": "les sources ne mentionnent jamais {terms}",
+        "not_found": "les passages trouvés ne mentionnent pas {terms}",
+        "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
+        "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
+        "n'y répond",
+        "nothing": "aucun passage trouvé ne se rapporte à la question",
+        "and": "et",
+    },
+    refers_back=_p(
+        r"^\s*(ce|cet|cette|ces|cela|ceci|ça|il|elle|ils|elles|son|sa|ses|leur|leurs|"
+        r"celui-ci|celle-ci|ceux-ci|celles-ci|ce dernier|cette dernière|ces derniers|"
+        r"ces dernières|ledit|ladite|"
+        r"(le|la|l['’]|les) ?(accord|traité|pays|deux|organisation|projet|gazoduc|oléoduc|"
+        r"programme|plan|décision|mesure|événement|président|même|premier|première))\b"
+    ),
+    part_split=_p(
+        r"(?:,\s*|\s+)(?:et|ainsi que|,)\s+(?=(?:quand|qui|quel|quelle|quels|quelles|où|"
+        r"pourquoi|comment|combien|en quelle|dans quel|dans quelle|à quel|à quelle|"
+        r"est-ce)\b)|\?\s+(?=\w)"
+    ),
+    months=frozenset(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre "
+        "décembre".split()
+    ),
+    months_capitalised=False,
+    date_day=r"(?:\d{1,2}|1er)\s+",
+    magnitudes=frozenset(
+        "mille millier milliers million millions milliard milliards md mds km km² %".split()
+    ),
+    number_words=frozenset(
+        "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze "
+        "seize vingt trente quarante cinquante soixante cent cents mille douzaine dizaine "
+        "centaine moitié tiers quart double doublé triplé".split()
+    ),
+    not_names=frozenset(
+        """le la les l un une des du de d en dans pour par sur sous avec sans après avant
+        depuis pendant entre selon vers chez contre ce cet cette ces il elle ils elles on
+        nous vous je son sa ses leur leurs cependant toutefois ainsi alors mais et ou donc
+        car lorsque quand où qui que quoi comment pourquoi enfin aujourd'hui plusieurs
+        certains certaines tous toutes chaque autre autres malgré parmi grâce outre puis
+        également aussi notamment néanmoins pourtant si""".split()
+    ),
+    organisation_words=frozenset(
+        """organisation union alliance banque fonds société compagnie groupe conseil comité
+        forum traité accord communauté parti ministère agence institut centre consortium
+        otan onu ocs opep association commission fédération université""".split()
+    ),
+    place_words=frozenset("ville république région mer fleuve lac monts province port".split()),
+    person_titles=frozenset(
+        "président présidente ministre m mme dr général chancelier roi reine sénateur".split()
+    ),
+    decade_mention=r"\b(?:les |des )?années\s+(?:1[5-9]|20)\d0\b",
+    currency=r"(?:de\s+|d['’]\s*)?(?:dollars|euros|roubles|tenge|USD|EUR)\b|€",
+    percent=r"pour ?cent\b",
+    connectors=frozenset({"de", "du", "des", "la", "le", "d", "et"}),
+    thing_by_stem=True,
+)
+
+_DE_THING = _thing()
+
+GERMAN = Lexicon(
+    code="de",
+    stemmer="german",
+    stop_words=_library_stop_words(
+        "german",
+        """wann wer wen wem wessen warum weshalb wieso woher wohin worauf wodurch womit
+        welcher welches welchen welchem wieviel wieviele viele gibt gab laut text artikel
+        autor sagt gesagt nennt genannt beschreibt name namen genannte art sowie ja nein
+        mehr meisten wurde wurden worden ab statt""",
+    ),
+    kind_patterns=(
+        (
+            YESNO,
+            _p(
+                rf"{_Q}(ist|sind|war|waren|hat|haben|hatte|hatten|kann|können|konnte|konnten|"
+                r"wird|werden|wurde|wurden|gibt|gab|darf|durfte|muss|musste|soll|sollte|"
+                r"stimmt|trifft)\b"
+            ),
+        ),
+        (
+            DATE,
+            _p(
+                rf"{_Q}(seit |bis )?wann\b|\b(in|seit|an|bis zu|ab) welche[mnr]? (jahr|monat|"
+                r"tag|datum|jahrzehnt|jahrhundert|zeitpunkt)\b|\bwelche[rsmn]? (jahr|datum|"
+                r"monat|tag|jahrzehnt|jahrhundert)\b|\bwie lange ist es her\b"
+            ),
+        ),
+        (
+            NUMBER,
+            _p(
+                rf"\bwie ?viele?n? {_DE_THING}?|\bwie ?viele?\b"
+                r"|\bwie (groß|lang|weit|hoch|alt|oft|schwer|tief|breit|schnell)\b"
+                r"|\bwas (war|ist|sind|waren) (der|die|das) (?P<measure>wert|umfang|betrag|"
+                r"größe|anteil|zahl|anzahl|fläche|rate|quote|niveau|prozentsatz|gesamtzahl|"
+                r"summe|kosten|preis|bevölkerung|einwohnerzahl|wachstum|defizit)\b"
+                r"|\bwelche[rsnm]? (anteil|prozentsatz|betrag|anzahl|zahl|summe|menge)\b"
+            ),
+        ),
+        (
+            PERSON,
+            _p(rf"{_Q}(wer|wen|wem|wessen)\b|\b(von|mit|an|für|gegen|durch) (wem|wen)\b"),
+        ),
+        (
+            PLACE,
+            _p(
+                rf"{_Q}(wo|wohin|woher)\b|\b(in|an|aus) welche[mnr]? (ort|stadt|land|region|"
+                r"staat|gegend|provinz|kontinent)\b"
+            ),
+        ),
+        (
+            REASON,
+            _p(
+                rf"{_Q}(warum|weshalb|wieso|weswegen)\b|\baus welchem grund\b"
+                r"|\bwas (führte|verursachte|veranlasste|bewog|trieb)\b|\bwas (war|ist|waren|"
+                r"sind) (der|die) (grund|ursache|anlass|zweck|ziel|motiv)e?\b"
+            ),
+        ),
+        (
+            OTHER,
+            _p(rf"\b(welche[rsnm]?|was für(?: ein(?:e[rsnm]?)?)?)\s+{_DE_THING}"),
+        ),
+    ),
+    thing_kinds={
+        **dict.fromkeys("jahr monat datum tag jahrzehnt jahrhundert zeitraum epoche".split(), DATE),
+        **dict.fromkeys(
+            "person präsident präsidentin führer leiter minister ministerin mann frau "
+            "nachfolger vorgänger botschafter autor autorin kandidat gründer gründerin könig "
+            "königin kaiser general spieler trainer architekt wissenschaftler".split(),
+            PERSON,
+        ),
+        **dict.fromkeys(
+            "unternehmen firma organisation bündnis allianz block institution behörde agentur "
+            "bank union gruppe partei zentrum koalition fonds konsortium gesellschaft "
+            "betreiber vertrag abkommen mannschaft verein team universität schule".split(),
+            ORGANISATION,
+        ),
+        **dict.fromkeys(
+            "land stadt ort region gegend hauptstadt standort staat republik nation gebiet "
+            "provinz hafen kontinent insel fluss".split(),
+            PLACE,
+        ),
+        **dict.fromkeys(
+            "name begriff bezeichnung titel programm plan projekt initiative pipeline "
+            "dokument ereignis operation".split(),
+            NAME,
+        ),
+        **dict.fromkeys(
+            "anteil prozentsatz zahl anzahl betrag wert umfang summe gesamtzahl rate quote "
+            "größe bevölkerung menge".split(),
+            NUMBER,
+        ),
+    },
+    kind_phrases={
+        DATE: ("Datum", "Datum"),
+        NUMBER: ("Zahl", "Zahl für {thing}"),
+        PERSON: ("Personennamen", "Namen des {thing}"),
+        ORGANISATION: ("Namen einer Organisation", "Namen des {thing}"),
+        PLACE: ("Ort", "{thing}"),
+        NAME: ("Namen", "Namen des {thing}"),
+    },
+    messages={
+        "abstain": "Die Quellen beantworten diese Frage nicht",
+        "never": "die Quellen erwähnen {terms} nirgends",
+        "not_found": "die gefundenen Passagen erwähnen {terms} nicht",
+        "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
+        "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
+        "beantwortet die Frage",
+        "nothing": "keine gefundene Passage betrifft die Frage",
+        "and": "und",
+    },
+    refers_back=_p(
+        r"^\s*(dies|diese|dieser|dieses|diesem|diesen|es|er|sie|sein|seine|seiner|seinem|"
+        r"seinen|ihr|ihre|ihrer|ihrem|ihren|deren|dessen|letztere[rsmn]?|erstere[rsmn]?|"
+        r"beide|dabei|daher|damit|dadurch|danach|darauf|"
+        r"(?-i:das(?=\s+[a-zäöüß]))|"
+        r"(das|der|die) (abkommen|vertrag|land|beiden|organisation|projekt|pipeline|"
+        r"programm|plan|entscheidung|maßnahme|ereignis|präsident|selbe|gleiche))\b"
+    ),
+    part_split=_p(
+        r"(?:,\s*|\s+)(?:und|sowie|,)\s+(?=(?:wann|wer|wen|wem|was|welche[rsnm]?|wo|wohin|"
+        r"warum|wie|in welche[mnr]?|an welche[mnr]?|seit wann)\b)|\?\s+(?=\w)"
+    ),
+    months=frozenset(
+        "januar februar märz april mai juni juli august september oktober november dezember".split()
+    ),
+    date_day=r"\d{1,2}\.\s*",
+    magnitudes=frozenset("tausend million millionen milliarde milliarden mio mrd km km² %".split()),
+    number_words=frozenset(
+        "zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn "
+        "fünfzehn zwanzig dreißig vierzig fünfzig hundert tausend dutzend hälfte drittel "
+        "viertel doppelt verdoppelt verdreifacht".split()
+    ),
+    not_names=frozenset(
+        """der die das den dem des ein eine einer eines einem einen in im an am auf aus bei
+        mit nach seit von vom vor zu zum zur für über unter zwischen während durch gegen ohne
+        um dies diese dieser dieses er sie es wir ich ihr sein seine ihre nach jedoch aber
+        und oder doch dann als wenn wann wo wer was warum wie welche welcher welches obwohl
+        trotz außerdem zudem schließlich heute einige viele alle jeder jede jedes andere
+        beide dabei daher damit dort hier so auch""".split()
+    ),
+    organisation_words=frozenset(
+        """organisation union allianz bündnis bank fonds unternehmen gesellschaft gruppe rat
+        ausschuss forum vertrag abkommen gemeinschaft partei ministerium agentur institut
+        zentrum konsortium nato uno un opec verband kommission föderation universität ag
+        gmbh""".split()
+    ),
+    place_words=frozenset("stadt republik region meer fluss see gebirge provinz hafen".split()),
+    person_titles=frozenset(
+        "präsident präsidentin minister ministerin herr frau dr general kanzler kanzlerin "
+        "könig königin senator".split()
+    ),
+    decade_mention=r"\b(?:1[5-9]|20)\d0er(?:[- ]?jahren?)?\b",
+    currency=r"(?:dollar|us-dollar|euro|rubel|tenge|USD|EUR)\b|€",
+    percent=r"prozent\b",
+    connectors=frozenset({"von", "der", "des", "de", "und", "zu"}),
+    common_noun=re.compile(
+        r"(ung|heit|keit|schaft|tion|ität|nis|nisse|tum|tümer|ismus|ismen|chen|lein|ik|enz|"
+        r"anz)(en|n)?$"
+    ),
+    thing_by_stem=True,
+)
+
+_ES_THING = _thing()
+
+SPANISH = Lexicon(
+    code="es",
+    stemmer="spanish",
+    stop_words=_library_stop_words(
+        "spanish",
+        """cuándo cuánto cuánta cuántos cuántas dónde adónde cómo cuál cuáles quién quiénes
+        qué cuanto cuanta cuantos cuantas según texto artículo autor dice dijo menciona
+        mencionado describe nombre llamado llamada tipo clase también sí hace hizo""",
+    ),
+    kind_patterns=(
+        (
+            YESNO,
+            _p(
+                rf"{_Q}(es|son|era|eran|fue|fueron|hay|hubo|había|tiene|tienen|tenía|tenían|"
+                r"puede|pueden|pudo|existe|existen|está|están|estaba|ha|han|había)\b"
+            ),
+        ),
+        (
+            DATE,
+            _p(
+                rf"{_Q}(desde |hasta )?cu[áa]ndo\b|\bcu[áa]ndo\b|\b(en|desde|hasta) qu[ée] "
+                r"(año|mes|fecha|día|década|siglo)\b|\bqu[ée] (año|fecha|mes|día|década|siglo)\b"
+                r"|\bhace cu[áa]nto tiempo\b"
+            ),
+        ),
+        (
+            NUMBER,
+            _p(
+                rf"\bcu[áa]nt[oa]s? (?:de )?{_ES_THING}?|\bcu[áa]nt[oa]s?\b"
+                r"|\bqu[ée] tan (grande|largo|lejos|alto|viejo|frecuente)\b"
+                r"|\bcu[áa]l (es|era|fue|son|eran) (el|la|los|las) (?P<measure>valor|volumen|"
+                r"cantidad|tamaño|parte|porcentaje|proporción|número|superficie|área|tasa|"
+                r"nivel|total|cifra|costo|coste|precio|población|crecimiento|déficit|edad|"
+                r"longitud|altura|distancia|duración|suma)\b"
+                r"|\bqu[ée] (parte|porcentaje|proporción|cantidad|número|suma|cifra|edad)\b"
+            ),
+        ),
+        (
+            PERSON,
+            _p(
+                rf"{_Q}(a |de |por |con |para )?qui[ée]n(es)?\b"
+                r"|\b(por|a|de|con|para|contra) qui[ée]n(es)?\b"
+            ),
+        ),
+        (
+            PLACE,
+            _p(
+                rf"{_Q}(a |de |en |por )?(d[óo]nde|ad[óo]nde)\b|\bd[óo]nde\b|\ben qu[ée] "
+                r"(lugar|ciudad|país|región|continente|provincia|estado)\b"
+            ),
+        ),
+        (
+            REASON,
+            _p(
+                rf"{_Q}por qu[ée]\b|\bpor qu[ée]\b|\bpor qu[ée] (razón|motivo)\b"
+                r"|\bqu[ée] (causó|provocó|llevó|motivó|impulsó)\b|\bcu[áa]l(es)? (es|era|fue|"
+                r"son|eran|fueron) (la|el|las|los) (razón|razones|causa|causas|motivo|motivos|"
+                r"propósito|objetivo|fin)\b"
+            ),
+        ),
+        (
+            OTHER,
+            _p(
+                r"\b(qué|cuál|cuáles)\s+(?:(?:es|son|era|eran|fue|fueron)\s+"
+                rf"(?:el |la |los |las )?)?{_ES_THING}"
+            ),
+        ),
+    ),
+    thing_kinds={
+        **dict.fromkeys("año mes fecha día década siglo época período periodo".split(), DATE),
+        **dict.fromkeys(
+            "persona presidente presidenta líder dirigente ministro ministra hombre mujer "
+            "sucesor predecesor embajador autor autora candidato fundador fundadora rey reina "
+            "emperador general jugador entrenador arquitecto científico".split(),
+            PERSON,
+        ),
+        **dict.fromkeys(
+            "empresa compañía organización alianza bloque organismo institución agencia firma "
+            "banco unión grupo partido centro coalición fondo consorcio corporación operador "
+            "tratado acuerdo equipo club universidad escuela".split(),
+            ORGANISATION,
+        ),
+        **dict.fromkeys(
+            "país ciudad lugar región sitio capital estado república nación zona área "
+            "provincia puerto continente isla río".split(),
+            PLACE,
+        ),
+        **dict.fromkeys(
+            "nombre término título programa plan proyecto iniciativa gasoducto oleoducto "
+            "documento evento operación".split(),
+            NAME,
+        ),
+        **dict.fromkeys(
+            "parte porcentaje proporción número cantidad valor volumen cifra total tasa "
+            "tamaño población suma".split(),
+            NUMBER,
+        ),
+    },
+    kind_phrases={
+        DATE: ("fecha", "fecha"),
+        NUMBER: ("cifra", "cifra de {thing}"),
+        PERSON: ("nombre de persona", "nombre del {thing}"),
+        ORGANISATION: ("nombre de organización", "nombre del {thing}"),
+        PLACE: ("lugar", "{thing}"),
+        NAME: ("nombre", "nombre del {thing}"),
+    },
+    messages={
+        "abstain": "Las fuentes no cubren esta pregunta",
+        "never": "las fuentes nunca mencionan {terms}",
+        "not_found": "los pasajes encontrados no mencionan {terms}",
+        "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
+        "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
+        "responde a la pregunta",
+        "nothing": "ningún pasaje encontrado se refiere a la pregunta",
+        "and": "y",
+    },
+    refers_back=_p(
+        r"^\s*(este|esta|estos|estas|esto|ese|esa|esos|esas|eso|él|ella|ellos|ellas|su|sus|"
+        r"dicho|dicha|dichos|dichas|éste|ésta|ambos|ambas|este último|esta última|"
+        r"(el|la|los|las) (acuerdo|tratado|país|dos|organización|proyecto|gasoducto|"
+        r"oleoducto|programa|plan|decisión|medida|evento|presidente|mismo|misma|primero|"
+        r"primera))\b"
+    ),
+    part_split=_p(
+        r"(?:,\s*|\s+)(?:y|así como|,)\s+(?=(?:cuándo|quién|quiénes|qué|cuál|cuáles|dónde|"
+        r"por qué|cómo|cuánt[oa]s?|en qué)\b)|\?\s+(?=[¿\w])"
+    ),
+    months=frozenset(
+        "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre "
+        "noviembre diciembre".split()
+    ),
+    months_capitalised=False,
+    date_day=r"\d{1,2}\s+de\s+",
+    date_joiner=r"\s+(?:de\s+|del\s+)?",
+    magnitudes=frozenset(
+        {"mil millones", *"mil millón millones millardo millardos km km² %".split()}
+    ),
+    number_words=frozenset(
+        "dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince "
+        "veinte treinta cuarenta cincuenta cien ciento cientos mil docena mitad tercio "
+        "doble duplicó triplicó".split()
+    ),
+    not_names=frozenset(
+        """el la los las lo un una unos unas de del en con por para sin sobre tras desde
+        durante entre hasta según hacia contra este esta estos estas ese esa él ella ellos
+        ellas su sus sin embargo así pero y o aunque cuando donde quien que como porque
+        finalmente hoy varios varias muchos muchas todos todas cada otro otra otros otras
+        ambos también además luego después antes""".split()
+    ),
+    organisation_words=frozenset(
+        """organización unión alianza banco fondo empresa compañía grupo consejo comité foro
+        tratado acuerdo comunidad partido ministerio agencia instituto centro consorcio otan
+        onu opep asociación comisión federación universidad""".split()
+    ),
+    place_words=frozenset("ciudad república región mar río lago montes provincia puerto".split()),
+    person_titles=frozenset(
+        "presidente presidenta ministro ministra sr sra dr general canciller rey reina "
+        "senador".split()
+    ),
+    decade_mention=r"\b(?:años|década de(?: los)?)\s+(?:1[5-9]|20)\d0\b",
+    currency=r"(?:de\s+)?(?:dólares|euros|rublos|tenge|USD|EUR)\b|€",
+    percent=r"por ?ciento\b",
+    connectors=frozenset({"de", "del", "la", "las", "los", "y"}),
+    thing_by_stem=True,
+)
+
+_RU_THING = _thing(r"[\w-]+")
+
+RUSSIAN = Lexicon(
+    code="ru",
+    stemmer="russian",
+    stop_words=_library_stop_words(
+        "russian",
+        """когда сколько почему зачем где куда откуда какой какая какое какие каком какую
+        каких который которая которое которые кого кому чей чья чьё чьи ли согласно текст
+        статья автор говорит сказал упоминает описывает название называется также очень""",
+    ),
+    kind_patterns=(
+        (YESNO, _p(r"^[^?]*\s+ли\b")),
+        (
+            DATE,
+            _p(
+                rf"{_Q}(с |до )?когда\b|\bкогда\b|\bв каком (году|месяце|веке)\b"
+                r"|\bкакого (числа|года)\b|\bв какой (день|год)\b"
+            ),
+        ),
+        (
+            NUMBER,
+            _p(
+                rf"\bсколько {_RU_THING}?|\bсколько\b|\bкакова (величина|доля|сумма|площадь|"
+                r"численность|стоимость)\b|\bкаков (объём|объем|размер|процент|уровень|рост)\b"
+            ),
+        ),
+        (PERSON, _p(rf"{_Q}(кто|кого|кому|кем|чей|чья|чьё|чьи)\b")),
+        (PLACE, _p(rf"{_Q}(где|куда|откуда)\b|\bв как(ом|ой) (городе|стране|регионе|месте)\b")),
+        (
+            REASON,
+            _p(
+                rf"{_Q}(почему|зачем|отчего)\b|\bпо какой причине\b|\bчто (привело|вызвало|"
+                r"побудило)\b|\bкакова (причина|цель)\b"
+            ),
+        ),
+        (
+            OTHER,
+            _p(rf"\b(какой|какая|какое|какие|каком|какую|каких|который|которая)\s+{_RU_THING}"),
+        ),
+    ),
+    thing_kinds={
+        **dict.fromkeys("год месяц дата день десятилетие век период".split(), DATE),
+        **dict.fromkeys(
+            "человек президент лидер руководитель министр глава автор основатель преемник "
+            "посол кандидат".split(),
+            PERSON,
+        ),
+        **dict.fromkeys(
+            "компания организация союз альянс блок институт агентство банк группа партия "
+            "центр коалиция фонд консорциум корпорация оператор договор соглашение".split(),
+            ORGANISATION,
+        ),
+        **dict.fromkeys(
+            "страна город место регион столица государство республика область провинция "
+            "порт".split(),
+            PLACE,
+        ),
+        **dict.fromkeys(
+            "название имя термин программа план проект инициатива трубопровод документ "
+            "событие операция".split(),
+            NAME,
+        ),
+        **dict.fromkeys(
+            "доля процент число количество сумма объём объем стоимость рост численность "
+            "размер".split(),
+            NUMBER,
+        ),
+    },
+    kind_phrases={
+        DATE: ("даты", "даты"),
+        NUMBER: ("числа", "числа для «{thing}»"),
+        PERSON: ("имени", "имени: {thing}"),
+        ORGANISATION: ("названия организации", "названия: {thing}"),
+        PLACE: ("места", "{thing}"),
+        NAME: ("названия", "названия: {thing}"),
+    },
+    messages={
+        "abstain": "Источники не отвечают на этот вопрос",
+        "never": "источники нигде не упоминают {terms}",
+        "not_found": "найденные фрагменты не упоминают {terms}",
+        "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
+        "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
+        "не отвечает на вопрос",
+        "nothing": "ни один найденный фрагмент не относится к вопросу",
+        "and": "и",
+    },
+    refers_back=_p(
+        r"^\s*(это|этот|эта|эти|этого|этой|этим|этом|он|она|оно|они|его|её|ее|их|данный|"
+        r"данная|данное|данные|последний|последняя|последнее|оба|обе|такой|такая|такие|"
+        r"(это|данное|указанное) (соглашение|решение)|(этот|данный|указанный) договор)\b"
+    ),
+    part_split=_p(
+        r"(?:,\s*|\s+)(?:и|а также|,)\s+(?=(?:когда|кто|кого|что|какой|какая|какое|какие|где|"
+        r"почему|как|сколько|в каком|в какой)\b)|\?\s+(?=\w)"
+    ),
+    months=frozenset(
+        "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
+        "января февраля марта апреля мая июня июля августа сентября октября ноября "
+        "декабря".split()
+    ),
+    months_capitalised=False,
+    date_joiner=r"\s+",
+    magnitudes=frozenset(
+        "тыс тысяч тысячи млн миллион миллиона миллионов млрд миллиард "
+        "миллиарда миллиардов км км² %".split()
+    ),
+    number_words=frozenset(
+        "два две три четыре пять шесть семь восемь девять десять двадцать тридцать сорок "
+        "пятьдесят сто тысяча половина треть четверть вдвое втрое".split()
+    ),
+    not_names=frozenset(
+        """в во на с со к ко по о об от до из за для при про без через после перед между
+        этот эта это эти он она оно они его её их мы я однако но и или а также когда где
+        кто что как почему если хотя тем поэтому сегодня некоторые многие все каждый другой
+        оба так""".split()
+    ),
+    organisation_words=frozenset(
+        """организация союз альянс банк фонд компания группа совет комитет форум договор
+        соглашение сообщество партия министерство агентство институт центр консорциум нато
+        оон одкб еаэс снг шос ассоциация комиссия федерация""".split()
+    ),
+    place_words=frozenset("город республика область регион море река озеро горы порт".split()),
+    person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
+    decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
+    currency=r"(?:долларов|доллара|доллар|евро|рублей|рубля|рубль|тенге|USD|EUR)\b|\$|€",
+    percent=r"процент(?:ов|а)?\b",
+    connectors=frozenset(),
+    thing_by_stem=True,
+)
+
+LEXICONS: dict[str, Lexicon] = {
+    "en": ENGLISH,
+    "fr": FRENCH,
+    "de": GERMAN,
+    "es": SPANISH,
+    "ru": RUSSIAN,
+}
 # The stemmer names settings use (`lexical_language`) map to a code.
-_ALIASES = {"english": "en"}
+_ALIASES = {"english": "en", "french": "fr", "german": "de", "spanish": "es", "russian": "ru"}
+# Snowball stemmers by ISO code, for languages without a lexicon of their own.
+_SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "el": "greek", "eu": "basque",
+    "fi": "finnish", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian",
+    "id": "indonesian", "it": "italian", "lt": "lithuanian", "nl": "dutch", "no": "norwegian",
+    "pt": "portuguese", "ro": "romanian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _plain(code: str) -> Lexicon:
+    """A language without a lexicon: its own stemmer and stop words where Snowball and
+    bm25s have them, digits and dates written in figures, and no English word lists.
+
+    Its question kinds are unknown (every question reads as "other"), which is
+    better than reading Italian with English question words.
+    """
+    name = _SNOWBALL.get(code, "")
+    if name and name not in Stemmer.algorithms():
+        name = ""
+    return Lexicon(
+        code=code,
+        stemmer=name,
+        stop_words=_library_stop_words(name) if name else frozenset(),
+        kind_patterns=(),
+        thing_kinds={},
+        kind_phrases=ENGLISH.kind_phrases,
+        messages=ENGLISH.messages,
+        refers_back=re.compile(r"(?!)"),
+        part_split=re.compile(r"\?\s+(?=\w)"),
+        months=frozenset(),
+        magnitudes=frozenset({"%"}),
+        number_words=frozenset(),
+        decade_mention=r"(?!)",
+        currency=r"(?:USD|EUR)\b|€",
+        percent=r"(?!)",
+        connectors=frozenset(),
+    )
 
 
 def lexicon_for(language: str | None) -> Lexicon:
-    """The lexicon for a language code (or stemmer name); English when unknown or None."""
+    """The lexicon for a language code (or stemmer name); English when None.
+
+    A language with no lexicon of its own gets a plain one in its own language
+    (see `_plain`), never the English word lists.
+    """
     if not language:
         return ENGLISH
     key = language.lower().split("-")[0].split("_")[0]
-    return LEXICONS.get(_ALIASES.get(key, key), ENGLISH)
+    key = _ALIASES.get(key, key)
+    if key in LEXICONS:
+        return LEXICONS[key]
+    key = next((code for code, name in _SNOWBALL.items() if name == key), key)
+    return _plain(key)
 
 
 _WORD = re.compile(r"[^\W_]+(?:[’'-][^\W_]+)*", re.UNICODE)
@@ -261,6 +1015,8 @@ def content_stems(text: str, lexicon: Lexicon) -> list[str]:
 __all__ = [
     "DATE",
     "ENGLISH",
+    "FRENCH",
+    "GERMAN",
     "KINDS",
     "LEXICONS",
     "NAME",
@@ -270,7 +1026,9 @@ __all__ = [
     "PERSON",
     "PLACE",
     "REASON",
+    "RUSSIAN",
     "SHORT_KINDS",
+    "SPANISH",
     "YESNO",
     "Lexicon",
     "content_stems",

@@ -109,13 +109,28 @@ def is_heading(text: str) -> bool:
 # Mentions ----------------------------------------------------------------------------
 
 
+_PATTERNS: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
+
+
 def _number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Pattern[str]]]:
-    # Month names as written in running text (capitalised), so "may" is not May.
-    months = "|".join(sorted((m.capitalize() for m in lexicon.months), key=len, reverse=True))
-    magnitudes = "|".join(
-        re.escape(m) for m in sorted(lexicon.magnitudes - {"%"}, key=len, reverse=True)
+    """The number and date patterns of a language, compiled once."""
+    if lexicon.code not in _PATTERNS:
+        _PATTERNS[lexicon.code] = _compile_number_patterns(lexicon)
+    return _PATTERNS[lexicon.code]
+
+
+def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Pattern[str]]]:
+    # Month names as written in running text: capitalised where the language does
+    # (so "may" is not May), lower case or sentence-initial where it does not ("mars").
+    forms = {m.capitalize() for m in lexicon.months}
+    if not lexicon.months_capitalised:
+        forms |= set(lexicon.months)
+    months = "|".join(sorted(forms, key=len, reverse=True)) or r"(?!)"
+    magnitudes = (
+        "|".join(re.escape(m) for m in sorted(lexicon.magnitudes - {"%"}, key=len, reverse=True))
+        or r"(?!)"
     )
-    words = "|".join(sorted(lexicon.number_words, key=len, reverse=True))
+    words = "|".join(sorted(lexicon.number_words, key=len, reverse=True)) or r"(?!)"
     num = r"\d+(?:[.,]\d+)*"
     return [
         # (kind, sub-kind, pattern): the first to claim a stretch of text keeps it.
@@ -123,24 +138,25 @@ def _number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Pattern[str]]]
             DATE,
             "date",
             re.compile(
-                rf"\b(?:\d{{1,2}}\s+)?(?:{months})(?:\s+\d{{1,2}},?)?\s+(?:1[5-9]|20)\d\d\b"
+                rf"\b(?:{lexicon.date_day})?(?:{months})(?:\s+\d{{1,2}},?)?{lexicon.date_joiner}"
+                r"(?:1[5-9]|20)\d\d\b"
             ),
         ),
         (
             DATE,
             "decade",
-            re.compile(r"\b(?:(?:mid|early|late)[- ])?(?:1[5-9]|20)\d0[’']?s\b", re.I),
+            re.compile(lexicon.decade_mention, re.I),
         ),
         (
             NUMBER,
             "money",
             re.compile(
                 rf"(?:(?:USD|US\$|EUR|RUB|\$|€|£)\s?{num}(?:\s*(?:{magnitudes})\b)?)"
-                rf"|(?:{num}\s*(?:{magnitudes})?\s*(?:dollars|euros|roubles|rubles|tenge|USD|EUR)\b)",
+                rf"|(?:{num}\s*(?:{magnitudes})?\s*(?:{lexicon.currency}))",
                 re.I,
             ),
         ),
-        (NUMBER, "share", re.compile(rf"[-−]?{num}\s?(?:%|per ?cent\b)", re.I)),
+        (NUMBER, "share", re.compile(rf"[-−]?{num}\s?(?:%|{lexicon.percent})", re.I)),
         (DATE, "year", re.compile(r"(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)")),
         (DATE, "month", re.compile(rf"\b(?:{months})\b")),
         (
@@ -201,7 +217,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
     tokens = _tokens(text)
     out: list[Mention] = []
     i = 0
-    connectors = {"of", "the", "for", "de", "du", "la", "al", "von"}
+    connectors = lexicon.connectors
     while i < len(tokens):
         s, _, word = tokens[i]
         bare = _POSSESSIVE.sub("", word)
@@ -212,6 +228,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             or lower in lexicon.months
             or (lower in lexicon.not_names and not (bare.isupper() and len(bare) > 1))
             or (starts_sentence and bare not in known_names)
+            or not lexicon.may_be_name(bare)
         ):
             i += 1
             continue
@@ -270,7 +287,7 @@ def _known_names(text: str, spans: list[tuple[int, int]]) -> set[str]:
 def annotate(document: Document, lexicon: Lexicon) -> list[SentenceInfo]:
     """The sentences of a document with everything but their vectors."""
     text = document.text
-    spans = sentence_spans(text)
+    spans = sentence_spans(text, document.language or lexicon.code)  # pysbd's rules per language
     known = _known_names(text, spans)
     out: list[SentenceInfo] = []
     previous = section = -1

@@ -79,8 +79,8 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
             # and the thing asked for ends there.
             found = thing.split()
             for n, word in enumerate(found):
-                if word.lower() in lexicon.thing_kinds:
-                    named = lexicon.thing_kinds[word.lower()]
+                named = lexicon.thing_kind(word)
+                if named is not None:
                     return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
             return kind, (" ".join(found) if kind == NUMBER else found[0])
         if kind == NUMBER and thing and groups.get("measure"):
@@ -105,6 +105,7 @@ def analyse(
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
             and word.lower() not in lexicon.months
+            and lexicon.may_be_name(word)
         )
         focus[stem] = Focus(stem, word, idf(stem), is_name)
     thing_stems = (
