@@ -2,7 +2,7 @@
 
     python bench/multilingual.py [--xquad ../shared/benchmarks/xquad] [--data data/bench-ml]
                                  [--models minilm,e5] [--settings en/en,en-over-de,...]
-                                 [--retrieval-only] [--json out.json]
+                                 [--retrieval-only] [--rebuild] [--json out.json]
     python bench/multilingual.py --tune [--models e5]
 
 Each corpus is ingested from its `sources.toml` (local files, offline) once per
@@ -76,12 +76,19 @@ def settings_for(data: Path, xquad: Path, corpus: str, model: str) -> Settings:
     )
 
 
-def ensure_index(settings: Settings) -> None:
-    """Ingest the corpus into `settings.data_dir` unless an index of this model is there."""
+def ensure_index(settings: Settings, *, rebuild: bool = False) -> None:
+    """Ingest the corpus into `settings.data_dir` unless an index of this model is there.
+
+    `rebuild` builds it again from the one there, copying every vector whose text is
+    unchanged: the sentence data (stems, mentions, referring sentences) then follows
+    the current answer-step code, at the cost of embedding only what changed.
+    """
     embedder = load_embedder(settings)
+    previous = None
     try:
-        load_index(settings, embedder=embedder)
-        return
+        previous = load_index(settings, embedder=embedder)
+        if not rebuild:
+            return
     except IndexLoadError:
         pass
     started = time.perf_counter()
@@ -96,6 +103,7 @@ def ensure_index(settings: Settings) -> None:
         settings=settings,
         report=result.report,
         splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
+        reuse=previous,
         progress=False,
     )
     publish(settings, path)
@@ -203,6 +211,11 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--full", action="store_true", help="Whole files, not the 300 subsets.")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="Build each index again from the one there (vectors reused, sentence data fresh).",
+    )
     args = parser.parse_args()
     models = [m for m in args.models.split(",") if m]
     for model in models:
@@ -214,6 +227,7 @@ def main() -> None:
             args.json.write_text(json.dumps(table, indent=1), encoding="utf-8")
         return
     results: dict = {}
+    rebuilt: set[tuple[str, str]] = set()
     for name in [s for s in args.settings.split(",") if s]:
         if name not in SETTINGS:
             sys.exit(f"unknown setting {name!r}; choose from {', '.join(SETTINGS)}")
@@ -221,7 +235,11 @@ def main() -> None:
         questions = args.xquad / corpus / f"{stem}{'' if args.full else '.300'}.jsonl"
         for model in models:
             settings = settings_for(args.data, args.xquad, corpus, model)
-            ensure_index(settings)
+            if args.rebuild and (corpus, model) not in rebuilt:
+                ensure_index(settings, rebuild=True)
+                rebuilt.add((corpus, model))
+            else:
+                ensure_index(settings)
             figures = evaluate(settings, questions, retrieval_only=args.retrieval_only)
             results.setdefault(name, {})[model] = figures
             print(
@@ -234,6 +252,25 @@ def main() -> None:
             )
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(table(results, models))
+
+
+def table(results: dict, models: list[str]) -> str:
+    """The results as the README's Markdown table: hit@1 / hit@5 / MRR@10 / answer accuracy."""
+    keys = ("hit@1", "hit@5", "mrr@10", "answer_accuracy")
+    lines = [
+        "| questions over text | " + " | ".join(MODELS[m].split("/")[-1] for m in models) + " |",
+        "|---" * (len(models) + 1) + "|",
+    ]
+    for name, by_model in results.items():
+        cells = [
+            " / ".join(f"{by_model[m][k]:.3f}" if k in by_model[m] else "–" for k in keys)
+            if m in by_model
+            else "–"
+            for m in models
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

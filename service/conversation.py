@@ -22,9 +22,13 @@ from dataclasses import dataclass
 
 from dossier.types import Answer
 
-# A follow-up that points back at the turn before it.
+# A follow-up that points back at the turn before it (English, French, German, Spanish).
 REFERRING = re.compile(
-    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|the same)\b", re.I
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|then|the same"
+    r"|il|elle|ils|elles|cela|ça|cet|cette|ces|celui-ci|celle-ci|sa|son|ses|leur|leurs|là"
+    r"|er|ihm|ihn|ihre?|seine?|dies|diese[rsmn]?|dort|damals"
+    r"|él|ella|ellos|ellas|esto|eso|este|esta|ese|esa|su|sus|allí|entonces)\b",
+    re.I,
 )
 _WORD = re.compile(r"[^\W\d_][\w’'-]*", re.UNICODE)
 _STOP = frozenset(

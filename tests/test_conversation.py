@@ -54,3 +54,8 @@ def test_pointing_back_or_having_no_focus() -> None:
     assert refers_back("When was it completed?")
     assert refers_back("Why?")
     assert not refers_back("What about Baikonur?")
+    # Follow-ups in the languages the answer step reads point back with their own pronouns.
+    assert refers_back("Quand a-t-elle été signée ?")
+    assert refers_back("Wann wurde dieser unterzeichnet?")
+    assert refers_back("¿Cuándo se firmó esto?")
+    assert not refers_back("Quand le traité d'amitié a été signé à Moscou ?")
