@@ -57,6 +57,8 @@ def main() -> None:
     for name, (args, env) in cases.items():
         count = options.model_runs if "loads the model" in name else options.runs
         runs = [timed(args, env) for _ in range(count)]
+        if not runs:
+            continue
         wall = [w for w, _, _ in runs]
         cpu = statistics.median(c for _, c, _ in runs)
         median = statistics.median(wall)
