@@ -17,14 +17,15 @@ peak) from /proc/PID/status before stopping it. For Postgres it also sums the
 database server's own memory (PSS of all its processes), since that is where
 the vectors and postings then live.
 
-How Postgres gets under 50 ms for hybrid at 200k: dense is one HNSW probe
+How Postgres aims at 50 ms for hybrid at 200k: dense is one HNSW probe
 (`ef_search` = 2 × candidates); lexical fetches the query terms' packed
 postings (rows int32 + BM25 weight float32, one row per term) and sums
 them in NumPy — no per-posting rows, no GROUP BY over a million tuples —
 and hybrid's exact-score lookups are one indexed `row = ANY(…)` query.
-Where that stops scaling: a term's postings are read whole, so a query
-with a term present in millions of passages reads megabytes per query;
-past a few million passages a BM25 index extension (pg_search,
+Where that stops scaling: a term's postings are read whole, so lexical
+cost grows with the corpus (44 ms p50 at 207k passages on this 2-core
+machine at load ~7, which put hybrid at 61 ms); past a few hundred
+thousand passages a BM25 index extension (pg_search,
 VectorChord-bm25) or a search engine with block-max WAND should replace
 `PgLexicalIndex` — the store interface (`index/store.py`) takes any
 lexical component with `query_ids`/`score_ids`/`search`.
