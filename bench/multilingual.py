@@ -252,10 +252,10 @@ def main() -> None:
             )
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print(table(results, models))
+    print(markdown_table(results, models))
 
 
-def table(results: dict, models: list[str]) -> str:
+def markdown_table(results: dict, models: list[str]) -> str:
     """The results as the README's Markdown table: hit@1 / hit@5 / MRR@10 / answer accuracy."""
     keys = ("hit@1", "hit@5", "mrr@10", "answer_accuracy")
     lines = [
