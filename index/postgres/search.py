@@ -141,6 +141,9 @@ class PgLexicalIndex(LexicalIndex):
         self.pool = pool
         self.table = table
         self.vocabulary = vocabulary
+        # Postings are looked up by term, the table's primary key: `term_id` has no
+        # index, and filtering on it scans the whole vocabulary (~10 ms a query).
+        self.terms = {term_id: term for term, term_id in vocabulary.items()}
 
     def query_ids(
         self, queries: list[str], languages: list[str | None] | None = None
@@ -160,8 +163,8 @@ class PgLexicalIndex(LexicalIndex):
             postings = {
                 term_id: (rows, weights)
                 for term_id, rows, weights in conn.execute(
-                    f"SELECT term_id, rows, scores FROM {self.table} WHERE term_id = ANY(%s)",
-                    (sorted(set(ids.tolist())),),
+                    f"SELECT term_id, rows, scores FROM {self.table} WHERE term = ANY(%s)",
+                    ([self.terms[i] for i in sorted(set(ids.tolist()))],),
                 )
             }
         for term_id in ids.tolist():
