@@ -81,6 +81,29 @@ def _colour(stream: TextIO) -> bool:
 
 out = LazyConsole()
 err = LazyConsole(stderr=True)
+
+
+def print_json(text: str | None = None, data: Any = None) -> None:
+    """JSON on stdout: highlighted by rich on a terminal; for a program (a pipe, a file) the
+    same text, indented by two, without importing rich."""
+    if sys.stdout.isatty():
+        out.print_json(text, data=data)
+        return
+    import json
+
+    value = json.loads(text) if text is not None else data
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table off a terminal: aligned columns, one line per row, the last column whole
+    (a program or a log reads it; on a terminal the commands print a rich table)."""
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())
+
+
 log = logging.getLogger("dossier")
 
 DataDir = Annotated[
@@ -403,7 +426,7 @@ def ask(
     with engine_errors():
         answer = engine.ask(question, k=k, mode=mode, sources=source)
     if json:
-        out.print_json(answer.model_dump_json())
+        print_json(answer.model_dump_json())
         return
     out.print(escape(answer.answer), style="italic" if answer.abstained else None)
     for c in answer.citations:
@@ -428,7 +451,7 @@ def search(
     with engine_errors():
         found = engine.search(query, k=k, mode=mode, sources=source)
     if json:
-        out.print_json(found.model_dump_json())
+        print_json(found.model_dump_json())
         return
     from rich.table import Table
 
@@ -452,7 +475,11 @@ def sources(data_dir: DataDir = None, json: Json = False) -> None:
         fail(str(exc))
     infos = source_infos(catalog.documents, catalog.passage_counts, catalog.report)
     if json:
-        out.print_json(data=[i.model_dump(mode="json") for i in infos])
+        print_json(data=[i.model_dump(mode="json") for i in infos])
+        return
+    if not sys.stdout.isatty():  # no rich: listing the sources stays fast
+        rows = [(i.id, i.status, str(i.passages), i.title or "", i.reason or "") for i in infos]
+        print_rows(("id", "status", "passages", "title", "reason"), rows)
         return
     from rich.table import Table
 

@@ -123,10 +123,12 @@ def test_commands_that_need_no_model_never_load_it(article_settings: Settings) -
     listed, imported = dossier_imports("sources", "--data-dir", data, "--json", env=broken)
     assert listed.returncode == 0, listed.stderr
     assert [s["id"] for s in json.loads(listed.stdout)] == ["article"]
-    assert heavy(imported) == set()
+    assert heavy(imported) == set() and "rich" not in imported
     table, imported = dossier_imports("sources", "--data-dir", data, env=broken)
     assert table.returncode == 0 and "article" in table.stdout
+    assert table.stdout.split()[:5] == ["id", "status", "passages", "title", "reason"]
     assert heavy(imported) == set()
+    assert "rich" not in imported  # off a terminal: plain columns and plain JSON
 
     unknown, imported = dossier_imports(
         "ask", "Tengiz?", "--data-dir", data, "-s", "nope", env=broken
