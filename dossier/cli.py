@@ -137,8 +137,6 @@ _global: dict[str, object] = {}  # options given before the command, e.g. `dossi
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
     # Imported here: `--help` and usage errors need neither pydantic nor the settings.
-    from tomllib import TOMLDecodeError
-
     from pydantic import ValidationError
 
     from dossier.settings import Settings, config_file
@@ -158,8 +156,6 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
         fail(
             f"invalid settings ({problems}); check DOSSIER_* variables and {path or 'dossier.toml'}"
         )
-    except (TOMLDecodeError, OSError) as exc:
-        fail(f"cannot read the settings file {path}: {exc}")
 
 
 @contextmanager

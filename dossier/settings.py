@@ -3,24 +3,23 @@
 Precedence, highest first: explicit arguments (CLI flags), `DOSSIER_*`
 environment variables, the TOML file named by `DOSSIER_CONFIG` (else
 `./dossier.toml` when present), then the defaults below.
-
-The variables and the file are read here (a few lines, below) rather than by
-pydantic-settings, whose import (asyncio, its cloud and CLI sources) was a sixth
-of what `dossier sources` cost: the commands that need no model answer at once.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
-import tomllib
-import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from dossier import __version__
 
@@ -58,58 +57,8 @@ def config_file() -> Path | None:
     return local if local.is_file() else None
 
 
-ENV_PREFIX = "DOSSIER_"
-
-
-def _structured(annotation: Any) -> bool:
-    """Whether a field's variable holds JSON (a list, a dict, a model), as in pydantic-settings."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _structured(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        return any(_structured(arg) for arg in get_args(annotation))
-    kind = origin or annotation
-    return kind in (list, set, frozenset, tuple, dict) or (
-        isinstance(kind, type) and issubclass(kind, BaseModel)
-    )
-
-
-def _from_environment(fields: dict[str, Any]) -> dict[str, Any]:
-    """`DOSSIER_<FIELD>` variables (any case); JSON for structured fields. A value that is not
-    JSON is passed on as text, so validation names the field instead of a traceback."""
-    environ = {name.lower(): value for name, value in os.environ.items()}
-    found: dict[str, Any] = {}
-    for name, field in fields.items():
-        value = environ.get(f"{ENV_PREFIX}{name}".lower())
-        if value is None:
-            continue
-        if _structured(field.annotation):
-            try:
-                found[name] = json.loads(value)
-                continue
-            except ValueError:
-                pass
-        found[name] = value
-    return found
-
-
-def _from_file() -> dict[str, Any]:
-    """The TOML file's table (config_file), or nothing when there is none."""
-    path = config_file()
-    if path is None or not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        return tomllib.load(handle)
-
-
-class Settings(BaseModel):
-    # Unknown names (a typo in the file or a flag) are errors; defaults are validated too.
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
-    def __init__(self, **values: Any) -> None:
-        """Explicit values over DOSSIER_* variables over the TOML file over the defaults."""
-        fields = type(self).model_fields
-        super().__init__(**{**_from_file(), **_from_environment(fields), **values})
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOSSIER_", extra="forbid")
 
     # Where things live.
     data_dir: Path = Path("data")
@@ -330,3 +279,18 @@ class Settings(BaseModel):
     def manual_dir(self) -> Path:
         """Files saved by hand, one folder per source id, used instead of fetching."""
         return self.data_dir / "manual"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
