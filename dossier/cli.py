@@ -137,7 +137,10 @@ _global: dict[str, object] = {}  # options given before the command, e.g. `dossi
 
 def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings:
     # Imported here: `--help` and usage errors need neither pydantic nor the settings.
+    from tomllib import TOMLDecodeError
+
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from dossier.settings import Settings, config_file
 
@@ -156,6 +159,10 @@ def load_settings(data_dir: Path | None = None, **overrides: object) -> Settings
         fail(
             f"invalid settings ({problems}); check DOSSIER_* variables and {path or 'dossier.toml'}"
         )
+    except SettingsError as exc:  # a list or table variable that is not JSON
+        fail(f"invalid settings ({exc}); list and table variables are JSON, e.g. '[\"a\"]'")
+    except (TOMLDecodeError, OSError) as exc:
+        fail(f"cannot read the settings file {path}: {exc}")
 
 
 @contextmanager

@@ -37,3 +37,20 @@ def test_bad_settings_are_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("DOSSIER_CONFIG", str(typo))
     code, output = run_cli("sources", "--data-dir", str(tmp_path))
     assert code == 1 and "modle" in output
+
+
+def test_malformed_variables_and_files_are_one_line_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOSSIER_CORS_ORIGINS", "http://a.example")  # a list is JSON
+    code, output = run_cli("sources", "--data-dir", str(tmp_path))
+    assert code == 1 and "cors_origins" in output and "Traceback" not in output
+    monkeypatch.delenv("DOSSIER_CORS_ORIGINS")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("port = \n", encoding="utf-8")
+    monkeypatch.setenv("DOSSIER_CONFIG", str(broken))
+    code, output = run_cli("sources", "--data-dir", str(tmp_path))
+    assert code == 1 and "broken.toml" in output and "line 1" in output
+    monkeypatch.delenv("DOSSIER_CONFIG")
+    monkeypatch.setenv("dossier_mode", "dense")  # names are matched in any case
+    assert Settings().mode == "dense"
