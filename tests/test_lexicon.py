@@ -10,10 +10,10 @@ French source with that antecedent and a French date.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
+from test_languages import document
 
 from dossier.index.embed import load_embedder
 from dossier.index.sentences import annotate
@@ -35,21 +35,10 @@ from dossier.service.answer import analyse
 from dossier.service.answer.evidence import read_rows
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL, Settings
-from dossier.types import Document
 
 FR = lexicon_for("fr")
 DE = lexicon_for("de")
 ES = lexicon_for("es")
-
-
-def document(source_id: str, text: str, language: str | None) -> Document:
-    return Document(
-        source_id=source_id,
-        text=text,
-        format="text",
-        language=language,
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
-    )
 
 
 def focus_words(question: str, language: str) -> list[str]:
