@@ -31,6 +31,10 @@ DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME, REASON, YESNO, OTHER = (
 )
 KINDS = (DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME, REASON, YESNO, OTHER)
 SHORT_KINDS = frozenset({DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME})
+# What a date or figure must show beyond its kind (see question.py `unit`): a month
+# name ("in which month"), a share ("what percentage"), a duration or length ("how
+# long"), a count of something ("how many troops": not an amount of money, not a share).
+MONTH, SHARE, EXTENT, COUNT = "month", "share", "extent", "count"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,18 @@ class Lexicon:
     common_noun: re.Pattern[str] | None = None
     # Match the noun of "which X" by its stem as well (inflected languages).
     thing_by_stem: bool = False
+    # (unit, pattern) tried in order on the question; the first match decides (see MONTH…).
+    unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
+    extent_words: frozenset[str] = frozenset()
+    # Fractions that answer "what share" ("nearly half").
+    fraction_words: frozenset[str] = frozenset()
+    # Words before a figure that make it a reference back, not a count: "the two countries".
+    definite_words: frozenset[str] = frozenset()
+    # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
+    locatives: frozenset[str] = frozenset()
+    # Auxiliaries after "what": the question asks what something did, it names no thing.
+    auxiliaries: frozenset[str] = frozenset()
 
     @property
     def stem(self) -> Stemmer.Stemmer:
@@ -263,11 +279,32 @@ ENGLISH = Lexicon(
         federation""".split()
     ),
     place_words=frozenset(
-        "city republic region sea river lake mountains oblast province port".split()
+        "city republic region sea river lake mountains oblast province port field basin "
+        "deposit terminal".split()
     ),
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()
     ),
+    unit_patterns=(
+        (MONTH, _p(r"\b(which|what) month\b|\b(what|which|on what) (exact )?(date|day)\b")),
+        (
+            SHARE,
+            _p(
+                r"\b(what|by what|which) (share|percentage|proportion|fraction|percent)\b"
+                r"|\bwhat (was|is|were|are) the (share|percentage|proportion)\b"
+            ),
+        ),
+        (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
+        (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
+    ),
+    extent_words=frozenset(
+        """year years month months week weeks day days hour hours decade decades century
+        centuries km kilometres kilometers mile miles metres meters""".split()
+    ),
+    fraction_words=frozenset("half third thirds quarter quarters fifth tenth".split()),
+    definite_words=frozenset("the these those".split()),
+    locatives=frozenset("in into across throughout".split()),
+    auxiliaries=frozenset("did does do has have had will would can could should might".split()),
 )
 
 

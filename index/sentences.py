@@ -26,7 +26,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ from dossier.lexicon import (
     Lexicon,
     content_stems_at,
     lexicon_for,
+    words,
 )
 from dossier.types import Document
 
@@ -96,14 +97,18 @@ class SentenceInfo:
         return cls(**data)
 
 
+def is_title(text: str) -> bool:
+    """A line that does not end like a sentence: a heading, or a list item such as
+    "Treaty of Friendship (1992)", which names a thing and a date and states nothing else."""
+    return not _ENDS_SENTENCE.search(text.rstrip())
+
+
 def is_heading(text: str) -> bool:
     """Titles, section headings and bare URLs: short lines that state nothing.
 
     A dated list item ("Treaty of Friendship (1992)") does state something.
     """
-    return bool(_URL.match(text)) or (
-        not _ENDS_SENTENCE.search(text.rstrip()) and not _DATED_ITEM.search(text)
-    )
+    return bool(_URL.match(text)) or (is_title(text) and not _DATED_ITEM.search(text))
 
 
 # Mentions ----------------------------------------------------------------------------
@@ -266,6 +271,13 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             kind = PERSON if all(_capitalised(w) for w in phrase.split()) else NAME
         else:
             kind = NAME
+        after = tokens[j][2].lower() if j < len(tokens) else ""
+        of = tokens[i - 2][2].lower() if i > 1 and before in connectors else ""
+        if kind in (NAME, PERSON) and (after in lexicon.place_words or of in lexicon.place_words):
+            # "the Tengiz field", "the port of Novorossiysk"
+            kind = PLACE
+        elif kind in (NAME, PERSON) and after in lexicon.organisation_words:  # "Gazprom group"
+            kind = ORGANISATION
         out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
         i = j
     return out
@@ -318,7 +330,41 @@ def annotate(document: Document, lexicon: Lexicon) -> list[SentenceInfo]:
             info.mentions = sorted(numbers + names, key=lambda m: m.start)
             previous = len(out)
         out.append(info)
+    places = _places(text, out, lexicon)
+    for info in out:
+        info.mentions = [_retyped(m, places) for m in info.mentions]
+    surnames = {m.text.split()[-1] for info in out for m in info.mentions if m.kind == PERSON}
+    for info in out:
+        info.mentions = [
+            replace(m, kind=PERSON) if m.kind == NAME and m.text in surnames else m
+            for m in info.mentions
+        ]
     return out
+
+
+def _retyped(mention: Mention, places: set[str]) -> Mention:
+    """A name the document uses as a place is one; a "person" holding a place is not.
+
+    Then a name that is the surname of a person the document names in full is that
+    person ("Nazarbayev" after "Nursultan Nazarbayev").
+    """
+    if mention.kind in (NAME, PERSON) and mention.text in places:
+        return replace(mention, kind=PLACE)
+    if mention.kind == PERSON and any(w in places for w in mention.text.split()):
+        return replace(mention, kind=NAME)  # "Kazakhstan Today", a newspaper
+    return mention
+
+
+def _places(text: str, infos: list[SentenceInfo], lexicon: Lexicon) -> set[str]:
+    """Names the document writes after a preposition of place ("in Kazakhstan") somewhere."""
+    places: set[str] = set()
+    for info in infos:
+        for m in info.mentions:
+            if m.kind in (NAME, PLACE) and text[m.end : m.end + 2] not in ("'s", "’s"):
+                before = words(text[max(info.start, m.start - 24) : m.start])
+                if before and before[-1].lower() in lexicon.locatives:
+                    places.add(m.text)
+    return places
 
 
 def _context(text: str, info: SentenceInfo, infos: list[SentenceInfo]) -> str:
@@ -482,6 +528,7 @@ __all__ = [
     "build_sentences",
     "figures",
     "is_heading",
+    "is_title",
     "name_mentions",
     "number_mentions",
 ]

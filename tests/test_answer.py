@@ -20,7 +20,19 @@ from dossier.index.sentences import (
 )
 from dossier.index.store import build_index, load_index, publish
 from dossier.ingest.split import sentence_spans, split_passages
-from dossier.lexicon import DATE, NUMBER, ORGANISATION, PERSON, PLACE, lexicon_for
+from dossier.lexicon import (
+    COUNT,
+    DATE,
+    EXTENT,
+    MONTH,
+    NAME,
+    NUMBER,
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    SHARE,
+    lexicon_for,
+)
 from dossier.service.answer import (
     FEATURES,
     Answerability,
@@ -30,6 +42,7 @@ from dossier.service.answer import (
     features,
 )
 from dossier.service.answer.answerability import fit
+from dossier.service.answer.evidence import fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
 from dossier.settings import Settings
@@ -74,6 +87,33 @@ def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) ->
     assert analysed.kind == kind
     if thing is not None:
         assert thing in (analysed.thing or "")
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("In which month of 2020 was the agreement signed?", MONTH),
+        ("On what date did Nazarbayev step down?", MONTH),
+        ("In what year was the pipeline completed?", None),
+        ("What share of exports goes to Russia?", SHARE),
+        ("By what percentage did trade grow in 2023?", SHARE),
+        ("How long did the foreign troops stay?", EXTENT),
+        ("How long is the border between Kazakhstan and Russia?", EXTENT),
+        ("How many Russian companies operate in Kazakhstan?", COUNT),
+        ("What is the population of Kazakhstan?", COUNT),
+        ("How far did growth drop in 2020?", None),
+        ("Who succeeded Nazarbayev?", None),
+        # the unit follows the question's kind: a figure here, so not "what exact day"'s month
+        ("For how long did Nazarbayev govern, and on what exact day did he resign?", EXTENT),
+    ],
+)
+def test_a_date_or_figure_question_names_the_unit_it_wants(question: str, unit: str) -> None:
+    assert analyse(question, EN, lambda stem: 1.0).unit == unit
+
+
+def test_a_question_that_names_no_thing_has_none() -> None:
+    assert analyse("What did the Alma-Ata Protocol establish?", EN, lambda s: 1.0).thing is None
+    assert analyse("Which space launch facility is it?", EN, lambda s: 1.0).thing
 
 
 def test_focus_is_weighted_by_rarity_in_the_index(index: Index) -> None:
@@ -170,6 +210,61 @@ def test_mentions_numbers_dates_and_names() -> None:
     assert not any(t in {"2010", "Trade", "may", "Growth"} for _, t in found)
 
 
+def test_names_are_typed_by_how_the_document_uses_them() -> None:
+    text = (
+        "Oil flows from the Tengiz field to the port of Novorossiysk. "
+        "Investors in Kazakhstan were worried. "
+        "The newspaper Kazakhstan Today quoted President Kassym-Jomart Tokayev. "
+        "Later, Tokayev dismissed his cabinet."
+    )
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    assert kinds["Tengiz"] == PLACE  # "the Tengiz field"
+    assert kinds["Novorossiysk"] == PLACE  # "the port of Novorossiysk"
+    assert kinds["Kazakhstan"] == PLACE  # "in Kazakhstan" elsewhere in the document
+    assert kinds["Kazakhstan Today"] == NAME  # two capitalised words, one of them a place
+    assert kinds["Kassym-Jomart Tokayev"] == PERSON
+    assert kinds["Tokayev"] == PERSON  # the surname of a person named in full
+
+
+def _mention(text: str, phrase: str) -> tuple[object, str, str]:
+    """The mention of `phrase` in `text`, with the words just before and after it."""
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    mention = next(
+        m for i in annotate(document, EN) for m in i.mentions if text[m.start : m.end] == phrase
+    )
+    before = text[: mention.start].split()
+    after = text[mention.end :].split()
+    return (
+        mention,
+        (before[-1].lower() if before else ""),
+        (after[0].strip(".,").lower() if after else ""),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "unit", "expected"),
+    [
+        ("The two countries share a border.", "two", COUNT, False),  # a reference back
+        ("Some 60 bilateral agreements were signed.", "60", COUNT, True),
+        ("The country covers 2,724 km².", "2,724 km²", COUNT, False),  # an area
+        ("Trade reached $26 billion.", "$26 billion", COUNT, False),  # money
+        ("Nearly half of the firms are Russian.", "half", SHARE, True),
+        ("Growth fell by 2.5% that year.", "2.5%", SHARE, True),
+        ("Trade reached $26 billion.", "$26 billion", SHARE, False),
+        ("The troops left after two weeks.", "two", EXTENT, True),
+        ("The troops left after two incidents.", "two", EXTENT, False),
+        ("The forum took place in June 2022.", "June 2022", MONTH, True),
+        ("The 1994 agreement was replaced.", "1994", MONTH, False),
+    ],
+)
+def test_a_figure_or_date_must_be_of_the_unit_asked_for(
+    text: str, phrase: str, unit: str, expected: bool
+) -> None:
+    mention, before, after = _mention(text, phrase)
+    assert fits(unit, mention, before, after, EN) is expected  # type: ignore[arg-type]
+
+
 # Evidence ------------------------------------------------------------------------------------
 
 
@@ -200,6 +295,33 @@ def test_a_number_must_be_an_answer_not_merely_present(index: Index) -> None:
     january = rows.index(sentence_row(index, "In January 2022, violent protests"))
     # "January 2022" is in the question: it is not an answer to "how many"
     assert evidence.column("kind_found")[january] == 0.0
+
+
+def test_a_sentence_that_says_nothing_new_cannot_answer(index: Index) -> None:
+    """A list item names a treaty and its year: it answers "when", not "what did it do"."""
+    assert index.sentences is not None
+    item = sentence_row(index, "Alma-Ata Protocol (1991)")
+
+    def eligible(question: str) -> bool:
+        vector = index.embedder.encode_query(question)
+        passages = index.search(question, k=5, query_vector=vector)
+        assert index.sentences is not None
+        evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
+        rows = [c.row for c in evidence.candidates]
+        return bool(evidence.eligible[rows.index(item)])
+
+    assert not eligible("What did the Alma-Ata Protocol establish?")
+    assert eligible("In what year was the Alma-Ata Protocol signed?")
+
+
+def test_a_count_is_not_a_reference_back_nor_a_year_a_month(engine: Engine) -> None:
+    for question in (
+        "How many Kazakhs were resettled near the Russian border?",
+        "In which month of 2020 was the new military cooperation agreement signed?",
+    ):
+        answer = engine.ask(question)
+        assert answer.abstained, (question, answer.answer)
+        assert "give no" in answer.answer
 
 
 # Composition ---------------------------------------------------------------------------------

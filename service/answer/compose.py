@@ -2,8 +2,9 @@
 
 Rules, in order:
 
-1. Score every candidate sentence (answerability.py). If the best is below
-   the threshold, abstain, saying what is missing: a focus term no passage
+1. Score every candidate sentence (answerability.py); one that cannot answer
+   (evidence.py's `eligible`: it says nothing new, or is a bare title) scores
+   0. If the best is below the threshold, abstain, saying what is missing: a focus term no passage
    mentions, or the kind of answer (a date, a figure, a name) none gives.
 2. Cite the best sentence. Then, up to three sentences in all, only sentences
    that pass the threshold themselves and add something: the best sentence
@@ -123,7 +124,7 @@ def compose(
     threshold = model.threshold if threshold is None else threshold
     question = analyse(question_text, lexicon, store.idf)
     evidence = features(question, question_vector, passages, index, reader=reader)
-    probability = model.probability(evidence.table, evidence.columns)
+    probability = model.probability(evidence.table, evidence.columns) * evidence.eligible
     if probability.size == 0 or float(probability.max()) < threshold:
         score = float(probability.max()) if probability.size else 0.0
         reason = why_not(question, evidence, probability, store, lexicon)
@@ -156,7 +157,9 @@ def compose(
         held.update(store.infos[r].stems)
     for part in question.parts:
         part_evidence = features(part, question_vector, passages, index, reader=reader)
-        part_probability = model.probability(part_evidence.table, part_evidence.columns)
+        part_probability = (
+            model.probability(part_evidence.table, part_evidence.columns) * part_evidence.eligible
+        )
         if part_probability.size == 0:
             continue
         top = int(np.argmax(part_probability))

@@ -10,13 +10,28 @@ sentence store; only the question's vector is computed per request.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceInfo, SentenceStore, figures
-from dossier.lexicon import DATE, NAME, NUMBER, ORGANISATION, PERSON, PLACE
+from dossier.index.sentences import Mention, SentenceInfo, SentenceStore, figures, is_title
+from dossier.lexicon import (
+    COUNT,
+    DATE,
+    EXTENT,
+    MONTH,
+    NAME,
+    NUMBER,
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    SHARE,
+    Lexicon,
+    lexicon_for,
+    words,
+)
 from dossier.service.answer.question import Question
 from dossier.service.answer.reader import READER_FEATURE, Reader
 from dossier.types import ScoredPassage
@@ -25,7 +40,7 @@ from dossier.types import ScoredPassage
 ACCEPTS: dict[str, frozenset[str]] = {
     DATE: frozenset({DATE}),
     NUMBER: frozenset({NUMBER}),
-    PERSON: frozenset({PERSON, NAME}),
+    PERSON: frozenset({PERSON}),  # a name of unknown kind is more often a place or a thing
     ORGANISATION: frozenset({ORGANISATION, NAME}),
     PLACE: frozenset({PLACE, NAME}),
     NAME: frozenset({NAME, ORGANISATION, PLACE, PERSON}),
@@ -87,6 +102,10 @@ class Evidence:
     table: np.ndarray
     columns: tuple[str, ...]
     answers: list[Mention | None]  # per candidate: its best answer of the expected kind
+    # Per candidate: False when it cannot answer, whatever its score: it says nothing the
+    # question does not, or it is a title or list item ("Alma-Ata Protocol (1991)") and
+    # the question asks for more than a date, a figure or a name ("which treaty…").
+    eligible: np.ndarray
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -121,6 +140,46 @@ def _in_question(mention: Mention, question: Question, question_text: str) -> bo
     )
 
 
+def _around(store: SentenceStore, row: int, mention: Mention) -> tuple[str, str]:
+    """The words just before and just after a mention, lower-cased ("" at the edges)."""
+    info = store.infos[row]
+    text = store.text(row)
+    before = words(text[: max(0, mention.start - info.start)])
+    after = words(text[max(0, mention.end - info.start) :])
+    return (before[-1].lower() if before else ""), (after[0].lower() if after else "")
+
+
+def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: Lexicon) -> bool:
+    """Whether a date or figure is the sort the question asks for, beyond its kind.
+
+    "In which month…" wants a month name, "what share…" a percentage or a fraction,
+    "how long…" a figure of time or length ("two weeks"), "how many…" a count — not
+    an amount of money, not a share, not "the two countries" (a reference back).
+    """
+    if unit is None:
+        return True
+    value = mention.value.lower()
+    parts = value.split()
+    if unit == MONTH:
+        return mention.kind == DATE and any(p in lexicon.months for p in parts)
+    share = (
+        "%" in value
+        or bool(re.search(lexicon.percent, value, re.I))
+        or any(p in lexicon.fraction_words for p in parts)
+    )
+    if unit == SHARE:
+        return share
+    if unit == EXTENT:
+        return after in lexicon.extent_words or parts[-1] in lexicon.extent_words
+    if unit == COUNT:  # of people or things: not money, a share, an area or a length
+        money = bool(re.search(lexicon.currency, mention.text, re.I)) or any(
+            c in mention.text for c in "$€£"
+        )
+        measured = "km²" in value or parts[-1] in lexicon.extent_words
+        return not (share or money or measured or before in lexicon.definite_words)
+    return True
+
+
 def best_answer(
     question: Question, store: SentenceStore, rows: list[int]
 ) -> tuple[Mention | None, float]:
@@ -128,6 +187,7 @@ def best_answer(
     accepts = ACCEPTS.get(question.kind)
     if accepts is None:
         return None, 0.0
+    lexicon = lexicon_for(question.language)
     text = question.text.lower()
     weights = question.weights()
     anchors: list[int] = []
@@ -141,6 +201,10 @@ def best_answer(
     for r in rows:
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
+                continue
+            if question.unit and not fits(
+                question.unit, mention, *_around(store, r, mention), lexicon
+            ):
                 continue
             distance = min(
                 (
@@ -176,7 +240,8 @@ def features(
     found = candidates(passages, store)
     columns = FEATURES + ((READER_FEATURE,) if reader is not None else ())
     if not found:
-        return Evidence([], np.zeros((0, len(columns)), dtype=np.float32), columns, [])
+        empty = np.zeros((0, len(columns)), dtype=np.float32)
+        return Evidence([], empty, columns, [], np.zeros(0, dtype=bool))
     rows = np.array([c.row for c in found])
     cos_sentence = store.vectors[rows] @ question_vector
     cos_context = np.array(
@@ -194,7 +259,9 @@ def features(
     top_idf = store.idf("\0never-a-stem\0") or 1.0
     unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
     short = question.kind in ACCEPTS
+    asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
+    eligible = np.zeros(len(found), dtype=bool)
     answers: list[Mention | None] = []
     for i, candidate in enumerate(found):
         read = read_rows(store, candidate.row)
@@ -204,6 +271,9 @@ def features(
         values = _mention_values(store.infos, read)
         answer, near = best_answer(question, store, read)
         answers.append(answer)
+        eligible[i] = answer is not None or (
+            _says_more(held, question) and (asks_name or not is_title(store.text(candidate.row)))
+        )
         table[i, : len(FEATURES)] = (
             _share(weights, held, empty=0.0),
             1.0 - _share(names, held, empty=1.0),
@@ -226,7 +296,13 @@ def features(
     if reader is not None:
         texts = [" ".join(store.text(r) for r in read_rows(store, c.row)) for c in found]
         table[:, len(FEATURES)] = reader.score(question.text, texts)
-    return Evidence(found, table, columns, answers)
+    return Evidence(found, table, columns, answers, eligible)
+
+
+def _says_more(held: set[str], question: Question) -> bool:
+    """Whether a sentence holds a content word that is not the question's own (or a digit)."""
+    own = question.weights().keys() | question.thing_stems
+    return any(s not in own and not any(c.isdigit() for c in s) for s in held)
 
 
 def _share(weights: dict[str, float], held: set[str], *, empty: float) -> float:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from dossier.index.sentences import figures, number_mentions
 from dossier.lexicon import (
+    DATE,
+    MONTH,
     NUMBER,
     OTHER,
     SHORT_KINDS,
@@ -43,6 +45,10 @@ class Question:
     focus: tuple[Focus, ...]
     numbers: frozenset[str]  # normalised values the question names ("2022", "2010s")
     parts: tuple[Question, ...] = field(default=())
+    # What a date or figure must show beyond its kind: a month name, a share, a
+    # duration or length, a count (lexicon MONTH, SHARE, EXTENT, COUNT), or None.
+    unit: str | None = None
+    language: str = "en"  # the lexicon it was analysed with
 
     @property
     def expects_short(self) -> bool:
@@ -72,6 +78,8 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
+            if kind == OTHER and thing.split()[0].lower() in lexicon.auxiliaries:
+                return OTHER, None  # "what did the protocol establish": no thing is named
             kept = [w for w in thing.split() if w.lower() not in stop]
             thing = " ".join(kept) or None
         if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
@@ -87,6 +95,16 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
             return NUMBER, thing
         return kind, thing
     return OTHER, None
+
+
+def _unit(text: str, kind: str, lexicon: Lexicon) -> str | None:
+    """The unit of a date (MONTH) or of a figure (the others), the first whose pattern matches."""
+    if kind not in (DATE, NUMBER):
+        return None
+    for unit, pattern in lexicon.unit_patterns:
+        if (unit == MONTH) == (kind == DATE) and pattern.search(text):
+            return unit
+    return None
 
 
 def analyse(
@@ -121,7 +139,10 @@ def analyse(
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False) for p in pieces)
             parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
-    return Question(text, kind, thing, thing_stems, tuple(focus.values()), numbers, parts)
+    unit = _unit(text, kind, lexicon)
+    return Question(
+        text, kind, thing, thing_stems, tuple(focus.values()), numbers, parts, unit, lexicon.code
+    )
 
 
 def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
@@ -134,7 +155,14 @@ def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
         Focus(f.stem, f.word, f.weight / 2, f.is_name) for f in whole if f.stem not in own
     )
     return Question(
-        part.text, part.kind, part.thing, part.thing_stems, part.focus + extra, part.numbers
+        part.text,
+        part.kind,
+        part.thing,
+        part.thing_stems,
+        part.focus + extra,
+        part.numbers,
+        unit=part.unit,
+        language=part.language,
     )
 
 
