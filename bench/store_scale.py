@@ -23,9 +23,9 @@ postings (rows int32 + BM25 weight float32, one row per term) and sums
 them in NumPy — no per-posting rows, no GROUP BY over a million tuples —
 and hybrid's exact-score lookups are one indexed `row = ANY(…)` query.
 Where that stops scaling: a term's postings are read whole, so lexical
-cost grows with the corpus (25 ms p50 at 207k passages on this 2-core
-machine at load ~7, which put hybrid at 59 ms, over the 50 ms target);
-past about 200k passages a BM25 index extension (pg_search,
+cost grows with the corpus (11.5 ms p50 at 207k passages on this 2-core
+machine at load ~2.5, hybrid 24 ms; 25 and 59 ms at load ~7); towards a
+million passages a BM25 index extension (pg_search,
 VectorChord-bm25) or a search engine with block-max WAND should replace
 `PgLexicalIndex` — the store interface (`index/store.py`) takes any
 lexical component with `query_ids`/`score_ids`/`search`.
