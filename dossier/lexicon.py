@@ -215,7 +215,7 @@ ENGLISH = Lexicon(
         ),
         **dict.fromkeys(
             "country city place region town capital site state republic nation "
-            "area location province port".split(),
+            "location province port".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -225,7 +225,7 @@ ENGLISH = Lexicon(
         ),
         **dict.fromkeys(
             "share percentage proportion number amount value volume figure total rate "
-            "size population".split(),
+            "size population area".split(),
             NUMBER,
         ),
     },

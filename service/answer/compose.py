@@ -81,6 +81,8 @@ def why_not(
     for r in read_rows(store, evidence.candidates[topical].row):
         best_held.update(store.infos[r].stems)
     held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
+    if not held:
+        return messages["nothing"]
     if question.expects_short and not evidence.column("kind_found")[topical]:
         plain, with_thing = lexicon.kind_phrases[question.kind]
         missing = with_thing.format(thing=question.thing) if question.thing else plain

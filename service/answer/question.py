@@ -80,7 +80,13 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
             stop = lexicon.stop_words
             if kind == OTHER and thing.split()[0].lower() in lexicon.auxiliaries:
                 return OTHER, None  # "what did the protocol establish": no thing is named
-            kept = [w for w in thing.split() if w.lower() not in stop]
+            kept: list[str] = []
+            for word in thing.split():  # the noun phrase ends at the first stop word after it
+                if word.lower() in stop:
+                    if kept:
+                        break
+                    continue
+                kept.append(word)
             thing = " ".join(kept) or None
         if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
             # "which key institution did…": the first noun that names a kind decides,
