@@ -487,6 +487,31 @@ FRENCH = Lexicon(
     percent=r"pour ?cent\b",
     connectors=frozenset({"de", "du", "des", "la", "le", "d", "et"}),
     thing_by_stem=True,
+    unit_patterns=(
+        (MONTH, _p(r"\b(quel|en quel) mois\b|\b(quelle|à quelle) date\b|\bquel jour\b")),
+        (
+            SHARE,
+            _p(r"\b(quelle|de quelle) (part|proportion|fraction)\b|\bquel pourcentage\b"),
+        ),
+        (
+            EXTENT,
+            _p(
+                r"\bcombien de (temps|années|ans|mois|semaines|jours|heures)\b"
+                r"|\bquelle (longueur|durée|distance)\b"
+            ),
+        ),
+        (
+            COUNT,
+            _p(r"\bcombien\b|\bquel (est|était) le nombre\b|\bquelle (est|était) la population\b"),
+        ),
+    ),
+    extent_words=frozenset(
+        """an ans année années mois semaine semaines jour jours heure heures décennie
+        décennies siècle siècles km kilomètres mètres milles""".split()
+    ),
+    fraction_words=frozenset("moitié tiers quart quarts cinquième dixième".split()),
+    definite_words=frozenset("les ces".split()),
+    locatives=frozenset("en au aux".split()),
 )
 
 _DE_THING = _thing()
@@ -522,7 +547,7 @@ GERMAN = Lexicon(
             NUMBER,
             _p(
                 rf"\bwie ?viele?n? {_DE_THING}?|\bwie ?viele?\b"
-                r"|\bwie (groß|lang|weit|hoch|alt|oft|schwer|tief|breit|schnell)\b"
+                r"|\bwie (groß|lange?|weit|hoch|alt|oft|schwer|tief|breit|schnell)\b"
                 r"|\bwas (war|ist|sind|waren) (der|die|das) (?P<measure>wert|umfang|betrag|"
                 r"größe|anteil|zahl|anzahl|fläche|rate|quote|niveau|prozentsatz|gesamtzahl|"
                 r"summe|kosten|preis|bevölkerung|einwohnerzahl|wachstum|defizit)\b"
@@ -651,6 +676,25 @@ GERMAN = Lexicon(
         r"anz)(en|n)?$"
     ),
     thing_by_stem=True,
+    unit_patterns=(
+        (
+            MONTH,
+            _p(r"\bin welchem monat\b|\ban welchem (tag|datum)\b|\bwelches datum\b"),
+        ),
+        (
+            SHARE,
+            _p(r"\bwelche[nrs]? (anteil|prozentsatz)\b|\b(um )?wie viel prozent\b"),
+        ),
+        (EXTENT, _p(r"\bwie lange?\b|\bwie viele (jahre|monate|wochen|tage|stunden)\b")),
+        (COUNT, _p(r"\bwie viele\b|\bwie (groß|hoch) (ist|war) die (zahl|anzahl|bevölkerung)\b")),
+    ),
+    extent_words=frozenset(
+        """jahr jahre jahren monat monate monaten woche wochen tag tage tagen stunde
+        stunden jahrzehnt jahrzehnte jahrhundert km kilometer meter meilen""".split()
+    ),
+    fraction_words=frozenset("hälfte drittel viertel fünftel zehntel".split()),
+    definite_words=frozenset("die diese jene".split()),
+    locatives=frozenset("in nach".split()),
 )
 
 _ES_THING = _thing()
@@ -819,6 +863,25 @@ SPANISH = Lexicon(
     percent=r"por ?ciento\b",
     connectors=frozenset({"de", "del", "la", "las", "los", "y"}),
     thing_by_stem=True,
+    unit_patterns=(
+        (MONTH, _p(r"\b(en )?qué (mes|fecha|día)\b")),
+        (SHARE, _p(r"\b(qué|en qué) (porcentaje|proporción|parte|fracción)\b")),
+        (
+            EXTENT,
+            _p(
+                r"\bcuánto tiempo\b|\bcuántos (años|meses|días)\b|\bcuántas (semanas|horas)\b"
+                r"|\bqué (longitud|duración|distancia)\b"
+            ),
+        ),
+        (COUNT, _p(r"\bcuánt[oa]s\b|\bcuál (es|era|fue) (el número|la población)\b")),
+    ),
+    extent_words=frozenset(
+        """año años mes meses semana semanas día días hora horas década décadas siglo
+        siglos km kilómetros metros millas""".split()
+    ),
+    fraction_words=frozenset("mitad tercio tercios cuarto cuartos quinto décimo".split()),
+    definite_words=frozenset("los las estos estas".split()),
+    locatives=frozenset("en".split()),
 )
 
 _RU_THING = _thing(r"[\w-]+")

@@ -20,13 +20,17 @@ from dossier.index.sentences import annotate
 from dossier.index.store import build_index, publish
 from dossier.ingest.split import split_passages
 from dossier.lexicon import (
+    COUNT,
     DATE,
     ENGLISH,
+    EXTENT,
+    MONTH,
     NUMBER,
     OTHER,
     PERSON,
     PLACE,
     REASON,
+    SHARE,
     YESNO,
     content_stems,
     lexicon_for,
@@ -84,6 +88,27 @@ def test_a_question_is_read_with_its_own_languages_question_words(
         assert thing in (analysed.thing or "")
     # Read with the English lexicon the same question expects nothing in particular.
     assert analyse(question, ENGLISH, lambda s: 1.0).kind in (OTHER, YESNO)
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "unit"),
+    [
+        ("fr", "En quel mois l'accord a-t-il été signé ?", MONTH),
+        ("fr", "Combien de soldats russes ont été déployés ?", COUNT),
+        ("fr", "Quelle part des exportations va en Russie ?", SHARE),
+        ("fr", "Combien de temps les troupes sont-elles restées ?", EXTENT),
+        ("de", "In welchem Monat wurde das Abkommen unterzeichnet?", MONTH),
+        ("de", "Wie viele Soldaten wurden entsandt?", COUNT),
+        ("de", "Wie lange blieben die Truppen?", EXTENT),
+        ("es", "¿En qué mes se firmó el acuerdo?", MONTH),
+        ("es", "¿Cuántos soldados fueron enviados?", COUNT),
+        ("es", "¿Qué porcentaje de las exportaciones va a Rusia?", SHARE),
+    ],
+)
+def test_the_unit_a_date_or_figure_must_show_is_read_in_each_language(
+    language: str, question: str, unit: str
+) -> None:
+    assert analyse(question, lexicon_for(language), lambda stem: 1.0).unit == unit
 
 
 def test_french_focus_words_leave_out_french_question_and_stop_words() -> None:
