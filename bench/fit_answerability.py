@@ -119,7 +119,7 @@ def main() -> int:
     prepared = []
     tables, labels = [], []
     for item, (vector, passages) in zip(questions, retrieve(index, questions, args), strict=True):
-        question = analyse(item["question"], lexicon, store.idf)
+        question = analyse(item["question"], lexicon, store.idf, aliases=store.aliases)
         evidence = features(question, vector, passages, index, reader=reader)
         answerable = item.get("answerable", True)
         # Train on the candidates closest in meaning: the answer decision is made among them,

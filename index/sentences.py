@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ from dossier.types import Document
 log = logging.getLogger(__name__)
 
 SENTENCES_FILE = "sentences.jsonl"
+MIN_ALIAS = 5  # letters a word's stem must keep to stand for a longer or shorter form
 VECTORS_FILE = "sentence_vectors.npy"
 
 _URL = re.compile(r"^\s*https?://\S+\s*$")
@@ -417,6 +419,53 @@ class SentenceStore:
     def idf(self, stem: str) -> float:
         """Inverse sentence frequency; a stem no sentence holds gets the highest value."""
         return math.log((self.count + 1) / (self.document_frequency.get(stem, 0) + 0.5))
+
+    def aliases(self, word: str, stem: str) -> tuple[str, ...]:
+        """The indexed stems a name no sentence holds may stand for, else ().
+
+        An acronym stands for a name the sources write in full ("CSTO" for
+        "Collective Security Treaty Organisation"); a longer or shorter form
+        of a word stands for the form the sources use ("Ukrainian" for
+        "Ukraine"): the longest indexed stem of at least five letters that
+        begins it, else the shortest that it begins.
+        """
+        if self.document_frequency.get(stem, 0):
+            return ()
+        if word.isupper() and len(word) > 1:
+            expansion = self._acronyms.get(word)
+            if expansion:
+                return expansion
+        if len(stem) < MIN_ALIAS:
+            return ()
+        for k in range(len(stem) - 1, MIN_ALIAS - 1, -1):
+            if self.document_frequency.get(stem[:k], 0):
+                return (stem[:k],)
+        at = bisect.bisect_left(self._vocabulary, stem)
+        longer = [v for v in self._vocabulary[at : at + 50] if v.startswith(stem) and "-" not in v]
+        return (min(longer, key=len),) if longer else ()
+
+    @cached_property
+    def _vocabulary(self) -> list[str]:
+        return sorted(self.document_frequency)
+
+    @cached_property
+    def _acronyms(self) -> dict[str, tuple[str, ...]]:
+        """Initials of the sources' multi-word names, to the stems of the words."""
+        out: dict[str, tuple[str, ...]] = {}
+        for info in self.infos:
+            for m in info.mentions:
+                capitals = [w for w in re.split(r"[\s–-]+", m.text) if w[:1].isupper()]
+                if m.kind in (DATE, NUMBER) or len(capitals) < 2:
+                    continue
+                initials = "".join(w[0] for w in capitals)
+                stems = tuple(
+                    stem
+                    for offset, stem in zip(info.stem_offsets, info.stems, strict=True)
+                    if m.start <= offset < m.end
+                )
+                if stems:
+                    out.setdefault(initials, stems)
+        return out
 
     def rows_overlapping(self, source_id: str, start: int, end: int) -> list[int]:
         """Rows of the sentences of `source_id` that overlap [start, end), in document order."""

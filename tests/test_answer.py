@@ -191,6 +191,21 @@ def test_unchanged_sentences_reuse_their_vectors(article_settings: Settings, ind
     assert store.text(len(store) - 1) == "A wholly new closing sentence about trade."
 
 
+def test_a_name_the_sources_write_otherwise_is_matched_by_the_form_they_use(
+    engine: Engine, index: Index
+) -> None:
+    store = index.sentences
+    assert store is not None
+    assert store.aliases("CSTO", "csto") == ("collect", "secur", "treati", "organis")
+    assert store.aliases("Ukrainian", "ukrainian") == ("ukrain",)  # "Ukraine"
+    assert store.aliases("Kazakhstan", "kazakhstan") == ()  # the sources hold it as it is
+    assert store.aliases("Zanzibar", "zanzibar") == ()
+    analysed = analyse("Why did Kazakhstan call in the CSTO?", EN, store.idf, aliases=store.aliases)
+    assert {"collect", "secur", "treati", "organis"} <= {f.stem for f in analysed.focus}
+    reason = engine.ask("What did the CSTO decide about Zanzibar?").answer
+    assert reason.count("Zanzibar") == 1 and "CSTO" not in reason
+
+
 def test_mentions_numbers_dates_and_names() -> None:
     text = (
         "Trade reached USD 5.2 billion in 2003, up 30% since the mid-2010s. "

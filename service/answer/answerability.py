@@ -55,7 +55,7 @@ class Answerability:
             return np.zeros(0, dtype=np.float64)
         x = table[:, [columns.index(f) for f in self.features]].astype(np.float64)
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))  # no overflow warning
 
     # File ----------------------------------------------------------------------------
 

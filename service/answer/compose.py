@@ -49,6 +49,7 @@ class Composed:
 
 
 def _join(items: list[str], lexicon: Lexicon) -> str:
+    items = list(dict.fromkeys(items))  # "CSTO" stands for four stems: name it once
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {lexicon.messages['and']} {items[-1]}"
@@ -124,7 +125,7 @@ def compose(
         raise ValueError("the index has no sentence store; re-run `dossier ingest`")
     lexicon = lexicon_for(language)
     threshold = model.threshold if threshold is None else threshold
-    question = analyse(question_text, lexicon, store.idf)
+    question = analyse(question_text, lexicon, store.idf, aliases=store.aliases)
     evidence = features(question, question_vector, passages, index, reader=reader)
     probability = model.probability(evidence.table, evidence.columns) * evidence.eligible
     if probability.size == 0 or float(probability.max()) < threshold:

@@ -114,9 +114,18 @@ def _unit(text: str, kind: str, lexicon: Lexicon) -> str | None:
 
 
 def analyse(
-    text: str, lexicon: Lexicon, idf: Callable[[str], float], *, split: bool = True
+    text: str,
+    lexicon: Lexicon,
+    idf: Callable[[str], float],
+    *,
+    split: bool = True,
+    aliases: Callable[[str, str], tuple[str, ...]] | None = None,
 ) -> Question:
-    """The analysis of one question, with `idf(stem)` from the index."""
+    """The analysis of one question, with `idf(stem)` from the index.
+
+    `aliases(word, stem)` gives the indexed stems a name the index does not
+    hold stands for ("CSTO", "Ukrainian"); the name is matched by those.
+    """
     kind, thing = _kind(text, lexicon)
     located = content_stems_at(text, lexicon)
     first_word = next(iter(words(text)), "")
@@ -131,7 +140,8 @@ def analyse(
             and word.lower() not in lexicon.months
             and lexicon.may_be_name(word)
         )
-        focus[stem] = Focus(stem, word, idf(stem), is_name)
+        for known in (aliases(word, stem) if is_name and aliases else ()) or (stem,):
+            focus.setdefault(known, Focus(known, word, idf(known), is_name))
     thing_stems = (
         frozenset(s for _, s in content_stems_at(thing, lexicon)) if thing else frozenset()
     )
@@ -143,7 +153,7 @@ def analyse(
         pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
         pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
         if len(pieces) > 1:
-            parts = tuple(analyse(p, lexicon, idf, split=False) for p in pieces)
+            parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
     unit = _unit(text, kind, lexicon)
     return Question(
