@@ -431,10 +431,8 @@ class SentenceStore:
         """
         if self.document_frequency.get(stem, 0):
             return ()
-        if word.isupper() and len(word) > 1:
-            expansion = self._acronyms.get(word)
-            if expansion:
-                return expansion
+        if word.isupper() and len(word) > 1 and word in self._acronyms:
+            return self._acronyms[word][0]
         if len(stem) < MIN_ALIAS:
             return ()
         for k in range(len(stem) - 1, MIN_ALIAS - 1, -1):
@@ -448,10 +446,18 @@ class SentenceStore:
     def _vocabulary(self) -> list[str]:
         return sorted(self.document_frequency)
 
+    def spelled_out(self, text: str) -> list[str]:
+        """The names the sources write in full for the acronyms of `text` they never use."""
+        return [
+            self._acronyms[w][1]
+            for w in dict.fromkeys(words(text))
+            if w.isupper() and w in self._acronyms and not self.document_frequency.get(w.lower())
+        ]
+
     @cached_property
-    def _acronyms(self) -> dict[str, tuple[str, ...]]:
-        """Initials of the sources' multi-word names, to the stems of the words."""
-        out: dict[str, tuple[str, ...]] = {}
+    def _acronyms(self) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Initials of the sources' multi-word names, to the stems of the words and the name."""
+        out: dict[str, tuple[tuple[str, ...], str]] = {}
         for info in self.infos:
             for m in info.mentions:
                 capitals = [w for w in re.split(r"[\s–-]+", m.text) if w[:1].isupper()]
@@ -464,7 +470,7 @@ class SentenceStore:
                     if m.start <= offset < m.end
                 )
                 if stems:
-                    out.setdefault(initials, stems)
+                    out.setdefault(initials, (stems, m.text))
         return out
 
     def rows_overlapping(self, source_id: str, start: int, end: int) -> list[int]:

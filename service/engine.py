@@ -223,9 +223,15 @@ class Engine:
         # shared by retrieval and the answer step.
         question_vector = self.batcher.encode(question)
         query_vector = self.batcher.encode(query) if context else question_vector
+        # An acronym the sources only write in full ("CSTO") finds their words lexically.
+        spelled = index.sentences.spelled_out(question) if index.sentences else []
         try:
             passages = index.search(
-                query, k=k, mode=mode, sources=allowed, query_vector=query_vector
+                " ".join([query, *spelled]),
+                k=k,
+                mode=mode,
+                sources=allowed,
+                query_vector=query_vector,
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc

@@ -204,6 +204,11 @@ def test_a_name_the_sources_write_otherwise_is_matched_by_the_form_they_use(
     assert {"collect", "secur", "treati", "organis"} <= {f.stem for f in analysed.focus}
     reason = engine.ask("What did the CSTO decide about Zanzibar?").answer
     assert reason.count("Zanzibar") == 1 and "CSTO" not in reason
+    assert store.spelled_out("Did the CSTO send troops?") == [
+        "Collective Security Treaty Organisation"
+    ]
+    found = engine.ask("How many CSTO agreements bind the two states?", mode="lexical").passages
+    assert any("Collective Security Treaty Organisation" in p.text for p in found)
 
 
 def test_mentions_numbers_dates_and_names() -> None:
