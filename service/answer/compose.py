@@ -4,8 +4,9 @@ Rules, in order:
 
 1. Score every candidate sentence (answerability.py); one that cannot answer
    (evidence.py's `eligible`: it says nothing new, or is a bare title) scores
-   0. If the best is below the threshold, abstain, saying what is missing: a focus term no passage
-   mentions, or the kind of answer (a date, a figure, a name) none gives.
+   0. If the best is below the threshold, abstain, saying what is missing: a
+   focus term no passage mentions, or the kind of answer (a date, a figure, a
+   name) none gives.
 2. Cite the best sentence. Then, up to three sentences in all, only sentences
    that pass the threshold themselves and add something: the best sentence
    for another part of a multi-part question, or a focus term the cited
