@@ -155,47 +155,6 @@ def ingest_article(work: Path) -> tuple[Path, dict[str, Any]]:
     return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak}
 
 
-def build_scifact(folder: Path, data: Path, limit: int | None) -> None:
-    """The SciFact corpus as a Dossier index (run in a subprocess by the benchmark)."""
-    from dataclasses import asdict
-
-    from dossier.eval.beir import Splitter, load_documents
-    from dossier.index.embed import load_embedder
-    from dossier.index.store import build_index, publish
-    from dossier.ingest import split as splitting
-
-    settings = Settings(data_dir=data)
-    documents = load_documents(folder)[:limit]
-    splitter = Splitter()
-    passages = [
-        p
-        for d in documents
-        for p in splitting.split_passages(d, splitter.passage_chars, splitter.overlap_chars)
-    ]
-    embedder = load_embedder(settings)
-    path = build_index(
-        documents,
-        passages,
-        embedder=embedder,
-        settings=settings,
-        splitter=asdict(splitter),
-        progress=False,
-    )
-    publish(settings, path)
-
-
-def ingest_scifact(work: Path, folder: Path, limit: int | None) -> tuple[Path, dict[str, Any]]:
-    data = work / "scifact-data"
-    code = (
-        "import sys; from pathlib import Path; from dossier.eval.bench import build_scifact; "
-        "build_scifact(Path(sys.argv[1]), Path(sys.argv[2]), "
-        "int(sys.argv[3]) if sys.argv[3] != '-' else None)"
-    )
-    arguments = [str(folder), str(data), str(limit) if limit else "-"]
-    wall, peak = run_measured([sys.executable, "-c", code, *arguments])
-    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak}
-
-
 def ingest_figures(data: Path, stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Passages/s of the ingest against the bare encode of the same texts, same encoder."""
     from dossier.index.embed import load_embedder
@@ -350,14 +309,17 @@ def run(
         "ingest": ingest_figures(data, stats, settings),
         "serve": serve_figures(data, questions, work, quick),
     }
-    if scifact is not None:
-        data, stats = ingest_scifact(work, scifact, scifact_docs)
+    if scifact is not None:  # eval/bench_scifact.py: timed ingest, breakdown, txtai peer
+        from dossier.eval import bench_scifact
+
+        data, stats = bench_scifact.ingest(work, scifact, scifact_docs)
         sci_questions = scifact_questions(scifact, 40 if quick else 300)
         corpora["scifact"] = {
             "documents": scifact_docs or "all",
             "questions": len(sci_questions),
-            "ingest": ingest_figures(data, stats, settings),
+            "ingest": bench_scifact.ingest_figures(data, stats, settings),
             "serve": serve_figures(data, sci_questions, work, quick),
+            "peer": bench_scifact.peer_figures(work, scifact, data),
         }
     result["corpora"] = corpora
     result["machine"]["load_average_end"] = list(os.getloadavg())
@@ -414,6 +376,10 @@ def table(result: dict[str, Any]) -> str:
                 f"overhead {ingest['overhead'] * 100:.0f}%",
             )
         )
+        if name == "scifact":
+            from dossier.eval.bench_scifact import rows as scifact_rows
+
+            rows += scifact_rows(name, corpus)
     width = max(len(r[0]) for r in rows)
     value_width = max(len(r[1]) for r in rows)
     lines = [f"{'':{width}}  {'value':{value_width}}  × bare encode / ratio"]

@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -216,6 +217,17 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    """Add the seconds the block takes to `timings[stage]` (when timings are kept)."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+
+
 def build_index(
     documents: Sequence[Document],
     passages: Sequence[Passage],
@@ -228,11 +240,14 @@ def build_index(
     progress: bool = True,
     lexical: LexicalConfig | None = None,
     with_sentences: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> Path:
     """Write a complete index directory and return its path (not yet published).
 
     `with_sentences=False` builds a retrieval-only index (benchmarks): no
     per-sentence data, so no answer step, at a fraction of the embedding cost.
+    `timings`, when given, gets the seconds of each stage (`dossier bench`'s
+    ingest breakdown).
 
     Everything goes into `indexes/<id>.tmp-<pid>/` first and is renamed to
     `indexes/<id>/` only once complete: an exception or a kill leaves no final
@@ -240,8 +255,9 @@ def build_index(
     model) are copied, not recomputed; the manifest counts `embedded`/`reused`.
     """
     documents, passages = list(documents), list(passages)
-    _check_inputs(documents, passages)
-    passages = _with_languages(documents, passages)
+    with _timed(timings, "check"):
+        _check_inputs(documents, passages)
+        passages = _with_languages(documents, passages)
     root = settings.indexes_dir
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(root)
@@ -250,33 +266,40 @@ def build_index(
     tmp = root / f"{index_id}.tmp-{os.getpid()}"
     tmp.mkdir()
     try:
-        _write_jsonl(tmp / DOCUMENTS_FILE, documents)
-        _write_jsonl(tmp / PASSAGES_FILE, passages)
-        if report is not None:
-            (tmp / REPORT_FILE).write_text(report.model_dump_json(indent=1), encoding="utf-8")
+        with _timed(timings, "persist"):
+            _write_jsonl(tmp / DOCUMENTS_FILE, documents)
+            _write_jsonl(tmp / PASSAGES_FILE, passages)
+            if report is not None:
+                (tmp / REPORT_FILE).write_text(report.model_dump_json(indent=1), encoding="utf-8")
 
-        vectors, embedded, reused = embed_passages(
-            passages, embedder, reuse=reuse, progress=progress
-        )
-        DenseIndex.build(vectors).save(tmp / DENSE_FILE)
-        lexical_index = LexicalIndex.build(
-            [p.text for p in passages],
-            lexical or LexicalConfig(language=settings.lexical_language),
-            [p.language for p in passages],
-        )
-        lexical_index.save(tmp / LEXICAL_DIR)
+        with _timed(timings, "passage_encode"):
+            vectors, embedded, reused = embed_passages(
+                passages, embedder, reuse=reuse, progress=progress
+            )
+        with _timed(timings, "dense_index"):
+            DenseIndex.build(vectors).save(tmp / DENSE_FILE)
+        with _timed(timings, "bm25"):
+            lexical_index = LexicalIndex.build(
+                [p.text for p in passages],
+                lexical or LexicalConfig(language=settings.lexical_language),
+                [p.language for p in passages],
+            )
+            lexical_index.save(tmp / LEXICAL_DIR)
         sentence_count = 0
         if with_sentences:
-            sentences, _, _ = build_sentences(
-                documents,
-                embedder,
-                language=settings.lexical_language,
-                reuse=reuse.sentences
-                if reuse is not None and _same_model(reuse, embedder)
-                else None,
-                progress=progress,
-            )
-            sentences.save(tmp)
+            with _timed(timings, "sentences"):  # split, annotate, encode within it
+                sentences, _, _ = build_sentences(
+                    documents,
+                    embedder,
+                    language=settings.lexical_language,
+                    reuse=reuse.sentences
+                    if reuse is not None and _same_model(reuse, embedder)
+                    else None,
+                    progress=progress,
+                    timings=timings,
+                )
+            with _timed(timings, "persist"):
+                sentences.save(tmp)
             sentence_count = len(sentences)
 
         manifest = Manifest(
@@ -301,10 +324,11 @@ def build_index(
             sentence_count=sentence_count,
             has_sentences=with_sentences,
         )
-        (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
-        _fsync_tree(tmp)
-        os.rename(tmp, final)
-        _fsync_dir(root)
+        with _timed(timings, "persist"):
+            (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
+            _fsync_tree(tmp)
+            os.rename(tmp, final)
+            _fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

