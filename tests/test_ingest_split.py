@@ -214,3 +214,38 @@ def test_many_abstracts_split_fast() -> None:
     total = sum(len(split_passages(a, 700, 150)) for a in abstracts)
     assert total >= 5_000
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "ru"])
+def test_sentence_offsets_are_pysbds_own(language: str) -> None:
+    """The segmenter finds each sentence by string search, not one regex per sentence:
+    the spans must be exactly pysbd's, repeated sentences and odd whitespace included."""
+    import pysbd
+
+    from dossier.ingest.split import _Segmenter
+
+    rng = random.Random(language)
+    words = ["Dr.", "U.S.", "Yes.", "No.", "e.g.", "1991.", "Mr.", "5.5", "«cité»", "the", "a"]
+    texts = [
+        PROSE,
+        "Yes. Yes. Yes.  Yes.\u00a0Yes.\x1cYes.",
+        "Go. Go!  Go?\t\tGo...   Go.",
+        "Il est parti. Il est parti. M. Dupont est arrivé à 5 h. Fin.",
+        *(
+            " ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) + rng.choice(["", " "])
+            for _ in range(60)
+        ),
+    ]
+    ours = _Segmenter(language=language, clean=False, char_span=True)
+    theirs = pysbd.Segmenter(language=language, clean=False, char_span=True)
+    for text in texts:
+        assert [(s.sent, s.start, s.end) for s in ours.segment(text)] == [
+            (s.sent, s.start, s.end) for s in theirs.segment(text)
+        ], text
+
+
+def test_sentence_spans_are_remembered_not_shared() -> None:
+    first = sentence_spans(PROSE + " Once more.")
+    first.append((0, 1))  # a caller's list is its own
+    again = sentence_spans(PROSE + " Once more.")
+    assert again == first[:-1] and again[-1][1] == len(PROSE + " Once more.")
