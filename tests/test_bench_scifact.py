@@ -7,12 +7,11 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from test_beir import DOCS, QRELS, write_beir
 
 from dossier.eval import bench_scifact
 from dossier.index.store import load_index
 from dossier.settings import Settings
-
-from test_beir import DOCS, QRELS, write_beir
 
 
 @pytest.fixture(scope="module")
