@@ -10,7 +10,9 @@ Everything is measured in the same run on the same machine:
 - `dossier serve` in a subprocess, and a separate load-generating process
   (`dossier.eval.loadgen`) sending real HTTP: `/search` and `/ask` latency one client at a
   time, then throughput at 1, 8 and 32 concurrent clients, errors, and the server's RSS
-  before, during and after.
+  before, during and after. The server runs with its query cache off
+  (`DOSSIER_QUERY_CACHE_SIZE=0`), so every request is computed: the throughput runs cycle
+  through the questions, and a cache would otherwise answer the repeats.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ def free_port() -> int:
 class Server:
     """`dossier serve` in a subprocess, its RSS sampled while the load runs."""
 
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "dossier.cli", "serve", "--data-dir", str(data)]
@@ -197,6 +199,7 @@ class Server:
             [*command, "--port", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
@@ -236,10 +239,15 @@ def load(server: Server, path: str, questions: Path, clients: int, requests: int
     return json.loads(output)
 
 
+# The server's query cache is off for the whole run: every request, at every concurrency, is
+# computed (no answer served from the cache), whatever the number of questions.
+SERVE_ENV = {"DOSSIER_QUERY_CACHE_SIZE": "0"}
+
+
 def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> dict[str, Any]:
     questions_file = work / f"{data.name}-questions.json"
     questions_file.write_text(json.dumps(questions), encoding="utf-8")
-    server = Server(data)
+    server = Server(data, SERVE_ENV)
     samples: list[float] = []
     stop = threading.Event()
 
@@ -247,7 +255,7 @@ def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> 
         while not stop.wait(0.2):
             samples.append(server.rss())
 
-    out: dict[str, Any] = {"rss_before_mb": server.rss()}
+    out: dict[str, Any] = {"rss_before_mb": server.rss(), "query_cache": "off"}
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
@@ -261,6 +269,8 @@ def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> 
                 result = load(server, path, questions_file, clients, requests)
                 throughput[clients] = {
                     "qps": round(len(result["latencies_ms"]) / result["wall_s"], 2),
+                    "requests": requests,
+                    "distinct_questions": result["distinct_questions"],
                     **percentiles(result["latencies_ms"]),
                     "errors": len(result["errors"]),
                 }
@@ -352,7 +362,8 @@ def table(result: dict[str, Any]) -> str:
             one = levels[1]["qps"] or float("nan")
             rows.append(
                 (
-                    f"{name}: {path} throughput at 1 / 8 / 32 clients (errors)",
+                    f"{name}: {path} throughput at 1 / 8 / 32 clients (errors), "
+                    f"query cache {serve.get('query_cache', 'on')}",
                     " / ".join(f"{levels[c]['qps']} q/s ({levels[c]['errors']})" for c in CLIENTS),
                     f"8: {levels[8]['qps'] / one:.2f}×, 32: {levels[32]['qps'] / one:.2f}×",
                 )

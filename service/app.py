@@ -13,8 +13,9 @@ from typing import Annotated
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -87,15 +88,20 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         reason = engine.load_error or "loading the model and the index"
         return JSONResponse({"status": "not ready", "detail": reason}, status_code=503)
 
-    @app.post("/ask", tags=["questions"], responses=ERRORS)
-    def ask(body: AskRequest) -> Answer:
+    # The two question endpoints serialise their own response (pydantic's JSON, in the same
+    # worker thread): FastAPI would otherwise validate the returned model again, in a second
+    # trip through the threadpool. The documented schema is the same (`response_model`).
+    @app.post("/ask", tags=["questions"], responses=ERRORS, response_model=Answer)
+    def ask(body: AskRequest) -> Response:
         """Answer a question from the sources, citing the passages it relied on."""
-        return engine.ask(body.question, k=body.k, mode=body.mode, sources=body.sources)
+        answer = engine.ask(body.question, k=body.k, mode=body.mode, sources=body.sources)
+        return _json(answer)
 
-    @app.post("/search", tags=["questions"], responses=ERRORS)
-    def search(body: SearchRequest) -> SearchResponse:
+    @app.post("/search", tags=["questions"], responses=ERRORS, response_model=SearchResponse)
+    def search(body: SearchRequest) -> Response:
         """Ranked passages for a query, with scores and offsets."""
-        return engine.search(body.query, k=body.k, mode=body.mode, sources=body.sources)
+        found = engine.search(body.query, k=body.k, mode=body.mode, sources=body.sources)
+        return _json(found)
 
     @app.get("/sources", tags=["sources"], responses=ERRORS)
     def sources() -> list[SourceInfo]:
@@ -170,6 +176,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(content=model.model_dump_json(), media_type="application/json")
 
 
 class BearerAuth:

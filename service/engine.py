@@ -163,6 +163,7 @@ class Engine:
                     embedder.encode_queries,
                     max_batch=self.settings.batch_max,
                     max_wait=self.settings.batch_wait_ms / 1000,
+                    inline=getattr(embedder.model, "any_thread", False),
                 )
                 self._batcher_model = embedder.model
             return self._batcher
@@ -223,6 +224,9 @@ class Engine:
         # shared by retrieval and the answer step.
         question_vector = self.batcher.encode(question)
         query_vector = self.batcher.encode(query) if context else question_vector
+        # Its language likewise: detected once, for BM25 and for the answer step (BM25 detects
+        # its own when it searches more than the question).
+        language = index.question_languages([question])[0]
         # An acronym the sources only write in full ("CSTO") finds their words lexically.
         spelled = index.sentences.spelled_out(question) if index.sentences else []
         try:
@@ -232,11 +236,14 @@ class Engine:
                 mode=mode,
                 sources=allowed,
                 query_vector=query_vector,
+                language=None if context or spelled else language,
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
         retrieve_ms = _ms(started)
-        answer = self._compose(index, question, question_vector, passages, started, retrieve_ms)
+        answer = self._compose(
+            index, question, question_vector, passages, started, retrieve_ms, language=language
+        )
         self.cache.put(key, answer)
         return answer
 
@@ -273,8 +280,12 @@ class Engine:
         passages: list[ScoredPassage],
         started: float,
         retrieve_ms: float,
+        *,
+        language: str | None = None,
     ) -> Answer:
         composing = time.perf_counter()
+        if language is None:
+            language = index.question_languages([question])[0]
         composed = compose(
             question,
             question_vector,
@@ -283,7 +294,7 @@ class Engine:
             self.answerability,
             max_sentences=self.settings.answer_sentences,
             reader=self.reader,
-            language=index.question_languages([question])[0] or self.settings.lexical_language,
+            language=language or self.settings.lexical_language,
             threshold=self.settings.answer_threshold,
         )
         for citation in composed.citations:  # a quote is kept in its own language: say which

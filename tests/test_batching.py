@@ -60,11 +60,58 @@ def test_each_caller_gets_its_own_vector_and_calls_are_batched() -> None:
         assert np.allclose(results[question], alone, atol=1e-5), question
 
 
-def test_a_failing_batch_raises_in_every_caller() -> None:
+def test_inline_batches_run_in_a_callers_thread() -> None:
+    """Inline (ONNX): a lone question is encoded in its own thread; questions that arrive
+    while one is being encoded are still encoded together, by one of their callers."""
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    started = threading.Event()
+    release = threading.Event()
+    calls: list[tuple[int, threading.Thread]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append((len(texts), threading.current_thread()))
+        if len(calls) == 1:
+            started.set()
+            release.wait(10)
+        return embedder.encode_queries(texts)
+
+    batcher = MicroBatcher(encode, max_batch=32, max_wait=0.05, inline=True)
+    questions = [f"Which treaty was signed in {1990 + i}?" for i in range(8)]
+    results: dict[str, np.ndarray] = {}
+
+    def ask(question: str) -> None:
+        results[question] = batcher.encode(question)
+
+    first = threading.Thread(target=ask, args=(questions[0],))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=ask, args=(q,)) for q in questions[1:]]
+    for thread in others:
+        thread.start()
+    while len(batcher._pending) < len(others):
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(30)
+    assert [size for size, _ in calls] == [1, 7]
+    assert calls[0][1] is first and calls[1][1] in others  # no thread of the batcher's own
+    assert batcher._worker is None
+    alone = batcher.encode("Who leases the Baikonur Cosmodrome?")
+    assert calls[-1] == (1, threading.current_thread())
+    assert np.allclose(alone, embedder.encode_query("Who leases the Baikonur Cosmodrome?"))
+    for question in questions:
+        assert np.allclose(results[question], embedder.encode_query(question), atol=1e-5)
+    batcher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        batcher.encode("after close")
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_failing_batch_raises_in_every_caller(inline: bool) -> None:
     def encode(texts: list[str]) -> np.ndarray:
         raise ValueError("model exploded")
 
-    batcher = MicroBatcher(encode)
+    batcher = MicroBatcher(encode, inline=inline)
     with pytest.raises(ValueError, match="model exploded"):
         batcher.encode("anything")
     with pytest.raises(ValueError, match="model exploded"):  # the worker survives
