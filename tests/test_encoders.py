@@ -41,10 +41,12 @@ def torch() -> Embedder:
 
 
 def test_choosing_a_backend() -> None:
-    assert choose("auto", "sentence-transformers/all-MiniLM-L6-v2") == "torch"
-    assert choose("onnx", "sentence-transformers/all-MiniLM-L6-v2") == "onnx"
-    assert load_embedder(Settings()).spec.backend == "torch"
-    assert load_embedder(Settings(encoder="onnx")).spec.backend == "onnx"
+    # auto: onnx int8 for the bundled MiniLM (validated against torch), torch for other models.
+    assert choose("auto", "sentence-transformers/all-MiniLM-L6-v2") == "onnx"
+    assert choose("auto", "/some/other/model") == "torch"
+    assert choose("torch", "sentence-transformers/all-MiniLM-L6-v2") == "torch"
+    assert load_embedder(Settings()).spec.backend == "onnx"
+    assert load_embedder(Settings(encoder="torch")).spec.backend == "torch"
     with pytest.raises(EncoderUnavailable, match="unknown encoder 'tpu'"):
         choose("tpu", "sentence-transformers/all-MiniLM-L6-v2")
 
