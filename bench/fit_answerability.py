@@ -2,7 +2,7 @@
 
     dossier ingest --data-dir DATA
     python bench/fit_answerability.py --data-dir DATA [--set eval/sets/article.jsonl]
-        [--precision 0.95] [--reader PATH] [--out service/answer/answerability.json]
+        [--precision 0.95] [--reader PATH] [--out FILE]
 
 Each candidate sentence of each tune question is one training row: its
 evidence features (service/answer/evidence.py), labelled 1 when the question
@@ -14,7 +14,13 @@ each candidate threshold: the lowest threshold whose precision when answering
 questions as possible are refused. Only questions whose `split` is `tune` are
 read; a set without splits is split provisionally (odd lines tune, even test).
 The output file records the features, coefficients, threshold, the tune
-figures, the date and this command; review it before committing it.
+figures, the date and this command; review it before committing it. By
+default it is the file the service reads for the index's embedding model
+(`service/answer/answerability.json` for all-MiniLM-L6-v2,
+`answerability.<model>.json` beside it for another, e.g. with
+DOSSIER_MODEL=multilingual-e5-small), since the cosine features are on that
+model's scale. It also records how well each question's best cosine and best
+score separate answerable from unanswerable questions (question-level AUC).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import pickle
 import sys
 from datetime import UTC, datetime
@@ -30,10 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from dossier.eval.metrics import answer_contains
+from dossier.index.embed import canonical_model_name
 from dossier.index.search import Index
 from dossier.lexicon import lexicon_for
 from dossier.service.answer import Answerability, analyse, compose, features, load_reader
-from dossier.service.answer.answerability import DEFAULT_MODEL, fit
+from dossier.service.answer.answerability import fit, model_path
 from dossier.service.answer.evidence import SIGNS, read_rows
 from dossier.service.engine import Engine
 from dossier.settings import Settings
@@ -63,6 +71,16 @@ def correct(text: str, item: dict) -> bool:
 def supports(text: str, item: dict) -> bool:
     """A sentence supports the answer when it holds one of the expected parts."""
     return any(answer_contains(text, g) for g in groups(item))
+
+
+def auc(scores: list[float], positive: list[bool]) -> float | None:
+    """P(a positive scores above a negative), ties counting half (Mann–Whitney)."""
+    pos = [s for s, p in zip(scores, positive, strict=True) if p]
+    neg = [s for s, p in zip(scores, positive, strict=True) if not p]
+    if not pos or not neg:
+        return None
+    wins = sum((a > b) + 0.5 * (a == b) for a in pos for b in neg)
+    return wins / (len(pos) * len(neg))
 
 
 def retrieve(index: Index, questions: list[dict], args: argparse.Namespace) -> list[tuple]:
@@ -100,28 +118,45 @@ def main() -> int:
     parser.add_argument("--reader", default=None)
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--top", type=int, default=8, help="training rows per question")
-    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: the service's file for the index's embedding model",
+    )
     parser.add_argument("--cache", type=Path, default=None, help="keep retrieval results here")
     args = parser.parse_args()
 
     settings = Settings(data_dir=args.data_dir, reader=args.reader)
     engine = Engine(settings)
     index = engine.index
+    out = args.out or model_path(index.manifest.model)
     store = index.sentences
     assert store is not None
-    lexicon = lexicon_for(settings.lexical_language)
     reader = load_reader(args.reader)
     questions = load_questions(args.set, args.split)
     if not questions:
         print(f"no {args.split!r} questions in {args.set}", file=sys.stderr)
         return 2
 
+    # Each question is read in its language, as the engine reads it.
+    languages = [
+        language or settings.lexical_language
+        for language in index.question_languages([item["question"] for item in questions])
+    ]
     prepared = []
     tables, labels = [], []
-    for item, (vector, passages) in zip(questions, retrieve(index, questions, args), strict=True):
-        question = analyse(item["question"], lexicon, store.idf, aliases=store.aliases)
+    best_cosines: dict[str, list[float]] = {"cos_sentence": [], "cos_context": []}
+    found = retrieve(index, questions, args)
+    for item, language, (vector, passages) in zip(questions, languages, found, strict=True):
+        question = analyse(
+            item["question"], lexicon_for(language), store.idf, aliases=store.aliases
+        )
         evidence = features(question, vector, passages, index, reader=reader)
         answerable = item.get("answerable", True)
+        for name, values in best_cosines.items():
+            column = evidence.column(name)
+            values.append(float(column.max()) if column.size else 0.0)
         # Train on the candidates closest in meaning: the answer decision is made among them,
         # and the many remote sentences would otherwise swamp the few that matter.
         keep = np.argsort(-evidence.column("cos_context"), kind="stable")[: args.top]
@@ -129,17 +164,28 @@ def main() -> int:
             rows = read_rows(store, evidence.candidates[i].row)
             labels.append(answerable and supports(" ".join(store.text(r) for r in rows), item))
         tables.append(evidence.table[keep])
-        prepared.append((item, vector, passages))
+        prepared.append((item, language, vector, passages))
     table = np.concatenate(tables)
     y = np.array(labels, dtype=bool)
     columns = evidence.columns
     model = fit(table, y, columns, l2=args.l2, signs=SIGNS)
+    answerables = [item.get("answerable", True) for item, _, _, _ in prepared]
+    best_scores = []
+    for item, language, vector, passages in prepared:
+        question = analyse(
+            item["question"], lexicon_for(language), store.idf, aliases=store.aliases
+        )
+        evidence = features(question, vector, passages, index, reader=reader)
+        scores = model.probability(evidence.table, evidence.columns)
+        best_scores.append(float(scores.max()) if scores.size else 0.0)
+    separation = {f"best_{name}": auc(values, answerables) for name, values in best_cosines.items()}
+    separation["best_score"] = auc(best_scores, answerables)
 
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
     rows = []
     for threshold in grid:
         answered = right = refused = abstained_right = 0
-        for item, vector, passages in prepared:
+        for item, language, vector, passages in prepared:
             composed = compose(
                 item["question"],
                 vector,
@@ -147,7 +193,7 @@ def main() -> int:
                 index,
                 model,
                 reader=reader,
-                language=settings.lexical_language,
+                language=language,
                 threshold=float(threshold),
             )
             answerable = item.get("answerable", True)
@@ -157,7 +203,7 @@ def main() -> int:
             else:
                 answered += 1
                 right += answerable and correct(composed.text, item)
-        n_answerable = sum(item.get("answerable", True) for item, _, _ in prepared)
+        n_answerable = sum(item.get("answerable", True) for item, *_ in prepared)
         n_unanswerable = len(prepared) - n_answerable
         rows.append(
             row := {
@@ -186,7 +232,10 @@ def main() -> int:
         )
         bearable = [r for r in rows if r["false_refusals"] <= args.max_refusals] or rows
         chosen = max(bearable, key=lambda r: (r["balanced"], -r["threshold"]))
-    n_answerable = sum(item.get("answerable", True) for item, _, _ in prepared)
+    n_answerable = sum(item.get("answerable", True) for item, *_ in prepared)
+    chosen_model = os.environ.get("DOSSIER_MODEL")
+    command = "python bench/fit_answerability.py " + " ".join(sys.argv[1:])
+    command = f"DOSSIER_MODEL={chosen_model} {command}" if chosen_model else command
     fitted = Answerability(
         model.features,
         model.mean,
@@ -197,10 +246,12 @@ def main() -> int:
         {
             "about": "Answerability model of service/answer; see bench/fit_answerability.py.",
             "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "command": "python bench/fit_answerability.py " + " ".join(sys.argv[1:]),
+            "command": command,
             "set": str(args.set),
             "set_sha256": hashlib.sha256(args.set.read_bytes()).hexdigest(),
             "split": args.split,
+            "embedding_model": canonical_model_name(index.manifest.model),
+            "index_id": index.manifest.index_id,
             "questions": len(prepared),
             "answerable": n_answerable,
             "unanswerable": len(prepared) - n_answerable,
@@ -210,9 +261,12 @@ def main() -> int:
             "target_precision_when_answering": args.precision,
             "max_refusals_if_target_missed": args.max_refusals,
             "tune_figures_at_threshold": {k: round(v, 4) for k, v in chosen.items()},
+            "question_auc_answerable_vs_not": {
+                k: None if v is None else round(v, 4) for k, v in separation.items()
+            },
         },
     )
-    fitted.save(args.out)
+    fitted.save(out)
     print(f"features:   {', '.join(fitted.features)}")
     print(
         "coef:       "
@@ -227,7 +281,11 @@ def main() -> int:
             f"{r['abstention_recall']:11.3f}  {r['coverage']:8.3f}"
         )
     print(f"chosen: {chosen}")
-    print(f"wrote {args.out}")
+    print(
+        "question-level AUC, answerable vs not: "
+        + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in separation.items())
+    )
+    print(f"wrote {out}")
     return 0
 
 

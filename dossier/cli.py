@@ -460,9 +460,13 @@ def search(
 
     from dossier.service.snippet import snippet
 
+    # Each passage's words are matched in its own language, the query's in the query's.
+    with engine_errors():
+        query_language = engine.index.question_languages([query])[0]
     table = Table("score", "passage", "text")
     for p in found.passages:
-        table.add_row(f"{p.score:.3f}", p.id, escape(snippet(p.text, query)))
+        shown = snippet(p.text, query, language=p.language, query_language=query_language)
+        table.add_row(f"{p.score:.3f}", p.id, escape(shown))
     out.print(table)
 
 

@@ -100,6 +100,9 @@ class Lexicon:
     locatives: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
+    # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
+    # "qu'Almaty"): matched at a word's start, it is not part of the name that follows.
+    elision: re.Pattern[str] | None = None
 
     @property
     def stem(self) -> Stemmer.Stemmer:
@@ -512,6 +515,7 @@ FRENCH = Lexicon(
     fraction_words=frozenset("moitié tiers quart quarts cinquième dixième".split()),
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
+    elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
 
 _DE_THING = _thing()

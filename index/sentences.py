@@ -207,8 +207,23 @@ def number_mentions(text: str, offset: int, lexicon: Lexicon) -> list[Mention]:
     return sorted(out, key=lambda m: m.start)
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+def _tokens(text: str, elision: re.Pattern[str] | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, word) of each word; an elided article before it ("l'", "d'") left out."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        start, word = m.start(), m.group()
+        elided = elision.match(word) if elision is not None else None
+        if elided:
+            start, word = start + elided.end(), word[elided.end() :]
+        out.append((start, m.end(), word))
+    return out
+
+
+def _joins(gap: str, connectors: frozenset[str]) -> bool:
+    """Whether two capitalised words with `gap` between them are one name: nothing, a
+    dash, or an elided connector ("Banque d'Angleterre")."""
+    gap = gap.strip()
+    return gap in {"", "–", "-"} or (gap[-1:] in {"'", "’"} and gap[:-1].lower() in connectors)
 
 
 def _capitalised(word: str) -> bool:
@@ -222,7 +237,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
     also capitalises it mid-sentence (`known_names`), so "Trade was boosted"
     names nothing.
     """
-    tokens = _tokens(text)
+    tokens = _tokens(text, lexicon.elision)
     out: list[Mention] = []
     i = 0
     connectors = lexicon.connectors
@@ -243,7 +258,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         j = i + 1
         while j < len(tokens):
             gap = text[tokens[j - 1][1] : tokens[j][0]]
-            if gap.strip() not in {"", "–", "-"} or "\n" in gap:
+            if not _joins(gap, connectors) or "\n" in gap:
                 break
             nxt = tokens[j][2]
             if _capitalised(nxt) and nxt.lower() not in lexicon.months:
@@ -286,11 +301,13 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
     return out
 
 
-def _known_names(text: str, spans: list[tuple[int, int]]) -> set[str]:
+def _known_names(
+    text: str, spans: list[tuple[int, int]], elision: re.Pattern[str] | None = None
+) -> set[str]:
     """Words the document capitalises somewhere other than at a sentence start."""
     known: set[str] = set()
     for s, e in spans:
-        for k, (_, _, word) in enumerate(_tokens(text[s:e])):
+        for k, (_, _, word) in enumerate(_tokens(text[s:e], elision)):
             if k > 0 and _capitalised(word):
                 known.add(_POSSESSIVE.sub("", word))
     return known
@@ -309,7 +326,7 @@ def annotate(
     text = document.text
     if spans is None:
         spans = sentence_spans(text, document.language or lexicon.code)  # pysbd, per language
-    known = _known_names(text, spans)
+    known = _known_names(text, spans, lexicon.elision)
     out: list[SentenceInfo] = []
     previous = section = -1
     for s, e in spans:

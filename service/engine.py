@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from dossier.index.store import (
     published_embedder,
 )
 from dossier.service.answer import Answerability, Reader, compose, load_reader
+from dossier.service.answer.answerability import model_file
 from dossier.service.batching import MicroBatcher
 from dossier.service.cache import QueryCache
 from dossier.service.schemas import (
@@ -71,7 +73,7 @@ class Engine:
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._embedder: Embedder | None = None
-        self._answerability: Answerability | None = None
+        self._answerability: tuple[Path, Answerability] | None = None  # (its file, the model)
         self.load_error: str | None = None
         self._model_error: str | None = None
         # The query path (issue 8): questions encoded in batches, answers cached per index.
@@ -263,10 +265,19 @@ class Engine:
 
     @property
     def answerability(self) -> Answerability:
-        """The answerability model of the settings (loaded once)."""
-        if self._answerability is None:
-            self._answerability = Answerability.load(self.settings.answer_model)
-        return self._answerability
+        """The answerability model for the served index (see `answerability_for`)."""
+        return self.answerability_for(self.index)
+
+    def answerability_for(self, index: Index) -> Answerability:
+        """The settings' answerability model, else the one fitted for the index's embedding
+        model (its cosines are on that model's scale); loaded once per file."""
+        path = self.settings.answer_model or model_file(index.manifest.model)
+        cached = self._answerability
+        if cached is not None and cached[0] == path:
+            return cached[1]
+        model = Answerability.load(path)
+        self._answerability = (path, model)
+        return model
 
     @property
     def reader(self) -> Reader | None:
@@ -291,7 +302,7 @@ class Engine:
             question_vector,
             passages,
             index,
-            self.answerability,
+            self.answerability_for(index),
             max_sentences=self.settings.answer_sentences,
             reader=self.reader,
             language=language or self.settings.lexical_language,

@@ -41,11 +41,12 @@ from dossier.service.answer import (
     compose,
     features,
 )
-from dossier.service.answer.answerability import fit
+from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.evidence import fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
-from dossier.settings import Settings
+from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
+from dossier.settings import MULTILINGUAL_MODEL, Settings
 from dossier.types import Document
 
 EN = lexicon_for("en")
@@ -496,6 +497,32 @@ def test_the_answerability_file_is_reviewed_data(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"features": ["a"]}')
     with pytest.raises(AnswerabilityError, match="not an answerability model"):
         Answerability.load(tmp_path / "bad.json")
+
+
+def test_each_embedding_model_has_its_own_answerability_file(
+    engine: Engine, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # The cosine features are on the embedding model's scale: one fitted file per model.
+    for name in ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2", None):
+        assert model_path(name) == DEFAULT_MODEL == model_file(name)
+    e5 = model_path("multilingual-e5-small")
+    assert e5 == model_path(MULTILINGUAL_MODEL)
+    assert e5 == DEFAULT_MODEL.with_name("answerability.multilingual-e5-small.json")
+    assert model_file(MULTILINGUAL_MODEL) == e5, "the fitted e5 file ships"
+    fitted = Answerability.load(e5)
+    assert fitted.meta["embedding_model"] == MULTILINGUAL_MODEL and fitted.meta["split"] == "tune"
+    assert set(fitted.features) <= set(FEATURES) and 0 < fitted.threshold < 1
+    # A model nobody fitted one for falls back to the default, saying so in the log.
+    unknown = str(tmp_path / "my-encoder")
+    with caplog.at_level("WARNING", logger="dossier.service.answer.answerability"):
+        assert model_file(unknown) == DEFAULT_MODEL
+    assert "no answerability model fitted for embedding model" in caplog.text
+    assert "answerability.my-encoder.json" in caplog.text
+    # The engine answers the article's (MiniLM) index with the default file; the setting wins.
+    assert engine.index.manifest.model == DEFAULT_MODEL_NAME
+    assert engine.answerability.to_json() == Answerability.load(DEFAULT_MODEL).to_json()
+    chosen = Engine(engine.settings.model_copy(update={"answer_model": e5}))
+    assert chosen.answerability.to_json() == fitted.to_json()
 
 
 # One snapshot per ask ------------------------------------------------------------------------

@@ -27,7 +27,11 @@ from dossier.index.store import (
     served_model,
 )
 from dossier.ingest.split import split_passages
+from dossier.service.answer import Answerability
+from dossier.service.answer.answerability import model_path
 from dossier.service.app import create_app
+from dossier.service.engine import Engine
+from dossier.service.snippet import ELLIPSIS, snippet
 from dossier.settings import DEFAULT_MODEL, MULTILINGUAL_MODEL, Settings
 from dossier.types import Document
 
@@ -191,6 +195,53 @@ def test_an_index_without_languages_skips_detection(tmp_path: Path) -> None:
     assert index.languages == [] and index.question_languages(["Qui a signé ?"]) == [None]
 
 
+# Search snippets in the passage's language ----------------------------------------------------
+
+# One passage: the pipeline's route first (full of "le", "qui", "de la"), its financing last.
+PIPELINE_FR = (
+    "Le gazoduc traverse la steppe, de la frontière chinoise à la mer Caspienne, et les "
+    "habitants qui vivent le long de la route le voient chaque jour depuis leurs villages. "
+    "Les éleveurs de la vallée racontent depuis des années comment leurs troupeaux "
+    "ont appris à contourner les stations de pompage, installées tous les cinquante kilomètres. "
+    "Le financement du gazoduc, quatre milliards d'euros, a été assuré par un consortium de "
+    "banques kazakhes et chinoises, selon le ministère de l'Énergie."
+)
+
+
+def test_a_french_search_result_shows_the_part_matching_a_french_question(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "corpus" / "gazoduc.txt"
+    source.parent.mkdir(parents=True)
+    source.write_text(PIPELINE_FR, encoding="utf-8")
+    corpus = write_corpus(
+        tmp_path / "corpus",
+        f'[[source]]\nid = "gazoduc"\npath = "{source}"\nlanguage = "fr"\n',
+    )
+    data = tmp_path / "data"
+    code, output = run_cli("ingest", "--data-dir", str(data), "--corpus", str(corpus))
+    assert code == 0, output
+    question = "Qui a financé le gazoduc ?"
+    index = load_index(Settings(data_dir=data))
+    assert index.question_languages([question]) == ["fr"]
+    passage = index.search(question, k=1, mode="lexical")[0]
+    assert passage.language == "fr" and len(passage.text) > 300
+
+    shown = snippet(passage.text, question, language="fr", query_language="fr")
+    # French stems: "financé" finds "financement"; French stop words: "qui", "le" do not count.
+    assert "financement du gazoduc" in shown and "steppe" not in shown, shown
+    assert shown.startswith(ELLIPSIS)
+    # Read with the English stemmer and stop words, the same question picks the route part.
+    english = snippet(passage.text, question)
+    assert "steppe" in english and "financement" not in english, english
+
+    # `dossier search` shows each passage in its language, the query in the query's.
+    code, output = run_cli("search", question, "-k", "1", "--data-dir", str(data))
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "financement" in flat and "steppe" not in flat, output
+
+
 # The multilingual model -----------------------------------------------------------------------
 
 
@@ -336,3 +387,7 @@ def test_an_english_question_is_answered_from_a_french_page(tmp_path: Path) -> N
             ).json()
             content = chat["choices"][0]["message"]["content"]
             assert "(French)" in content and "12 000 visiteurs" in content, content
+    # That index is answered with the answerability model fitted on e5's own cosines.
+    fitted = Answerability.load(model_path(MULTILINGUAL_MODEL))
+    assert fitted.meta["embedding_model"] == MULTILINGUAL_MODEL
+    assert Engine(settings).answerability.to_json() == fitted.to_json()

@@ -26,6 +26,7 @@ from dossier.lexicon import (
     EXTENT,
     MONTH,
     NUMBER,
+    ORGANISATION,
     OTHER,
     PERSON,
     PLACE,
@@ -36,7 +37,7 @@ from dossier.lexicon import (
     lexicon_for,
 )
 from dossier.service.answer import analyse
-from dossier.service.answer.evidence import read_rows
+from dossier.service.answer.evidence import in_language, read_rows
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL, Settings
 
@@ -191,6 +192,43 @@ def test_other_languages_read_their_own_referring_words_and_dates() -> None:
     infos = annotate(document("es", spanish, "es"), ES)
     assert infos[1].refers_back
     assert ("date", "25 de mayo de 1992") in {(m.kind, m.text) for m in infos[1].mentions}
+
+
+def test_french_names_after_an_elided_article_are_names() -> None:
+    text = (
+        "Le président de l'Ukraine a rencontré le maire d'Astana. L'Ukraine et la Banque "
+        "d'Angleterre ont signé un accord avec l'OTAN en mars 2001. Il est allé jusqu'à Almaty."
+    )
+    infos = annotate(document("fr-doc", text, "fr"), FR)
+    found = [[(m.kind, m.text) for m in i.mentions] for i in infos]
+    # "l'Ukraine", "d'Astana", "jusqu'à Almaty": the name without its article, exact offsets.
+    assert ("name", "Ukraine") in found[0] and ("name", "Astana") in found[0]
+    assert ("name", "Ukraine") in found[1]  # sentence-initial "L'Ukraine", known mid-sentence
+    assert (ORGANISATION, "Banque d'Angleterre") in found[1]  # an elided connector joins
+    assert (ORGANISATION, "OTAN") in found[1]
+    assert ("name", "Almaty") in found[2]
+    for info in infos:
+        for m in info.mentions:
+            assert text[m.start : m.end] == m.text
+    # English has no elision: "d'Astana" stays one lower-case word there.
+    english = annotate(document("x", "He met the mayor d'Astana.", "en"), ENGLISH)
+    assert not english[0].mentions
+
+
+def test_an_english_question_is_matched_with_a_french_sentences_own_stems() -> None:
+    question = analyse(
+        "How many visitors did the Aktau jazz festival attract in 2023?", ENGLISH, lambda s: 1.0
+    )
+    assert question.language == "en"
+    assert analyse("Qui a signé ?", FR, lambda s: 1.0).language == "fr"
+    sentence = content_stems("En 2023, le festival de jazz d'Aktau a attiré 12 000 visiteurs.", FR)
+    # English stems "festival" as "festiv", French as "festival": they never compare as stems.
+    assert ENGLISH.stem.stemWord("festival") not in sentence
+    aliases = in_language(question, "fr")
+    matched = {aliases[s] for s in sentence if s in aliases}
+    assert {ENGLISH.stem.stemWord("festival"), "jazz", "aktau"} <= matched
+    # The question's own language, or an unknown one, needs no translation.
+    assert in_language(question, "en") == {} and in_language(question, None) == {}
 
 
 # The whole answer step on a French source -----------------------------------------------------

@@ -4,14 +4,23 @@ The score is a logistic regression over the evidence features: the
 probability that the sentence (read with its antecedent when it refers back)
 states the answer. Its coefficients, the feature standardisation and the
 threshold are not constants in code: they are read from a reviewed JSON file
-(`answerability.json` beside this module) written by
-`bench/fit_answerability.py`, which fits them on the tune split of the
-evaluation set only and records how, when and with what results.
+beside this module written by `bench/fit_answerability.py`, which fits them
+on the tune split of the evaluation set only and records how, when and with
+what results.
+
+The cosine features depend on the embedding model (multilingual-e5's
+cosines sit far higher than MiniLM's), so there is one file per model:
+`answerability.json` for the default all-MiniLM-L6-v2 and
+`answerability.<model>.json` for another (`model_path`). An index is
+answered with its own model's file (`model_file`), or the default with a
+logged warning when none was fitted for it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +28,9 @@ from typing import Any
 import numpy as np
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
+
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 
 
 class AnswerabilityError(ValueError):
@@ -95,6 +107,47 @@ class Answerability:
         return cls(features, arrays[0], arrays[1], coef, intercept, threshold, data)
 
 
+def model_path(embedding_model: str | None) -> Path:
+    """Where the answerability model fitted on `embedding_model`'s features lives (or would).
+
+    The default embedding model's is `answerability.json`; another's is
+    `answerability.<name>.json`, named by the last part of its canonical name
+    ("intfloat/multilingual-e5-small" → `answerability.multilingual-e5-small.json`).
+    """
+    from dossier.index.embed import BUNDLED_MODEL, canonical_model_name
+
+    if not embedding_model:
+        return DEFAULT_MODEL
+    canonical = canonical_model_name(embedding_model)
+    if canonical == BUNDLED_MODEL:
+        return DEFAULT_MODEL
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(canonical).name)
+    return DEFAULT_MODEL.with_name(f"answerability.{name.strip('._') or 'model'}.json")
+
+
+def model_file(embedding_model: str | None) -> Path:
+    """The answerability model to answer an index of `embedding_model` with.
+
+    Its own when one was fitted; else the default one, with a warning (once
+    per model): the default's cosine coefficients and threshold were fitted on
+    all-MiniLM-L6-v2's cosines, so answers and abstentions are miscalibrated.
+    """
+    path = model_path(embedding_model)
+    if path.is_file() or path == DEFAULT_MODEL:
+        return path
+    if path.name not in _warned:
+        _warned.add(path.name)
+        log.warning(
+            "no answerability model fitted for embedding model %s (%s): using %s, fitted on "
+            "all-MiniLM-L6-v2's features, so abstentions are miscalibrated; fit one with "
+            "`python bench/fit_answerability.py --data-dir DATA` on an index of that model",
+            embedding_model,
+            path.name,
+            DEFAULT_MODEL.name,
+        )
+    return DEFAULT_MODEL
+
+
 def fit(
     table: np.ndarray,
     labels: np.ndarray,
@@ -151,4 +204,11 @@ def _fit(
     return Answerability(features, mean, scale, coef, float(w[-1]), 0.5)
 
 
-__all__ = ["DEFAULT_MODEL", "Answerability", "AnswerabilityError", "fit"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "Answerability",
+    "AnswerabilityError",
+    "fit",
+    "model_file",
+    "model_path",
+]

@@ -67,10 +67,7 @@ def why_not(
     messages = lexicon.messages
     if not evidence.candidates:
         return messages["nothing"]
-    held_anywhere: set[str] = set()
-    for candidate in evidence.candidates:
-        for r in read_rows(store, candidate.row):
-            held_anywhere.update(store.infos[r].stems)
+    held_anywhere: set[str] = set().union(*evidence.held)
     # A name no passage mentions is the clearest reason; a common word may be a paraphrase.
     absent = [f for f in question.focus if f.stem not in held_anywhere and f.is_name]
     if absent:
@@ -79,9 +76,7 @@ def why_not(
         return messages[key].format(terms=_join([f.word for f in terms], lexicon))
     # The sentence most about the question's subject says what the sources do cover.
     topical = int(np.lexsort((probability, evidence.column("focus")))[-1])
-    best_held: set[str] = set()
-    for r in read_rows(store, evidence.candidates[topical].row):
-        best_held.update(store.infos[r].stems)
+    best_held = evidence.held[topical]
     held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
     if not held:
         return messages["nothing"]
@@ -156,9 +151,7 @@ def compose(
         return True
 
     take(best)
-    held: set[str] = set()
-    for r, _ in rows:
-        held.update(store.infos[r].stems)
+    held: set[str] = set(evidence.held[best])
     for part in question.parts:
         part_evidence = features(part, question_vector, passages, index, reader=reader)
         part_probability = (
@@ -181,15 +174,9 @@ def compose(
             break
         if position in chosen:
             continue
-        adds = {
-            s
-            for r in read_rows(store, evidence.candidates[position].row)
-            for s in store.infos[r].stems
-            if s in weights and s not in held
-        }
+        adds = {s for s in evidence.held[position] if s in weights and s not in held}
         if adds and take(position):
-            for r in read_rows(store, evidence.candidates[position].row):
-                held.update(store.infos[r].stems)
+            held.update(evidence.held[position])
 
     # Document order within a source; sources in the order their first sentence was chosen.
     source_order: dict[str, int] = {}

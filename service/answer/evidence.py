@@ -5,13 +5,18 @@ the rank of the best passage holding it). A sentence that refers back ("This
 was completed in 2001.") is read together with the sentence before it. Every
 per-sentence input — vectors, stems, mentions — comes from the index's
 sentence store; only the question's vector is computed per request.
+
+Each sentence was stemmed in its own language. A question in another language
+is matched against it with its words stemmed the sentence's way as well
+(`in_language`), so names and words spelled alike ("festival", "Tengiz")
+count there too.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -106,6 +111,9 @@ class Evidence:
     # question does not, or it is a title or list item ("Alma-Ata Protocol (1991)") and
     # the question asks for more than a date, a figure or a name ("which treaty…").
     eligible: np.ndarray
+    # Per candidate: the stems it holds (read with its antecedent), plus the question's
+    # stems whose words it holds as its own language stems them.
+    held: list[frozenset[str]] = field(default_factory=list)
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -127,6 +135,36 @@ def read_rows(store: SentenceStore, row: int) -> list[int]:
     """The rows a sentence is read with: itself, after its antecedent when it refers back."""
     info = store.infos[row]
     return [info.previous, row] if info.refers_back and info.previous >= 0 else [row]
+
+
+_PART = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def in_language(question: Question, language: str | None) -> dict[str, str]:
+    """The question's focus and thing words as `language` stems them → the question's stems.
+
+    Empty when `language` is unknown or the question's own: then the stems
+    already compare.
+    """
+    if not language:
+        return {}
+    theirs = lexicon_for(language)
+    if theirs.code == question.language:
+        return {}
+    ours = lexicon_for(question.language)
+    wanted = question.thing_stems | {f.stem for f in question.focus}
+    texts = [f.word for f in question.focus] + ([question.thing] if question.thing else [])
+    found = [w for text in texts for w in _PART.findall(text.lower())]
+    out: dict[str, str] = {}
+    for own, their in zip(ours.stem.stemWords(found), theirs.stem.stemWords(found), strict=True):
+        if own in wanted:
+            out.setdefault(their, own)
+    return out
+
+
+def _translated(stems: set[str], aliases: dict[str, str]) -> set[str]:
+    """`stems` plus the question's stems that some of them stand for."""
+    return stems | {aliases[s] for s in stems if s in aliases}
 
 
 def _in_question(mention: Mention, question: Question, question_text: str) -> bool:
@@ -181,19 +219,29 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
 
 
 def best_answer(
-    question: Question, store: SentenceStore, rows: list[int]
+    question: Question,
+    store: SentenceStore,
+    rows: list[int],
+    aliases: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> tuple[Mention | None, float]:
-    """The mention of the expected kind closest to a focus term, and its closeness (0..1)."""
+    """The mention of the expected kind closest to a focus term, and its closeness (0..1).
+
+    `aliases` (see `in_language`) lets a sentence in another language than the
+    question's place its focus words; `language` is the sentence's, whose words
+    say what a figure counts ("deux semaines" is a duration in French).
+    """
     accepts = ACCEPTS.get(question.kind)
     if accepts is None:
         return None, 0.0
-    lexicon = lexicon_for(question.language)
+    lexicon = lexicon_for(language or question.language)
     text = question.text.lower()
     weights = question.weights()
     anchors: list[int] = []
     for r in rows:
         info = store.infos[r]
         for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
+            stem = aliases.get(stem, stem) if aliases else stem
             if stem in question.thing_stems or stem in weights:
                 anchors.append(offset)
     best: Mention | None = None
@@ -263,13 +311,22 @@ def features(
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
     eligible = np.zeros(len(found), dtype=bool)
     answers: list[Mention | None] = []
+    helds: list[frozenset[str]] = []
+    by_language: dict[str | None, dict[str, str]] = {}
     for i, candidate in enumerate(found):
+        language = index.documents[candidate.source_id].language
+        if language not in by_language:
+            by_language[language] = in_language(question, language)
+        aliases = by_language[language]
         read = read_rows(store, candidate.row)
-        held = _held(store, read)
+        held = _translated(_held(store, read), aliases)
+        helds.append(frozenset(held))
         section = store.infos[candidate.row].section
-        with_section = held | (set(store.infos[section].stems) if section >= 0 else set())
+        with_section = held | (
+            _translated(set(store.infos[section].stems), aliases) if section >= 0 else set()
+        )
         values = _mention_values(store.infos, read)
-        answer, near = best_answer(question, store, read)
+        answer, near = best_answer(question, store, read, aliases, language)
         answers.append(answer)
         eligible[i] = answer is not None or (
             _says_more(held, question) and (asks_name or not is_title(store.text(candidate.row)))
@@ -296,7 +353,7 @@ def features(
     if reader is not None:
         texts = [" ".join(store.text(r) for r in read_rows(store, c.row)) for c in found]
         table[:, len(FEATURES)] = reader.score(question.text, texts)
-    return Evidence(found, table, columns, answers, eligible)
+    return Evidence(found, table, columns, answers, eligible, helds)
 
 
 def _says_more(held: set[str], question: Question) -> bool:
@@ -319,4 +376,13 @@ def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
     return values
 
 
-__all__ = ["ACCEPTS", "FEATURES", "Candidate", "Evidence", "best_answer", "candidates", "features"]
+__all__ = [
+    "ACCEPTS",
+    "FEATURES",
+    "Candidate",
+    "Evidence",
+    "best_answer",
+    "candidates",
+    "features",
+    "in_language",
+]
