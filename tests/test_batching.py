@@ -4,6 +4,7 @@ the real model and a real index."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -14,6 +15,29 @@ from dossier.service.engine import Engine
 from dossier.settings import Settings
 
 from conftest import article_entry, run_cli, write_corpus
+
+
+def _queue_behind_a_held_pass(
+    batcher: MicroBatcher,
+    ask: Callable[[str], None],
+    questions: list[str],
+    started: threading.Event,
+    release: threading.Event,
+) -> tuple[threading.Thread, list[threading.Thread]]:
+    """Ask the first question, hold its forward pass until the rest are all queued, then
+    let everything finish; the threads that asked (the first, the others)."""
+    first = threading.Thread(target=ask, args=(questions[0],))
+    first.start()
+    assert started.wait(10)
+    others = [threading.Thread(target=ask, args=(q,)) for q in questions[1:]]
+    for thread in others:
+        thread.start()
+    while len(batcher._pending) < len(others):
+        threading.Event().wait(0.01)
+    release.set()
+    for thread in [first, *others]:
+        thread.join(30)
+    return first, others
 
 
 def test_each_caller_gets_its_own_vector_and_calls_are_batched() -> None:
@@ -40,17 +64,7 @@ def test_each_caller_gets_its_own_vector_and_calls_are_batched() -> None:
         except BaseException as exc:
             errors.append(exc)
 
-    first = threading.Thread(target=ask, args=(questions[0],))
-    first.start()
-    assert started.wait(10)
-    others = [threading.Thread(target=ask, args=(q,)) for q in questions[1:]]
-    for thread in others:
-        thread.start()
-    while len(batcher._pending) < len(others):  # all queued behind the held pass
-        threading.Event().wait(0.01)
-    release.set()
-    for thread in [first, *others]:
-        thread.join(30)
+    _queue_behind_a_held_pass(batcher, ask, questions, started, release)
     batcher.close()
     assert not errors
     # Two forward passes for twelve questions: the held one, then all eleven together.
@@ -82,17 +96,7 @@ def test_inline_batches_run_in_a_callers_thread() -> None:
     def ask(question: str) -> None:
         results[question] = batcher.encode(question)
 
-    first = threading.Thread(target=ask, args=(questions[0],))
-    first.start()
-    assert started.wait(10)
-    others = [threading.Thread(target=ask, args=(q,)) for q in questions[1:]]
-    for thread in others:
-        thread.start()
-    while len(batcher._pending) < len(others):
-        threading.Event().wait(0.01)
-    release.set()
-    for thread in [first, *others]:
-        thread.join(30)
+    first, others = _queue_behind_a_held_pass(batcher, ask, questions, started, release)
     assert [size for size, _ in calls] == [1, 7]
     assert calls[0][1] is first and calls[1][1] in others  # no thread of the batcher's own
     assert batcher._worker is None
