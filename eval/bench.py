@@ -9,10 +9,12 @@ Everything is measured in the same run on the same machine:
   and the ingest's peak RSS;
 - `dossier serve` in a subprocess, and a separate load-generating process
   (`dossier.eval.loadgen`) sending real HTTP: `/search` and `/ask` latency one client at a
-  time, then throughput at 1, 8 and 32 concurrent clients, errors, and the server's RSS
-  before, during and after. The server runs with its query cache off
-  (`DOSSIER_QUERY_CACHE_SIZE=0`), so every request is computed: the throughput runs cycle
-  through the questions, and a cache would otherwise answer the repeats.
+  time, then throughput at 1, 8 and 32 concurrent clients, errors, the CPU time the server
+  and the load generator spent per request (and the throughput ceiling that implies on
+  this machine's cores), and the server's RSS before, during and after. The server runs
+  with its query cache off (`DOSSIER_QUERY_CACHE_SIZE=0`), so every request is computed:
+  the throughput runs cycle through the questions, and a cache would otherwise answer the
+  repeats.
 """
 
 from __future__ import annotations
@@ -219,6 +221,11 @@ class Server:
     def peak(self) -> float:
         return rss_mb(self.process.pid, "VmHWM")
 
+    def cpu_s(self) -> float:
+        """CPU seconds the server has used, user and system (its worker threads included)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -237,6 +244,19 @@ def load(server: Server, path: str, questions: Path, clients: int, requests: int
         check=True,
     ).stdout
     return json.loads(output)
+
+
+def ceiling(one_client: dict[str, Any]) -> dict[str, float]:
+    """The most throughput the machine's cores allow at one client's CPU cost per request.
+
+    One client keeps about one core busy (its request, then the server's answer, in turn),
+    so N clients can gain at most cores × one client's wall time over its CPU time; past
+    that, clients only queue. Reported beside the measured throughput so a shortfall can be
+    told apart from the hardware's limit.
+    """
+    cpu_ms = one_client["server_cpu_ms"] + one_client["client_cpu_ms"]
+    qps = (os.cpu_count() or 1) * 1000 / cpu_ms if cpu_ms > 0 else float("nan")
+    return {"qps": round(qps, 1), "ratio": round(qps / one_client["qps"], 2)}
 
 
 # The server's query cache is off for the whole run: every request, at every concurrency, is
@@ -266,6 +286,7 @@ def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> 
             throughput = {}
             for clients in CLIENTS:
                 requests = max(len(questions), clients * (4 if quick else 16))
+                cpu = server.cpu_s()
                 result = load(server, path, questions_file, clients, requests)
                 throughput[clients] = {
                     "qps": round(len(result["latencies_ms"]) / result["wall_s"], 2),
@@ -273,8 +294,11 @@ def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> 
                     "distinct_questions": result["distinct_questions"],
                     **percentiles(result["latencies_ms"]),
                     "errors": len(result["errors"]),
+                    "server_cpu_ms": round((server.cpu_s() - cpu) * 1000 / requests, 2),
+                    "client_cpu_ms": round(result["cpu_s"] * 1000 / requests, 2),
                 }
             out[path]["throughput"] = throughput
+            out[path]["ceiling"] = ceiling(throughput[1])
     finally:
         stop.set()
         sampler.join()
@@ -369,6 +393,17 @@ def table(result: dict[str, Any]) -> str:
                 )
             )
             rows.append((f"{name}: {path} p99 at 32 clients", f"{levels[32]['p99']} ms", ""))
+            rows.append(
+                (
+                    f"{name}: {path} CPU per request, server + load generator, 1 / 8 / 32 clients",
+                    " / ".join(
+                        f"{levels[c]['server_cpu_ms']} + {levels[c]['client_cpu_ms']} ms"
+                        for c in CLIENTS
+                    ),
+                    f"ceiling {figures['ceiling']['qps']} q/s = "
+                    f"{figures['ceiling']['ratio']:.2f}× one client",
+                )
+            )
         rows.append(
             (
                 f"{name}: server RSS before / max during / after (peak)",

@@ -4,9 +4,10 @@
 
 `QUESTIONS.json` is a list of strings; request i asks question i modulo their
 number, with `clients` requests in flight at once (each client one keep-alive
-connection). Prints one JSON object: latencies (ms), wall time, errors, and
-how many distinct questions were asked (`--requests` above the number of
-questions repeats them, which a server's query cache then answers).
+connection). Prints one JSON object: latencies (ms), wall time, the load
+generator's own CPU time, errors, and how many distinct questions were asked
+(`--requests` above the number of questions repeats them, which a server's
+query cache then answers).
 
 The clients use the standard library's `http.client`, not httpx: on a 2-core
 machine the load generator shares the CPU with the server, and httpx costs
@@ -70,6 +71,7 @@ def run(url: str, path: str, questions: list[str], clients: int, requests: int) 
             connection.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    cpu = time.process_time()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -77,6 +79,7 @@ def run(url: str, path: str, questions: list[str], clients: int, requests: int) 
         thread.join()
     wall = time.perf_counter() - started
     return {
+        "cpu_s": time.process_time() - cpu,
         "latencies_ms": latencies,
         "wall_s": wall,
         "errors": errors,

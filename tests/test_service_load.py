@@ -232,3 +232,20 @@ def test_sixteen_clients_get_answers_or_503_and_memory_stays_flat(
     assert peak, f"too few answers to measure after warm-up: {report}"
     assert peak / baseline - 1 < 0.10, report
     assert "Traceback" not in log
+
+
+def test_the_benchmarks_load_generator_counts_answers_errors_and_its_own_cpu(
+    served: ServeProcess,
+) -> None:
+    from dossier.eval.bench import ceiling
+    from dossier.eval.loadgen import run
+
+    questions = ["When was the Treaty of Friendship signed?", "Who leads Kazakhstan?", "   "]
+    result = run(served.url, "/search", questions, clients=3, requests=9)
+    # The blank query is refused with a 4xx, which the load generator counts as an error.
+    assert len(result["latencies_ms"]) == 6 and len(result["errors"]) == 3
+    assert all(e.startswith("HTTP 4") for e in result["errors"])
+    assert result["cpu_s"] > 0 and result["wall_s"] > 0
+    one = {"qps": 100.0, "server_cpu_ms": 7.0, "client_cpu_ms": 1.0}
+    cores = os.cpu_count() or 1
+    assert ceiling(one) == {"qps": round(cores * 125.0, 1), "ratio": round(cores * 1.25, 2)}

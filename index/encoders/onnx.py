@@ -217,6 +217,9 @@ class OnnxEncoder:
         session_options.inter_op_num_threads = 1
         session_options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         session_options.log_severity_level = 3
+        # Idle pool threads must sleep, not spin: a spinning thread burns the core another
+        # request (or the server's Python) needs, which doubled the server's CPU per /ask.
+        session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(path), session_options, providers=["CPUExecutionProvider"]
         )
