@@ -39,6 +39,7 @@ import numpy as np
 from dossier.eval.metrics import answer_contains
 from dossier.index.embed import canonical_model_name
 from dossier.index.search import Index
+from dossier.index.store import sentence_method
 from dossier.lexicon import lexicon_for
 from dossier.service.answer import Answerability, analyse, compose, features, load_reader
 from dossier.service.answer.answerability import fit, model_path
@@ -252,6 +253,7 @@ def main() -> int:
             "split": args.split,
             "embedding_model": canonical_model_name(index.manifest.model),
             "index_id": index.manifest.index_id,
+            "sentence_vectors": sentence_method(index.manifest),
             "questions": len(prepared),
             "answerable": n_answerable,
             "unanswerable": len(prepared) - n_answerable,

@@ -24,7 +24,14 @@ from typing import Any
 import numpy as np
 
 from dossier.index import encoders
-from dossier.index.encoders import Encoder, EncoderOptions, EncoderSpec, EncoderUnavailable
+from dossier.index.encoders import (
+    Encoder,
+    EncoderOptions,
+    EncoderSpec,
+    EncoderUnavailable,
+    PoolingEncoder,
+    Ranges,
+)
 from dossier.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -130,6 +137,29 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self._run(self.model.encode_documents, list(texts), progress)
+
+    @property
+    def pools(self) -> bool:
+        """Whether the encoder gives sentence vectors from a passage's own forward pass."""
+        return isinstance(self.model, PoolingEncoder)
+
+    def encode_pooled(
+        self, texts: list[str], ranges: list[list[Ranges]], *, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passages → their unit vectors (as `encode`) and, per passage, one unit vector per
+        entry of `ranges` pooled from its token embeddings, NaN where it could not be
+        (see `dossier.index.encoders.pool_ranges`). Only when `pools`."""
+        if not isinstance(self.model, PoolingEncoder):
+            raise EmbedderError(f"encoder {self.spec.describe()} gives no token embeddings")
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        try:
+            vectors, pooled = self.model.encode_documents_pooled(
+                list(texts), ranges, self.batch_size, progress
+            )
+        except Exception as exc:
+            raise EmbedderError(f"model {self.name!r} failed to encode text: {exc}") from exc
+        return _unit(np.ascontiguousarray(vectors, dtype=np.float32)), pooled
 
     def encode_queries(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Queries → (n, dimension) float32 unit vectors, with the model's query prompt if any."""

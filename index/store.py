@@ -59,7 +59,16 @@ from dossier.index.lexical import LexicalConfig, LexicalIndex
 from dossier.index.manifest import FILENAME as MANIFEST_FILE
 from dossier.index.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint, text_key
 from dossier.index.search import Index
-from dossier.index.sentences import SentenceStore, build_sentences
+from dossier.index.sentences import (
+    POOLED,
+    SEPARATE,
+    PoolingPlan,
+    SentenceStore,
+    build_sentences,
+    plan_pooling,
+    plan_sentences,
+    pooled_vectors,
+)
 from dossier.settings import Settings
 from dossier.types import Document, IngestReport, Passage
 
@@ -157,8 +166,15 @@ def embed_passages(
     *,
     reuse: Index | None = None,
     progress: bool = False,
+    pooling: PoolingPlan | None = None,
+    pooled: list[np.ndarray | None] | None = None,
 ) -> tuple[np.ndarray, int, int]:
-    """Vectors for the passages, reusing unchanged ones; returns (vectors, embedded, reused)."""
+    """Vectors for the passages, reusing unchanged ones; returns (vectors, embedded, reused).
+
+    With `pooling` (and an encoder that `pools`), the passages encoded also give the
+    sentence vectors the plan asks of them, appended to `pooled` (None for a passage
+    not encoded).
+    """
     known = _reusable(reuse, embedder)
     keys = [text_key(p.text) for p in passages]
     vectors = np.zeros((len(passages), embedder.dimension), dtype=np.float32)
@@ -170,7 +186,16 @@ def embed_passages(
             reused += 1
         else:
             todo.setdefault(key, []).append(row)
-    if todo:
+    if pooled is not None:
+        pooled[:] = [None] * len(passages)
+    if todo and pooling is not None and pooled is not None:
+        texts = [passages[rows[0]].text for rows in todo.values()]
+        ranges = [pooling.ranges[rows[0]] for rows in todo.values()]
+        fresh, parts = embedder.encode_pooled(texts, ranges, progress=progress)
+        for vector, part, rows in zip(fresh, parts, todo.values(), strict=True):
+            vectors[rows] = vector
+            pooled[rows[0]] = part  # its duplicates' plans ask for nothing else
+    elif todo:
         texts = [passages[rows[0]].text for rows in todo.values()]
         fresh = embedder.encode(texts, progress=progress)
         for vector, rows in zip(fresh, todo.values(), strict=True):
@@ -272,9 +297,19 @@ def build_index(
             if report is not None:
                 (tmp / REPORT_FILE).write_text(report.model_dump_json(indent=1), encoding="utf-8")
 
+        infos = pooling = None
+        pooled: list[np.ndarray | None] = []
+        method = POOLED if embedder.pools else SEPARATE
+        if with_sentences:
+            with _timed(timings, "sentences"):  # split, annotate within it
+                infos = plan_sentences(
+                    documents, language=settings.lexical_language, timings=timings
+                )
+                if method == POOLED:
+                    pooling = plan_pooling(infos, passages)
         with _timed(timings, "passage_encode"):
             vectors, embedded, reused = embed_passages(
-                passages, embedder, reuse=reuse, progress=progress
+                passages, embedder, reuse=reuse, progress=progress, pooling=pooling, pooled=pooled
             )
         with _timed(timings, "dense_index"):
             DenseIndex.build(vectors).save(tmp / DENSE_FILE)
@@ -286,21 +321,40 @@ def build_index(
             )
             lexical_index.save(tmp / LEXICAL_DIR)
         sentence_count = 0
-        if with_sentences:
-            with _timed(timings, "sentences"):  # split, annotate, encode within it
-                sentences, _, _ = build_sentences(
+        sentence_vectors: dict[str, Any] = {}
+        if infos is not None:
+            with _timed(timings, "sentences"):  # the vectors no passage's forward pass gave
+                from_passages = (
+                    pooled_vectors(pooling, pooled, len(infos), embedder.dimension)
+                    if pooling is not None
+                    else None
+                )
+                sentences, encoded, copied = build_sentences(
                     documents,
                     embedder,
                     language=settings.lexical_language,
                     reuse=reuse.sentences
-                    if reuse is not None and _same_model(reuse, embedder)
+                    if reuse is not None
+                    and _same_model(reuse, embedder)
+                    and sentence_method(reuse.manifest) == method
                     else None,
                     progress=progress,
                     timings=timings,
+                    infos=infos,
+                    pooled=from_passages,
                 )
             with _timed(timings, "persist"):
                 sentences.save(tmp)
             sentence_count = len(sentences)
+            sentence_vectors = {
+                "method": method,
+                "pooled": 0
+                if from_passages is None
+                else int((~np.isnan(from_passages[0][:, 0])).sum())
+                + int((~np.isnan(from_passages[1][:, 0])).sum()),
+                "encoded": encoded,
+                "reused": copied,
+            }
 
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -323,6 +377,7 @@ def build_index(
             has_report=report is not None,
             sentence_count=sentence_count,
             has_sentences=with_sentences,
+            sentence_vectors=sentence_vectors,
         )
         with _timed(timings, "persist"):
             (tmp / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=1), encoding="utf-8")
@@ -545,6 +600,34 @@ def index_spec(manifest: Manifest) -> EncoderSpec:
     return spec_from_manifest(manifest.encoder, canonical_model_name(manifest.model))
 
 
+def sentence_method(manifest: Manifest) -> str:
+    """How the index's sentence vectors were made (older indexes: each encoded on its own)."""
+    return str(manifest.sentence_vectors.get("method", SEPARATE))
+
+
+_told: set[str] = set()
+
+
+def _check_sentence_method(manifest: Manifest) -> None:
+    """Say (once per index) when its sentence vectors were made another way than an ingest
+    makes them now: they are served as they are, but the answer step's answerability model
+    was fitted on pooled ones, so its abstentions may be miscalibrated until a re-ingest."""
+    try:
+        pools = bool(getattr(encoders.backend(index_spec(manifest).backend), "POOLS", False))
+    except encoders.EncoderUnavailable:
+        return
+    method = sentence_method(manifest)
+    if pools and method != POOLED and manifest.index_id not in _told:
+        _told.add(manifest.index_id)
+        log.warning(
+            "index %s holds sentence vectors encoded one by one (%s), built before they were "
+            "pooled from each passage's forward pass; answers use them as they are, but the "
+            "answerability model was fitted on pooled ones: re-run `dossier ingest` to rebuild",
+            manifest.index_id,
+            method,
+        )
+
+
 def check_encoder(manifest: Manifest, embedder: Embedder) -> None:
     """Raise IndexEncoderMismatchError unless `embedder` makes the vectors the index holds."""
     theirs = index_spec(manifest)
@@ -665,6 +748,7 @@ def load_index(
             lexical.config.language,
         )
     if SentenceStore.exists(folder):
+        _check_sentence_method(manifest)
         try:
             sentences = SentenceStore.load(folder, by_source)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -802,5 +886,6 @@ __all__ = [
     "publish",
     "published_embedder",
     "read_manifest",
+    "sentence_method",
     "served_model",
 ]

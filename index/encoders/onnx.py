@@ -34,17 +34,25 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from dossier.index.encoders import EncoderOptions, EncoderSpec, EncoderUnavailable
+from dossier.index.encoders import (
+    EncoderOptions,
+    EncoderSpec,
+    EncoderUnavailable,
+    Ranges,
+    pool_ranges,
+)
 
 log = logging.getLogger(__name__)
 
+POOLS = True  # sentence vectors pooled from a passage's own forward pass (PoolingEncoder)
 NAME = "onnx"
 QUANTIZATION = "int8-per-channel"
 VALIDATED = frozenset({"sentence-transformers/all-MiniLM-L6-v2"})
-EXPORT_FORMAT = 1  # bump when the export below changes what the file computes
+EXPORT_FORMAT = 2  # bump when the export below changes what the file computes (2: token output)
 OPSET = 17
 FILENAME = "model.int8.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+OUTPUTS = ("embedding", "token_embeddings")  # the text's unit vector; each token's, unpooled
 DOCUMENT_PROMPTS = ("document", "passage", "corpus")
 
 
@@ -138,13 +146,13 @@ def export(source: Path, target: Path) -> None:
             input_ids: torch.Tensor,
             attention_mask: torch.Tensor,
             token_type_ids: torch.Tensor,
-        ) -> torch.Tensor:
+        ) -> tuple[torch.Tensor, torch.Tensor]:
             tokens = self.transformer(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
             pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1), tokens
 
     model = Pooled(AutoModel.from_pretrained(str(source)).eval())
     example = {
@@ -165,8 +173,12 @@ def export(source: Path, target: Path) -> None:
                 tuple(example[name] for name in INPUTS),
                 str(fp32),
                 input_names=list(INPUTS),
-                output_names=["embedding"],
-                dynamic_axes={**axes, "embedding": {0: "batch"}},
+                output_names=list(OUTPUTS),
+                dynamic_axes={
+                    **axes,
+                    "embedding": {0: "batch"},
+                    "token_embeddings": {0: "batch", 1: "tokens"},
+                },
                 opset_version=OPSET,
                 dynamo=False,
             )
@@ -229,35 +241,65 @@ class OnnxEncoder:
     def _probe(self) -> int:
         return int(self._forward(["dimension"]).shape[1])
 
-    def _forward(self, texts: list[str]) -> np.ndarray:
+    def _run(self, texts: list[str], tokens: bool) -> tuple[list[Any], list[np.ndarray]]:
         encoded = self.tokenizer.encode_batch(texts)
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
         }
-        return self.session.run(None, {name: feed[name] for name in self.inputs})[0]
+        outputs = list(OUTPUTS) if tokens else [OUTPUTS[0]]
+        return encoded, self.session.run(outputs, {name: feed[name] for name in self.inputs})
+
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, tokens=False)[1][0]
+
+    def _batches(self, texts: list[str], batch_size: int, progress: bool) -> Any:
+        """Rows of `texts` per forward pass: longest first, as sentence-transformers does,
+        so batches of similar length pad little."""
+        if len(texts) <= batch_size:
+            return [np.arange(len(texts))]
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+        if progress:
+            from tqdm.auto import tqdm
+
+            return tqdm(batches, desc="Batches", unit="batch")
+        return batches
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         if prompt:
             texts = [prompt + t for t in texts]
         if len(texts) <= batch_size:
             return self._forward(texts)
-        # Longest first, as sentence-transformers does: batches of similar length pad little.
-        order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        starts = range(0, len(texts), batch_size)
-        if progress:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc="Batches", unit="batch")
-        for start in starts:
-            rows = order[start : start + batch_size]
+        for rows in self._batches(texts, batch_size, progress):
             out[rows] = self._forward([texts[r] for r in rows])
         return out
 
     def encode_documents(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         return self._encode(texts, self.document_prompt, batch_size, progress)
+
+    def encode_documents_pooled(
+        self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The passages' vectors, batched as `encode_documents` batches them, and the
+        vectors of their sentences pooled from the same forward pass (`PoolingEncoder`)."""
+        shift = len(self.document_prompt)
+        prompted = [self.document_prompt + t for t in texts] if shift else texts
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        for rows in self._batches(prompted, batch_size, progress):
+            encoded, (vectors, tokens) = self._run([prompted[r] for r in rows], tokens=True)
+            out[rows] = vectors
+            for k, row in enumerate(rows):
+                real = np.flatnonzero(
+                    np.asarray(encoded[k].attention_mask, dtype=bool)
+                    & ~np.asarray(encoded[k].special_tokens_mask, dtype=bool)
+                )
+                offsets = np.asarray(encoded[k].offsets, dtype=np.int64)[real]
+                pooled[row] = pool_ranges(tokens[k][real], offsets, ranges[row], shift)
+        return out, pooled
 
     def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         """One forward pass per question: int8 activations are quantised per pass, so a

