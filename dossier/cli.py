@@ -375,13 +375,20 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port. [env: DOSSIER_PORT] [default: 8000]")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes sharing the port (one per core answers the most questions "
+            "at once; each holds its own index and model). [env: DOSSIER_WORKERS] [default: 1]"
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API, the OpenAI-compatible chat API and the chat page.
 
     It starts even without an index or a usable model; /readyz then says why
     it is not ready, and queries answer 503 with that reason.
     """
-    settings = load_settings(data_dir, host=host, port=port)
+    settings = load_settings(data_dir, host=host, port=port, workers=workers)
     taken = port_problem(settings.host, settings.port)
     if taken:
         fail(taken)
@@ -389,7 +396,7 @@ def serve(
     from dossier.service.server import serve as run_server
 
     err.print(f"Dossier on http://{settings.host}:{settings.port}/ (API docs at /docs)")
-    run_server(create_app(settings), settings)
+    run_server(lambda: create_app(settings), settings)
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -536,6 +543,10 @@ def bench(
         int | None, typer.Option(min=1, help="Use only the first N SciFact documents.")
     ] = None,
     quick: Annotated[bool, typer.Option(help="Fewer questions and requests.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes of the benchmarked server. [env: DOSSIER_WORKERS]"),
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the figures here.")] = None,
 ) -> None:
     """Query latency, throughput, memory and ingest speed against the bare encoder, one run."""
@@ -543,7 +554,7 @@ def bench(
 
     from dossier.eval import bench as benchmark
 
-    settings = load_settings(data_dir)
+    settings = load_settings(data_dir, workers=workers)
     if scifact is not None and not (scifact / "corpus.jsonl").is_file():
         fail(f"{scifact} has no corpus.jsonl; pass a BEIR SciFact folder")
     result = benchmark.run(settings, scifact=scifact, quick=quick, scifact_docs=scifact_docs)

@@ -155,6 +155,14 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(
         default=1024, ge=0, description="Answers and searches kept per index version; 0: none."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes sharing the port, each with its own copy of the index and "
+        "model: one process answers one question's Python at a time, so more cores need more "
+        "workers.",
+    )
 
     # Languages (issue 12): which model a multilingual corpus gets, and how much BM25 counts
     # for a passage in another language than the question.

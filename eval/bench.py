@@ -11,7 +11,8 @@ Everything is measured in the same run on the same machine:
   (`dossier.eval.loadgen`) sending real HTTP: `/search` and `/ask` latency one client at a
   time, then throughput at 1, 8 and 32 concurrent clients, errors, the CPU time the server
   and the load generator spent per request (and the throughput ceiling that implies on
-  this machine's cores), and the server's RSS before, during and after. The server runs
+  this machine's cores), and the server's RSS before, during and after (its workers'
+  summed, with `--workers`/`DOSSIER_WORKERS` above 1). The server runs
   with its query cache off (`DOSSIER_QUERY_CACHE_SIZE=0`), so every request is computed:
   the throughput runs cycle through the questions, and a cache would otherwise answer the
   repeats.
@@ -19,6 +20,7 @@ Everything is measured in the same run on the same machine:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -215,16 +217,29 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError("dossier serve was not ready within 10 minutes")
 
+    def pids(self) -> list[int]:
+        """The server's process and its workers (`DOSSIER_WORKERS` above 1)."""
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return [pid, *map(int, children)]
+
     def rss(self) -> float:
-        return rss_mb(self.process.pid)
+        return round(sum(rss_mb(pid) for pid in self.pids()), 1)
 
     def peak(self) -> float:
-        return rss_mb(self.process.pid, "VmHWM")
+        return round(sum(rss_mb(pid, "VmHWM") for pid in self.pids()), 1)
 
     def cpu_s(self) -> float:
-        """CPU seconds the server has used, user and system (its worker threads included)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds the server's processes have used, user and system, threads included."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -264,10 +279,12 @@ def ceiling(one_client: dict[str, Any]) -> dict[str, float]:
 SERVE_ENV = {"DOSSIER_QUERY_CACHE_SIZE": "0"}
 
 
-def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> dict[str, Any]:
+def serve_figures(
+    data: Path, questions: list[str], work: Path, quick: bool, workers: int = 1
+) -> dict[str, Any]:
     questions_file = work / f"{data.name}-questions.json"
     questions_file.write_text(json.dumps(questions), encoding="utf-8")
-    server = Server(data, SERVE_ENV)
+    server = Server(data, SERVE_ENV | {"DOSSIER_WORKERS": str(workers)})
     samples: list[float] = []
     stop = threading.Event()
 
@@ -275,7 +292,11 @@ def serve_figures(data: Path, questions: list[str], work: Path, quick: bool) -> 
         while not stop.wait(0.2):
             samples.append(server.rss())
 
-    out: dict[str, Any] = {"rss_before_mb": server.rss(), "query_cache": "off"}
+    out: dict[str, Any] = {
+        "rss_before_mb": server.rss(),
+        "query_cache": "off",
+        "workers": workers,
+    }
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
@@ -341,7 +362,7 @@ def run(
     corpora["article"] = {
         "questions": len(questions),
         "ingest": ingest_figures(data, stats, settings),
-        "serve": serve_figures(data, questions, work, quick),
+        "serve": serve_figures(data, questions, work, quick, settings.workers),
     }
     if scifact is not None:  # eval/bench_scifact.py: timed ingest, breakdown, txtai peer
         from dossier.eval import bench_scifact
@@ -352,7 +373,7 @@ def run(
             "documents": scifact_docs or "all",
             "questions": len(sci_questions),
             "ingest": bench_scifact.ingest_figures(data, stats, settings),
-            "serve": serve_figures(data, sci_questions, work, quick),
+            "serve": serve_figures(data, sci_questions, work, quick, settings.workers),
             "peer": bench_scifact.peer_figures(work, scifact, data),
         }
     result["corpora"] = corpora
@@ -387,7 +408,8 @@ def table(result: dict[str, Any]) -> str:
             rows.append(
                 (
                     f"{name}: {path} throughput at 1 / 8 / 32 clients (errors), "
-                    f"query cache {serve.get('query_cache', 'on')}",
+                    f"query cache {serve.get('query_cache', 'on')}, "
+                    f"{serve.get('workers', 1)} server worker(s)",
                     " / ".join(f"{levels[c]['qps']} q/s ({levels[c]['errors']})" for c in CLIENTS),
                     f"8: {levels[8]['qps'] / one:.2f}×, 32: {levels[32]['qps'] / one:.2f}×",
                 )

@@ -1,10 +1,12 @@
-"""How `dossier serve` runs uvicorn: with deadlines, a connection cap and a quiet log.
+"""How `dossier serve` runs uvicorn: with deadlines, a connection cap, a quiet log, workers.
 
 uvicorn's h11 protocol has no deadline for a request's headers or body (a
 client sending a byte now and then keeps its connection forever, and 1,000 of
 them exhaust the file limit), so `GuardedH11Protocol` adds both and closes
 connections over `max_connections` as they arrive. `RepeatFilter` keeps a
-client that sends junk from turning the log into a flood.
+client that sends junk from turning the log into a flood. `Supervisor` runs
+several server processes on one socket, since one Python process answers one
+question's Python at a time whatever the number of cores.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import asyncio
 import contextlib
 import ctypes
 import logging
+import os
 import resource
+import signal
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import h11
@@ -23,6 +28,8 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dossier.settings import Settings
+
+log = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 16 * 1024
 FD_RESERVE = 64  # file descriptors kept for the index, the model and logs
@@ -172,8 +179,90 @@ def cap_malloc_arenas(arenas: int = 2) -> None:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
 
 
-def serve(app: ASGIApp, settings: Settings, **overrides: Any) -> None:
+def serve(make_app: Callable[[], ASGIApp], settings: Settings) -> None:
+    """Run the server: in this process, or in `settings.workers` processes sharing one socket."""
+    if settings.workers == 1:
+        _run(make_app(), settings)
+        return
+    config = server_config(make_app, settings)  # configures uvicorn's loggers
+    sock = config.bind_socket()  # bound once here, so every worker accepts on the same port
+    Supervisor(lambda: _run(make_app(), settings, sockets=[sock]), settings.workers).run()
+
+
+def _run(app: ASGIApp, settings: Settings, **run: Any) -> None:
     cap_malloc_arenas()
-    config = server_config(app, settings, **overrides)  # configures uvicorn's loggers
+    config = server_config(app, settings)
     quiet_logs()
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(**run)
+
+
+class Supervisor:
+    """Pre-forked workers: started, replaced when one dies, stopped together.
+
+    Each worker is forked before anything loads (no thread, model or index yet
+    in this process), then builds its own app, so workers share nothing but the
+    listening socket. SIGTERM or SIGINT is passed on to every worker and the
+    supervisor waits for them to finish their requests. A worker that dies on
+    its own is replaced, unless workers keep dying within seconds of starting,
+    which means they cannot start: then everything stops with an error.
+    """
+
+    QUICK_DEATH_S = 5.0
+    MAX_QUICK_DEATHS = 5
+
+    def __init__(self, target: Callable[[], None], workers: int) -> None:
+        self.target = target
+        self.workers = workers
+        self.started: dict[int, float] = {}  # pid -> when it started
+        self.stopping = False
+
+    def run(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._stop)
+        for _ in range(self.workers):
+            self._spawn()
+        quick_deaths, status = 0, 0
+        while self.started:
+            try:
+                pid, wait_status = os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+            started = self.started.pop(pid, None)
+            if started is None or self.stopping:
+                continue
+            code = os.waitstatus_to_exitcode(wait_status)
+            quick = time.monotonic() - started < self.QUICK_DEATH_S
+            quick_deaths = quick_deaths + 1 if quick else 0
+            if quick_deaths >= self.MAX_QUICK_DEATHS:
+                log.error("workers keep exiting as they start (last: %s); stopping", code)
+                status = 1
+                self._stop()
+                continue
+            log.warning("worker %d exited (%s); starting another", pid, code)
+            self._spawn()
+        if status:
+            raise SystemExit(status)
+
+    def _spawn(self) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, signal.SIG_DFL)
+            code = 0
+            try:
+                self.target()
+            except BaseException:  # the worker's only way out is its exit code
+                log.exception("worker %d failed", os.getpid())
+                code = 1
+            finally:
+                logging.shutdown()
+                os._exit(code)
+        self.started[pid] = time.monotonic()
+
+    def _stop(self, *_: object) -> None:
+        self.stopping = True
+        for pid in list(self.started):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
