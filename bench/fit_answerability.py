@@ -1,8 +1,18 @@
-"""Fit the answerability model on the tune split and choose its threshold.
+"""Fit the answerability model on tune questions and choose its threshold.
 
     dossier ingest --data-dir DATA
     python bench/fit_answerability.py --data-dir DATA [--set eval/sets/article.jsonl]
         [--precision 0.95] [--reader PATH] [--out FILE]
+    python bench/fit_answerability.py --pair SET=DATA_DIR [--pair SET=DATA_DIR ...]
+        [--weight W ...] [--model FILE] [--cache DIR]
+
+`--pair SET=DATA_DIR` (repeatable) fits on several question sets, each asked
+of its own index (all of one embedding model), e.g. the article's tune split
+and XQuAD tune questions in and across languages with near-miss unanswerables
+(bench/xquad_tune.py writes those). Each pair weighs the same in the fit and
+in choosing the threshold, whatever its size; `--weight`, once per pair in
+order, changes that. `--model FILE` fits nothing and prints FILE's figures on
+the pairs at its own threshold (the "before" of a refit).
 
 Each candidate sentence of each tune question is one training row: its
 evidence features (service/answer/evidence.py), labelled 1 when the question
@@ -10,17 +20,18 @@ is answerable and the sentence, read with its antecedent when it refers back,
 contains an expected answer. A logistic regression is fitted on those rows.
 The threshold is then chosen by composing every tune question's answer at
 each candidate threshold: the lowest threshold whose precision when answering
-(correct answers / answers given) reaches `--precision`, so as few answerable
-questions as possible are refused. Only questions whose `split` is `tune` are
-read; a set without splits is split provisionally (odd lines tune, even test).
-The output file records the features, coefficients, threshold, the tune
-figures, the date and this command; review it before committing it. By
-default it is the file the service reads for the index's embedding model
-(`service/answer/answerability.json` for all-MiniLM-L6-v2,
-`answerability.<model>.json` beside it for another, e.g. with
-DOSSIER_MODEL=multilingual-e5-small), since the cosine features are on that
-model's scale. It also records how well each question's best cosine and best
-score separate answerable from unanswerable questions (question-level AUC).
+(correct answers / answers given; with several pairs, their weighted mean)
+reaches `--precision` refusing at most `--max-refusals`, else the one with the
+best mean of answer accuracy and abstention recall. Only questions whose
+`split` is `tune` are read; a set without splits is split provisionally (odd
+lines tune, even test). The output file records the features, coefficients,
+threshold, the tune figures (per pair too), the date and this command; review
+it before committing it. By default it is the file the service reads for the
+index's embedding model (`service/answer/answerability.json` for
+all-MiniLM-L6-v2, `answerability.<model>.json` beside it for another, e.g.
+with DOSSIER_MODEL=multilingual-e5-small), since the cosine features are on
+that model's scale. It also records how well each question's best cosine and
+best score separate answerable from unanswerable questions (question-level AUC).
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import json
 import os
 import pickle
 import sys
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,7 +55,8 @@ from dossier.index.store import sentence_method
 from dossier.lexicon import lexicon_for
 from dossier.service.answer import Answerability, analyse, compose, features, load_reader
 from dossier.service.answer.answerability import fit, model_path
-from dossier.service.answer.evidence import SIGNS, read_rows
+from dossier.service.answer.evidence import OPTIONAL_FEATURES, SIGNS, read_rows
+from dossier.service.answer.question import Question
 from dossier.service.engine import Engine
 from dossier.settings import Settings
 
@@ -84,28 +97,147 @@ def auc(scores: list[float], positive: list[bool]) -> float | None:
     return wins / (len(pos) * len(neg))
 
 
-def retrieve(index: Index, questions: list[dict], args: argparse.Namespace) -> list[tuple]:
-    """(question vector, passages) per question; kept in `--cache` for re-runs on one index."""
+@dataclass
+class Asked:
+    """One tune question as the engine reads it, retrieved once."""
+
+    item: dict
+    language: str
+    vector: np.ndarray
+    passages: list
+    question: Question
+
+    @property
+    def answerable(self) -> bool:
+        return self.item.get("answerable", True)
+
+
+@dataclass
+class Pair:
+    """One question set asked of one index (`--pair SET=DATA_DIR`)."""
+
+    set: Path
+    data_dir: Path
+    index: Index
+    asked: list[Asked] = field(default_factory=list)
+    weight: float = 1.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.set.name}@{self.data_dir.name}"
+
+
+def parse_pair(text: str) -> tuple[Path, Path]:
+    """`SET=DATA_DIR` → (set, data dir); argparse reports a malformed one."""
+    set_path, sep, data_dir = text.partition("=")
+    if not sep or not set_path or not data_dir:
+        raise argparse.ArgumentTypeError(f"{text!r}: write SET=DATA_DIR")
+    return Path(set_path), Path(data_dir)
+
+
+def retrieve(
+    index: Index, questions: list[dict], pair: tuple[Path, Path], cache: Path | None, k: int
+) -> list[tuple]:
+    """(question vector, passages) per question; kept under `--cache` for re-runs on one index."""
     texts = [item["question"] for item in questions]
-    key = (index.index_id, args.k, tuple(texts))
-    if args.cache and args.cache.is_file():
-        cached = pickle.loads(args.cache.read_bytes())
-        if cached["key"] == key:
-            return cached["found"]
+    key = (index.index_id, k, tuple(texts))
+    path = None
+    if cache:
+        cache.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(repr((str(pair[0]), str(pair[1]))).encode()).hexdigest()[:16]
+        path = cache / f"{digest}.pickle"
+        if path.is_file():
+            cached = pickle.loads(path.read_bytes())
+            if cached["key"] == key:
+                return cached["found"]
     vectors = index.encode_queries(texts)
     found = [
-        (vector, index.search(text, k=args.k, query_vector=vector))
+        (vector, index.search(text, k=k, query_vector=vector))
         for text, vector in zip(texts, vectors, strict=True)
     ]
-    if args.cache:
-        args.cache.write_bytes(pickle.dumps({"key": key, "found": found}))
+    if path:
+        path.write_bytes(pickle.dumps({"key": key, "found": found}))
     return found
 
 
+def decided(asked: Asked, pair: Pair, model: Answerability, reader, grid: np.ndarray) -> list:
+    """Per threshold of `grid`: (abstained, correct) as `compose` answers the question.
+
+    compose's output changes only where the threshold crosses one of the
+    question's sentence scores, so it is composed once per distinct set of
+    sentences passing (every threshold, for a multi-part question, whose
+    parts are scored apart).
+    """
+    evidence = features(asked.question, asked.vector, asked.passages, pair.index, reader=reader)
+    scores = model.probability(evidence.table, evidence.columns) * evidence.eligible
+    best = float(scores.max()) if scores.size else 0.0
+    memo: dict[int, tuple[bool, bool]] = {}
+    out = []
+    for threshold in grid:
+        if best < threshold:
+            out.append((True, False))
+            continue
+        key = int((scores >= threshold).sum()) if not asked.question.parts else -len(out) - 1
+        if key not in memo:
+            composed = compose(
+                asked.item["question"],
+                asked.vector,
+                asked.passages,
+                pair.index,
+                model,
+                reader=reader,
+                language=asked.language,
+                threshold=float(threshold),
+            )
+            memo[key] = (
+                composed.abstained,
+                asked.answerable and not composed.abstained and correct(composed.text, asked.item),
+            )
+        out.append(memo[key])
+    return out
+
+
+def figures(decisions: list[list[tuple[bool, bool]]], asked: list[Asked], t: int) -> dict:
+    """Tune figures of one pair's questions at the grid's `t`-th threshold."""
+    answered = right = refused = abstained_right = 0
+    for per_threshold, a in zip(decisions, asked, strict=True):
+        abstained, is_right = per_threshold[t]
+        if abstained:
+            refused += a.answerable
+            abstained_right += not a.answerable
+        else:
+            answered += 1
+            right += is_right
+    n_answerable = sum(a.answerable for a in asked)
+    n_unanswerable = len(asked) - n_answerable
+    row = {
+        "precision_when_answering": right / answered if answered else 1.0,
+        "answer_accuracy": right / n_answerable if n_answerable else 0.0,
+        "false_refusals": refused / n_answerable if n_answerable else 0.0,
+        "abstention_recall": abstained_right / n_unanswerable if n_unanswerable else 1.0,
+        "coverage": answered / len(asked),
+    }
+    row["balanced"] = (row["answer_accuracy"] + row["abstention_recall"]) / 2
+    return row
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:3]),
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("data"))
     parser.add_argument("--set", type=Path, default=Path("eval/sets/article.jsonl"))
+    parser.add_argument(
+        "--pair",
+        type=parse_pair,
+        action="append",
+        default=[],
+        metavar="SET=DATA_DIR",
+        help="a question set and the data dir of the index to ask it of; repeat for several "
+        "(every index of one embedding model). Replaces --set/--data-dir",
+    )
     parser.add_argument("--split", default="tune")
     parser.add_argument("--precision", type=float, default=0.95)
     parser.add_argument("--l2", type=float, default=1.0)
@@ -120,103 +252,143 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--top", type=int, default=8, help="training rows per question")
     parser.add_argument(
+        "--features",
+        default=None,
+        help="comma-separated features to fit (default: every evidence column); only "
+        "evidence.OPTIONAL_FEATURES may be left out",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
         help="default: the service's file for the index's embedding model",
     )
     parser.add_argument("--cache", type=Path, default=None, help="keep retrieval results here")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="fit nothing: print this fitted file's figures on the pairs at its own threshold",
+    )
+    parser.add_argument(
+        "--weight",
+        type=float,
+        action="append",
+        default=[],
+        help="per --pair, in order: its weight in the fit and in choosing the threshold "
+        "(default 1 each)",
+    )
     args = parser.parse_args()
-
-    settings = Settings(data_dir=args.data_dir, reader=args.reader)
-    engine = Engine(settings)
-    index = engine.index
-    out = args.out or model_path(index.manifest.model)
-    store = index.sentences
-    assert store is not None
+    wanted_pairs = args.pair or [(args.set, args.data_dir)]
     reader = load_reader(args.reader)
-    questions = load_questions(args.set, args.split)
-    if not questions:
-        print(f"no {args.split!r} questions in {args.set}", file=sys.stderr)
-        return 2
 
-    # Each question is read in its language, as the engine reads it.
-    languages = [
-        language or settings.lexical_language
-        for language in index.question_languages([item["question"] for item in questions])
-    ]
-    prepared = []
-    tables, labels = [], []
+    pairs: list[Pair] = []
+    tables, labels, weights = [], [], []
     best_cosines: dict[str, list[float]] = {"cos_sentence": [], "cos_context": []}
-    found = retrieve(index, questions, args)
-    for item, language, (vector, passages) in zip(questions, languages, found, strict=True):
-        question = analyse(
-            item["question"], lexicon_for(language), store.idf, aliases=store.aliases
+    columns: tuple[str, ...] = ()
+    models = set()
+    for set_path, data_dir in wanted_pairs:
+        settings = Settings(data_dir=data_dir, reader=args.reader)
+        index = Engine(settings).index
+        models.add(canonical_model_name(index.manifest.model))
+        if len(models) > 1:
+            print(
+                f"the indexes hold vectors of different models: {sorted(models)}", file=sys.stderr
+            )
+            return 2
+        store = index.sentences
+        assert store is not None
+        questions = load_questions(set_path, args.split)
+        if not questions:
+            print(f"no {args.split!r} questions in {set_path}", file=sys.stderr)
+            return 2
+        pair = Pair(set_path, data_dir, index)
+        pairs.append(pair)
+        # Each question is read in its language, as the engine reads it.
+        languages = [
+            language or settings.lexical_language
+            for language in index.question_languages([item["question"] for item in questions])
+        ]
+        found = retrieve(index, questions, (set_path, data_dir), args.cache, args.k)
+        rows_before = len(labels)
+        for item, language, (vector, passages) in zip(questions, languages, found, strict=True):
+            question = analyse(
+                item["question"], lexicon_for(language), store.idf, aliases=store.aliases
+            )
+            asked = Asked(item, language, vector, passages, question)
+            evidence = features(question, vector, passages, index, reader=reader)
+            columns = evidence.columns
+            for name, values in best_cosines.items():
+                column = evidence.column(name)
+                values.append(float(column.max()) if column.size else 0.0)
+            # Train on the candidates closest in meaning: the answer decision is made among
+            # them, and the many remote sentences would otherwise swamp the few that matter.
+            keep = np.argsort(-evidence.column("cos_context"), kind="stable")[: args.top]
+            for i in keep:
+                rows = read_rows(store, evidence.candidates[i].row)
+                labels.append(
+                    asked.answerable and supports(" ".join(store.text(r) for r in rows), item)
+                )
+            tables.append(evidence.table[keep])
+            pair.asked.append(asked)
+        # Each pair weighs the same in the fit, however many questions it has.
+        n_rows = len(labels) - rows_before
+        weight = args.weight[len(pairs) - 1] if len(args.weight) >= len(pairs) else 1.0
+        pair.weight = weight
+        weights.extend([weight / max(1, n_rows)] * n_rows)
+        print(
+            f"{pair.name}: {len(pair.asked)} questions, "
+            f"{sum(not a.answerable for a in pair.asked)} unanswerable, {n_rows} rows",
+            file=sys.stderr,
         )
-        evidence = features(question, vector, passages, index, reader=reader)
-        answerable = item.get("answerable", True)
-        for name, values in best_cosines.items():
-            column = evidence.column(name)
-            values.append(float(column.max()) if column.size else 0.0)
-        # Train on the candidates closest in meaning: the answer decision is made among them,
-        # and the many remote sentences would otherwise swamp the few that matter.
-        keep = np.argsort(-evidence.column("cos_context"), kind="stable")[: args.top]
-        for i in keep:
-            rows = read_rows(store, evidence.candidates[i].row)
-            labels.append(answerable and supports(" ".join(store.text(r) for r in rows), item))
-        tables.append(evidence.table[keep])
-        prepared.append((item, language, vector, passages))
-    table = np.concatenate(tables)
+
+    chosen_features = tuple(args.features.split(",")) if args.features else columns
+    unknown = [f for f in chosen_features if f not in columns]
+    needed = [c for c in columns if c not in chosen_features and c not in OPTIONAL_FEATURES]
+    if unknown or needed:
+        print(
+            f"--features: unknown {', '.join(unknown) or '-'}, needed {', '.join(needed) or '-'} "
+            f"(columns: {', '.join(columns)}; optional: {', '.join(sorted(OPTIONAL_FEATURES))})",
+            file=sys.stderr,
+        )
+        return 2
+    table = np.concatenate(tables)[:, [columns.index(f) for f in chosen_features]]
     y = np.array(labels, dtype=bool)
-    columns = evidence.columns
-    model = fit(table, y, columns, l2=args.l2, signs=SIGNS)
-    answerables = [item.get("answerable", True) for item, _, _, _ in prepared]
+    w = np.array(weights) * len(y) / sum(weights)
+    model = fit(table, y, chosen_features, l2=args.l2, signs=SIGNS, weights=w)
+    if args.model:
+        model = Answerability.load(args.model)
+        grid = np.array([model.threshold])
+        for pair in pairs:
+            decisions = [decided(a, pair, model, reader, grid) for a in pair.asked]
+            row = figures(decisions, pair.asked, 0)
+            print(f"{pair.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
+        return 0
+    everyone = [a for pair in pairs for a in pair.asked]
+    answerables = [a.answerable for a in everyone]
     best_scores = []
-    for item, language, vector, passages in prepared:
-        question = analyse(
-            item["question"], lexicon_for(language), store.idf, aliases=store.aliases
-        )
-        evidence = features(question, vector, passages, index, reader=reader)
-        scores = model.probability(evidence.table, evidence.columns)
-        best_scores.append(float(scores.max()) if scores.size else 0.0)
+    for pair in pairs:
+        for a in pair.asked:
+            evidence = features(a.question, a.vector, a.passages, pair.index, reader=reader)
+            scores = model.probability(evidence.table, evidence.columns)
+            best_scores.append(float(scores.max()) if scores.size else 0.0)
     separation = {f"best_{name}": auc(values, answerables) for name, values in best_cosines.items()}
     separation["best_score"] = auc(best_scores, answerables)
 
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    decisions = {
+        pair.name: [decided(a, pair, model, reader, grid) for a in pair.asked] for pair in pairs
+    }
     rows = []
-    for threshold in grid:
-        answered = right = refused = abstained_right = 0
-        for item, language, vector, passages in prepared:
-            composed = compose(
-                item["question"],
-                vector,
-                passages,
-                index,
-                model,
-                reader=reader,
-                language=language,
-                threshold=float(threshold),
-            )
-            answerable = item.get("answerable", True)
-            if composed.abstained:
-                refused += answerable
-                abstained_right += not answerable
-            else:
-                answered += 1
-                right += answerable and correct(composed.text, item)
-        n_answerable = sum(item.get("answerable", True) for item, *_ in prepared)
-        n_unanswerable = len(prepared) - n_answerable
-        rows.append(
-            row := {
-                "threshold": float(threshold),
-                "precision_when_answering": right / answered if answered else 1.0,
-                "answer_accuracy": right / n_answerable if n_answerable else 0.0,
-                "false_refusals": refused / n_answerable if n_answerable else 0.0,
-                "abstention_recall": abstained_right / n_unanswerable if n_unanswerable else 1.0,
-                "coverage": answered / len(prepared),
-            }
-        )
-        row["balanced"] = (row["answer_accuracy"] + row["abstention_recall"]) / 2
+    for t, threshold in enumerate(grid):
+        per_pair = {p.name: figures(decisions[p.name], p.asked, t) for p in pairs}
+        # Several pairs: their mean (each set counts the same, whatever its size).
+        row = {"threshold": float(threshold)}
+        share = np.array([p.weight for p in pairs]) / sum(p.weight for p in pairs)
+        for key in next(iter(per_pair.values())):
+            row[key] = float(sum(s * f[key] for s, f in zip(share, per_pair.values(), strict=True)))
+        row["per_pair"] = per_pair
+        rows.append(row)
     meeting = [
         r
         for r in rows
@@ -233,10 +405,44 @@ def main() -> int:
         )
         bearable = [r for r in rows if r["false_refusals"] <= args.max_refusals] or rows
         chosen = max(bearable, key=lambda r: (r["balanced"], -r["threshold"]))
-    n_answerable = sum(item.get("answerable", True) for item, *_ in prepared)
     chosen_model = os.environ.get("DOSSIER_MODEL")
     command = "python bench/fit_answerability.py " + " ".join(sys.argv[1:])
     command = f"DOSSIER_MODEL={chosen_model} {command}" if chosen_model else command
+    n_answerable = sum(answerables)
+    first = pairs[0]
+    meta = {
+        "about": "Answerability model of service/answer; see bench/fit_answerability.py.",
+        "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": command,
+        "set": str(first.set) if len(pairs) == 1 else [str(p.set) for p in pairs],
+        "set_sha256": hashlib.sha256(first.set.read_bytes()).hexdigest()
+        if len(pairs) == 1
+        else [hashlib.sha256(p.set.read_bytes()).hexdigest() for p in pairs],
+        "split": args.split,
+        "embedding_model": next(iter(models)),
+        "index_id": first.index.manifest.index_id
+        if len(pairs) == 1
+        else [p.index.manifest.index_id for p in pairs],
+        "sentence_vectors": ", ".join(sorted({sentence_method(p.index.manifest) for p in pairs})),
+        "questions": len(everyone),
+        "answerable": n_answerable,
+        "unanswerable": len(everyone) - n_answerable,
+        "training_rows": len(y),
+        "positive_rows": int(y.sum()),
+        "l2": args.l2,
+        "target_precision_when_answering": args.precision,
+        "max_refusals_if_target_missed": args.max_refusals,
+        "tune_figures_at_threshold": {
+            k: round(v, 4) for k, v in chosen.items() if not isinstance(v, dict)
+        },
+        "question_auc_answerable_vs_not": {
+            k: None if v is None else round(v, 4) for k, v in separation.items()
+        },
+    }
+    if len(pairs) > 1:
+        meta["tune_figures_per_pair"] = {
+            name: {k: round(v, 4) for k, v in f.items()} for name, f in chosen["per_pair"].items()
+        }
     fitted = Answerability(
         model.features,
         model.mean,
@@ -244,37 +450,16 @@ def main() -> int:
         model.coef,
         model.intercept,
         chosen["threshold"],
-        {
-            "about": "Answerability model of service/answer; see bench/fit_answerability.py.",
-            "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "command": command,
-            "set": str(args.set),
-            "set_sha256": hashlib.sha256(args.set.read_bytes()).hexdigest(),
-            "split": args.split,
-            "embedding_model": canonical_model_name(index.manifest.model),
-            "index_id": index.manifest.index_id,
-            "sentence_vectors": sentence_method(index.manifest),
-            "questions": len(prepared),
-            "answerable": n_answerable,
-            "unanswerable": len(prepared) - n_answerable,
-            "training_rows": len(y),
-            "positive_rows": int(y.sum()),
-            "l2": args.l2,
-            "target_precision_when_answering": args.precision,
-            "max_refusals_if_target_missed": args.max_refusals,
-            "tune_figures_at_threshold": {k: round(v, 4) for k, v in chosen.items()},
-            "question_auc_answerable_vs_not": {
-                k: None if v is None else round(v, 4) for k, v in separation.items()
-            },
-        },
+        meta,
     )
+    out = args.out or model_path(first.index.manifest.model)
     fitted.save(out)
     print(f"features:   {', '.join(fitted.features)}")
     print(
         "coef:       "
         + ", ".join(f"{f}={c:+.3f}" for f, c in zip(fitted.features, fitted.coef, strict=True))
     )
-    print(f"rows: {len(y)} ({int(y.sum())} positive) from {len(prepared)} {args.split} questions")
+    print(f"rows: {len(y)} ({int(y.sum())} positive) from {len(everyone)} {args.split} questions")
     print("threshold  precision  accuracy  refused  abst.recall  coverage")
     for r in rows[::5]:
         print(
@@ -282,7 +467,9 @@ def main() -> int:
             f"{r['answer_accuracy']:8.3f}  {r['false_refusals']:7.3f}  "
             f"{r['abstention_recall']:11.3f}  {r['coverage']:8.3f}"
         )
-    print(f"chosen: {chosen}")
+    print(f"chosen: threshold {chosen['threshold']}")
+    for name, f in chosen["per_pair"].items():
+        print(f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in f.items()))
     print(
         "question-level AUC, answerable vs not: "
         + ", ".join(f"{k} {'-' if v is None else f'{v:.3f}'}" for k, v in separation.items())

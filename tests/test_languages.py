@@ -27,8 +27,10 @@ from dossier.index.store import (
     served_model,
 )
 from dossier.ingest.split import split_passages
-from dossier.service.answer import Answerability
-from dossier.service.answer.answerability import model_path
+from dossier.lexicon import lexicon_for
+from dossier.service.answer import FEATURES, Answerability, AnswerabilityError, analyse, features
+from dossier.service.answer.answerability import fit, model_path
+from dossier.service.answer.evidence import OPTIONAL_FEATURES
 from dossier.service.app import create_app
 from dossier.service.engine import Engine
 from dossier.service.snippet import ELLIPSIS, snippet
@@ -183,6 +185,70 @@ def test_index_scales_bm25_by_the_question_language(bilingual_index) -> None:
     # A French question is analysed in French: "négocier" reaches "négociations".
     hits = index.rank(["négocier"], k=2, mode="lexical")[0]
     assert [index.passages[r].source_id for r in hits.rows] == ["fr-doc"]
+
+
+def test_evidence_says_which_sentences_are_in_another_language(bilingual_index) -> None:
+    # Cross-language rows are a different kind of evidence (no shared stems, lower cosines):
+    # the evidence table says so, and only a model fitted with those columns uses them.
+    index = bilingual_index
+    question = "Who signed the agreement on military cooperation?"
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=2, query_vector=vector)
+    analysed = analyse(question, lexicon_for("en"), index.sentences.idf)
+    evidence = features(analysed, vector, passages, index)
+    assert {"other_language", "cos_other"} <= set(evidence.columns) == set(FEATURES)
+    sources = [c.source_id for c in evidence.candidates]
+    assert {"en-doc", "fr-doc"} <= set(sources)
+    other = evidence.column("other_language")
+    assert other.tolist() == [1.0 if s == "fr-doc" else 0.0 for s in sources]
+    assert np.array_equal(evidence.column("cos_other"), evidence.column("cos_context") * other)
+    # A French question makes the English sentences the other-language ones.
+    french = analyse("Qui a signé l'accord ?", lexicon_for("fr"), index.sentences.idf)
+    swapped = features(french, vector, passages, index).column("other_language")
+    assert swapped.tolist() == (1.0 - other).tolist()
+
+    # MiniLM's reviewed file predates those columns and does not list them: it scores the
+    # table exactly as it scores the same table without them.
+    minilm = Answerability.load()
+    assert not OPTIONAL_FEATURES & set(minilm.features)
+    kept = tuple(c for c in evidence.columns if c not in OPTIONAL_FEATURES)
+    narrow = evidence.table[:, [evidence.columns.index(c) for c in kept]]
+    assert np.array_equal(
+        minilm.probability(evidence.table, evidence.columns), minilm.probability(narrow, kept)
+    )
+    # e5's file was fitted across languages and does use them: flipping the column moves it.
+    e5 = Answerability.load(model_path(MULTILINGUAL_MODEL))
+    assert {"other_language", "cos_other"} <= set(e5.features)
+    assert len(e5.meta["tune_figures_per_pair"]) > 1
+    flipped = evidence.table.copy()
+    flipped[:, evidence.columns.index("other_language")] = 1.0 - other
+    assert not np.allclose(
+        e5.probability(evidence.table, evidence.columns),
+        e5.probability(flipped, evidence.columns),
+    )
+    # A column a model needs but the evidence lacks stays a clear error.
+    with pytest.raises(AnswerabilityError, match="other_language"):
+        e5.probability(narrow, kept)
+
+
+def test_row_weights_count_like_repeated_rows() -> None:
+    # fit_answerability weighs each tune set the same: a weight of 2 is the row twice.
+    rng = np.random.default_rng(7)
+    table = rng.normal(size=(60, 3)).astype(np.float32)
+    labels = table[:, 0] + 0.5 * rng.normal(size=60) > 0
+    names = ("a", "b", "c")
+    weights = np.where(np.arange(60) < 20, 2.0, 1.0)
+    weighted = fit(table, labels, names, weights=weights)
+    doubled = np.concatenate([table[:20], table])
+    repeated_labels = np.concatenate([labels[:20], labels])
+    # Same rows, same standardisation: compare on the weighted model's scale.
+    repeated = fit(doubled, repeated_labels, names)
+    assert np.allclose(
+        weighted.probability(table, names), repeated.probability(table, names), atol=0.02
+    )
+    assert not np.allclose(
+        weighted.probability(table, names), fit(table, labels, names).probability(table, names)
+    )
 
 
 def test_an_index_without_languages_skips_detection(tmp_path: Path) -> None:

@@ -14,6 +14,11 @@ cosines sit far higher than MiniLM's), so there is one file per model:
 `answerability.<model>.json` for another (`model_path`). An index is
 answered with its own model's file (`model_file`), or the default with a
 logged warning when none was fitted for it.
+
+Evidence columns added after a model was fitted (evidence.OPTIONAL_FEATURES,
+e.g. whether the sentence is in another language than the question) are
+simply not used by a file that does not list them; e5's file, fitted across
+languages, lists and uses them.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from dossier.service.answer.evidence import OPTIONAL_FEATURES
 
 DEFAULT_MODEL = Path(__file__).with_name("answerability.json")
 
@@ -55,7 +62,9 @@ class Answerability:
                 f"the answerability model needs feature(s) {', '.join(missing)} that the "
                 "evidence does not have"
             )
-        unused = [c for c in columns if c not in self.features]
+        # A feature added after the model was fitted (OPTIONAL_FEATURES) is left out, so the
+        # model scores as it did; any other unlisted column (a reader's) must not be ignored.
+        unused = [c for c in columns if c not in self.features and c not in OPTIONAL_FEATURES]
         if unused:
             raise AnswerabilityError(
                 f"the evidence has feature(s) {', '.join(unused)} that the answerability model "
@@ -156,8 +165,12 @@ def fit(
     l2: float = 1.0,
     signs: dict[str, int] | None = None,
     iterations: int = 100,
+    weights: np.ndarray | None = None,
 ) -> Answerability:
     """Logistic regression by Newton's method on standardised features, L2-penalised.
+
+    `weights`, per row (default 1), let several tune sets count the same
+    whatever their sizes.
 
     With `signs`, a coefficient that comes out on the wrong side of zero is
     fixed at zero and the rest refitted, until every one is on its side. The
@@ -165,7 +178,7 @@ def fit(
     """
     free = list(range(len(features)))
     while True:
-        model = _fit(table, labels, features, free, l2=l2, iterations=iterations)
+        model = _fit(table, labels, features, free, l2=l2, iterations=iterations, weights=weights)
         wrong = [i for i in free if signs and model.coef[i] * signs.get(features[i], 0) < 0]
         if not wrong:
             return model
@@ -181,9 +194,11 @@ def _fit(
     *,
     l2: float,
     iterations: int,
+    weights: np.ndarray | None = None,
 ) -> Answerability:
     x = table.astype(np.float64)
     y = labels.astype(np.float64)
+    s = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -193,8 +208,8 @@ def _fit(
     penalty[-1] = 0.0  # the intercept is not shrunk
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        gradient = z.T @ (p - y) + penalty * w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        gradient = z.T @ (s * (p - y)) + penalty * w
+        hessian = (z * (s * p * (1 - p))[:, None]).T @ z + np.diag(penalty)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:

@@ -67,7 +67,16 @@ FEATURES = (
     "cos_context",  # … with the sentence read after the one before it
     "cos_gap",  # cos_context minus the best cos_context among the candidates
     "rank",  # 1 / (1 + rank of the best passage holding it)
+    # Across languages (evidence of another kind, not weaker evidence): a sentence in
+    # another language than the question's shares few stems with it and sits lower in
+    # cosine even when it answers, so a model told so can weigh those rows apart.
+    "other_language",  # 1 when the sentence's language is known and not the question's
+    "cos_other",  # cos_context when other_language, else 0 (its own slope across languages)
 )
+# Features a model file may leave out: it then scores exactly as it did before they
+# existed (answerability.json for MiniLM predates them). Any other column a model does
+# not list (the reader's) is an error, since it would be computed and silently ignored.
+OPTIONAL_FEATURES = frozenset({"other_language", "cos_other"})
 # The direction each feature may push the score: fitting keeps every coefficient on its
 # side (or at zero), so a small tune split cannot teach that lacking a name helps.
 SIGNS: dict[str, int] = {
@@ -85,6 +94,8 @@ SIGNS: dict[str, int] = {
     "cos_gap": 1,
     "rank": 1,
     "reader": 1,
+    "cos_other": 1,
+    # other_language: either way (a shift, fitted freely)
 }
 
 
@@ -315,6 +326,7 @@ def features(
     by_language: dict[str | None, dict[str, str]] = {}
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
+        other = bool(language) and lexicon_for(language).code != question.language
         if language not in by_language:
             by_language[language] = in_language(question, language)
         aliases = by_language[language]
@@ -349,6 +361,8 @@ def features(
             cos_context[i],
             cos_context[i] - float(cos_context.max()),
             1.0 / (1 + candidate.rank),
+            1.0 if other else 0.0,
+            cos_context[i] if other else 0.0,
         )
     if reader is not None:
         texts = [" ".join(store.text(r) for r in read_rows(store, c.row)) for c in found]
@@ -379,6 +393,7 @@ def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
 __all__ = [
     "ACCEPTS",
     "FEATURES",
+    "OPTIONAL_FEATURES",
     "Candidate",
     "Evidence",
     "best_answer",
