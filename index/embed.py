@@ -29,6 +29,7 @@ from dossier.index.encoders import (
     EncoderOptions,
     EncoderSpec,
     EncoderUnavailable,
+    Pooled,
     PoolingEncoder,
     Ranges,
 )
@@ -145,17 +146,64 @@ class Embedder:
 
     def encode_pooled(
         self, texts: list[str], ranges: list[list[Ranges]], *, progress: bool = False
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Passages → their unit vectors (as `encode`) and, per passage, one unit vector per
-        entry of `ranges` pooled from its token embeddings, NaN where it could not be
-        (see `dossier.index.encoders.pool_ranges`). Only when `pools`."""
+    ) -> tuple[np.ndarray, list[Pooled]]:
+        """Passages → their unit vectors (as `encode`) and, per passage, its token embeddings
+        pooled over each entry of `ranges` (`dossier.index.encoders.pool_ranges`). Only
+        when `pools`.
+
+        An entry past the model's window (a passage longer than `max_seq_length` word
+        pieces) is pooled from a further forward pass over the rest of the passage, from
+        the first entry the pass before did not hold; an entry still not held (longer
+        than the window, or holding no token) has count 0.
+        """
         if not isinstance(self.model, PoolingEncoder):
             raise EmbedderError(f"encoder {self.spec.describe()} gives no token embeddings")
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
+        vectors, pooled = self._pool(list(texts), ranges, progress)
+        begun = [0] * len(texts)  # where the last pass over each text began
+        pending = list(range(len(texts)))
+        while pending:  # the rest of each passage the window cut off, until all is held
+            rests, asked, places = [], [], []
+            for row in pending:
+                # an entry the pass that began at it did not hold (longer than the window)
+                # is left out
+                missing = np.array(
+                    [
+                        k
+                        for k in np.flatnonzero(pooled[row].counts == 0)
+                        if ranges[row][k][0][0] > begun[row]
+                    ],
+                    dtype=np.int64,
+                )
+                if not len(missing):
+                    continue
+                cut = min(ranges[row][k][0][0] for k in missing)
+                begun[row] = cut
+                rests.append(texts[row][cut:])
+                asked.append(
+                    [tuple((s - cut, e - cut) for s, e in ranges[row][k]) for k in missing]
+                )
+                places.append((row, missing))
+            if not rests:
+                break
+            _, extra = self._pool(rests, asked, False)
+            pending = []
+            for (row, missing), more in zip(places, extra, strict=True):
+                held = more.counts > 0
+                pooled[row].sums[missing[held]] = more.sums[held]
+                pooled[row].counts[missing[held]] = more.counts[held]
+                if not held.all():
+                    pending.append(row)
+        return vectors, pooled
+
+    def _pool(
+        self, texts: list[str], ranges: list[list[Ranges]], progress: bool
+    ) -> tuple[np.ndarray, list[Pooled]]:
+        assert isinstance(self.model, PoolingEncoder)
         try:
             vectors, pooled = self.model.encode_documents_pooled(
-                list(texts), ranges, self.batch_size, progress
+                texts, ranges, self.batch_size, progress
             )
         except Exception as exc:
             raise EmbedderError(f"model {self.name!r} failed to encode text: {exc}") from exc

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from dossier.index.embed import Embedder
-from dossier.index.encoders import Ranges
+from dossier.index.encoders import Pooled, Ranges
 from dossier.index.manifest import text_key
 from dossier.ingest.split import sentence_spans
 from dossier.lexicon import (
@@ -583,58 +583,87 @@ def plan_sentences(
 
 @dataclass(frozen=True)
 class PoolingPlan:
-    """Which sentence vectors to pool from which passage's forward pass.
+    """Which sentences to pool from which passage's forward pass.
 
-    `ranges[p]` are character ranges relative to passage p's text (what the encoder
-    pools), `targets[p]` the (sentence row, 0 alone / 1 with the sentence before) each
-    fills. A sentence in several passages (the overlap) is asked of each; the first
-    passage whose tokenised window holds it wins.
+    `ranges[p]` are the character ranges, relative to passage p's text, of the sentences
+    it holds (what the encoder pools), `targets[p]` their sentence rows. A sentence in
+    several passages (the overlap) is asked of each.
     """
 
     ranges: list[list[Ranges]]
-    targets: list[list[tuple[int, int]]]
+    targets: list[list[int]]
 
 
 def plan_pooling(infos: Sequence[SentenceInfo], passages: Sequence[Passage]) -> PoolingPlan:
-    """The pooling requests of every sentence (alone, and with the one before) per passage."""
+    """The pooling requests of every sentence, per passage that holds it whole."""
     by_source: dict[str, list[int]] = {}
     for row, passage in enumerate(passages):
         by_source.setdefault(passage.source_id, []).append(row)
     ranges: list[list[Ranges]] = [[] for _ in passages]
-    targets: list[list[tuple[int, int]]] = [[] for _ in passages]
+    targets: list[list[int]] = [[] for _ in passages]
     starts = {source: [passages[r].start for r in rows] for source, rows in by_source.items()}
-
-    def ask(source: str, parts: Ranges, target: tuple[int, int]) -> None:
-        rows = by_source.get(source, [])
-        low, high = parts[0][0], parts[-1][1]
-        for k in range(bisect.bisect_right(starts.get(source, []), low) - 1, -1, -1):
-            passage = passages[rows[k]]
-            if passage.end < high:
-                break  # passages before it end earlier still
-            ranges[rows[k]].append(tuple((s - passage.start, e - passage.start) for s, e in parts))
-            targets[rows[k]].append(target)
-
     for row, info in enumerate(infos):
-        ask(info.source_id, ((info.start, info.end),), (row, 0))
-        if info.previous >= 0:
-            before = infos[info.previous]
-            ask(info.source_id, ((before.start, before.end), (info.start, info.end)), (row, 1))
+        rows = by_source.get(info.source_id, [])
+        at = bisect.bisect_right(starts.get(info.source_id, []), info.start)
+        for k in range(at - 1, -1, -1):
+            passage = passages[rows[k]]
+            if passage.end < info.end:
+                break  # passages before it end earlier still
+            ranges[rows[k]].append(((info.start - passage.start, info.end - passage.start),))
+            targets[rows[k]].append(row)
     return PoolingPlan(ranges, targets)
 
 
 def pooled_vectors(
-    plan: PoolingPlan, pooled: Sequence[np.ndarray | None], count: int, dimension: int
+    plan: PoolingPlan,
+    pooled: Sequence[Pooled | None],
+    infos: Sequence[SentenceInfo],
+    dimension: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(alone, with the sentence before): (count, dimension) each, NaN where no passage's
-    forward pass held the sentence (`pooled[p]` None: passage p was not encoded)."""
-    out = np.full((2, count, dimension), np.nan, dtype=np.float32)
-    for p, vectors in enumerate(pooled):
-        if vectors is None:
+    """(alone, with the sentence before): (len(infos), dimension) unit vectors each, NaN
+    where no passage's forward pass held the sentence (`pooled[p]` None: passage p was
+    not encoded).
+
+    A sentence's vector is its mean token embedding in the first passage that holds
+    it; read with the sentence before, the mean over both, from the first passage that
+    holds both, else from the first that holds each.
+    """
+    holders: list[dict[int, tuple[Pooled, int]]] = [{} for _ in infos]
+    for p, part in enumerate(pooled):
+        if part is None:
             continue
-        for (row, which), vector in zip(plan.targets[p], vectors, strict=True):
-            if np.isnan(out[which, row, 0]) and not np.isnan(vector[0]):
-                out[which, row] = vector
-    return out[0], out[1]
+        for k, row in enumerate(plan.targets[p]):
+            if part.counts[k] > 0:
+                holders[row].setdefault(p, (part, k))
+
+    def total(row: int, p: int | None = None) -> np.ndarray | None:
+        found = holders[row].get(p) if p is not None else next(iter(holders[row].values()), None)
+        return None if found is None else found[0].sums[found[1]].astype(np.float64)
+
+    alone = np.full((len(infos), dimension), np.nan, dtype=np.float32)
+    context = np.full((len(infos), dimension), np.nan, dtype=np.float32)
+    for row, info in enumerate(infos):
+        mine = total(row)
+        if mine is None:
+            continue
+        alone[row] = _normalised(mine)
+        if info.previous < 0:
+            continue
+        shared = next((p for p in holders[row] if p in holders[info.previous]), None)
+        if shared is not None:
+            both = total(row, shared) + total(info.previous, shared)  # type: ignore[operator]
+        else:
+            before = total(info.previous)
+            if before is None:
+                continue
+            both = mine + before
+        context[row] = _normalised(both)
+    return alone, context
+
+
+def _normalised(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else np.full_like(vector, np.nan)
 
 
 def build_sentences(

@@ -52,7 +52,7 @@ from dossier.index.catalog import (
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name, load_embedder
-from dossier.index.encoders import EncoderSpec, spec_from_manifest
+from dossier.index.encoders import EncoderSpec, Pooled, spec_from_manifest
 from dossier.index.fusion import CROSS_LANGUAGE_BY_MODEL, DEFAULT_CROSS_LANGUAGE, Fusion
 from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
@@ -167,7 +167,7 @@ def embed_passages(
     reuse: Index | None = None,
     progress: bool = False,
     pooling: PoolingPlan | None = None,
-    pooled: list[np.ndarray | None] | None = None,
+    pooled: list[Pooled | None] | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Vectors for the passages, reusing unchanged ones; returns (vectors, embedded, reused).
 
@@ -194,7 +194,11 @@ def embed_passages(
         fresh, parts = embedder.encode_pooled(texts, ranges, progress=progress)
         for vector, part, rows in zip(fresh, parts, todo.values(), strict=True):
             vectors[rows] = vector
-            pooled[rows[0]] = part  # its duplicates' plans ask for nothing else
+            pooled[rows[0]] = part
+            at = {entry: k for k, entry in enumerate(pooling.ranges[rows[0]])}
+            for row in rows[1:]:  # the same text again (a duplicated source): the same pass
+                picks = np.array([at.get(e, -1) for e in pooling.ranges[row]], dtype=np.int64)
+                pooled[row] = Pooled(part.sums[picks], np.where(picks >= 0, part.counts[picks], 0))
     elif todo:
         texts = [passages[rows[0]].text for rows in todo.values()]
         fresh = embedder.encode(texts, progress=progress)
@@ -298,7 +302,7 @@ def build_index(
                 (tmp / REPORT_FILE).write_text(report.model_dump_json(indent=1), encoding="utf-8")
 
         infos = pooling = None
-        pooled: list[np.ndarray | None] = []
+        pooled: list[Pooled | None] = []
         method = POOLED if embedder.pools else SEPARATE
         if with_sentences:
             with _timed(timings, "sentences"):  # split, annotate within it
@@ -325,7 +329,7 @@ def build_index(
         if infos is not None:
             with _timed(timings, "sentences"):  # the vectors no passage's forward pass gave
                 from_passages = (
-                    pooled_vectors(pooling, pooled, len(infos), embedder.dimension)
+                    pooled_vectors(pooling, pooled, infos, embedder.dimension)
                     if pooling is not None
                     else None
                 )

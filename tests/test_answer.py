@@ -187,8 +187,8 @@ def test_sentences_have_exact_offsets_and_are_persisted(
     )
     # (ONNX int8 quantises activations per forward pass: a vector moves slightly with its
     # batch-mates, and the ingest encoded every passage in one batch)
-    assert float(store.vectors[row] @ pooled[0][0]) >= 0.98
-    assert float(store.context_vectors[row] @ pooled[1][0]) >= 0.98
+    assert float(store.vectors[row] @ pooled[0].vectors()[0]) >= 0.98
+    assert float(store.context_vectors[row] @ pooled[1].vectors()[0]) >= 0.98
 
 
 def test_loading_the_index_reads_the_store_back_unchanged(

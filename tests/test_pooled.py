@@ -63,7 +63,7 @@ def test_pooled_vectors_are_close_to_separately_encoded_ones(
     vectors, pooled = embedder.encode_pooled(texts, ranges)
     # the passages' own vectors are what `encode` gives (one forward pass serves both)
     assert float(((vectors * embedder.encode(texts)).sum(axis=1)).min()) >= 0.999
-    got = np.concatenate(pooled)
+    got = np.concatenate([part.vectors() for part in pooled])
     assert got.shape == (len(chosen), embedder.dimension) and not np.isnan(got).any()
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     separate = embedder.encode([text for _, _, text in chosen])
@@ -85,60 +85,67 @@ def test_onnx_and_torch_pool_alike(article: Index) -> None:
     ranges = [[((0, 80),), ((0, 40), (60, 120)), ((len(passage.text) - 50, len(passage.text)),)]]
     _, (ours,) = onnx.encode_pooled([passage.text], ranges)
     _, (theirs,) = torch.encode_pooled([passage.text], ranges)
-    assert float((ours * theirs).sum(axis=1).min()) >= 0.97
+    assert float((ours.vectors() * theirs.vectors()).sum(axis=1).min()) >= 0.97
+
+
+PLACES = ["northern", "southern", "eastern", "western", "Caspian", "Tengiz", "Atyrau", "Omsk"]
 
 
 def _long_document() -> Document:
-    """One document of 40 distinct sentences: one passage far beyond 256 word pieces."""
+    """One passage far beyond the model's 256 word pieces: 30 sentences, the 21st itself
+    longer than the window."""
     sentences = [
         f"Report {n} says the {w} pipeline carried {n * 3} million tonnes of oil in {1990 + n}."
-        for n, w in enumerate(
-            [
-                "northern",
-                "southern",
-                "eastern",
-                "western",
-                "Caspian",
-                "Tengiz",
-                "Atyrau",
-                "Samara",
-                "Omsk",
-                "Pavlodar",
-            ]
-            * 4
-        )
-    ]
+        for n, w in enumerate(PLACES * 4)
+    ][:30]
+    sentences[20] = (
+        "The route crosses "
+        + ", ".join(f"the district of {w.capitalize()}{n}" for n, w in enumerate(PLACES * 12))
+        + "."
+    )
     return Document(
         source_id="long", text=" ".join(sentences), format="text", sha256="1" * 64, language="en"
     )
 
 
-def test_a_sentence_beyond_the_truncation_window_is_encoded_on_its_own(tmp_path: Path) -> None:
+def test_sentences_beyond_the_window_are_pooled_from_the_rest_of_the_passage(
+    tmp_path: Path,
+) -> None:
     onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
     document = _long_document()
     passages = split_passages(document, 20_000, 0)
     assert len(passages) == 1
     infos = plan_sentences([document])
+    assert len(infos) == 30
     plan = plan_pooling(infos, passages)
-    _, (pooled,) = onnx.encode_pooled([passages[0].text], plan.ranges)
-    held = ~np.isnan(pooled[:, 0])
-    assert held.any() and not held.all()  # the window ends part-way through
+    # one forward pass holds the first sentences only ...
+    model = onnx.model
+    assert isinstance(model, PoolingEncoder)
+    _, (first,) = model.encode_documents_pooled([passages[0].text], plan.ranges, 64, False)
+    assert first.counts[0] > 0 and first.counts[-1] == 0
+    # ... further passes over the rest of the passage hold every other sentence but the one
+    # longer than the window
+    vectors, (pooled,) = onnx.encode_pooled([passages[0].text], plan.ranges)
+    assert float(vectors[0] @ onnx.encode([passages[0].text])[0]) >= 0.999
+    held = pooled.counts > 0
+    assert not held[20] and held[:20].all() and held[21:].all()
     settings = Settings(data_dir=tmp_path / "data")
     path = build_index([document], passages, embedder=onnx, settings=settings, progress=False)
     publish(settings, path)
-    manifest = json.loads((path / "manifest.json").read_text())
-    record = manifest["sentence_vectors"]
-    assert record["method"] == POOLED and record["pooled"] > 0 and record["encoded"] > 0
-    index = load_index(settings)
-    store = index.sentences
-    assert store is not None and len(store) == 40
+    record = json.loads((path / "manifest.json").read_text())["sentence_vectors"]
+    # encoded on their own: the long one, alone and read after the one before, and the
+    # sentence after it read after it; every other vector pooled (the first sentence has
+    # none before it: its context is itself)
+    assert record == {"method": POOLED, "pooled": 29 + 27, "encoded": 3, "reused": 0}
+    store = load_index(settings).sentences
+    assert store is not None and len(store) == 30
     assert not np.isnan(store.vectors).any() and not np.isnan(store.context_vectors).any()
-    last = len(store) - 1
-    alone = onnx.encode([store.text(last)])[0]
-    assert float(store.vectors[last] @ alone) >= 0.98  # encoded on its own: the fallback
-    first = plan.targets[0].index((0, 0))
-    assert float(store.vectors[0] @ pooled[first]) >= 0.98  # pooled from the passage
-    assert float(store.vectors[0] @ onnx.encode([store.text(0)])[0]) < 0.98
+    assert float(store.vectors[20] @ onnx.encode([store.text(20)])[0]) >= 0.98  # the fallback
+    expected = pooled.vectors()
+    for row in (0, 25, 29):  # from the first pass, and from passes over the rest
+        assert float(store.vectors[row] @ expected[row]) >= 0.98
+        alone = onnx.encode([store.text(row)])[0]
+        assert float(store.vectors[row] @ alone) >= 0.5
 
 
 def test_an_index_built_the_old_way_is_served_and_rebuilt_pooled(

@@ -104,54 +104,66 @@ class Encoder(Protocol):
 Ranges = tuple[tuple[int, int], ...]
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """Token embeddings pooled over the entries of one text's `Ranges`, from its forward pass.
+
+    Sums rather than means, so entries pooled in different passes can be added: the
+    vector of a sentence with the one before it is the sum of both, normalised.
+    """
+
+    sums: np.ndarray  # (entries, dimension) float32: the sum of the entry's token embeddings
+    counts: np.ndarray  # (entries,) int64: its tokens; 0 where the pass did not hold it
+
+    def vectors(self) -> np.ndarray:
+        """Unit vectors (the normalised mean), a row of NaN for an entry not held."""
+        norms = np.linalg.norm(self.sums, axis=1, keepdims=True)
+        held = (self.counts > 0)[:, None] & (norms > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(held, self.sums / norms, np.nan)
+        return out.astype(np.float32)
+
+
 @runtime_checkable
 class PoolingEncoder(Protocol):
     """An encoder that also gives vectors of parts of a text from the text's own forward pass."""
 
     def encode_documents_pooled(
         self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The texts' vectors (as `encode_documents`) and, per text, one unit vector per entry
-        of `ranges[i]`: the mean of the text's token embeddings over those character ranges
-        (`pool_ranges`); a row of NaN where a range is cut off by truncation or holds no token."""
+    ) -> tuple[np.ndarray, list[Pooled]]:
+        """The texts' vectors (as `encode_documents`) and, per text, its token embeddings
+        pooled over each entry of `ranges[i]` (`pool_ranges`)."""
         ...
 
 
 def pool_ranges(
     tokens: np.ndarray, offsets: np.ndarray, ranges: Sequence[Ranges], shift: int = 0
-) -> np.ndarray:
-    """Unit vectors, one per entry of `ranges`: the mean of `tokens` (real tokens only,
-    (t, dimension)) whose character start (`offsets`, (t, 2)) falls in the entry's ranges.
+) -> Pooled:
+    """`tokens` (real tokens only, (t, dimension)) pooled over each entry of `ranges`: the
+    tokens whose first character (`offsets`, (t, 2)) falls in one of the entry's ranges.
 
-    A token belongs to the range its first character is in. An entry with a range that
-    ends past the last token's end (the text was truncated there) or that holds no token
-    gets a row of NaN: its caller encodes that text on its own. `shift` is added to every
+    An entry with a range that ends past the last token's end (the text was truncated
+    before it) or that holds no token is not held (count 0). `shift` is added to every
     range (a prompt before the text).
     """
     dimension = tokens.shape[1]
-    out = np.full((len(ranges), dimension), np.nan, dtype=np.float32)
+    sums = np.zeros((len(ranges), dimension), dtype=np.float32)
+    counts = np.zeros(len(ranges), dtype=np.int64)
     if not len(ranges) or not len(tokens):
-        return out
+        return Pooled(sums, counts)
     starts = np.ascontiguousarray(offsets[:, 0])
     covered = int(offsets[-1, 1])
-    sums = np.zeros((len(tokens) + 1, dimension), dtype=np.float64)
-    np.cumsum(tokens, axis=0, dtype=np.float64, out=sums[1:])
+    running = np.zeros((len(tokens) + 1, dimension), dtype=np.float64)
+    np.cumsum(tokens, axis=0, dtype=np.float64, out=running[1:])
     for row, entry in enumerate(ranges):
-        total = np.zeros(dimension, dtype=np.float64)
-        count = 0
+        if any(end + shift > covered for _, end in entry):
+            continue
         for start, end in entry:
-            if end + shift > covered:
-                count = 0
-                break
             first = int(np.searchsorted(starts, start + shift, "left"))
             last = int(np.searchsorted(starts, end + shift, "left"))
-            total += sums[last] - sums[first]
-            count += last - first
-        if count:
-            norm = float(np.linalg.norm(total))
-            if norm > 0:
-                out[row] = total / norm
-    return out
+            sums[row] += running[last] - running[first]
+            counts[row] += last - first
+    return Pooled(sums, counts)
 
 
 class Backend(Protocol):
@@ -203,6 +215,7 @@ __all__ = [
     "EncoderOptions",
     "EncoderSpec",
     "EncoderUnavailable",
+    "Pooled",
     "PoolingEncoder",
     "Ranges",
     "backend",

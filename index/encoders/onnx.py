@@ -38,6 +38,7 @@ from dossier.index.encoders import (
     EncoderOptions,
     EncoderSpec,
     EncoderUnavailable,
+    Pooled,
     Ranges,
     pool_ranges,
 )
@@ -282,13 +283,13 @@ class OnnxEncoder:
 
     def encode_documents_pooled(
         self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    ) -> tuple[np.ndarray, list[Pooled]]:
         """The passages' vectors, batched as `encode_documents` batches them, and the
         vectors of their sentences pooled from the same forward pass (`PoolingEncoder`)."""
         shift = len(self.document_prompt)
         prompted = [self.document_prompt + t for t in texts] if shift else texts
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        pooled: list[np.ndarray] = [np.zeros((0, self.dimension), np.float32)] * len(texts)
+        pooled: dict[int, Pooled] = {}
         for rows in self._batches(prompted, batch_size, progress):
             encoded, (vectors, tokens) = self._run([prompted[r] for r in rows], tokens=True)
             out[rows] = vectors
@@ -298,8 +299,8 @@ class OnnxEncoder:
                     & ~np.asarray(encoded[k].special_tokens_mask, dtype=bool)
                 )
                 offsets = np.asarray(encoded[k].offsets, dtype=np.int64)[real]
-                pooled[row] = pool_ranges(tokens[k][real], offsets, ranges[row], shift)
-        return out, pooled
+                pooled[int(row)] = pool_ranges(tokens[k][real], offsets, ranges[row], shift)
+        return out, [pooled[row] for row in range(len(texts))]
 
     def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         """One forward pass per question: int8 activations are quantised per pass, so a

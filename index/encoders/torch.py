@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dossier.index.encoders import EncoderOptions, EncoderSpec, Ranges, pool_ranges
+from dossier.index.encoders import EncoderOptions, EncoderSpec, Pooled, Ranges, pool_ranges
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -47,7 +47,7 @@ class TorchEncoder:
 
     def encode_documents_pooled(
         self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
+    ) -> tuple[np.ndarray, list[Pooled]]:
         """The passages' vectors and their sentences' pooled from the same forward pass
         (`PoolingEncoder`): sentence-transformers gives every token's embedding beside
         the text's; the fast tokenizer gives each token's characters."""
@@ -68,7 +68,7 @@ class TorchEncoder:
             return_special_tokens_mask=True,
         )
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        pooled = []
+        pooled: list[Pooled] = []
         for row, output in enumerate(outputs):
             vector = output["sentence_embedding"].float().cpu().numpy()
             vectors[row] = vector / max(float(np.linalg.norm(vector)), 1e-12)
