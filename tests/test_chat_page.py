@@ -20,12 +20,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pydantic import SecretStr
+from test_languages import french_page
 
 from dossier.service.app import create_app
 from dossier.settings import Settings
 
 from conftest import ROOT, LiveServer, article_entry, run_cli, write_corpus
-from sites import make_pdf
+from sites import Site, make_pdf
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -480,3 +481,48 @@ def test_the_api_key_is_asked_once(
         expect(page.locator(".turn .cite").first).to_be_visible()
         assert len(prompts) == 1, prompts
         assert page.evaluate("localStorage.getItem('dossier-api-key')") == "s3cret-key"
+
+
+def test_a_french_quote_is_shown_as_it_is_and_says_its_language(
+    open_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    # Issue 12: an English question answered from a French page served on the loopback
+    # site; the chat page shows the quote in French, unchanged, and says it is French.
+    with Site() as site:
+        site.static("/fr/aktaou-jazz.html", french_page(), "text/html; charset=utf-8")
+        corpus = write_corpus(
+            tmp_path / "corpus",
+            article_entry()
+            + f'\n[[source]]\nid = "aktau-jazz"\nurl = "{site.url("/fr/aktaou-jazz.html")}"\n',
+        )
+        code, output = run_cli(
+            "ingest", "--data-dir", str(tmp_path / "data"), "--corpus", str(corpus), "--no-progress"
+        )
+        assert code == 0, output
+    settings = Settings(data_dir=tmp_path / "data", corpus=corpus)
+    with LiveServer(create_app(settings)) as server:
+        server.wait_ready()
+        question = "How many visitors did the Aktau jazz festival attract in 2023?"
+        expected = expected_answer(server, question)
+        french = [c for c in expected["citations"] if c["language"] == "fr"]
+        assert french and not expected["abstained"], expected
+        page = open_page("desktop")
+        page.goto(server.url)
+        ask(page, question)
+        wait_for_answer(page, 0)
+        turn = page.locator(".turn").nth(0)
+        link = turn.locator(f".quote-link[data-n='{french[0]['n']}']")
+        expect(link.locator(".quote-language")).to_have_text("in French")
+        assert "12 000 visiteurs" in link.locator(".quote-text").inner_text()
+        # English quotes say nothing of their language.
+        for c in expected["citations"]:
+            if c["language"] == "en":
+                other = turn.locator(f".quote-link[data-n='{c['n']}'] .quote-language")
+                expect(other).to_have_count(0)
+        # Opened, the French quote is marked exactly as the source holds it.
+        link.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.locator("mark")).to_have_text(french[0]["quote"])
+        text = server.app.state.engine.index.documents["aktau-jazz"].text
+        assert text[french[0]["start"] : french[0]["end"]] == french[0]["quote"]
+        assert axe_problems(page) == []
