@@ -248,7 +248,12 @@ def main() -> int:
         help="refuse at most this share of answerable questions; when --precision cannot be "
         "reached so, the threshold with the best mean of answer accuracy and abstention recall",
     )
-    parser.add_argument("--reader", default=None)
+    parser.add_argument(
+        "--reader",
+        default="none",
+        help="none, auto (the shipped reader) or a reader's path (service/answer/reader.py); "
+        "it scores the candidates the service's default reader_candidates names",
+    )
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--top", type=int, default=8, help="training rows per question")
     parser.add_argument(

@@ -190,10 +190,23 @@ class Settings(BaseSettings):
     answer_threshold: float | None = Field(
         default=None, ge=0, le=1, description="Override the model file's threshold."
     )
-    reader: str | None = Field(
-        default=None,
-        description="A sentence-transformers CrossEncoder directory or .onnx file whose score "
-        "becomes one more answerability feature (the model file must have it: refit).",
+    # Reader (issue 7, service/answer/reader.py): a cross-encoder's score is one more feature.
+    reader: str = Field(
+        default="auto",
+        description="`auto`: the shipped reader when the answerability model has a reader "
+        "coefficient; `none`: no reader; or a path: an .onnx file (tokenizer.json beside it), "
+        "a folder with reader.onnx, or a sentence-transformers CrossEncoder directory (the "
+        "answerability model must then have a reader coefficient: refit).",
+    )
+    reader_candidates: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="The reader scores this many candidate sentences per question (those "
+        "closest to the question in meaning), in one batch; the rest score 0.",
+    )
+    reader_threads: int = Field(
+        default=0, ge=0, description="Intra-op threads of the ONNX reader; 0: one per core."
     )
 
     # Index store.

@@ -29,6 +29,7 @@ from dossier.index.store import (
 )
 from dossier.service.answer import Answerability, Reader, compose, load_reader
 from dossier.service.answer.answerability import model_file
+from dossier.service.answer.reader import READER_FEATURE, ReaderError, reader_path
 from dossier.service.batching import MicroBatcher
 from dossier.service.cache import QueryCache
 from dossier.service.schemas import (
@@ -88,7 +89,12 @@ class Engine:
     def load(self) -> None:
         """Load the model and the current index; remember why if that fails."""
         try:
-            _ = self.index
+            index = self.index
+            try:  # the reader is loaded now, not on the first /ask; /readyz says why it cannot
+                self.reader_for(self.answerability_for(index))
+            except NotReadyError as exc:
+                self.load_error = str(exc)
+                log.error("%s", exc)
         except EngineError as exc:
             log.warning("not ready: %s", exc)
         except Exception as exc:  # whatever it is, /readyz must say it instead of "loading"
@@ -281,7 +287,20 @@ class Engine:
 
     @property
     def reader(self) -> Reader | None:
-        return load_reader(self.settings.reader, device=self.settings.device)
+        """The reader for the served index (see `reader_for`)."""
+        return self.reader_for(self.answerability)
+
+    def reader_for(self, model: Answerability) -> Reader | None:
+        """The `reader` setting's cross-encoder: `auto` loads the shipped one exactly when the
+        answerability model has a reader coefficient (an index of another embedding model
+        whose file has none gets none)."""
+        path = reader_path(self.settings.reader, READER_FEATURE in model.features)
+        try:
+            return load_reader(
+                path, device=self.settings.device, threads=self.settings.reader_threads
+            )
+        except ReaderError as exc:
+            raise NotReadyError(f"{exc} (the `reader` setting, DOSSIER_READER)") from exc
 
     def _compose(
         self,
@@ -297,14 +316,16 @@ class Engine:
         composing = time.perf_counter()
         if language is None:
             language = index.question_languages([question])[0]
+        model = self.answerability_for(index)
         composed = compose(
             question,
             question_vector,
             passages,
             index,
-            self.answerability_for(index),
+            model,
             max_sentences=self.settings.answer_sentences,
-            reader=self.reader,
+            reader=self.reader_for(model),
+            reader_candidates=self.settings.reader_candidates,
             language=language or self.settings.lexical_language,
             threshold=self.settings.answer_threshold,
         )

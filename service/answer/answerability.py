@@ -61,6 +61,12 @@ class Answerability:
             raise AnswerabilityError(
                 f"the answerability model needs feature(s) {', '.join(missing)} that the "
                 "evidence does not have"
+                + (
+                    " (it was fitted with a reader: set DOSSIER_READER=auto or a reader's "
+                    "path, or DOSSIER_ANSWER_MODEL to a model fitted without one)"
+                    if "reader" in missing
+                    else ""
+                )
             )
         # A feature added after the model was fitted (OPTIONAL_FEATURES) is left out, so the
         # model scores as it did; any other unlisted column (a reader's) must not be ignored.

@@ -112,6 +112,7 @@ def compose(
     *,
     max_sentences: int = 3,
     reader: Reader | None = None,
+    reader_candidates: int = 8,
     language: str | None = None,
     threshold: float | None = None,
 ) -> Composed:
@@ -122,7 +123,14 @@ def compose(
     lexicon = lexicon_for(language)
     threshold = model.threshold if threshold is None else threshold
     question = analyse(question_text, lexicon, store.idf, aliases=store.aliases)
-    evidence = features(question, question_vector, passages, index, reader=reader)
+    evidence = features(
+        question,
+        question_vector,
+        passages,
+        index,
+        reader=reader,
+        reader_candidates=reader_candidates,
+    )
     probability = model.probability(evidence.table, evidence.columns) * evidence.eligible
     if probability.size == 0 or float(probability.max()) < threshold:
         score = float(probability.max()) if probability.size else 0.0
@@ -153,7 +161,14 @@ def compose(
     take(best)
     held: set[str] = set(evidence.held[best])
     for part in question.parts:
-        part_evidence = features(part, question_vector, passages, index, reader=reader)
+        part_evidence = features(
+            part,
+            question_vector,
+            passages,
+            index,
+            reader=reader,
+            reader_candidates=reader_candidates,
+        )
         part_probability = (
             model.probability(part_evidence.table, part_evidence.columns) * part_evidence.eligible
         )

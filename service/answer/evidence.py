@@ -292,8 +292,14 @@ def features(
     index: Index,
     *,
     reader: Reader | None = None,
+    reader_candidates: int = 8,
 ) -> Evidence:
-    """The evidence table for the sentences of `passages`; a `reader` adds its score column."""
+    """The evidence table for the sentences of `passages`; a `reader` adds its score column.
+
+    The reader scores only the `reader_candidates` sentences closest to the
+    question in meaning, in one batch (its cost grows with each pair it reads);
+    the others score 0 there.
+    """
     store = index.sentences
     assert store is not None, "the index has no sentence store"
     found = candidates(passages, store)
@@ -365,8 +371,9 @@ def features(
             cos_context[i] if other else 0.0,
         )
     if reader is not None:
-        texts = [" ".join(store.text(r) for r in read_rows(store, c.row)) for c in found]
-        table[:, len(FEATURES)] = reader.score(question.text, texts)
+        chosen = np.argsort(-cos_context, kind="stable")[:reader_candidates]
+        texts = [" ".join(store.text(r) for r in read_rows(store, found[i].row)) for i in chosen]
+        table[chosen, len(FEATURES)] = reader.score(question.text, texts)
     return Evidence(found, table, columns, answers, eligible, helds)
 
 
