@@ -144,6 +144,15 @@ class Settings(BaseSettings):
         default=None,
         description="Where exported encoder models are kept [default: ~/.cache/dossier/encoders].",
     )
+    # Ingest: how the answer step's sentence vectors are made (issue 8, index/sentences.py).
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        default="separate",
+        description="`pooled`: from each passage's own forward pass (the mean of its token "
+        "embeddings over the sentence; ingest reads little more than the passages), with "
+        "encoders that give token embeddings (onnx, torch); `separate`: every sentence, and "
+        "every sentence with the one before, encoded on its own (the answerability model "
+        "is fitted on these).",
+    )
     batch_wait_ms: float = Field(
         default=1.0,
         ge=0,

@@ -303,7 +303,7 @@ def build_index(
 
         infos = pooling = None
         pooled: list[Pooled | None] = []
-        method = POOLED if embedder.pools else SEPARATE
+        method = POOLED if settings.sentence_vectors == POOLED and embedder.pools else SEPARATE
         if with_sentences:
             with _timed(timings, "sentences"):  # split, annotate within it
                 infos = plan_sentences(
@@ -311,9 +311,16 @@ def build_index(
                 )
                 if method == POOLED:
                     pooling = plan_pooling(infos, passages)
+        # Pooling needs each passage's forward pass: a previous index whose sentence vectors
+        # were made another way lends no passage vectors either.
+        lender = (
+            reuse
+            if pooling is None or reuse is None or sentence_method(reuse.manifest) == POOLED
+            else None
+        )
         with _timed(timings, "passage_encode"):
             vectors, embedded, reused = embed_passages(
-                passages, embedder, reuse=reuse, progress=progress, pooling=pooling, pooled=pooled
+                passages, embedder, reuse=lender, progress=progress, pooling=pooling, pooled=pooled
             )
         with _timed(timings, "dense_index"):
             DenseIndex.build(vectors).save(tmp / DENSE_FILE)
@@ -612,23 +619,25 @@ def sentence_method(manifest: Manifest) -> str:
 _told: set[str] = set()
 
 
-def _check_sentence_method(manifest: Manifest) -> None:
-    """Say (once per index) when its sentence vectors were made another way than an ingest
-    makes them now: they are served as they are, but the answer step's answerability model
-    was fitted on pooled ones, so its abstentions may be miscalibrated until a re-ingest."""
+def _check_sentence_method(manifest: Manifest, settings: Settings) -> None:
+    """Say (once per index) when its sentence vectors were made another way than the
+    settings make them: they are served as they are, but the answerability model is
+    fitted on one way's cosines, so abstentions may be miscalibrated until a re-ingest."""
     try:
         pools = bool(getattr(encoders.backend(index_spec(manifest).backend), "POOLS", False))
     except encoders.EncoderUnavailable:
         return
     method = sentence_method(manifest)
-    if pools and method != POOLED and manifest.index_id not in _told:
+    wanted = settings.sentence_vectors if pools else SEPARATE
+    if method != wanted and manifest.index_id not in _told:
         _told.add(manifest.index_id)
         log.warning(
-            "index %s holds sentence vectors encoded one by one (%s), built before they were "
-            "pooled from each passage's forward pass; answers use them as they are, but the "
-            "answerability model was fitted on pooled ones: re-run `dossier ingest` to rebuild",
+            "index %s holds sentence vectors made %s, the settings say %s "
+            "(DOSSIER_SENTENCE_VECTORS); answers use them as they are: re-run `dossier ingest` "
+            "to rebuild them",
             manifest.index_id,
             method,
+            wanted,
         )
 
 
@@ -752,7 +761,7 @@ def load_index(
             lexical.config.language,
         )
     if SentenceStore.exists(folder):
-        _check_sentence_method(manifest)
+        _check_sentence_method(manifest, settings)
         try:
             sentences = SentenceStore.load(folder, by_source)
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -31,9 +31,7 @@ def test_ingest_builds_a_servable_index_and_times_its_stages(built) -> None:
     timings = stats["timings"]
     for stage in ("read", "split", "model_load", "passage_encode", "bm25", "sentence_encode"):
         assert timings[stage] >= 0
-    # short abstracts: every sentence vector is pooled from its abstract's forward pass
-    assert index.manifest.sentence_vectors["method"] == "pooled"
-    assert timings["sentence_texts"] == 0
+    assert timings["sentence_texts"] > len(DOCS)  # separate sentence vectors, the default
     assert stats["wall_s"] >= timings["in_process"] > 0 and stats["peak_rss_mb"] > 0
 
     figures = bench_scifact.ingest_figures(data, stats, Settings(data_dir=work / "unused"))

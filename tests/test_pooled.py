@@ -129,7 +129,7 @@ def test_sentences_beyond_the_window_are_pooled_from_the_rest_of_the_passage(
     assert float(vectors[0] @ onnx.encode([passages[0].text])[0]) >= 0.999
     held = pooled.counts > 0
     assert not held[20] and held[:20].all() and held[21:].all()
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(data_dir=tmp_path / "data", sentence_vectors="pooled")
     path = build_index([document], passages, embedder=onnx, settings=settings, progress=False)
     publish(settings, path)
     record = json.loads((path / "manifest.json").read_text())["sentence_vectors"]
@@ -148,16 +148,16 @@ def test_sentences_beyond_the_window_are_pooled_from_the_rest_of_the_passage(
         assert float(store.vectors[row] @ alone) >= 0.5
 
 
-def test_an_index_built_the_old_way_is_served_and_rebuilt_pooled(
+def test_an_index_built_the_other_way_is_served_and_rebuilt_pooled(
     article_settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     data = tmp_path / "data"
     shutil.copytree(article_settings.data_dir, data, symlinks=True)
-    settings = article_settings.model_copy(update={"data_dir": data})
+    settings = article_settings.model_copy(update={"data_dir": data, "sentence_vectors": "pooled"})
     folder = (data / "current").resolve()
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["sentence_vectors"]["method"] == POOLED
-    del manifest["sentence_vectors"]  # as written before sentence vectors were pooled
+    assert manifest["sentence_vectors"]["method"] == "separate"  # the default
+    del manifest["sentence_vectors"]  # as written before the method was recorded: separate
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with caplog.at_level(logging.WARNING, logger="dossier.index.store"):
         old = load_index(settings)
@@ -166,7 +166,7 @@ def test_an_index_built_the_old_way_is_served_and_rebuilt_pooled(
     # served as it is: the answer step answers from its vectors
     answer = Engine(settings).ask("In what year was the pipeline from the Tengiz field completed?")
     assert not answer.abstained
-    # the next ingest does not copy vectors made the old way: every one is pooled or encoded
+    # the next ingest does not copy vectors made the other way: every one is pooled
     path = build_index(
         list(old.documents.values()),
         old.passages,
@@ -176,7 +176,14 @@ def test_an_index_built_the_old_way_is_served_and_rebuilt_pooled(
         progress=False,
     )
     record = json.loads((path / "manifest.json").read_text())["sentence_vectors"]
-    assert record["method"] == POOLED and record["reused"] == 0
+    assert record["method"] == POOLED and record["reused"] == 0 and record["encoded"] == 0
+    assert record["pooled"] > 200
+    publish(settings, path)
+    pooled = load_index(settings)
+    assert pooled.sentences is not None and old.sentences is not None
+    assert pooled.sentences.infos == old.sentences.infos
+    cosines = (pooled.sentences.vectors * old.sentences.vectors).sum(axis=1)
+    assert 0.6 <= float(cosines.mean()) < 0.99  # other vectors, of the same sentences
 
 
 def test_encoders_without_token_embeddings_encode_sentences_on_their_own() -> None:
