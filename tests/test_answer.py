@@ -477,9 +477,10 @@ def test_a_reader_adds_a_score_column_that_moves_the_answerability(
     assert np.array_equal(read.table[:, :-1], plain.table)
     assert len(set(np.round(read.column("reader"), 6))) > 1
 
-    # the shipped model has no coefficient for it: a clear error says to refit
+    # a model without a reader coefficient cannot take the column: a clear error says to refit
+    plain_model = fit(plain.table, np.arange(len(plain.table)) % 2 == 0, plain.columns)
     with pytest.raises(AnswerabilityError, match="refit"):
-        engine.answerability.probability(read.table, read.columns)
+        plain_model.probability(read.table, read.columns)
     labels = np.arange(len(read.table)) % 2 == 0
     refitted = fit(read.table, labels, read.columns)
     assert "reader" in refitted.features
@@ -500,7 +501,7 @@ def test_a_missing_reader_is_a_clear_error(tmp_path: Path) -> None:
 def test_the_answerability_file_is_reviewed_data(tmp_path: Path) -> None:
     model = Answerability.load()
     assert 0 < model.threshold < 1
-    assert set(model.features) <= set(FEATURES)
+    assert set(model.features) <= {*FEATURES, "reader"}
     assert model.meta["split"] == "tune" and "command" in model.meta
     (tmp_path / "bad.json").write_text('{"features": ["a"]}')
     with pytest.raises(AnswerabilityError, match="not an answerability model"):

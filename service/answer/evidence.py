@@ -296,9 +296,11 @@ def features(
 ) -> Evidence:
     """The evidence table for the sentences of `passages`; a `reader` adds its score column.
 
-    The reader scores only the `reader_candidates` sentences closest to the
-    question in meaning, in one batch (its cost grows with each pair it reads);
-    the others score 0 there.
+    A reader that reads text scores only the `reader_candidates` sentences
+    closest to the question in meaning, in one batch (its cost grows with each
+    pair it reads); the others score 0 there. The shipped reader scores the
+    index's sentence vectors against its own vector of the question: every
+    candidate, for one pass over the question.
     """
     store = index.sentences
     assert store is not None, "the index has no sentence store"
@@ -370,7 +372,9 @@ def features(
             1.0 if other else 0.0,
             cos_context[i] if other else 0.0,
         )
-    if reader is not None:
+    if reader is not None and reader.sentence_model is not None:  # the index's vectors
+        table[:, len(FEATURES)] = reader.score_vectors(question.text, store.vectors[rows])
+    elif reader is not None:
         chosen = np.argsort(-cos_context, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in read_rows(store, found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)

@@ -1,23 +1,32 @@
-"""The reader: a cross-encoder that scores whether a sentence answers a question.
+"""The reader: a trained model that scores whether a sentence answers a question.
 
 Hand-written evidence features tell a sentence about the question's subject;
 they cannot tell one that answers it from a near-miss on the same subject (a
-date that answers another question). A cross-encoder reads the question and
-the sentence together and can. Its score, squashed to 0..1, becomes the
-`reader` column of the evidence table, so the answerability model must have
-a coefficient for it (`bench/fit_answerability.py --reader PATH`).
+date that answers another question). A reader trained on questions and their
+answer sentences, against the other sentences of the same paragraph, can do
+better. Its score, squashed to 0..1, becomes the `reader` column of the
+evidence table, so the answerability model must have a coefficient for it
+(`bench/fit_answerability.py --reader PATH`).
 
-One reader ships with Dossier, in `reader_model/` beside this module: MiniLM
-trained here (`bench/train_reader.py`) on XQuAD and PIAF questions outside
-their fixed evaluation subsets, exported to ONNX and quantised to int8 per
-channel; it runs on onnxruntime and `tokenizers` alone. The `reader` setting:
+One reader ships with Dossier, in `reader_model/` beside this module, trained
+here by `bench/train_reader.py` on XQuAD English questions outside the fixed
+evaluation subsets (see its MODEL_CARD.md): a question encoder, MiniLM tuned
+so that a question's vector lies near the *unchanged* MiniLM vector of the
+sentence that answers it and away from same-subject sentences that do not.
+It scores the index's own sentence vectors, so it costs one forward pass over
+the question (int8 ONNX on onnxruntime + `tokenizers`), whatever the number of
+candidates, and needs nothing new at index time. The `reader` setting:
 
 - `auto` (the default): the shipped reader when the index's answerability
-  model was fitted with one (has a `reader` coefficient), else none;
+  model was fitted with one (has a `reader` coefficient; only the bundled
+  MiniLM's does), else none;
 - `none`: no reader;
-- a path: an `.onnx` file (a `tokenizer.json` beside it), a directory
-  holding `reader.onnx` and `tokenizer.json`, or a sentence-transformers
-  `CrossEncoder` directory (run on torch).
+- a path: an `.onnx` file (a `tokenizer.json` beside it) or a directory
+  holding `reader.onnx`: a cross-encoder (`input_ids`, `attention_mask`,
+  `token_type_ids` → one logit per pair), a question tower like the shipped
+  one (`reader_config.json` says so), or a sentence-transformers
+  `CrossEncoder` directory (run on torch). A cross-encoder reads text: it is
+  given only the `reader_candidates` sentences closest to the question.
 """
 
 from __future__ import annotations
@@ -48,66 +57,40 @@ class _Backend(Protocol):
     def logits(self, question: str, texts: list[str]) -> np.ndarray: ...
 
 
-LATE_INPUTS = ("question_ids", "question_mask", "sentence_ids", "sentence_mask")
+DUAL_INPUTS = ("ids", "mask")
 PAIR_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class _Onnx:
     """An ONNX reader on onnxruntime; the session and the tokenizers may be called from any
     thread. Two kinds of graph: a cross-encoder (`input_ids`, `attention_mask`, optional
-    `token_type_ids`: one pair per row), or the shipped late-interaction reader
-    (`question_ids`/`question_mask` once, `sentence_ids`/`sentence_mask` per sentence)."""
+    `token_type_ids`: one pair per row), or the shipped reader (`ids`, `mask`: the question
+    in the first row, a sentence in each other row; one logit per sentence)."""
 
     def __init__(self, path: Path, threads: int) -> None:
-        import onnxruntime as ort
-
         folder = path.parent
         tokenizer_file = folder / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise ReaderError(f"the reader {path} has no tokenizer.json beside it")
         config = _read_json(folder / "reader_config.json")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: onnxruntime's default, one per core
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        # idle pool threads sleep rather than spin: they would take the core the next
-        # question's encoder needs
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self.session = ort.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:
-            raise ReaderError(f"cannot load the reader {path} as an ONNX model: {exc}") from exc
+        self.session = _session(path, threads)
         self.inputs = [i.name for i in self.session.get_inputs()]
-        self.late = set(self.inputs) == set(LATE_INPUTS)
-        if not self.late and (
-            "input_ids" not in self.inputs or not set(self.inputs) <= set(PAIR_INPUTS)
-        ):
+        self.dual = set(self.inputs) == set(DUAL_INPUTS)
+        pair = "input_ids" in self.inputs and set(self.inputs) <= set(PAIR_INPUTS)
+        if not (self.dual or pair):
             raise ReaderError(
                 f"the reader {path} takes inputs {self.inputs}; a reader takes "
-                f"{', '.join(PAIR_INPUTS)} (a cross-encoder) or {', '.join(LATE_INPUTS)}"
+                f"{', '.join(PAIR_INPUTS)} (a cross-encoder) or {', '.join(DUAL_INPUTS)}"
             )
-        if self.late:
-            self.question_tokenizer = _tokenizer(
-                tokenizer_file, int(config.get("max_question_tokens", 48))
-            )
-            self.tokenizer = _tokenizer(tokenizer_file, int(config.get("max_sentence_tokens", 96)))
-        else:
-            self.tokenizer = _tokenizer(
-                tokenizer_file, int(config.get("max_length", DEFAULT_MAX_LENGTH))
-            )
+        max_length = config.get("max_tokens" if self.dual else "max_length")
+        self.tokenizer = _tokenizer(tokenizer_file, int(max_length or DEFAULT_MAX_LENGTH))
 
     def logits(self, question: str, texts: list[str]) -> np.ndarray:
-        if self.late:
-            asked = self.question_tokenizer.encode(question)
-            read = self.tokenizer.encode_batch(texts)
+        if self.dual:
+            encoded = self.tokenizer.encode_batch([question, *texts])
             feed = {
-                "question_ids": np.array([asked.ids], dtype=np.int64),
-                "question_mask": np.array([asked.attention_mask], dtype=np.int64),
-                "sentence_ids": np.array([e.ids for e in read], dtype=np.int64),
-                "sentence_mask": np.array([e.attention_mask for e in read], dtype=np.int64),
+                "ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                "mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             }
         else:
             encoded = self.tokenizer.encode_batch([(question, t) for t in texts])
@@ -132,6 +115,76 @@ def _tokenizer(path: Path, max_length: int) -> Any:
     pad_id = tokenizer.token_to_id("[PAD]") or 0
     tokenizer.enable_padding(pad_id=pad_id, pad_token=tokenizer.id_to_token(pad_id))
     return tokenizer
+
+
+class _Tower:
+    """The shipped kind: a tuned question encoder (ONNX, `input_ids`/`attention_mask`/
+    `token_type_ids` → one unit vector) scored against the index's own sentence vectors of
+    the model named in `reader_config.json`: logit = a · cosine + b. Per question it costs
+    one forward pass over the question, whatever the number of candidates."""
+
+    def __init__(self, path: Path, config: dict[str, Any], threads: int) -> None:
+        tokenizer_file = path.parent / "tokenizer.json"
+        if not tokenizer_file.is_file():
+            raise ReaderError(f"the reader {path} has no tokenizer.json beside it")
+        try:
+            self.a, self.b = (float(v) for v in config["scale"])
+            self.sentence_model = str(config["sentence_vectors"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReaderError(f"{path.parent / 'reader_config.json'} is malformed ({exc})") from exc
+        self.tokenizer = _tokenizer(tokenizer_file, int(config.get("max_tokens", 48)))
+        self.session = _session(path, threads)
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        if not set(self.inputs) <= set(PAIR_INPUTS) or "input_ids" not in self.inputs:
+            raise ReaderError(f"the reader {path} takes inputs {self.inputs}, not a text's")
+        self._last: tuple[str, np.ndarray] | None = None
+
+    def vector(self, question: str) -> np.ndarray:
+        last = self._last  # compose asks the same question twice (whole, then parts)
+        if last is not None and last[0] == question:
+            return last[1]
+        encoded = self.tokenizer.encode(question)
+        feed = {
+            "input_ids": np.array([encoded.ids], dtype=np.int64),
+            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
+        }
+        out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
+        vector = np.asarray(out, dtype=np.float32)
+        self._last = (question, vector)
+        return vector
+
+    def logits_for_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
+        q = self.vector(question)
+        if vectors.ndim != 2 or vectors.shape[1] != q.shape[0]:
+            raise ReaderError(
+                f"the reader scores {q.shape[0]}-dimensional sentence vectors of "
+                f"{self.sentence_model}, not {vectors.shape[1:]}"
+            )
+        return (self.a * (vectors @ q) + self.b).astype(np.float32)
+
+    def logits(self, question: str, texts: list[str]) -> np.ndarray:
+        from dossier.index.embed import get_embedder
+
+        embedder = get_embedder(self.sentence_model, device="cpu")
+        return self.logits_for_vectors(question, embedder.encode(texts))
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads  # 0: onnxruntime's default, one per core
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    # idle pool threads sleep rather than spin: they would take the core the next
+    # question's encoder needs
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ReaderError(f"cannot load the reader {path} as an ONNX model: {exc}") from exc
 
 
 class _CrossEncoder:
@@ -177,7 +230,11 @@ class Reader:
                 )
             if device != "cpu":
                 log.info("the ONNX reader runs on the CPU (device is %s)", device)
-            backend = _Onnx(path, threads)
+            config = _read_json(path.parent / "reader_config.json")
+            if config.get("kind") == "question-tower":
+                backend = _Tower(path, config, threads)
+            else:
+                backend = _Onnx(path, threads)
         elif (path / "config.json").is_file():
             backend = _CrossEncoder(path, device)
         else:
@@ -190,21 +247,38 @@ class Reader:
     def __repr__(self) -> str:
         return f"Reader({str(self.path)!r})"
 
+    @property
+    def sentence_model(self) -> str | None:
+        """The embedding model whose sentence vectors `score_vectors` takes; None when the
+        reader reads the sentences' text (`score`)."""
+        return self.backend.sentence_model if isinstance(self.backend, _Tower) else None
+
+    def score_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
+        """Scores for sentences given by their vectors of `sentence_model` (unit, float32)."""
+        if not isinstance(self.backend, _Tower):
+            raise ReaderError(f"the reader at {self.path} reads text, not sentence vectors")
+        if len(vectors) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return self._squash(
+            lambda: self.backend.logits_for_vectors(question, vectors), len(vectors)
+        )
+
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0, dtype=np.float32)
+        return self._squash(lambda: self.backend.logits(question, texts), len(texts))
+
+    def _squash(self, run: Any, n: int) -> np.ndarray:
         try:
-            raw = self.backend.logits(question, texts)
+            raw = run()
         except ReaderError:
             raise
         except Exception as exc:
             raise ReaderError(f"the reader at {self.path} failed: {exc}") from exc
         if raw.ndim == 2:  # several labels: the last is "answers" by convention
             raw = raw[:, -1]
-        if raw.shape != (len(texts),):
-            raise ReaderError(
-                f"the reader at {self.path} gave {raw.shape} scores for {len(texts)} texts"
-            )
+        if raw.shape != (n,):
+            raise ReaderError(f"the reader at {self.path} gave {raw.shape} scores for {n} texts")
         return (1.0 / (1.0 + np.exp(-np.clip(raw, -50, 50)))).astype(np.float32)
 
 
