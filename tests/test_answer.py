@@ -380,7 +380,15 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     def reason(question: str) -> str:
         vector = index.embedder.encode_query(question)
         passages = index.search(question, k=5, query_vector=vector)
-        composed = compose(question, vector, passages, index, engine.answerability, threshold=1.0)
+        composed = compose(
+            question,
+            vector,
+            passages,
+            index,
+            engine.answerability,
+            reader=engine.reader,
+            threshold=1.0,
+        )
         assert composed.abstained and composed.reason
         return composed.reason
 

@@ -11,7 +11,7 @@ import pytest
 
 from dossier.lexicon import lexicon_for
 from dossier.service.answer import AnswerabilityError, analyse, features
-from dossier.service.answer.answerability import Answerability, model_path
+from dossier.service.answer.answerability import DEFAULT_MODEL, Answerability, model_path
 from dossier.service.answer.reader import (
     READER_FEATURE,
     SHIPPED,
@@ -22,6 +22,11 @@ from dossier.service.answer.reader import (
 )
 from dossier.service.engine import Engine, NotReadyError
 from dossier.settings import MULTILINGUAL_MODEL, Settings
+
+from conftest import serving
+
+# The default answerability model (all-MiniLM-L6-v2's) is fitted with the reader's column.
+WITH_READER = DEFAULT_MODEL
 
 # Questions and sentences written for this test (not from the article): the answer, then
 # sentences on the same subject that do not answer (a date or figure of something else).
@@ -205,13 +210,23 @@ def test_the_reader_setting_auto_follows_the_answerability_model() -> None:
     )
 
 
-def test_ask_with_the_default_settings_uses_the_shipped_reader(
-    article_settings: Settings, client: httpx.Client
+def test_auto_loads_no_reader_for_a_model_without_its_coefficient(
+    article_settings: Settings,
 ) -> None:
     engine = Engine(article_settings)
-    model = engine.answerability
-    assert READER_FEATURE in model.features
-    reader = engine.reader
+    one = np.ones(1)
+    plain = Answerability(("focus",), np.zeros(1), one, one, 0.0, 0.5)  # no reader column
+    assert engine.reader_for(plain) is None
+    assert engine.reader_for(engine.answerability) is not None
+
+
+def test_ask_with_the_default_settings_uses_the_shipped_reader(
+    article_settings: Settings,
+) -> None:
+    settings = article_settings.model_copy(update={"answer_model": WITH_READER})
+    engine = Engine(settings)
+    assert READER_FEATURE in engine.answerability.features
+    reader = engine.reader  # `auto`: the shipped reader, since the model has its coefficient
     assert reader is not None and reader.path == SHIPPED / "reader.onnx"
 
     question = "In what year was the pipeline from the Tengiz field completed?"
@@ -228,10 +243,11 @@ def test_ask_with_the_default_settings_uses_the_shipped_reader(
     best = int(np.argmax(evidence.column(READER_FEATURE)))
     assert "2001" in index.sentences.text(evidence.candidates[best].row)
 
-    answered = client.post("/ask", json={"question": question}).json()
-    assert not answered["abstained"] and "2001" in answered["answer"]
-    off_topic = client.post("/ask", json={"question": "What is the capital of France?"}).json()
-    assert off_topic["abstained"], off_topic["answer"]
+    with serving(settings) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+        answered = client.post("/ask", json={"question": question}).json()
+        assert not answered["abstained"] and "2001" in answered["answer"]
+        off_topic = client.post("/ask", json={"question": "What is the capital of France?"})
+        assert off_topic.json()["abstained"], off_topic.json()["answer"]
 
 
 def test_a_reader_that_reads_text_reads_only_the_closest_candidates(
@@ -254,7 +270,9 @@ def test_a_reader_that_reads_text_reads_only_the_closest_candidates(
 
 
 def test_without_a_reader_a_reader_model_says_what_to_set(article_settings: Settings) -> None:
-    engine = Engine(article_settings.model_copy(update={"reader": "none"}))
+    engine = Engine(
+        article_settings.model_copy(update={"reader": "none", "answer_model": WITH_READER})
+    )
     assert engine.reader is None
     with pytest.raises(AnswerabilityError, match="DOSSIER_READER=auto"):
         engine.ask("In what year was the pipeline from the Tengiz field completed?")

@@ -373,7 +373,15 @@ def features(
             cos_context[i] if other else 0.0,
         )
     if reader is not None and reader.sentence_model is not None:  # the index's vectors
-        table[:, len(FEATURES)] = reader.score_vectors(question.text, store.vectors[rows])
+        read_as = np.stack(  # a sentence that refers back is read after its antecedent
+            [
+                store.context_vectors[c.row]
+                if store.infos[c.row].refers_back
+                else store.vectors[c.row]
+                for c in found
+            ]
+        )
+        table[:, len(FEATURES)] = reader.score_vectors(question.text, read_as)
     elif reader is not None:
         chosen = np.argsort(-cos_context, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in read_rows(store, found[i].row)) for i in chosen]
