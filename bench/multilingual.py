@@ -37,7 +37,8 @@ import numpy as np
 from dossier.eval import metrics, runner
 from dossier.eval.sets import load_set, locate_quote
 from dossier.eval.targets import LocalTarget
-from dossier.index.embed import load_embedder
+from dossier.index.embed import Embedder, load_embedder
+from dossier.index.search import Index
 from dossier.index.store import IndexLoadError, build_index, load_index, publish
 from dossier.ingest.pipeline import run_ingest
 from dossier.settings import DEFAULT_MODEL, MULTILINGUAL_MODEL, Settings
@@ -76,6 +77,29 @@ def settings_for(data: Path, xquad: Path, corpus: str, model: str) -> Settings:
     )
 
 
+def index_corpus(settings: Settings, embedder: Embedder, previous: Index | None) -> int:
+    """Ingest `settings.corpus` offline and publish its index; the number of passages.
+
+    Vectors of text unchanged since `previous` are copied rather than embedded again.
+    """
+    result = run_ingest(settings, offline=True, progress=False)
+    failed = [s.source_id for s in result.report.sources if not s.ok]
+    if failed:
+        sys.exit(f"{settings.corpus}: {len(failed)} sources failed to ingest: {failed[:5]}")
+    path = build_index(
+        result.documents,
+        result.passages,
+        embedder=embedder,
+        settings=settings,
+        report=result.report,
+        splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
+        reuse=previous,
+        progress=False,
+    )
+    publish(settings, path)
+    return len(result.passages)
+
+
 def ensure_index(settings: Settings, *, rebuild: bool = False) -> None:
     """Ingest the corpus into `settings.data_dir` unless an index of this model is there.
 
@@ -92,24 +116,10 @@ def ensure_index(settings: Settings, *, rebuild: bool = False) -> None:
     except IndexLoadError:
         pass
     started = time.perf_counter()
-    result = run_ingest(settings, offline=True, progress=False)
-    failed = [s.source_id for s in result.report.sources if not s.ok]
-    if failed:
-        sys.exit(f"{settings.corpus}: {len(failed)} sources failed to ingest: {failed[:5]}")
-    path = build_index(
-        result.documents,
-        result.passages,
-        embedder=embedder,
-        settings=settings,
-        report=result.report,
-        splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
-        reuse=previous,
-        progress=False,
-    )
-    publish(settings, path)
+    passages = index_corpus(settings, embedder, previous)
     print(
         f"  indexed {settings.corpus.parent.name} with {settings.model}: "
-        f"{len(result.passages)} passages in {time.perf_counter() - started:.0f} s",
+        f"{passages} passages in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
 

@@ -662,31 +662,8 @@ def export_query(args, training: dict) -> int:
                 got[name].append(scale[0] * (sv @ vector) + scale[1])
             order += group
     scores = {k: np.concatenate(v) for k, v in got.items()}
-    labels = np.array([p.label for p in order])
-
-    def prob(x):
-        return 1 / (1 + np.exp(-x))
-
-    check = {
-        "pairs": len(order),
-        "questions": min(len(by_question), args.check_questions),
-        "auc_torch": round(auc(scores["torch"], labels), 4),
-        "auc_fp32": round(auc(scores["fp32"], labels), 4),
-        "auc_int8": round(auc(scores["int8"], labels), 4),
-        "pearson_int8_fp32": round(float(np.corrcoef(scores["fp32"], scores["int8"])[0, 1]), 4),
-        "mean_abs_prob_diff_int8_fp32": round(
-            float(np.mean(np.abs(prob(scores["fp32"]) - prob(scores["int8"])))), 4
-        ),
-        "int8_bytes": int8.stat().st_size,
-    }
-    print("int8 vs fp32:", json.dumps(check))
-    fp32.unlink()
-    training["export"] = {
-        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
-        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True",
-        "check_on_validation": check,
-    }
-    (target / "training.json").write_text(json.dumps(training, indent=1) + "\n", "utf-8")
+    check = int8_check(scores, order, min(len(by_question), args.check_questions), int8)
+    record_export(training, check, fp32, target)
     config = {
         "kind": "question-tower",
         "sentence_vectors": "sentence-transformers/all-MiniLM-L6-v2",
@@ -696,6 +673,41 @@ def export_query(args, training: dict) -> int:
     (target / "reader_config.json").write_text(json.dumps(config, indent=1) + "\n", "utf-8")
     print(f"wrote {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
     return 0
+
+
+def int8_check(
+    scores: dict[str, np.ndarray], order: list[Pair], questions: int, int8: Path
+) -> dict:
+    """How the int8 file's logits agree with fp32's (and fp32's with torch's) on validation."""
+    labels = np.array([p.label for p in order])
+
+    def prob(x: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-x))
+
+    fp32, q8, reference = scores["fp32"], scores["int8"], scores["torch"]
+    return {
+        "pairs": len(order),
+        "questions": questions,
+        **{
+            f"auc_{name}": round(auc(scores[name], labels), 4) for name in ("torch", "fp32", "int8")
+        },
+        "pearson_int8_fp32": round(float(np.corrcoef(fp32, q8)[0, 1]), 4),
+        "max_abs_prob_diff_fp32_torch": round(float(np.abs(prob(fp32) - prob(reference)).max()), 5),
+        "mean_abs_prob_diff_int8_fp32": round(float(np.mean(np.abs(prob(fp32) - prob(q8)))), 4),
+        "int8_bytes": int8.stat().st_size,
+    }
+
+
+def record_export(training: dict, check: dict, fp32: Path, target: Path) -> None:
+    """Print the check, drop the fp32 file, and write the run's record beside the model."""
+    print("int8 vs fp32:", json.dumps(check))
+    fp32.unlink()
+    training["export"] = {
+        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
+        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True",
+        "check_on_validation": check,
+    }
+    (target / "training.json").write_text(json.dumps(training, indent=1) + "\n", "utf-8")
 
 
 def export(args) -> int:
@@ -777,34 +789,8 @@ def export(args) -> int:
             scores["torch"].append(wrapped(enc["input_ids"], enc["attention_mask"]).numpy())
         order += group
     got = {k: np.concatenate(v) for k, v in scores.items()}
-    labels = np.array([p.label for p in order])
-
-    def prob(x):
-        return 1 / (1 + np.exp(-x))
-
-    check = {
-        "pairs": len(order),
-        "questions": min(len(by_question), args.check_questions),
-        "auc_torch": round(auc(got["torch"], labels), 4),
-        "auc_fp32": round(auc(got["fp32"], labels), 4),
-        "auc_int8": round(auc(got["int8"], labels), 4),
-        "pearson_int8_fp32": round(float(np.corrcoef(got["fp32"], got["int8"])[0, 1]), 4),
-        "max_abs_prob_diff_fp32_torch": round(
-            float(np.abs(prob(got["fp32"]) - prob(got["torch"])).max()), 5
-        ),
-        "mean_abs_prob_diff_int8_fp32": round(
-            float(np.mean(np.abs(prob(got["fp32"]) - prob(got["int8"])))), 4
-        ),
-        "int8_bytes": int8.stat().st_size,
-    }
-    print("int8 vs fp32:", json.dumps(check))
-    fp32.unlink()
-    training["export"] = {
-        "command": "python bench/train_reader.py " + " ".join(sys.argv[1:]),
-        "quantisation": "onnxruntime quantize_dynamic, QInt8 weights, per_channel=True",
-        "check_on_validation": check,
-    }
-    (target / "training.json").write_text(json.dumps(training, indent=1) + "\n", "utf-8")
+    check = int8_check(got, order, min(len(by_question), args.check_questions), int8)
+    record_export(training, check, fp32, target)
     config = {"kind": "dual", "max_tokens": args.max_sentence, "output": "logit"}
     (target / "reader_config.json").write_text(json.dumps(config, indent=1) + "\n", "utf-8")
     print(f"wrote {int8} ({int8.stat().st_size / 1e6:.1f} MB)")

@@ -42,20 +42,12 @@ from pathlib import Path
 
 from dossier.eval.sets import locate_quote
 from dossier.index.embed import load_embedder
-from dossier.index.store import IndexLoadError, build_index, load_index, publish
-from dossier.ingest.pipeline import run_ingest
-from dossier.settings import DEFAULT_MODEL, MULTILINGUAL_MODEL, Settings
+from dossier.index.store import IndexLoadError, load_index
+from dossier.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_XQUAD = next(
-    (
-        up / "shared" / "benchmarks" / "xquad"
-        for up in ROOT.parents
-        if (up / "shared" / "benchmarks" / "xquad").is_dir()
-    ),
-    ROOT.parent / "shared" / "benchmarks" / "xquad",
-)
-MODELS = {"minilm": DEFAULT_MODEL, "e5": MULTILINGUAL_MODEL}
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by file
+from multilingual import DEFAULT_XQUAD, MODELS, ROOT, index_corpus
+
 # Per corpus language: the question sets over its text (same language first).
 SETS = {
     "en": ["questions.en", "questions.de-over-en"],
@@ -165,22 +157,8 @@ def build_index_for(out: Path, language: str, model: str, previous_data: Path) -
         )
     except IndexLoadError:
         print(f"no index in {previous_data}/{language}-{model}: embedding all", file=sys.stderr)
-    result = run_ingest(settings, offline=True, progress=False)
-    failed = [s.source_id for s in result.report.sources if not s.ok]
-    if failed:
-        sys.exit(f"{settings.corpus}: {len(failed)} sources failed to ingest: {failed[:5]}")
-    path = build_index(
-        result.documents,
-        result.passages,
-        embedder=embedder,
-        settings=settings,
-        report=result.report,
-        splitter={"passage_chars": settings.passage_chars, "overlap_chars": settings.overlap_chars},
-        reuse=previous,
-        progress=False,
-    )
-    publish(settings, path)
-    print(f"{settings.data_dir}: indexed {len(result.passages)} passages", file=sys.stderr)
+    passages = index_corpus(settings, embedder, previous)
+    print(f"{settings.data_dir}: indexed {passages} passages", file=sys.stderr)
 
 
 def main() -> int:
