@@ -170,3 +170,25 @@ def store_settings(request: pytest.FixtureRequest) -> Settings:
     """The article's index in each store: the API and CLI suites run against both."""
     name = "article_settings" if request.param == "local" else "pg_article_settings"
     return request.getfixturevalue(name)
+
+
+def build_tiny_cross_encoder(folder: Path, words: set[str]) -> Path:
+    """A CrossEncoder directory with a two-layer random BERT over `words` (seeded)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted(words)]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(folder)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=256,
+        num_labels=1,
+    )
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    return folder

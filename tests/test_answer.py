@@ -49,6 +49,8 @@ from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
 from dossier.settings import MULTILINGUAL_MODEL, Settings
 from dossier.types import Document
 
+from conftest import build_tiny_cross_encoder
+
 EN = lexicon_for("en")
 
 
@@ -441,29 +443,8 @@ def test_a_duplicated_source_is_never_cited_twice(twin_settings: Settings) -> No
 @pytest.fixture(scope="module")
 def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CrossEncoder directory with a two-layer random BERT and a small word-piece vocabulary."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
-
-    folder = tmp_path_factory.mktemp("reader")
-    words = sorted(
-        {w.lower().strip(".,?’'") for w in Path(__file__).read_text().split() if w.isalpha()}
-    )
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=256,
-        num_labels=1,
-    )
-    import torch
-
-    torch.manual_seed(0)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return folder
+    words = {w.lower().strip(".,?’'") for w in Path(__file__).read_text().split() if w.isalpha()}
+    return build_tiny_cross_encoder(tmp_path_factory.mktemp("reader"), words)
 
 
 def test_a_reader_adds_a_score_column_that_moves_the_answerability(

@@ -23,7 +23,7 @@ from dossier.service.answer.reader import (
 from dossier.service.engine import Engine, NotReadyError
 from dossier.settings import MULTILINGUAL_MODEL, Settings
 
-from conftest import serving
+from conftest import build_tiny_cross_encoder, serving
 
 # The default answerability model (all-MiniLM-L6-v2's) is fitted with the reader's column.
 WITH_READER = DEFAULT_MODEL
@@ -113,28 +113,8 @@ def test_scores_do_not_depend_on_the_order_of_the_texts(shipped: Reader) -> None
 @pytest.fixture(scope="module")
 def tiny_cross_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CrossEncoder directory with a two-layer random BERT and a small vocabulary."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
-
-    folder = tmp_path_factory.mktemp("tiny-reader")
-    words = sorted(
-        {w.lower().strip(".,?’'") for case in CASES for w in " ".join([case[0], case[1]]).split()}
-    )
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    BertTokenizerFast(str(folder / "vocab.txt")).save_pretrained(folder)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=256,
-        num_labels=1,
-    )
-    torch.manual_seed(0)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return folder
+    words = {w.lower().strip(".,?’'") for case in CASES for w in " ".join(case[:2]).split()}
+    return build_tiny_cross_encoder(tmp_path_factory.mktemp("tiny-reader"), words)
 
 
 @pytest.fixture(scope="module")
