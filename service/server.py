@@ -18,6 +18,7 @@ import logging
 import os
 import resource
 import signal
+import socket
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -53,6 +54,12 @@ class GuardedH11Protocol(H11Protocol):
     _phase: object = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # asyncio sets TCP_NODELAY only on sockets it creates; on the socket `--workers` shares,
+        # a kept-alive response's second write waited ~40 ms for the client's delayed ACK.
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
             transport.abort()
