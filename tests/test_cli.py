@@ -145,13 +145,13 @@ def test_interrupted_ingest_leaves_the_previous_index_serving(
             env={**os.environ, "COLUMNS": "200"},
         )
         deadline = time.monotonic() + 120
-        while not list((data / "indexes").glob("*.tmp-*")):
+        while not list((data / "indexes").glob(f"*.tmp-{process.pid}")):  # its own build
             assert process.poll() is None, "ingest finished before it could be interrupted"
             assert time.monotonic() < deadline
             time.sleep(0.01)
         process.send_signal(sig)
         output = process.communicate(timeout=60)[0].decode()
-        assert process.returncode != 0
+        assert process.returncode != 0, output
         if sig == signal.SIGINT:
             assert "previous index is still the one served" in output
 
