@@ -107,10 +107,15 @@ def test_ask_and_search_json_match_the_api(
 
 
 def long_source(folder: Path) -> str:
-    """A local text source long enough that embedding it takes seconds."""
-    text = ARTICLE.read_text(encoding="utf-8")
+    """A local text source long enough that embedding it takes seconds.
+
+    Every paragraph is marked with its chapter, so no passage repeats the article's text
+    (an ingest copies the vectors of unchanged passages from the index it replaces).
+    """
+    paragraphs = ARTICLE.read_text(encoding="utf-8").split("\n\n")
+    chapters = ("\n\n".join(f"{p} ({i})" for p in paragraphs) for i in range(25))
     path = folder / "long.txt"
-    path.write_text("\n\n".join(f"Chapter {i}.\n\n{text}" for i in range(25)), encoding="utf-8")
+    path.write_text("\n\n".join(f"Chapter {i}.\n\n{c}" for i, c in enumerate(chapters)), "utf-8")
     return f'[[source]]\nid = "long"\npath = "{path}"\ntitle = "Long"\n'
 
 
