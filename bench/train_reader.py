@@ -67,6 +67,13 @@ class Pair:
     qid: str
     language: str
     kind: str  # positive, paragraph, silent, article, random
+    source: str = ""  # the article's source id, and the text's offsets in it
+    start: int = -1
+    end: int = -1
+
+    @property
+    def span(self) -> tuple[str, int, int]:
+        return (self.source, self.start, self.end)
 
 
 def held_out(slug: str, share: float) -> bool:
@@ -89,7 +96,12 @@ def load_language(root: Path, language: str) -> tuple[dict, list[dict]]:
             paragraph = sum(b <= start for b in breaks)
             sentences.append((start, end, paragraph, text[start:end]))
         slug = Path(source["path"]).stem
-        articles[source["id"]] = {"slug": slug, "text": text, "sentences": sentences}
+        articles[source["id"]] = {
+            "id": source["id"],
+            "slug": slug,
+            "text": text,
+            "sentences": sentences,
+        }
     subset: set[str] = set()
     for path in folder.glob("*.300.jsonl"):
         subset |= {json.loads(line)["id"] for line in path.read_text("utf-8").splitlines() if line}
@@ -125,22 +137,27 @@ def pairs_for(
 
     same = [s for s in sentences if s[2] == paragraph and s not in inside and usable(s)]
     rest = [s for s in sentences if s[2] != paragraph and s[2] > 0 and usable(s)]
-    out = [Pair(question, quote, 1.0, item["id"], language, "positive")]
+    source = item["evidence"][0]["source"]
+
+    def pair(s: tuple, kind: str, where: str = source) -> Pair:
+        return Pair(question, s[3], 0.0, item["id"], language, kind, where, s[0], s[1])
+
+    out = [Pair(question, quote, 1.0, item["id"], language, "positive", source, start, end)]
     rng.shuffle(same)
-    out += [Pair(question, s[3], 0.0, item["id"], language, "paragraph") for s in same[: args.same]]
+    out += [pair(s, "paragraph") for s in same[: args.same]]
     asked = {w.lower() for w in _WORD.findall(question)}
     ranked = sorted(
         rest, key=lambda s: -len(asked & {w.lower() for w in _WORD.findall(s[3])}) - rng.random()
     )
     silent = ranked[: args.silent]
-    out += [Pair(question, s[3], 0.0, item["id"], language, "silent") for s in silent]
+    out += [pair(s, "silent") for s in silent]
     remaining = [s for s in rest if s not in silent]
     if remaining:
-        out.append(Pair(question, rng.choice(remaining)[3], 0.0, item["id"], language, "article"))
+        out.append(pair(rng.choice(remaining), "article"))
     other = rng.choice(others)
     candidates = [s for s in other["sentences"] if len(s[3]) > 15]
     if candidates:
-        out.append(Pair(question, rng.choice(candidates)[3], 0.0, item["id"], language, "random"))
+        out.append(pair(rng.choice(candidates), "random", other["id"]))
     return out
 
 
@@ -487,6 +504,89 @@ def query_tower(base: str):
     return Tower()
 
 
+def sentence_targets(args, pairs: list[Pair]) -> dict[tuple[str, int, int], np.ndarray]:
+    """The sentence side of the question tower's training: for each pair's sentence, the
+    vector the answer step will score it by (unit float32), keyed by the pair's span.
+
+    `--targets text`: each text encoded on its own by the torch MiniLM (what the first
+    shipped reader trained on). `pooled` / `separate`: the vectors of a Dossier index of the
+    articles built with that `sentence_vectors` method (`multilingual.index_corpus`: ingest,
+    passages, pooling, all as `dossier ingest` does it), read as evidence.features reads
+    them: a sentence that refers back by its vector read after its antecedent.
+    """
+    if args.targets == "text":
+        return text_targets(args, pairs)
+    from dossier.index.embed import load_embedder
+    from dossier.index.store import IndexLoadError, load_index, sentence_method
+    from dossier.settings import Settings
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from multilingual import index_corpus
+
+    out: dict[tuple[str, int, int], np.ndarray] = {}
+    moved = 0
+    for language in sorted({p.language for p in pairs}):
+        settings = Settings(
+            data_dir=args.index_dir / f"{language}-{args.targets}",
+            corpus=args.xquad / language / "sources.toml",
+            sentence_vectors=args.targets,
+        )
+        embedder = load_embedder(settings)
+        try:
+            index = load_index(settings, embedder=embedder)
+            if sentence_method(index.manifest) != args.targets:
+                raise IndexLoadError("made the other way")
+        except IndexLoadError:
+            index_corpus(settings, embedder, None)
+            index = load_index(settings, embedder=embedder)
+        store = index.sentences
+        assert store is not None, "the index has no sentence store"
+        for p in pairs:
+            if p.language != language or p.span in out:
+                continue
+            text = index.documents[p.source].text
+            start, end = p.start, p.end
+            if text[start:end] != p.sentence:  # ingest changed the text: find it again
+                start = text.find(p.sentence)
+                if start < 0:
+                    raise SystemExit(f"{p.source}: {p.sentence[:60]!r} is not in the index")
+                end = start + len(p.sentence)
+                moved += 1
+            rows = store.rows_overlapping(p.source, start, end)
+            if not rows:
+                raise SystemExit(f"{p.source}: no indexed sentence at {start}-{end}")
+            row = max(
+                rows,
+                key=lambda r: min(end, store.infos[r].end) - max(start, store.infos[r].start),
+            )
+            vectors = store.context_vectors if store.infos[row].refers_back else store.vectors
+            out[p.span] = np.asarray(vectors[row], dtype=np.float32)
+    if moved:
+        print(f"{moved} texts found at other offsets in the index's documents", flush=True)
+    return out
+
+
+def text_targets(args, pairs: list[Pair]) -> dict[tuple[str, int, int], np.ndarray]:
+    """Each distinct text encoded on its own by the unchanged torch MiniLM."""
+    import torch
+    from transformers import AutoTokenizer
+
+    from dossier.index.embed import bundled_model_dir
+
+    base = args.base or str(bundled_model_dir())
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    frozen = query_tower(base).eval()
+    texts = sorted({p.sentence for p in pairs}, key=len)
+    by_text: dict[str, np.ndarray] = {}
+    with torch.inference_mode():
+        for i in range(0, len(texts), 64):
+            chunk = texts[i : i + 64]
+            enc = _tokenize(tokenizer, chunk, args.max_sentence)
+            out = frozen(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+            by_text.update(zip(chunk, out.numpy(), strict=True))
+    return {p.span: by_text[p.sentence] for p in pairs}
+
+
 def train_query(args, pairs: list[Pair], valid: list[Pair], counts: dict, started: float) -> int:
     import torch
     from transformers import AutoTokenizer
@@ -496,16 +596,9 @@ def train_query(args, pairs: list[Pair], valid: list[Pair], counts: dict, starte
     base = args.base or str(bundled_model_dir())
     tokenizer = AutoTokenizer.from_pretrained(base)
     tower = query_tower(base)
-    frozen = query_tower(base).eval()  # the sentence side: MiniLM as the index has it
-    texts = sorted({p.sentence for p in pairs + valid}, key=len)
-    vectors: dict[str, object] = {}
-    with torch.inference_mode():
-        for i in range(0, len(texts), 64):
-            chunk = texts[i : i + 64]
-            enc = _tokenize(tokenizer, chunk, args.max_sentence)
-            out = frozen(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
-            vectors.update(zip(chunk, out, strict=True))
-    del frozen
+    vectors = {
+        span: torch.from_numpy(v) for span, v in sentence_targets(args, pairs + valid).items()
+    }
     print(f"{len(vectors)} sentence vectors in {time.time() - started:.0f}s", flush=True)
     # the embeddings and the lowest `split` layers keep MiniLM's weights (and cost no backward)
     for module in (tower.bert.embeddings, *tower.bert.encoder.layer[: args.query_frozen]):
@@ -518,7 +611,7 @@ def train_query(args, pairs: list[Pair], valid: list[Pair], counts: dict, starte
         q = tower(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
         row = {text: i for i, text in enumerate(questions)}
         qv = q[[row[p.question] for p in chunk]]
-        sv = torch.stack([vectors[p.sentence] for p in chunk])
+        sv = torch.stack([vectors[p.span] for p in chunk])
         return tower.scale[0] * (qv * sv).sum(-1) + tower.scale[1]
 
     def predict_query(group: list[Pair]) -> np.ndarray:
@@ -589,6 +682,7 @@ def train_query(args, pairs: list[Pair], valid: list[Pair], counts: dict, starte
         "max_question_tokens": args.max_question,
         "max_sentence_tokens": args.max_sentence,
         "languages": list(args.languages),
+        "sentence_targets": args.targets,
         "negatives": {"paragraph": args.same, "silent": args.silent, "article": 1, "random": 1},
         "counts": counts,
         "validation_pairs_scored": len(valid),
@@ -617,7 +711,7 @@ def export_query(args, training: dict) -> int:
     base = args.base or str(bundled_model_dir())
     tower = query_tower(base).eval()
     tower.load_state_dict(torch.load(source / "query.pt"))
-    frozen = query_tower(base).eval()
+    args.targets = training.get("sentence_targets", "text")  # the vectors it was trained on
     tokenizer = AutoTokenizer.from_pretrained(source)
     sample = _tokenize(tokenizer, ["a question?", "another, longer question here?"], 32)
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -650,10 +744,11 @@ def export_query(args, training: dict) -> int:
         by_question[p.qid].append(p)
     got: dict[str, list] = {"fp32": [], "int8": [], "torch": []}
     order: list[Pair] = []
+    checked = list(by_question.values())[: args.check_questions]
+    vectors = sentence_targets(args, [p for group in checked for p in group])
     with torch.inference_mode():
-        for group in list(by_question.values())[: args.check_questions]:
-            se = _tokenize(tokenizer, [p.sentence for p in group], args.max_sentence)
-            sv = frozen(se["input_ids"], se["attention_mask"], se["token_type_ids"]).numpy()
+        for group in checked:
+            sv = np.stack([vectors[p.span] for p in group])
             qe = _tokenize(tokenizer, [group[0].question], args.max_question)
             feed = {n: qe[n].numpy() for n in names}
             q = {name: session.run(None, feed)[0][0] for name, session in sessions.items()}
@@ -667,6 +762,7 @@ def export_query(args, training: dict) -> int:
     config = {
         "kind": "question-tower",
         "sentence_vectors": "sentence-transformers/all-MiniLM-L6-v2",
+        "trained_on": args.targets,
         "max_tokens": args.max_question,
         "scale": [round(v, 6) for v in scale],
     }
@@ -822,6 +918,21 @@ def main() -> int:
         help="query (shipped): a tuned question tower against the unchanged MiniLM's "
         "sentence vectors; joint: the upper layers read question and sentence together; "
         "dual: both towers tuned, the score is their pooled vectors' cosine (scaled)",
+    )
+    parser.add_argument(
+        "--targets",
+        choices=["text", "pooled", "separate"],
+        default="text",
+        help="query mode: the sentence vectors the tower learns to meet: text (each text "
+        "encoded alone by torch MiniLM), or those of a Dossier index of the articles built "
+        "with this sentence_vectors method (the index's own vectors, as the answer step reads "
+        "them)",
+    )
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        default=Path("reader-index"),
+        help="--targets pooled/separate: where the articles' index is kept (LANG-METHOD/)",
     )
     parser.add_argument("--max-question", type=int, default=48)
     parser.add_argument("--max-sentence", type=int, default=96)
