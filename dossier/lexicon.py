@@ -88,6 +88,10 @@ class Lexicon:
     common_noun: re.Pattern[str] | None = None
     # Match the noun of "which X" by its stem as well (inflected languages).
     thing_by_stem: bool = False
+    # Or only its plural, as (ending, singular ending): "which companies" asks for
+    # organisations as "which company" does, where a stem would also read
+    # "programming" as "program".
+    plurals: tuple[tuple[str, str], ...] = ()
     # (unit, pattern) tried in order on the question; the first match decides (see MONTH…).
     unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
@@ -113,6 +117,9 @@ class Lexicon:
         lower = word.lower()
         if lower in self.thing_kinds:
             return self.thing_kinds[lower]
+        for ending, singular in self.plurals:
+            if lower.endswith(ending) and lower[: -len(ending)] + singular in self.thing_kinds:
+                return self.thing_kinds[lower[: -len(ending)] + singular]
         if self.thing_by_stem:
             return _thing_stems(self).get(self.stem.stemWord(lower))
         return None
@@ -207,7 +214,8 @@ ENGLISH = Lexicon(
         **dict.fromkeys("year month date day decade century period".split(), DATE),
         **dict.fromkeys(
             "person president leader minister official man woman successor predecessor "
-            "ambassador head author candidate deputy politician founder".split(),
+            "ambassador head author candidate deputy politician founder general commander "
+            "lawmaker legislator journalist writer governor mayor envoy diplomat".split(),
             PERSON,
         ),
         **dict.fromkeys(
@@ -231,6 +239,7 @@ ENGLISH = Lexicon(
             "size population area".split(),
             NUMBER,
         ),
+        "areas": OTHER,  # "in which areas" asks for fields, not for a surface
     },
     kind_phrases={
         DATE: ("date", "date"),
@@ -308,6 +317,7 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
+    plurals=(("ies", "y"), ("es", ""), ("s", "")),
 )
 
 

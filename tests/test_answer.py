@@ -28,6 +28,7 @@ from dossier.lexicon import (
     NAME,
     NUMBER,
     ORGANISATION,
+    OTHER,
     PERSON,
     PLACE,
     SHARE,
@@ -83,6 +84,16 @@ def sentence_row(index: Index, starts_with: str) -> int:
         ("Which company operates the Tengiz oil field?", ORGANISATION, "company"),
         ("What is the capital of France?", PLACE, "capital"),
         ("Which key institution did Nazarbayev keep?", ORGANISATION, "key institution"),
+        # a plural names its kind as the singular does, and ends the thing asked for
+        ("Which oil companies signed the 1996 deal?", ORGANISATION, "oil companies"),
+        ("Through which countries would the route run?", PLACE, "countries"),
+        ("How many Russian companies operate in Kazakhstan?", NUMBER, "Russian companies"),
+        ("Which general commanded the troops?", PERSON, "general"),
+        # …but a word is not a kind because its stem is one ("programming" is not "program")
+        ("Which programming language did he create?", OTHER, "programming"),
+        ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),
+        # a count is not the thing asked for
+        ("Which two components make up the bargain?", OTHER, "components"),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:

@@ -96,7 +96,11 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
                 named = lexicon.thing_kind(word)
                 if named is not None:
                     return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
-            return kind, (" ".join(found) if kind == NUMBER else found[0])
+            if kind == NUMBER:
+                return kind, " ".join(found)
+            # "which two components": the count is not the thing asked for
+            counted = [w for w in found if w.lower() not in lexicon.number_words]
+            return kind, (counted or found)[0]
         if kind == NUMBER and thing and groups.get("measure"):
             return NUMBER, thing
         return kind, thing
