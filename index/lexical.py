@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,29 +82,34 @@ def stopwords_for(language: str) -> list[str]:
 
 @dataclass
 class Tokenizer:
-    """bm25s.tokenize with a PyStemmer stemmer and a stop-word list; safe across threads."""
+    """bm25s.tokenize's analysis (lower-case, `TOKEN_PATTERN`, stop words, then a PyStemmer
+    stemmer), done here: bm25s builds three progress bars and a stop-word set per call, a
+    cost every question paid. The tokens are the same; safe across threads."""
 
     stemmer: str | None
     stopwords: list[str]
     _stemmer: Any = field(default=None, init=False, repr=False)
+    _stop: frozenset[str] = field(default=frozenset(), init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._stemmer = Stemmer.Stemmer(self.stemmer) if self.stemmer else None
+        self._stop = frozenset(self.stopwords)
 
     def __call__(self, texts: list[str]) -> list[list[str]]:
         if not texts:
             return []
+        stop = self._stop
+        split = [[t for t in _SPLIT(text.lower()) if t not in stop] for text in texts]
+        if self._stemmer is None:
+            return split
+        unique = list(dict.fromkeys(t for tokens in split for t in tokens))
         with self._lock:  # PyStemmer objects are not thread-safe
-            return bm25s.tokenize(
-                list(texts),
-                lower=True,
-                token_pattern=TOKEN_PATTERN,
-                stopwords=self.stopwords,
-                stemmer=self._stemmer,
-                return_ids=False,
-                show_progress=False,
-            )
+            stems = dict(zip(unique, self._stemmer.stemWords(unique), strict=True))
+        return [[stems[t] for t in tokens] for tokens in split]
+
+
+_SPLIT = re.compile(TOKEN_PATTERN).findall
 
 
 class LexicalIndex:

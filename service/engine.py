@@ -75,6 +75,7 @@ class Engine:
         self._index: Index | None = None
         self._embedder: Embedder | None = None
         self._answerability: tuple[Path, Answerability] | None = None  # (its file, the model)
+        self._reader: tuple[Path | None, Reader | None] | None = None  # (its path, the reader)
         self.load_error: str | None = None
         self._model_error: str | None = None
         # The query path (issue 8): questions encoded in batches, answers cached per index.
@@ -295,12 +296,17 @@ class Engine:
         answerability model has a reader coefficient (an index of another embedding model
         whose file has none gets none)."""
         path = reader_path(self.settings.reader, READER_FEATURE in model.features)
+        cached = self._reader
+        if cached is not None and cached[0] == path:  # per question: no path resolving
+            return cached[1]
         try:
-            return load_reader(
+            reader = load_reader(
                 path, device=self.settings.device, threads=self.settings.reader_threads
             )
         except ReaderError as exc:
             raise NotReadyError(f"{exc} (the `reader` setting, DOSSIER_READER)") from exc
+        self._reader = (path, reader)
+        return reader
 
     def _compose(
         self,
