@@ -57,7 +57,9 @@ from dossier.service.answer import Answerability, analyse, compose, features, lo
 from dossier.service.answer.answerability import fit, model_path
 from dossier.service.answer.evidence import OPTIONAL_FEATURES, SIGNS, read_rows
 from dossier.service.answer.question import Question
+from dossier.service.answer.reader import Reader
 from dossier.service.engine import Engine
+from dossier.service.rerank import rerank
 from dossier.settings import Settings
 
 
@@ -136,11 +138,20 @@ def parse_pair(text: str) -> tuple[Path, Path]:
 
 
 def retrieve(
-    index: Index, questions: list[dict], pair: tuple[Path, Path], cache: Path | None, k: int
+    index: Index,
+    questions: list[dict],
+    pair: tuple[Path, Path],
+    cache: Path | None,
+    k: int,
+    *,
+    reader: Reader | None = None,
+    pool: int = 0,
 ) -> list[tuple]:
-    """(question vector, passages) per question; kept under `--cache` for re-runs on one index."""
+    """(question vector, passages) per question, `reader`'s second look (service/rerank.py)
+    picking `k` of `pool` as the service does; kept under `--cache` for re-runs on one index."""
     texts = [item["question"] for item in questions]
-    key = (index.index_id, k, tuple(texts))
+    pool = max(k, pool) if reader is not None and reader.sentence_model else k
+    key = (index.index_id, k, pool, tuple(texts))
     path = None
     if cache:
         cache.mkdir(parents=True, exist_ok=True)
@@ -152,7 +163,7 @@ def retrieve(
                 return cached["found"]
     vectors = index.encode_queries(texts)
     found = [
-        (vector, index.search(text, k=k, query_vector=vector))
+        (vector, rerank(text, index.search(text, k=pool, query_vector=vector), index, reader, k))
         for text, vector in zip(texts, vectors, strict=True)
     ]
     if path:
@@ -314,7 +325,15 @@ def main() -> int:
             language or settings.lexical_language
             for language in index.question_languages([item["question"] for item in questions])
         ]
-        found = retrieve(index, questions, (set_path, data_dir), args.cache, args.k)
+        found = retrieve(
+            index,
+            questions,
+            (set_path, data_dir),
+            args.cache,
+            args.k,
+            reader=reader,
+            pool=settings.rerank_pool,
+        )
         rows_before = len(labels)
         for item, language, (vector, passages) in zip(questions, languages, found, strict=True):
             question = analyse(

@@ -217,6 +217,14 @@ class Settings(BaseSettings):
     reader_threads: int = Field(
         default=0, ge=0, description="Intra-op threads of the ONNX reader; 0: one per core."
     )
+    rerank_pool: int = Field(
+        default=20,
+        ge=0,
+        le=200,
+        description="Passages retrieved before the reader's second look (service/rerank.py) "
+        "picks the k returned, when the reader scores stored sentence vectors (the shipped "
+        "one does); 0: retrieval's order as it is.",
+    )
 
     # Index store.
     store: str = Field(

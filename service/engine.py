@@ -32,6 +32,7 @@ from dossier.service.answer.answerability import model_file
 from dossier.service.answer.reader import READER_FEATURE, ReaderError, reader_path
 from dossier.service.batching import MicroBatcher
 from dossier.service.cache import QueryCache
+from dossier.service.rerank import rerank
 from dossier.service.schemas import (
     Examples,
     PassageContext,
@@ -183,6 +184,18 @@ class Engine:
             return None
         return self.batcher.encode(query)
 
+    def _rerank_reader(self, index: Index, mode: Mode) -> Reader | None:
+        """The reader of `rerank`'s second look: the index's, unless `rerank_pool` is 0 or
+        the words alone were asked for (lexical mode)."""
+        if not self.settings.rerank_pool or mode == "lexical":
+            return None
+        return self.reader_for(self.answerability_for(index))
+
+    def _pool(self, index: Index, k: int, mode: Mode) -> int:
+        """How many passages to retrieve for `rerank` to pick `k` from."""
+        reader = self._rerank_reader(index, mode)
+        return max(k, self.settings.rerank_pool) if reader and reader.sentence_model else k
+
     def search(
         self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
     ) -> SearchResponse:
@@ -196,10 +209,15 @@ class Engine:
         wanted = self._check_sources(index, sources)
         try:
             passages = index.search(
-                query, k=k, mode=mode, sources=wanted, query_vector=self.query_vector(query, mode)
+                query,
+                k=self._pool(index, k, mode),
+                mode=mode,
+                sources=wanted,
+                query_vector=self.query_vector(query, mode),
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
+        passages = rerank(query, passages, index, self._rerank_reader(index, mode), k)
         response = SearchResponse(
             query=query, mode=mode, passages=passages, timings={"retrieve_ms": _ms(started)}
         )
@@ -241,7 +259,7 @@ class Engine:
         try:
             passages = index.search(
                 " ".join([query, *spelled]),
-                k=k,
+                k=self._pool(index, k, mode),
                 mode=mode,
                 sources=allowed,
                 query_vector=query_vector,
@@ -249,6 +267,8 @@ class Engine:
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
+        # Sentences are read against the question itself, as the answer step reads them.
+        passages = rerank(question, passages, index, self._rerank_reader(index, mode), k)
         retrieve_ms = _ms(started)
         answer = self._compose(
             index, question, question_vector, passages, started, retrieve_ms, language=language
