@@ -225,6 +225,14 @@ class Settings(BaseSettings):
         "picks the k returned, when the reader scores stored sentence vectors (the shipped "
         "one does); 0: retrieval's order as it is.",
     )
+    # Query-path CPU (issue 8): the reader's question tower over the encoder's lower layers.
+    reader_shares_encoder: bool = Field(
+        default=False,
+        description="Run only the reader's tuned upper layers, over the hidden state the ONNX "
+        "encoder computed for the same question (the lower layers are the same model's): about "
+        "half the reader's pass. Its vectors then agree with the full pass to rounding, not bit "
+        "for bit, so confidences can move in the third decimal.",
+    )
 
     # Index store.
     store: str = Field(

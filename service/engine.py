@@ -93,7 +93,9 @@ class Engine:
         try:
             index = self.index
             try:  # the reader is loaded now, not on the first /ask; /readyz says why it cannot
-                self.reader_for(self.answerability_for(index))
+                reader = self.reader_for(self.answerability_for(index))
+                if reader is not None and self.settings.reader_shares_encoder:
+                    reader.share_lower(index.embedder.model)
             except NotReadyError as exc:
                 self.load_error = str(exc)
                 log.error("%s", exc)
@@ -321,7 +323,10 @@ class Engine:
             return cached[1]
         try:
             reader = load_reader(
-                path, device=self.settings.device, threads=self.settings.reader_threads
+                path,
+                device=self.settings.device,
+                threads=self.settings.reader_threads,
+                sharing=self.settings.reader_shares_encoder,
             )
         except ReaderError as exc:
             raise NotReadyError(f"{exc} (the `reader` setting, DOSSIER_READER)") from exc
@@ -343,6 +348,9 @@ class Engine:
         if language is None:
             language = index.question_languages([question])[0]
         model = self.answerability_for(index)
+        reader = self.reader_for(model)
+        if reader is not None and self.settings.reader_shares_encoder:
+            reader.share_lower(index.embedder.model)  # once per encoder; False: it cannot
         composed = compose(
             question,
             question_vector,
@@ -350,7 +358,7 @@ class Engine:
             index,
             model,
             max_sentences=self.settings.answer_sentences,
-            reader=self.reader_for(model),
+            reader=reader,
             reader_candidates=self.settings.reader_candidates,
             language=language or self.settings.lexical_language,
             threshold=self.settings.answer_threshold,

@@ -25,7 +25,9 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import warnings
+from collections import OrderedDict
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -233,23 +235,30 @@ class OnnxEncoder:
         # Idle pool threads must sleep, not spin: a spinning thread burns the core another
         # request (or the server's Python) needs, which doubled the server's CPU per /ask.
         session_options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._options = session_options
         self.session = ort.InferenceSession(
             str(path), session_options, providers=["CPUExecutionProvider"]
         )
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dimension = int(self.session.get_outputs()[0].shape[-1] or self._probe())
+        # `share_layer`: the hidden state a query pass also returns, kept by token ids.
+        self.shared_layer: tuple[int, str] | None = None
+        self._kept: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+        self._kept_lock = threading.Lock()
 
     def _probe(self) -> int:
         return int(self._forward(["dimension"]).shape[1])
 
-    def _run(self, texts: list[str], tokens: bool) -> tuple[list[Any], list[np.ndarray]]:
+    def _run(
+        self, texts: list[str], tokens: bool, extra: tuple[str, ...] = ()
+    ) -> tuple[list[Any], list[np.ndarray]]:
         encoded = self.tokenizer.encode_batch(texts)
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
         }
-        outputs = list(OUTPUTS) if tokens else [OUTPUTS[0]]
+        outputs = [*(OUTPUTS if tokens else OUTPUTS[:1]), *extra]
         return encoded, self.session.run(outputs, {name: feed[name] for name in self.inputs})
 
     def _forward(self, texts: list[str]) -> np.ndarray:
@@ -305,9 +314,57 @@ class OnnxEncoder:
     def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
         """One forward pass per question: int8 activations are quantised per pass, so a
         batch would make a question's vector depend on the questions sharing it."""
+        forward = self._forward if self.shared_layer is None else self._forward_sharing
         if len(texts) == 1:
-            return self._forward([self.query_prompt + texts[0]])
-        return np.concatenate([self._forward([self.query_prompt + t]) for t in texts])
+            return forward([self.query_prompt + texts[0]])
+        return np.concatenate([forward([self.query_prompt + t]) for t in texts])
+
+    # Sharing the lower layers with the reader -------------------------------------------
+
+    KEEP = 64  # hidden states kept: a request's reader pass follows its encoder pass
+
+    def share_layer(self, layer: int) -> bool:
+        """Have every query pass also give the hidden state after transformer layer `layer`,
+        kept by the question's token ids (`hidden_for`): a model whose lower layers are this
+        one's (the reader's question tower) then runs only its upper ones over it. The query
+        vector is the same bit for bit (the tensor is computed anyway); False when the graph
+        has no such layer."""
+        if self.shared_layer is not None:
+            return self.shared_layer[0] == layer
+        import onnx
+
+        model = onnx.load(str(self.path))
+        names = [
+            node.output[0]
+            for node in model.graph.node
+            if node.op_type == "LayerNormalization"
+            and f"/encoder/layer.{layer}/output/LayerNorm/" in node.name
+        ]
+        if len(names) != 1:
+            return False
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(names[0], onnx.TensorProto.FLOAT, None)
+        )
+        self.session = ort.InferenceSession(
+            model.SerializeToString(), self._options, providers=["CPUExecutionProvider"]
+        )
+        self.shared_layer = (layer, names[0])
+        return True
+
+    def hidden_for(self, ids: tuple[int, ...]) -> np.ndarray | None:
+        """The kept hidden state of the query pass over exactly these token ids, if any."""
+        with self._kept_lock:
+            return self._kept.get(ids)
+
+    def _forward_sharing(self, texts: list[str]) -> np.ndarray:
+        assert self.shared_layer is not None
+        encoded, (vectors, hidden) = self._run(texts, tokens=False, extra=(self.shared_layer[1],))
+        with self._kept_lock:
+            for k, e in enumerate(encoded):
+                self._kept[tuple(e.ids)] = hidden[k : k + 1]
+            while len(self._kept) > self.KEEP:
+                self._kept.popitem(last=False)
+        return vectors
 
 
 def load(model: str, source: str, options: EncoderOptions) -> OnnxEncoder:

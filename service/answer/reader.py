@@ -138,6 +138,14 @@ class _Tower:
         if not set(self.inputs) <= set(PAIR_INPUTS) or "input_ids" not in self.inputs:
             raise ReaderError(f"the reader {path} takes inputs {self.inputs}, not a text's")
         self._last: tuple[str, np.ndarray] | None = None
+        self.path, self.threads = path, threads
+        # The embeddings and lowest layers left as the sentence model's when it was trained
+        # (training.json): an encoder of that model can run them for it (`share_lower`).
+        self.frozen_layers = int(_read_json(path.parent / "training.json").get("frozen_layers", 0))
+        self._lower: Any = None  # the encoder whose kept hidden states the tower reads
+        self._upper: tuple[Any, str, list[str]] | None = None  # (session, hidden, inputs)
+        self._share_lock = threading.Lock()
+        self._refused: set[int] = set()  # encoders found not to match (by id)
 
     def vector(self, question: str) -> np.ndarray:
         last = self._last  # compose asks the same question twice (whole, then parts)
@@ -149,10 +157,88 @@ class _Tower:
             "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
             "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
         }
-        out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
+        lower, upper = self._lower, self._upper
+        hidden = lower.hidden_for(tuple(encoded.ids)) if lower is not None else None
+        if hidden is not None and upper is not None:  # the encoder ran the lower layers
+            session, name, inputs = upper
+            out = session.run(None, {n: hidden if n == name else feed[n] for n in inputs})[0][0]
+        else:
+            out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
         vector = np.asarray(out, dtype=np.float32)
         self._last = (question, vector)
         return vector
+
+    def share_lower(self, encoder: Any) -> bool:
+        """Read the hidden state `encoder` keeps from its own pass over the same question
+        (`OnnxEncoder.share_layer`) and run only the layers trained above the frozen ones:
+        about half the reader's pass. Only for an encoder of the sentence model the tower
+        was trained from, and only if on probe questions it gives the tower's own vectors
+        (cosine >= SHARE_MIN_COSINE: the encoder's graph computes attention in another
+        order, so the vectors agree to rounding, not bit for bit)."""
+        with self._share_lock:
+            if self._lower is encoder:
+                return True
+            if id(encoder) in self._refused:
+                return False
+            ok = self._attach(encoder)
+            if not ok:
+                self._refused.add(id(encoder))
+            return ok
+
+    def _attach(self, encoder: Any) -> bool:
+        spec = getattr(encoder, "spec", None)
+        if (
+            self.frozen_layers < 1
+            or getattr(spec, "model", None) != self.sentence_model
+            or not hasattr(encoder, "share_layer")
+            or not encoder.share_layer(self.frozen_layers - 1)
+        ):
+            return False
+        if self._upper is None:
+            self._upper = self._upper_session(self.frozen_layers - 1)
+        if self._upper is None:
+            return False
+        full = [self._full(q) for q in SHARE_PROBES]
+        self._lower = encoder
+        for question, expected in zip(SHARE_PROBES, full, strict=True):
+            encoder.encode_queries([question], 1, False)
+            self._last = None
+            if float(self.vector(question) @ expected) < SHARE_MIN_COSINE:
+                log.warning("the reader does not share %s's lower layers: vectors differ", spec)
+                self._lower = None
+                return False
+        self._last = None
+        log.info("the reader runs its upper layers over %s's lower ones", spec)
+        return True
+
+    def _full(self, question: str) -> np.ndarray:
+        encoded = self.tokenizer.encode(question)
+        feed = {
+            "input_ids": np.array([encoded.ids], dtype=np.int64),
+            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
+            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
+        }
+        out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
+        return np.asarray(out, dtype=np.float32)
+
+    def _upper_session(self, layer: int) -> tuple[Any, str, list[str]] | None:
+        """The tower's graph above transformer layer `layer`, fed that layer's output."""
+        import onnx
+        import onnx.utils
+
+        model = onnx.load(str(self.path))
+        names = [
+            node.output[0]
+            for node in model.graph.node
+            if node.op_type == "LayerNormalization"
+            and f"/encoder/layer.{layer}/output/LayerNorm/" in node.name
+        ]
+        if len(names) != 1:
+            return None
+        outputs = [o.name for o in model.graph.output][:1]
+        upper = onnx.utils.Extractor(model).extract_model([names[0], *self.inputs], outputs)
+        session = _session_from(upper.SerializeToString(), self.threads)
+        return session, names[0], [i.name for i in session.get_inputs()]
 
     def logits_for_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
         q = self.vector(question)
@@ -170,7 +256,23 @@ class _Tower:
         return self.logits_for_vectors(question, embedder.encode(texts))
 
 
+# Questions a tower sharing an encoder's lower layers is checked on (`_Tower.share_lower`).
+SHARE_PROBES = (
+    "When did Kazakhstan become independent?",
+    "Which city hosts the Baikonur Cosmodrome?",
+    "How many people live in the country?",
+)
+SHARE_MIN_COSINE = 0.999
+
+
 def _session(path: Path, threads: int) -> Any:
+    try:
+        return _session_from(str(path), threads)
+    except Exception as exc:
+        raise ReaderError(f"cannot load the reader {path} as an ONNX model: {exc}") from exc
+
+
+def _session_from(model: str | bytes, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -181,10 +283,7 @@ def _session(path: Path, threads: int) -> Any:
     # idle pool threads sleep rather than spin: they would take the core the next
     # question's encoder needs
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ReaderError(f"cannot load the reader {path} as an ONNX model: {exc}") from exc
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 class _CrossEncoder:
@@ -253,6 +352,11 @@ class Reader:
         reader reads the sentences' text (`score`)."""
         return self.backend.sentence_model if isinstance(self.backend, _Tower) else None
 
+    def share_lower(self, encoder: Any) -> bool:
+        """Let a question tower read `encoder`'s lower layers (see `_Tower.share_lower`);
+        False for any other reader, or an encoder it cannot share."""
+        return isinstance(self.backend, _Tower) and self.backend.share_lower(encoder)
+
     def score_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
         """Scores for sentences given by their vectors of `sentence_model` (unit, float32)."""
         if not isinstance(self.backend, _Tower):
@@ -290,7 +394,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-_readers: dict[tuple[str, str], Reader] = {}
+_readers: dict[tuple[str, str, bool], Reader] = {}
 _lock = threading.Lock()
 
 
@@ -305,16 +409,20 @@ def reader_path(setting: str | Path | None, wants_reader: bool) -> Path | None:
     return Path(text)
 
 
-def load_reader(path: str | Path | None, *, device: str = "cpu", threads: int = 0) -> Reader | None:
+def load_reader(
+    path: str | Path | None, *, device: str = "cpu", threads: int = 0, sharing: bool = False
+) -> Reader | None:
     """The reader at `path`, loaded once per process; None when no reader is configured
-    ("", "none"). `auto` here means the shipped reader."""
+    ("", "none"). `auto` here means the shipped reader. `sharing` gives a reader of its
+    own for callers that let it share an encoder's layers (`Reader.share_lower`), so the
+    others keep the full pass."""
     if path is None:
         return None
     text = str(path).strip()
     if text == "" or text.lower() in OFF:
         return None
     target = SHIPPED if text.lower() == AUTO else Path(text).expanduser()
-    key = (str(target.resolve()), device)
+    key = (str(target.resolve()), device, sharing)
     with _lock:
         if key not in _readers:
             log.info("loading reader %s", target)

@@ -1,0 +1,81 @@
+"""The reader's question tower over the ONNX encoder's lower layers (DOSSIER_READER_SHARES_ENCODER).
+
+The tower is MiniLM with its embeddings and lowest three layers left as they were, so the
+encoder's own pass over a question has already computed them; sharing must leave the query
+vector unchanged bit for bit and give the tower's vectors to rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dossier.index.embed import Embedder, get_embedder
+from dossier.service.answer.reader import SHIPPED, Reader, load_reader
+from dossier.service.engine import Engine
+from dossier.settings import Settings
+
+QUESTIONS = [
+    "When did Kazakhstan declare its independence?",
+    "Which pipeline takes Kazakh crude oil to the Black Sea?",
+    "How many Russian speakers live in the north of the country?",
+    "Who signed the Treaty of Friendship, Cooperation and Mutual Assistance in 1992?",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Embedder:
+    return get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+
+
+def test_sharing_leaves_the_query_vectors_unchanged(encoder: Embedder) -> None:
+    before = np.stack([encoder.encode_query(q) for q in QUESTIONS])
+    assert encoder.model.share_layer(2)
+    after = np.stack([encoder.encode_query(q) for q in QUESTIONS])
+    assert np.array_equal(before, after)
+    for question in QUESTIONS:  # each pass kept its hidden state, by the question's token ids
+        ids = tuple(encoder.model.tokenizer.encode(question).ids)
+        hidden = encoder.model.hidden_for(ids)
+        assert hidden is not None and hidden.shape == (1, len(ids), 384)
+
+
+def test_the_tower_over_the_encoders_layers_gives_its_own_vectors(encoder: Embedder) -> None:
+    alone = Reader(SHIPPED)
+    full = [alone.backend.vector(q) for q in QUESTIONS]
+    shared = Reader(SHIPPED)
+    assert shared.share_lower(encoder.model)
+    for question, expected in zip(QUESTIONS, full, strict=True):
+        encoder.encode_query(question)
+        got = shared.backend.vector(question)
+        assert float(got @ expected) > 0.999
+    # A question the encoder has not just read: the tower runs its full pass, bit for bit.
+    unseen = "Which treaty founded the Collective Security Treaty Organization, and when?"
+    assert np.array_equal(shared.backend.vector(unseen), alone.backend.vector(unseen))
+    sentences = np.stack([encoder.encode_query(q) for q in QUESTIONS])  # any unit vectors
+    encoder.encode_query(QUESTIONS[0])
+    np.testing.assert_allclose(
+        shared.score_vectors(QUESTIONS[0], sentences),
+        alone.score_vectors(QUESTIONS[0], sentences),
+        atol=0.02,
+    )
+
+
+def test_only_an_encoder_of_the_towers_own_model_is_shared() -> None:
+    torch = get_embedder("all-MiniLM-L6-v2", encoder="torch")  # no kept hidden states
+    assert not Reader(SHIPPED).share_lower(torch.model)
+
+
+def test_an_engine_that_shares_answers_as_one_that_does_not(article_settings: Settings) -> None:
+    plain = Engine(article_settings.model_copy(update={"query_cache_size": 0}))
+    sharing = Engine(
+        article_settings.model_copy(update={"query_cache_size": 0, "reader_shares_encoder": True})
+    )
+    plain.load()
+    sharing.load()
+    assert sharing.reader is not plain.reader  # the other engine keeps the full pass
+    assert sharing.reader is load_reader(SHIPPED, sharing=True)
+    assert sharing.reader is not None and sharing.reader.backend._lower is not None
+    for question in QUESTIONS:
+        a, b = plain.ask(question), sharing.ask(question)
+        assert (a.answer, a.abstained) == (b.answer, b.abstained)
+        assert abs(a.confidence - b.confidence) < 0.02
