@@ -246,8 +246,22 @@ def best_answer(
     if accepts is None:
         return None, 0.0
     lexicon = lexicon_for(language or question.language)
-    text = question.text.lower()
-    weights = question.weights()
+    return _best_answer(
+        question, store, rows, aliases, lexicon, accepts, question.text.lower(), question.weights()
+    )
+
+
+def _best_answer(
+    question: Question,
+    store: SentenceStore,
+    rows: list[int],
+    aliases: dict[str, str] | None,
+    lexicon: Lexicon,
+    accepts: frozenset[str],
+    text: str,
+    weights: dict[str, float],
+) -> tuple[Mention | None, float]:
+    """`best_answer` with what depends on the question alone given (per candidate: once)."""
     anchors: list[int] = []
     for r in rows:
         info = store.infos[r]
@@ -325,43 +339,63 @@ def features(
     common = {f.stem: f.weight for f in question.focus if not f.is_name}
     top_idf = store.idf("\0never-a-stem\0") or 1.0
     unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
-    short = question.kind in ACCEPTS
+    accepts = ACCEPTS.get(question.kind)
+    short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
+    # What depends on the question alone, computed once rather than per candidate.
+    text = question.text.lower()
+    own = weights.keys() | question.thing_stems  # `_says_more`
+    total, names_total = sum(weights.values()), sum(names.values())
+    numbers = question.numbers
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
     eligible = np.zeros(len(found), dtype=bool)
     answers: list[Mention | None] = []
     helds: list[frozenset[str]] = []
-    by_language: dict[str | None, dict[str, str]] = {}
+    # Per document language: (another language than the question's, `in_language`'s
+    # aliases, the lexicon `best_answer` reads the sentence with).
+    by_language: dict[str | None, tuple[bool, dict[str, str], Lexicon]] = {}
+    infos = store.infos
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
-        other = bool(language) and lexicon_for(language).code != question.language
-        if language not in by_language:
-            by_language[language] = in_language(question, language)
-        aliases = by_language[language]
+        known = by_language.get(language)
+        if known is None:
+            known = by_language[language] = (
+                bool(language) and lexicon_for(language).code != question.language,
+                in_language(question, language),
+                lexicon_for(language or question.language),
+            )
+        other, aliases, lexicon = known
         read = read_rows(store, candidate.row)
         held = _translated(_held(store, read), aliases)
         helds.append(frozenset(held))
-        section = store.infos[candidate.row].section
+        section = infos[candidate.row].section
         with_section = held | (
-            _translated(set(store.infos[section].stems), aliases) if section >= 0 else set()
+            _translated(set(infos[section].stems), aliases) if section >= 0 else set()
         )
-        values = _mention_values(store.infos, read)
-        answer, near = best_answer(question, store, read, aliases, language)
+        if accepts is None:
+            answer, near = None, 0.0
+        else:
+            answer, near = _best_answer(
+                question, store, read, aliases, lexicon, accepts, text, weights
+            )
         answers.append(answer)
         eligible[i] = answer is not None or (
-            _says_more(held, question) and (asks_name or not is_title(store.text(candidate.row)))
+            _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
+        if numbers:
+            values = _mention_values(infos, read)
+            numbers_missing = sum(v not in values for v in numbers) / len(numbers)
+        else:
+            numbers_missing = 0.0
         table[i, : len(FEATURES)] = (
-            _share(weights, held, empty=0.0),
-            1.0 - _share(names, held, empty=1.0),
-            _share(weights, with_section, empty=0.0),
+            sum(w for s, w in weights.items() if s in held) / total if total else 0.0,
+            1.0 - (sum(w for s, w in names.items() if s in held) / names_total)
+            if names_total
+            else 0.0,
+            sum(w for s, w in weights.items() if s in with_section) / total if total else 0.0,
             max((w for s, w in common.items() if s not in held), default=0.0) / top_idf,
             unknown,
-            (
-                sum(v not in values for v in question.numbers) / len(question.numbers)
-                if question.numbers
-                else 0.0
-            ),
+            numbers_missing,
             1.0 if answer is not None else 0.0,
             1.0 if short and answer is None else 0.0,
             near,
@@ -391,13 +425,11 @@ def features(
 
 def _says_more(held: set[str], question: Question) -> bool:
     """Whether a sentence holds a content word that is not the question's own (or a digit)."""
-    own = question.weights().keys() | question.thing_stems
+    return _says_more_than(held, question.weights().keys() | question.thing_stems)
+
+
+def _says_more_than(held: set[str], own: set[str]) -> bool:
     return any(s not in own and not any(c.isdigit() for c in s) for s in held)
-
-
-def _share(weights: dict[str, float], held: set[str], *, empty: float) -> float:
-    total = sum(weights.values())
-    return sum(w for s, w in weights.items() if s in held) / total if total else empty
 
 
 def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
