@@ -355,6 +355,8 @@ def features(
     # aliases, the lexicon `best_answer` reads the sentence with).
     by_language: dict[str | None, tuple[bool, dict[str, str], Lexicon]] = {}
     infos = store.infos
+    best_context = float(cos_context.max())
+    rows_out: list[tuple[float, ...]] = []
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
         known = by_language.get(language)
@@ -387,25 +389,28 @@ def features(
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
             numbers_missing = 0.0
-        table[i, : len(FEATURES)] = (
-            sum(w for s, w in weights.items() if s in held) / total if total else 0.0,
-            1.0 - (sum(w for s, w in names.items() if s in held) / names_total)
-            if names_total
-            else 0.0,
-            sum(w for s, w in weights.items() if s in with_section) / total if total else 0.0,
-            max((w for s, w in common.items() if s not in held), default=0.0) / top_idf,
-            unknown,
-            numbers_missing,
-            1.0 if answer is not None else 0.0,
-            1.0 if short and answer is None else 0.0,
-            near,
-            cos_sentence[i],
-            cos_context[i],
-            cos_context[i] - float(cos_context.max()),
-            1.0 / (1 + candidate.rank),
-            1.0 if other else 0.0,
-            cos_context[i] if other else 0.0,
+        rows_out.append(
+            (
+                sum(w for s, w in weights.items() if s in held) / total if total else 0.0,
+                1.0 - (sum(w for s, w in names.items() if s in held) / names_total)
+                if names_total
+                else 0.0,
+                sum(w for s, w in weights.items() if s in with_section) / total if total else 0.0,
+                max((w for s, w in common.items() if s not in held), default=0.0) / top_idf,
+                unknown,
+                numbers_missing,
+                1.0 if answer is not None else 0.0,
+                1.0 if short and answer is None else 0.0,
+                near,
+                cos_sentence[i],
+                cos_context[i],
+                cos_context[i] - best_context,
+                1.0 / (1 + candidate.rank),
+                1.0 if other else 0.0,
+                cos_context[i] if other else 0.0,
+            )
         )
+    table[:, : len(FEATURES)] = np.array(rows_out, dtype=np.float32)
     if reader is not None and reader.sentence_model is not None:  # the index's vectors
         read_as = np.stack(  # a sentence that refers back is read after its antecedent
             [
