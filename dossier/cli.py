@@ -542,6 +542,20 @@ def bench(
     scifact_docs: Annotated[
         int | None, typer.Option(min=1, help="Use only the first N SciFact documents.")
     ] = None,
+    scifact_split: Annotated[
+        str,
+        typer.Option(
+            help="How SciFact is cut into passages: beir (one per abstract, as `dossier eval "
+            "beir` does) or ingest (as `dossier ingest` does: DOSSIER_PASSAGE_CHARS)."
+        ),
+    ] = "beir",
+    ingest_only: Annotated[
+        bool,
+        typer.Option(
+            help="Only the ingests against the bare encode (no floor, server or peer): "
+            "with --scifact-docs, a look at ingest speed in minutes."
+        ),
+    ] = False,
     quick: Annotated[bool, typer.Option(help="Fewer questions and requests.")] = False,
     workers: Annotated[
         int | None,
@@ -553,11 +567,21 @@ def bench(
     import json
 
     from dossier.eval import bench as benchmark
+    from dossier.eval.bench_scifact import SPLITS
 
     settings = load_settings(data_dir, workers=workers)
     if scifact is not None and not (scifact / "corpus.jsonl").is_file():
         fail(f"{scifact} has no corpus.jsonl; pass a BEIR SciFact folder")
-    result = benchmark.run(settings, scifact=scifact, quick=quick, scifact_docs=scifact_docs)
+    if scifact_split not in SPLITS:
+        fail(f"--scifact-split must be one of {', '.join(SPLITS)}, not {scifact_split!r}")
+    result = benchmark.run(
+        settings,
+        scifact=scifact,
+        quick=quick,
+        scifact_docs=scifact_docs,
+        ingest_only=ingest_only,
+        scifact_split=scifact_split,
+    )
     typer.echo(benchmark.table(result))
     if json_out is not None:
         json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")

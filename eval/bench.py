@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import socket
 import statistics
 import subprocess
@@ -105,6 +106,14 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run a subprocess to completion: (wall seconds, peak RSS MB of that process)."""
+    wall, peak, _ = run_usage(command, env)
+    return wall, peak
+
+
+def run_usage(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run a subprocess to completion: (wall seconds, peak RSS MB, CPU seconds, user and
+    system, of that process and its threads). On a machine shared with other jobs the
+    CPU seconds move much less than the wall time."""
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -113,7 +122,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple
     if child.returncode != 0:
         error = child.stderr.read().decode(errors="replace") if child.stderr else ""
         raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}): {error[-2000:]}")
-    return wall, round(usage.ru_maxrss / 1024, 1)
+    return wall, round(usage.ru_maxrss / 1024, 1), usage.ru_utime + usage.ru_stime
 
 
 # The floor -------------------------------------------------------------------------------
@@ -157,30 +166,138 @@ def ingest_article(work: Path) -> tuple[Path, dict[str, Any]]:
     )
     data = work / "article-data"
     command = [sys.executable, "-m", "dossier.cli", "ingest", "--data-dir", str(data)]
-    wall, peak = run_measured([*command, "--corpus", str(corpus), "--no-progress"])
-    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak}
+    wall, peak, cpu = run_usage([*command, "--corpus", str(corpus), "--no-progress"])
+    return data, {"wall_s": round(wall, 2), "peak_rss_mb": peak, "cpu_s": round(cpu, 2)}
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _windows(embedder: Any, texts: list[str]) -> list[str] | None:
+    """The texts cut into pieces of at most the model's window of word pieces, in order
+    (what reading every word piece of them takes), or None when every text fits its
+    window or the encoder's tokenizer is not at hand (torch)."""
+    tokenizer = getattr(embedder.model, "tokenizer", None)
+    if tokenizer is None or not hasattr(tokenizer, "to_str") or not tokenizer.truncation:
+        return None
+    from tokenizers import Tokenizer
+
+    whole = Tokenizer.from_str(tokenizer.to_str())
+    whole.no_truncation()
+    whole.no_padding()
+    window = int(tokenizer.truncation["max_length"]) - 2  # [CLS] and [SEP]
+    pieces: list[str] = []
+    cut = False
+    for text, encoding in zip(
+        texts, whole.encode_batch(texts, add_special_tokens=False), strict=True
+    ):
+        offsets = encoding.offsets
+        if len(offsets) <= window:
+            pieces.append(text)
+            continue
+        cut = True
+        for first in range(0, len(offsets), window):
+            last = min(first + window, len(offsets)) - 1
+            pieces.append(text[offsets[first][0] : offsets[last][1]])
+    return pieces if cut else None
+
+
+def bare_encode(texts: list[str], settings: Settings) -> dict[str, Any]:
+    """The bare encode of the passage texts with the configured encoder, in this process:
+    wall and CPU seconds; and, when some passages are longer than the model's window (the
+    bare encode reads their first window only), the same for their whole text read in
+    window-sized pieces, which is what sentence vectors of every sentence must read."""
+    from dossier.index.embed import load_embedder
+
+    embedder = load_embedder(settings)
+    embedder.encode(texts[:8])  # warm-up
+    cpu, started = _cpu_s(), time.perf_counter()
+    embedder.encode(texts)
+    out: dict[str, Any] = {
+        "bare_encode_s": round(time.perf_counter() - started, 2),
+        "bare_encode_cpu_s": round(_cpu_s() - cpu, 2),
+        "encoder": embedder.spec.describe(),
+    }
+    pieces = _windows(embedder, texts)
+    if pieces is not None:
+        cpu, started = _cpu_s(), time.perf_counter()
+        embedder.encode(pieces)
+        out["whole_text_pieces"] = len(pieces)
+        out["bare_whole_text_s"] = round(time.perf_counter() - started, 2)
+        out["bare_whole_text_cpu_s"] = round(_cpu_s() - cpu, 2)
+    return out
+
+
+def overheads(passages: int, stats: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
+    """The ingest against the bare encode: passages/s, and its overhead in wall time and
+    in CPU time (over the whole text too, when the passages run past the window)."""
+    out: dict[str, Any] = {
+        "ingest_passages_per_s": round(passages / stats["wall_s"], 1),
+        "bare_encode_passages_per_s": round(passages / bare["bare_encode_s"], 1),
+        "overhead": round(stats["wall_s"] / bare["bare_encode_s"] - 1, 3),
+    }
+    if stats.get("cpu_s") and bare.get("bare_encode_cpu_s"):
+        out["overhead_cpu"] = round(stats["cpu_s"] / bare["bare_encode_cpu_s"] - 1, 3)
+    if "bare_whole_text_s" in bare:
+        out["overhead_whole_text"] = round(stats["wall_s"] / bare["bare_whole_text_s"] - 1, 3)
+        if stats.get("cpu_s") and bare.get("bare_whole_text_cpu_s"):
+            out["overhead_whole_text_cpu"] = round(
+                stats["cpu_s"] / bare["bare_whole_text_cpu_s"] - 1, 3
+            )
+    return out
 
 
 def ingest_figures(data: Path, stats: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """Passages/s of the ingest against the bare encode of the same texts, same encoder."""
-    from dossier.index.embed import load_embedder
     from dossier.index.store import load_index
 
     index = load_index(settings.model_copy(update={"data_dir": data}))
     texts = [p.text for p in index.passages]
-    embedder = load_embedder(settings)
-    started = time.perf_counter()
-    embedder.encode(texts)
-    bare = time.perf_counter() - started
-    passages = len(texts)
+    bare = bare_encode(texts, settings)
     return {
         **stats,
-        "passages": passages,
+        "passages": len(texts),
+        "sentence_vectors": index.manifest.sentence_vectors,
         "texts_encoded": "passages",
-        "ingest_passages_per_s": round(passages / stats["wall_s"], 1),
-        "bare_encode_passages_per_s": round(passages / bare, 1),
-        "overhead": round(stats["wall_s"] / bare - 1, 3),
+        **bare,
+        **overheads(len(texts), stats, bare),
     }
+
+
+def ingest_rows(name: str, ingest: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The table's rows for one corpus's ingest against the bare encode."""
+    method = (ingest.get("sentence_vectors") or {}).get("method", "-")
+    rows = [
+        (
+            f"{name}: ingest, {ingest['passages']} passages, sentence vectors {method} "
+            f"(peak RSS {ingest['peak_rss_mb']} MB)",
+            f"{ingest['ingest_passages_per_s']} vs bare encode "
+            f"{ingest['bare_encode_passages_per_s']} passages/s",
+            f"overhead {ingest['overhead'] * 100:.0f}%",
+        )
+    ]
+    if "overhead_cpu" in ingest:
+        rows.append(
+            (
+                f"{name}: ingest CPU time vs the bare encode's",
+                f"{ingest['cpu_s']} vs {ingest['bare_encode_cpu_s']} s",
+                f"overhead {ingest['overhead_cpu'] * 100:.0f}%",
+            )
+        )
+    if "overhead_whole_text" in ingest:
+        cpu = ingest.get("overhead_whole_text_cpu")
+        rows.append(
+            (
+                f"{name}: bare encode of the passages' whole text "
+                f"({ingest['whole_text_pieces']} window-sized pieces), wall and CPU",
+                f"{ingest['bare_whole_text_s']} s, {ingest['bare_whole_text_cpu_s']} s CPU",
+                f"overhead {ingest['overhead_whole_text'] * 100:.0f}%"
+                + (f" (CPU {cpu * 100:.0f}%)" if cpu is not None else ""),
+            )
+        )
+    return rows
 
 
 # Serving ---------------------------------------------------------------------------------
@@ -352,30 +469,40 @@ def run(
     quick: bool,
     scifact_docs: int | None,
     work: Path | None = None,
+    ingest_only: bool = False,
+    scifact_split: str = "beir",
 ) -> dict[str, Any]:
+    """Every figure of the benchmark, in one run; `ingest_only`: the ingests and their bare
+    encodes only (no floor, no server, no peer): a quick look at ingest speed."""
     work = work or Path(tempfile.mkdtemp(prefix="dossier-bench-"))
-    result: dict[str, Any] = {"machine": machine(), "quick": quick}
+    result: dict[str, Any] = {"machine": machine(), "quick": quick, "ingest_only": ingest_only}
     questions = article_questions()[: 20 if quick else None]
-    result["floor"] = floor(questions, settings, rounds=1 if quick else 3)
+    if not ingest_only:
+        result["floor"] = floor(questions, settings, rounds=1 if quick else 3)
     corpora: dict[str, Any] = {}
     data, stats = ingest_article(work)
     corpora["article"] = {
         "questions": len(questions),
         "ingest": ingest_figures(data, stats, settings),
-        "serve": serve_figures(data, questions, work, quick, settings.workers),
     }
+    if not ingest_only:
+        corpora["article"]["serve"] = serve_figures(data, questions, work, quick, settings.workers)
     if scifact is not None:  # eval/bench_scifact.py: timed ingest, breakdown, txtai peer
         from dossier.eval import bench_scifact
 
-        data, stats = bench_scifact.ingest(work, scifact, scifact_docs)
-        sci_questions = scifact_questions(scifact, 40 if quick else 300)
+        data, stats = bench_scifact.ingest(work, scifact, scifact_docs, split=scifact_split)
         corpora["scifact"] = {
             "documents": scifact_docs or "all",
-            "questions": len(sci_questions),
+            "split": scifact_split,
             "ingest": bench_scifact.ingest_figures(data, stats, settings),
-            "serve": serve_figures(data, sci_questions, work, quick, settings.workers),
-            "peer": bench_scifact.peer_figures(work, scifact, data),
         }
+        if not ingest_only:
+            sci_questions = scifact_questions(scifact, 40 if quick else 300)
+            corpora["scifact"]["questions"] = len(sci_questions)
+            corpora["scifact"]["serve"] = serve_figures(
+                data, sci_questions, work, quick, settings.workers
+            )
+            corpora["scifact"]["peer"] = bench_scifact.peer_figures(work, scifact, data)
     result["corpora"] = corpora
     result["machine"]["load_average_end"] = list(os.getloadavg())
     return result
@@ -383,18 +510,20 @@ def run(
 
 def table(result: dict[str, Any]) -> str:
     """One table: every figure of the run, with its ratio to the bare encode where it has one."""
-    bare = result["floor"]["bare_st_ms"]
-    rows = [
-        ("bare sentence-transformers encode, one question (p50)", f"{bare} ms", "1.00"),
-        (
-            f"Dossier's encoder, {result['floor']['encoder']} (p50)",
-            f"{result['floor']['encoder_ms']} ms",
-            f"{result['floor']['encoder_ms'] / bare:.2f}",
-        ),
-    ]
+    rows: list[tuple[str, str, str]] = []
+    if "floor" in result:
+        bare = result["floor"]["bare_st_ms"]
+        rows += [
+            ("bare sentence-transformers encode, one question (p50)", f"{bare} ms", "1.00"),
+            (
+                f"Dossier's encoder, {result['floor']['encoder']} (p50)",
+                f"{result['floor']['encoder_ms']} ms",
+                f"{result['floor']['encoder_ms'] / bare:.2f}",
+            ),
+        ]
     for name, corpus in result["corpora"].items():
-        serve = corpus["serve"]
-        for path in ("/search", "/ask"):
+        serve = corpus.get("serve")
+        for path in ("/search", "/ask") if serve else ():
             figures = serve[path]
             rows.append(
                 (
@@ -426,24 +555,16 @@ def table(result: dict[str, Any]) -> str:
                     f"{figures['ceiling']['ratio']:.2f}× one client",
                 )
             )
-        rows.append(
-            (
-                f"{name}: server RSS before / max during / after (peak)",
-                f"{serve['rss_before_mb']} / {serve['rss_during_max_mb']} / "
-                f"{serve['rss_after_mb']} MB ({serve['peak_rss_mb']})",
-                "",
+        if serve:
+            rows.append(
+                (
+                    f"{name}: server RSS before / max during / after (peak)",
+                    f"{serve['rss_before_mb']} / {serve['rss_during_max_mb']} / "
+                    f"{serve['rss_after_mb']} MB ({serve['peak_rss_mb']})",
+                    "",
+                )
             )
-        )
-        ingest = corpus["ingest"]
-        rows.append(
-            (
-                f"{name}: ingest, {ingest['passages']} passages "
-                f"(peak RSS {ingest['peak_rss_mb']} MB)",
-                f"{ingest['ingest_passages_per_s']} vs bare encode "
-                f"{ingest['bare_encode_passages_per_s']} passages/s",
-                f"overhead {ingest['overhead'] * 100:.0f}%",
-            )
-        )
+        rows += ingest_rows(name, corpus["ingest"])
         if name == "scifact":
             from dossier.eval.bench_scifact import rows as scifact_rows
 

@@ -17,6 +17,7 @@ import importlib.util
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,12 @@ class Embedder:
         return isinstance(self.model, PoolingEncoder)
 
     def encode_pooled(
-        self, texts: list[str], ranges: list[list[Ranges]], *, progress: bool = False
+        self,
+        texts: list[str],
+        ranges: list[list[Ranges]],
+        *,
+        progress: bool = False,
+        timings: dict[str, float] | None = None,
     ) -> tuple[np.ndarray, list[Pooled]]:
         """Passages → their unit vectors (as `encode`) and, per passage, its token embeddings
         pooled over each entry of `ranges` (`dossier.index.encoders.pool_ranges`). Only
@@ -154,7 +160,8 @@ class Embedder:
         An entry past the model's window (a passage longer than `max_seq_length` word
         pieces) is pooled from a further forward pass over the rest of the passage, from
         the first entry the pass before did not hold; an entry still not held (longer
-        than the window, or holding no token) has count 0.
+        than the window, or holding no token) has count 0. `timings`, when given, gets the
+        seconds and texts of those further passes (`passage_rest_encode`, `passage_rests`).
         """
         if not isinstance(self.model, PoolingEncoder):
             raise EmbedderError(f"encoder {self.spec.describe()} gives no token embeddings")
@@ -187,7 +194,13 @@ class Embedder:
                 places.append((row, missing))
             if not rests:
                 break
+            started = time.perf_counter()
             _, extra = self._pool(rests, asked, False)
+            if timings is not None:
+                timings["passage_rest_encode"] = (
+                    timings.get("passage_rest_encode", 0.0) + time.perf_counter() - started
+                )
+                timings["passage_rests"] = timings.get("passage_rests", 0) + len(rests)
             pending = []
             for (row, missing), more in zip(places, extra, strict=True):
                 held = more.counts > 0

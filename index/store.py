@@ -168,6 +168,7 @@ def embed_passages(
     progress: bool = False,
     pooling: PoolingPlan | None = None,
     pooled: list[Pooled | None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, int, int]:
     """Vectors for the passages, reusing unchanged ones; returns (vectors, embedded, reused).
 
@@ -191,7 +192,7 @@ def embed_passages(
     if todo and pooling is not None and pooled is not None:
         texts = [passages[rows[0]].text for rows in todo.values()]
         ranges = [pooling.ranges[rows[0]] for rows in todo.values()]
-        fresh, parts = embedder.encode_pooled(texts, ranges, progress=progress)
+        fresh, parts = embedder.encode_pooled(texts, ranges, progress=progress, timings=timings)
         for vector, part, rows in zip(fresh, parts, todo.values(), strict=True):
             vectors[rows] = vector
             pooled[rows[0]] = part
@@ -320,7 +321,13 @@ def build_index(
         )
         with _timed(timings, "passage_encode"):
             vectors, embedded, reused = embed_passages(
-                passages, embedder, reuse=lender, progress=progress, pooling=pooling, pooled=pooled
+                passages,
+                embedder,
+                reuse=lender,
+                progress=progress,
+                pooling=pooling,
+                pooled=pooled,
+                timings=timings,
             )
         with _timed(timings, "dense_index"):
             DenseIndex.build(vectors).save(tmp / DENSE_FILE)

@@ -78,6 +78,28 @@ def test_onnx_query_vector_does_not_depend_on_its_batch(onnx: Embedder) -> None:
     assert np.array_equal(alone, batched)
 
 
+def test_onnx_batches_passages_by_their_token_counts(onnx: Embedder) -> None:
+    """Texts of one length in characters can differ threefold in word pieces (figures,
+    formulas): each forward pass holds texts of nearly the same token count, padded only
+    to its own longest, and every text keeps its own vector."""
+    words = ["The field lies north of the Caspian Sea " + "and its oil " * k for k in (8, 9)]
+    figures = ["1.5, 2.7 (p<0.01) " * k for k in (5, 6)]
+    texts = [words[0], figures[0], words[1], figures[1]]
+    model = onnx.model
+    encoded = model.tokenizer.encode_batch(texts)
+    counts = [len(e.ids) for e in encoded]
+    assert max(counts[0], counts[2]) < min(counts[1], counts[3])  # figures: more pieces
+    batches = [sorted(int(r) for r in rows) for rows in model._batches(encoded, 2, False)]
+    assert batches == [[1, 3], [0, 2]]
+    for rows in batches:
+        feed = model._feed([encoded[r] for r in rows])
+        assert feed["input_ids"].shape[1] == max(counts[r] for r in rows)
+        assert feed["attention_mask"].sum() == sum(counts[r] for r in rows)
+    alone = np.concatenate([onnx.encode([t]) for t in texts])
+    together = Embedder(onnx.name, model, batch_size=2).encode(texts)
+    assert float((alone * together).sum(axis=1).min()) >= 0.99
+
+
 def test_export_is_cached(onnx: Embedder) -> None:
     from dossier.index.encoders import onnx as backend
 

@@ -219,10 +219,12 @@ class OnnxEncoder:
         config = _read_json(source / "sentence_bert_config.json") or {}
         hf_config = _read_json(source / "config.json") or {}
         max_length = int(config.get("max_seq_length") or hf_config.get("max_position_embeddings"))
+        # Truncated, not padded: texts are tokenised once, batched by their token counts and
+        # padded here to their batch's longest (`_feed`), so a batch pads as little as it can.
         self.tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_length)
-        pad_id = self.tokenizer.token_to_id("[PAD]") or 0
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id))
+        self.tokenizer.no_padding()
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
         prompts = (_read_json(source / "config_sentence_transformers.json") or {}).get("prompts")
         prompts = prompts or {}
         self.query_prompt = prompts.get("query", "")
@@ -249,28 +251,37 @@ class OnnxEncoder:
     def _probe(self) -> int:
         return int(self._forward(["dimension"]).shape[1])
 
+    def _feed(self, encoded: list[Any]) -> dict[str, np.ndarray]:
+        """The model's inputs for tokenised texts, padded to the longest of them."""
+        width = max(len(e.ids) for e in encoded)
+        ids = np.full((len(encoded), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(encoded), width), dtype=np.int64)
+        types = np.zeros((len(encoded), width), dtype=np.int64)
+        for k, e in enumerate(encoded):
+            length = len(e.ids)
+            ids[k, :length] = e.ids
+            mask[k, :length] = e.attention_mask
+            types[k, :length] = e.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        return {name: feed[name] for name in self.inputs}
+
     def _run(
-        self, texts: list[str], tokens: bool, extra: tuple[str, ...] = ()
-    ) -> tuple[list[Any], list[np.ndarray]]:
-        encoded = self.tokenizer.encode_batch(texts)
-        feed = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
+        self, encoded: list[Any], tokens: bool, extra: tuple[str, ...] = ()
+    ) -> list[np.ndarray]:
         outputs = [*(OUTPUTS if tokens else OUTPUTS[:1]), *extra]
-        return encoded, self.session.run(outputs, {name: feed[name] for name in self.inputs})
+        return self.session.run(outputs, self._feed(encoded))
 
     def _forward(self, texts: list[str]) -> np.ndarray:
-        return self._run(texts, tokens=False)[1][0]
+        return self._run(self.tokenizer.encode_batch(texts), tokens=False)[0]
 
-    def _batches(self, texts: list[str], batch_size: int, progress: bool) -> Any:
-        """Rows of `texts` per forward pass: longest first, as sentence-transformers does,
-        so batches of similar length pad little."""
-        if len(texts) <= batch_size:
-            return [np.arange(len(texts))]
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        batches = [order[start : start + batch_size] for start in range(0, len(texts), batch_size)]
+    def _batches(self, encoded: list[Any], batch_size: int, progress: bool) -> Any:
+        """Rows of the tokenised texts per forward pass: most tokens first, so a batch holds
+        texts of nearly the same token count and pads little (sentence-transformers sorts
+        by characters, which in technical text say less about the tokens)."""
+        if len(encoded) <= batch_size:
+            return [np.arange(len(encoded))]
+        order = np.argsort([-len(e.ids) for e in encoded], kind="stable")
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
         if progress:
             from tqdm.auto import tqdm
 
@@ -282,9 +293,10 @@ class OnnxEncoder:
             texts = [prompt + t for t in texts]
         if len(texts) <= batch_size:
             return self._forward(texts)
+        encoded = self.tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for rows in self._batches(texts, batch_size, progress):
-            out[rows] = self._forward([texts[r] for r in rows])
+        for rows in self._batches(encoded, batch_size, progress):
+            out[rows] = self._run([encoded[r] for r in rows], tokens=False)[0]
         return out
 
     def encode_documents(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
@@ -297,17 +309,15 @@ class OnnxEncoder:
         vectors of their sentences pooled from the same forward pass (`PoolingEncoder`)."""
         shift = len(self.document_prompt)
         prompted = [self.document_prompt + t for t in texts] if shift else texts
+        encoded = self.tokenizer.encode_batch(prompted)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         pooled: dict[int, Pooled] = {}
-        for rows in self._batches(prompted, batch_size, progress):
-            encoded, (vectors, tokens) = self._run([prompted[r] for r in rows], tokens=True)
+        for rows in self._batches(encoded, batch_size, progress):
+            vectors, tokens = self._run([encoded[r] for r in rows], tokens=True)
             out[rows] = vectors
             for k, row in enumerate(rows):
-                real = np.flatnonzero(
-                    np.asarray(encoded[k].attention_mask, dtype=bool)
-                    & ~np.asarray(encoded[k].special_tokens_mask, dtype=bool)
-                )
-                offsets = np.asarray(encoded[k].offsets, dtype=np.int64)[real]
+                real = np.flatnonzero(~np.asarray(encoded[row].special_tokens_mask, dtype=bool))
+                offsets = np.asarray(encoded[row].offsets, dtype=np.int64)[real]
                 pooled[int(row)] = pool_ranges(tokens[k][real], offsets, ranges[row], shift)
         return out, [pooled[row] for row in range(len(texts))]
 
@@ -358,7 +368,8 @@ class OnnxEncoder:
 
     def _forward_sharing(self, texts: list[str]) -> np.ndarray:
         assert self.shared_layer is not None
-        encoded, (vectors, hidden) = self._run(texts, tokens=False, extra=(self.shared_layer[1],))
+        encoded = self.tokenizer.encode_batch(texts)
+        vectors, hidden = self._run(encoded, tokens=False, extra=(self.shared_layer[1],))
         with self._kept_lock:
             for k, e in enumerate(encoded):
                 self._kept[tuple(e.ids)] = hidden[k : k + 1]
