@@ -64,6 +64,9 @@ _URL = re.compile(r"^\s*https?://\S+\s*$")
 _ANY_URL = re.compile(r"https?://\S+")
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"”’')\]]*$")
 _DATED_ITEM = re.compile(r"\(\s*(1[5-9]|20)\d\d")
+# A line longer than this that does not end like a sentence still states something: a
+# byline ("Article written by … at the Research Center on Security Policy"), a caption.
+HEADING_WORDS = 12
 _TOKEN = re.compile(r"[^\W_]+(?:[’'.-][^\W_]+)*", re.UNICODE)
 _POSSESSIVE = re.compile(r"[’']s$")
 
@@ -113,9 +116,12 @@ def is_title(text: str) -> bool:
 def is_heading(text: str) -> bool:
     """Titles, section headings and bare URLs: short lines that state nothing.
 
-    A dated list item ("Treaty of Friendship (1992)") does state something.
+    A dated list item ("Treaty of Friendship (1992)") does state something, and so
+    does a long line (more than `HEADING_WORDS` words).
     """
-    return bool(_URL.match(text)) or (is_title(text) and not _DATED_ITEM.search(text))
+    return bool(_URL.match(text)) or (
+        is_title(text) and not _DATED_ITEM.search(text) and len(text.split()) <= HEADING_WORDS
+    )
 
 
 # Mentions ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from dossier.index.sentences import (
     VECTORS_FILE,
     annotate,
     build_sentences,
+    is_heading,
 )
 from dossier.index.store import build_index, load_index, publish
 from dossier.ingest.split import sentence_spans, split_passages
@@ -69,6 +70,31 @@ def sentence_row(index: Index, starts_with: str) -> int:
     store = index.sentences
     assert store is not None
     return next(r for r in range(len(store)) if store.text(r).startswith(starts_with))
+
+
+# Sentences -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("Russia–Kazakhstan relations since the collapse of the Soviet Union", True),
+        ("III) Military relationship", True),
+        ("https://example.org/report", True),
+        ("Treaty of Friendship (1992)", False),  # a dated list item states something
+        # a byline states who wrote it: a candidate answer, not a heading
+        (
+            "Article written by Ann Smith and Bo Li, research assistants at the Centre for "
+            "Security Policy",
+            False,
+        ),
+        ("Trade grew fast.", False),
+    ],
+)
+def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
+    line: str, heading: bool
+) -> None:
+    assert is_heading(line) is heading
 
 
 # Question analysis ---------------------------------------------------------------------------
