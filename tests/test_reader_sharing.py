@@ -79,3 +79,41 @@ def test_an_engine_that_shares_answers_as_one_that_does_not(article_settings: Se
         a, b = plain.ask(question), sharing.ask(question)
         assert (a.answer, a.abstained) == (b.answer, b.abstained)
         assert abs(a.confidence - b.confidence) < 0.02
+
+
+def test_concurrent_questions_cost_one_tower_pass_each(encoder: Embedder) -> None:
+    """The reranker and the answer step both score a request's question; with other requests
+    in between (8 at once), the tower still runs once per question."""
+    import threading
+
+    reader = Reader(SHIPPED)
+    tower = reader.backend
+    session, passes = tower.session, []
+
+    class Counting:  # the real session, its runs counted
+        def run(self, *args: object) -> object:
+            passes.append(1)
+            return session.run(*args)
+
+        def get_inputs(self) -> object:
+            return session.get_inputs()
+
+    tower.session = Counting()
+    questions = [f"{q} ({n})" for n in range(4) for q in QUESTIONS]  # 16 distinct
+    sentences = np.stack([encoder.encode_query(q) for q in QUESTIONS])
+    barrier = threading.Barrier(8)
+    scores: dict[str, list[np.ndarray]] = {q: [] for q in questions}
+
+    def client(mine: list[str]) -> None:
+        barrier.wait()
+        for _ in range(2):  # every question scored twice, as /ask does
+            for question in mine:
+                scores[question].append(reader.score_vectors(question, sentences))
+
+    threads = [threading.Thread(target=client, args=(questions[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(passes) == len(questions)
+    assert all(np.array_equal(a, b) for a, b in scores.values())

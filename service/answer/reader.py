@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,6 +44,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 READER_FEATURE = "reader"
+RECENT = 64  # question vectors a question tower keeps
 SHIPPED = Path(__file__).with_name("reader_model")
 AUTO = "auto"
 OFF = frozenset({"none", "off", "false", "0", "no"})
@@ -137,7 +139,11 @@ class _Tower:
         self.inputs = [i.name for i in self.session.get_inputs()]
         if not set(self.inputs) <= set(PAIR_INPUTS) or "input_ids" not in self.inputs:
             raise ReaderError(f"the reader {path} takes inputs {self.inputs}, not a text's")
-        self._last: tuple[str, np.ndarray] | None = None
+        # The vectors of the latest questions: a request asks for its question's twice (the
+        # reranker, then the answer step), and under concurrent requests one slot would be
+        # overwritten in between by another's, costing a second pass.
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
         self.path, self.threads = path, threads
         # The embeddings and lowest layers left as the sentence model's when it was trained
         # (training.json): an encoder of that model can run them for it (`share_lower`).
@@ -148,9 +154,10 @@ class _Tower:
         self._refused: set[int] = set()  # encoders found not to match (by id)
 
     def vector(self, question: str) -> np.ndarray:
-        last = self._last  # compose asks the same question twice (whole, then parts)
-        if last is not None and last[0] == question:
-            return last[1]
+        with self._recent_lock:
+            known = self._recent.get(question)
+        if known is not None:
+            return known
         encoded = self.tokenizer.encode(question)
         feed = {
             "input_ids": np.array([encoded.ids], dtype=np.int64),
@@ -165,7 +172,10 @@ class _Tower:
         else:
             out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
         vector = np.asarray(out, dtype=np.float32)
-        self._last = (question, vector)
+        with self._recent_lock:
+            self._recent[question] = vector
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
         return vector
 
     def share_lower(self, encoder: Any) -> bool:
@@ -202,14 +212,18 @@ class _Tower:
         self._lower = encoder
         for question, expected in zip(SHARE_PROBES, full, strict=True):
             encoder.encode_queries([question], 1, False)
-            self._last = None
+            self._forget()
             if float(self.vector(question) @ expected) < SHARE_MIN_COSINE:
                 log.warning("the reader does not share %s's lower layers: vectors differ", spec)
                 self._lower = None
                 return False
-        self._last = None
+        self._forget()
         log.info("the reader runs its upper layers over %s's lower ones", spec)
         return True
+
+    def _forget(self) -> None:
+        with self._recent_lock:
+            self._recent.clear()
 
     def _full(self, question: str) -> np.ndarray:
         encoded = self.tokenizer.encode(question)
