@@ -218,22 +218,26 @@ def test_many_abstracts_split_fast() -> None:
 
 @pytest.mark.parametrize("language", ["en", "fr", "de", "ru"])
 def test_sentence_offsets_are_pysbds_own(language: str) -> None:
-    """The segmenter finds each sentence by string search, not one regex per sentence:
-    the spans must be exactly pysbd's, repeated sentences and odd whitespace included."""
+    """The segmenter finds each sentence by string search, not one regex per sentence, and
+    makes each abbreviation's replacements once, not once per occurrence: the spans must be
+    exactly pysbd's, repeated sentences and abbreviations and odd whitespace included."""
     import pysbd
 
     from dossier.ingest.split import _Segmenter
 
     rng = random.Random(language)
     words = ["Dr.", "U.S.", "Yes.", "No.", "e.g.", "1991.", "Mr.", "5.5", "«cité»", "the", "a"]
+    words += ["Fig.", "fig.", "al.", "et", "i.e.", "vs.", "E.", "e.", "Each", "each", "No", "(2)"]
     texts = [
         PROSE,
         "Yes. Yes. Yes.  Yes.\u00a0Yes.\x1cYes.",
         "Go. Go!  Go?\t\tGo...   Go.",
         "Il est parti. Il est parti. M. Dupont est arrivé à 5 h. Fin.",
+        "As in Fig. 2 and fig. 3, e.g. in mice (Smith et al. 2001), no. 5 vs. No. 6. E. coli "
+        "and e. coli grew. Each of the each. Dr. No. 7 i.e. the end. Vol. 2 p. 4 Prof. X.",
         *(
             " ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) + rng.choice(["", " "])
-            for _ in range(60)
+            for _ in range(200)
         ),
     ]
     ours = _Segmenter(language=language, clean=False, char_span=True)
