@@ -75,7 +75,8 @@ class Engine:
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._embedder: Embedder | None = None
-        self._answerability: tuple[Path, Answerability] | None = None  # (its file, the model)
+        # (the index's embedding model, the answerability file for it, the model read from it)
+        self._answerability: tuple[str | None, Path, Answerability] | None = None
         self._reader: tuple[Path | None, Reader | None] | None = None  # (its path, the reader)
         self.load_error: str | None = None
         self._model_error: str | None = None
@@ -300,12 +301,12 @@ class Engine:
     def answerability_for(self, index: Index) -> Answerability:
         """The settings' answerability model, else the one fitted for the index's embedding
         model (its cosines are on that model's scale); loaded once per file."""
-        path = self.settings.answer_model or model_file(index.manifest.model)
         cached = self._answerability
-        if cached is not None and cached[0] == path:
-            return cached[1]
-        model = Answerability.load(path)
-        self._answerability = (path, model)
+        if cached is not None and cached[0] == index.manifest.model:  # asked 3 times per /ask
+            return cached[2]
+        path = self.settings.answer_model or model_file(index.manifest.model)
+        model = cached[2] if cached is not None and cached[1] == path else Answerability.load(path)
+        self._answerability = (index.manifest.model, path, model)
         return model
 
     @property
