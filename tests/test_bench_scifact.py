@@ -75,8 +75,13 @@ def test_peer_scores_dossier_and_txtai_on_the_same_passages(built) -> None:
         assert "error" not in theirs, theirs
         assert 0.5 <= theirs["ndcg@10"] <= 1 and theirs["p50_ms"] > 0
         assert theirs["index_passages_per_s"] > 0 and "bm25" in theirs["mode"]
+    # and what /search serves: the same retrieval, then the reader's second look
+    served = peers["dossier_search"]
+    assert 0.5 <= served["ndcg@10"] <= 1 and served["p50_ms"] > 0
+    assert "second look" in served["mode"]
     rows = bench_scifact.rows("scifact", {"ingest": {}, "peer": peers})
-    assert len(rows) == 2 and any("txtai" in row[0] or "txtai" in row[1] for row in rows)
+    assert len(rows) == 3 and any("txtai" in row[0] or "txtai" in row[1] for row in rows)
+    assert any("/search" in row[0] for row in rows)
 
 
 def _with_long_abstract(folder: Path) -> Path:
