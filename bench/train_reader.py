@@ -3,6 +3,8 @@
     python bench/train_reader.py --out /tmp/reader-ce            # train (CPU, ~20 min on 2 cores)
     python bench/train_reader.py --out /tmp/reader-ce --pairs 4000 --epochs 1   # a pilot
     python bench/train_reader.py --export /tmp/reader-ce --to service/answer/reader_model
+    python bench/train_reader.py --out /tmp/reader-pooled --targets pooled --languages en \\
+        --valid-share 0.15 --mode query --lr 1e-4 --epochs 1   # against pooled sentence vectors
 
 Data (../shared/benchmarks/xquad, see its SOURCE.md: "tune on whatever you
 like, but report figures on the full files or on the fixed *.300.jsonl
