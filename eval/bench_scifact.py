@@ -194,11 +194,14 @@ def ingest_figures(data: Path, stats: dict[str, Any], settings: Settings) -> dic
 # The peer ----------------------------------------------------------------------------
 
 
-def _judged(folder: Path, sources: set[str]) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
-    """Test queries and qrels, kept to queries with a relevant document in the corpus used."""
+def judged(
+    folder: Path, sources: set[str], split: str = SPLIT
+) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """A split's queries and qrels, kept to queries with a relevant document in the corpus
+    used (all of SciFact, or its first N documents)."""
     from dossier.eval.beir import load_split
 
-    queries, qrels = load_split(folder, SPLIT)
+    queries, qrels = load_split(folder, split)
     kept = {
         q: {d: r for d, r in judged.items() if d in sources}
         for q, judged in qrels.items()
@@ -273,7 +276,7 @@ def peer(folder: Path, data: Path, out: Path) -> None:
     from dossier.service.engine import Engine
 
     index = load_index(Settings(data_dir=data))
-    queries, qrels = _judged(folder, set(index.documents))
+    queries, qrels = judged(folder, set(index.documents))
     ids = list(queries)
     texts = [queries[q] for q in ids]
     ours: dict[str, Any] = {
@@ -404,6 +407,7 @@ __all__ = [
     "build",
     "ingest",
     "ingest_figures",
+    "judged",
     "peer",
     "peer_figures",
     "rows",
