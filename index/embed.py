@@ -30,9 +30,11 @@ from dossier.index.encoders import (
     EncoderOptions,
     EncoderSpec,
     EncoderUnavailable,
+    Later,
     Pooled,
     PoolingEncoder,
     Ranges,
+    resolve,
 )
 from dossier.settings import Settings
 
@@ -148,14 +150,14 @@ class Embedder:
     def encode_pooled(
         self,
         texts: list[str],
-        ranges: list[list[Ranges]],
+        ranges: list[list[Ranges]] | Later,
         *,
         progress: bool = False,
         timings: dict[str, float] | None = None,
     ) -> tuple[np.ndarray, list[Pooled]]:
         """Passages → their unit vectors (as `encode`) and, per passage, its token embeddings
         pooled over each entry of `ranges` (`dossier.index.encoders.pool_ranges`). Only
-        when `pools`.
+        when `pools`. `ranges` may be `Later` (still being worked out in another thread).
 
         An entry past the model's window (a passage longer than `max_seq_length` word
         pieces) is pooled from a further forward pass over the rest of the passage, from
@@ -168,6 +170,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
         vectors, pooled = self._pool(list(texts), ranges, progress)
+        ranges = resolve(ranges)  # `Later` ranges came while the passes ran
         begun = [0] * len(texts)  # where the last pass over each text began
         pending = list(range(len(texts)))
         while pending:  # the rest of each passage the window cut off, until all is held
@@ -211,7 +214,7 @@ class Embedder:
         return vectors, pooled
 
     def _pool(
-        self, texts: list[str], ranges: list[list[Ranges]], progress: bool
+        self, texts: list[str], ranges: list[list[Ranges]] | Later, progress: bool
     ) -> tuple[np.ndarray, list[Pooled]]:
         assert isinstance(self.model, PoolingEncoder)
         try:
@@ -219,6 +222,8 @@ class Embedder:
                 texts, ranges, self.batch_size, progress
             )
         except Exception as exc:
+            if isinstance(ranges, Later) and ranges.raised(exc):
+                raise  # working out the ranges failed, not the model
             raise EmbedderError(f"model {self.name!r} failed to encode text: {exc}") from exc
         return _unit(np.ascontiguousarray(vectors, dtype=np.float32)), pooled
 

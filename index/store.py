@@ -29,9 +29,11 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,7 +54,7 @@ from dossier.index.catalog import (
 from dossier.index.dense import FILENAME as DENSE_FILE
 from dossier.index.dense import DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name, load_embedder
-from dossier.index.encoders import EncoderSpec, Pooled, spec_from_manifest
+from dossier.index.encoders import EncoderSpec, Later, Pooled, spec_from_manifest
 from dossier.index.fusion import CROSS_LANGUAGE_BY_MODEL, DEFAULT_CROSS_LANGUAGE, Fusion
 from dossier.index.lexical import DIRNAME as LEXICAL_DIR
 from dossier.index.lexical import LexicalConfig, LexicalIndex
@@ -64,6 +66,7 @@ from dossier.index.sentences import (
     POOLED_RESIDUAL,
     SEPARATE,
     PoolingPlan,
+    SentenceInfo,
     SentenceStore,
     build_sentences,
     plan_pooling,
@@ -167,7 +170,7 @@ def embed_passages(
     *,
     reuse: Index | None = None,
     progress: bool = False,
-    pooling: PoolingPlan | None = None,
+    pooling: PoolingPlan | Future[PoolingPlan] | None = None,
     pooled: list[Pooled | None] | None = None,
     timings: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, int, int]:
@@ -175,7 +178,8 @@ def embed_passages(
 
     With `pooling` (and an encoder that `pools`), the passages encoded also give the
     sentence vectors the plan asks of them, appended to `pooled` (None for a passage
-    not encoded).
+    not encoded). The plan may still be being made in another thread (a `Future`): the
+    forward passes start meanwhile.
     """
     known = _reusable(reuse, embedder)
     keys = [text_key(p.text) for p in passages]
@@ -192,14 +196,18 @@ def embed_passages(
         pooled[:] = [None] * len(passages)
     if todo and pooling is not None and pooled is not None:
         texts = [passages[rows[0]].text for rows in todo.values()]
-        ranges = [pooling.ranges[rows[0]] for rows in todo.values()]
+        planned: Future[PoolingPlan] = pooling if isinstance(pooling, Future) else Future()
+        if not isinstance(pooling, Future):
+            planned.set_result(pooling)
+        ranges = Later(planned, lambda plan: [plan.ranges[rows[0]] for rows in todo.values()])
         fresh, parts = embedder.encode_pooled(texts, ranges, progress=progress, timings=timings)
+        plan = planned.result()
         for vector, part, rows in zip(fresh, parts, todo.values(), strict=True):
             vectors[rows] = vector
             pooled[rows[0]] = part
-            at = {entry: k for k, entry in enumerate(pooling.ranges[rows[0]])}
+            at = {entry: k for k, entry in enumerate(plan.ranges[rows[0]])}
             for row in rows[1:]:  # the same text again (a duplicated source): the same pass
-                picks = np.array([at.get(e, -1) for e in pooling.ranges[row]], dtype=np.int64)
+                picks = np.array([at.get(e, -1) for e in plan.ranges[row]], dtype=np.int64)
                 pooled[row] = Pooled(part.sums[picks], np.where(picks >= 0, part.counts[picks], 0))
     elif todo:
         texts = [passages[rows[0]].text for rows in todo.values()]
@@ -246,6 +254,43 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _plan(
+    documents: list[Document],
+    passages: list[Passage],
+    language: str,
+    method: str,
+    timings: dict[str, float] | None,
+) -> tuple[list[SentenceInfo], PoolingPlan | None]:
+    """The sentences of the documents and, for pooled vectors, which passage pools which."""
+    infos = plan_sentences(documents, language=language, timings=timings)
+    return infos, plan_pooling(infos, passages) if method == POOLED else None
+
+
+def _in_background(function: Callable[..., Any], *args: Any) -> Future[Any]:
+    """`function(*args)` in a daemon thread (an interrupted ingest does not wait for it)."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(function(*args))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="dossier-sentences", daemon=True).start()
+    return future
+
+
+def _chain(done: Future[Any], target: Future[Any], convert: Callable[[Any], Any]) -> None:
+    """Complete `target` with `convert` of `done`'s result, or with its exception."""
+    exception = done.exception()
+    if exception is not None:
+        target.set_exception(exception)
+    else:
+        target.set_result(convert(done.result()))
 
 
 @contextlib.contextmanager
@@ -306,18 +351,22 @@ def build_index(
         infos = pooling = None
         pooled: list[Pooled | None] = []
         method = POOLED if settings.sentence_vectors == POOLED and embedder.pools else SEPARATE
+        planned: Future[tuple[list[SentenceInfo], PoolingPlan | None]] | None = None
         if with_sentences:
-            with _timed(timings, "sentences"):  # split, annotate within it
-                infos = plan_sentences(
-                    documents, language=settings.lexical_language, timings=timings
-                )
-                if method == POOLED:
-                    pooling = plan_pooling(infos, passages)
+            # Splitting and annotating sentences is single-threaded Python: it runs beside
+            # the encoder's forward passes (which release the GIL), not before them.
+            planned = _in_background(
+                _plan, documents, passages, settings.lexical_language, method, timings
+            )
+        pooling_plan: Future[PoolingPlan] | None = None
+        if planned is not None and method == POOLED:
+            pooling_plan = Future()
+            planned.add_done_callback(lambda done: _chain(done, pooling_plan, lambda r: r[1]))
         # Pooling needs each passage's forward pass: a previous index whose sentence vectors
         # were made another way lends no passage vectors either.
         lender = (
             reuse
-            if pooling is None or reuse is None or sentence_method(reuse.manifest) == POOLED
+            if pooling_plan is None or reuse is None or sentence_method(reuse.manifest) == POOLED
             else None
         )
         with _timed(timings, "passage_encode"):
@@ -326,10 +375,13 @@ def build_index(
                 embedder,
                 reuse=lender,
                 progress=progress,
-                pooling=pooling,
+                pooling=pooling_plan,
                 pooled=pooled,
                 timings=timings,
             )
+        if planned is not None:
+            with _timed(timings, "sentence_wait"):
+                infos, pooling = planned.result()
         with _timed(timings, "dense_index"):
             DenseIndex.build(vectors).save(tmp / DENSE_FILE)
         with _timed(timings, "bm25"):

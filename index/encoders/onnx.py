@@ -40,9 +40,11 @@ from dossier.index.encoders import (
     EncoderOptions,
     EncoderSpec,
     EncoderUnavailable,
+    Later,
     Pooled,
     Ranges,
     pool_ranges,
+    resolve,
 )
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,9 @@ OPSET = 17
 FILENAME = "model.int8.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUTS = ("embedding", "token_embeddings")  # the text's unit vector; each token's, unpooled
+# Token embeddings kept while the sentence ranges to pool them over are still being worked
+# out (each batch of 64 passages of 256 word pieces holds 25 MB); past this, wait for them.
+WAITING_BYTES = 256 * 2**20
 DOCUMENT_PROMPTS = ("document", "passage", "corpus")
 
 
@@ -303,22 +308,51 @@ class OnnxEncoder:
         return self._encode(texts, self.document_prompt, batch_size, progress)
 
     def encode_documents_pooled(
-        self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
+        self,
+        texts: list[str],
+        ranges: list[list[Ranges]] | Later,
+        batch_size: int,
+        progress: bool,
     ) -> tuple[np.ndarray, list[Pooled]]:
         """The passages' vectors, batched as `encode_documents` batches them, and the
-        vectors of their sentences pooled from the same forward pass (`PoolingEncoder`)."""
+        vectors of their sentences pooled from the same forward pass (`PoolingEncoder`).
+
+        With `Later` ranges (the ingest still splitting sentences in another thread), the
+        forward passes go on and their token embeddings wait, up to `WAITING_BYTES`, to be
+        pooled once the ranges come.
+        """
         shift = len(self.document_prompt)
         prompted = [self.document_prompt + t for t in texts] if shift else texts
         encoded = self.tokenizer.encode_batch(prompted)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         pooled: dict[int, Pooled] = {}
-        for rows in self._batches(encoded, batch_size, progress):
-            vectors, tokens = self._run([encoded[r] for r in rows], tokens=True)
-            out[rows] = vectors
+        plan = None if isinstance(ranges, Later) else ranges
+        waiting: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, their token embeddings)
+        held = 0
+
+        def pool(rows: np.ndarray, tokens: np.ndarray, plan: list[list[Ranges]]) -> None:
             for k, row in enumerate(rows):
                 real = np.flatnonzero(~np.asarray(encoded[row].special_tokens_mask, dtype=bool))
                 offsets = np.asarray(encoded[row].offsets, dtype=np.int64)[real]
-                pooled[int(row)] = pool_ranges(tokens[k][real], offsets, ranges[row], shift)
+                pooled[int(row)] = pool_ranges(tokens[k][real], offsets, plan[row], shift)
+
+        for rows in self._batches(encoded, batch_size, progress):
+            vectors, tokens = self._run([encoded[r] for r in rows], tokens=True)
+            out[rows] = vectors
+            if plan is None and (ranges.ready() or held + tokens.nbytes > WAITING_BYTES):  # type: ignore[union-attr]
+                plan = resolve(ranges)
+            if plan is None:
+                waiting.append((rows, tokens))
+                held += tokens.nbytes
+                continue
+            for early, kept in waiting:
+                pool(early, kept, plan)
+            waiting.clear()
+            pool(rows, tokens, plan)
+        if waiting:
+            plan = resolve(ranges)
+            for early, kept in waiting:
+                pool(early, kept, plan)
         return out, [pooled[row] for row in range(len(texts))]
 
     def encode_queries(self, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:

@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dossier.index.encoders import EncoderOptions, EncoderSpec, Pooled, Ranges, pool_ranges
+from dossier.index.encoders import (
+    EncoderOptions,
+    EncoderSpec,
+    Later,
+    Pooled,
+    Ranges,
+    pool_ranges,
+    resolve,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -46,7 +54,11 @@ class TorchEncoder:
         return self._run(self.st.encode_query, texts, batch_size, progress)
 
     def encode_documents_pooled(
-        self, texts: list[str], ranges: list[list[Ranges]], batch_size: int, progress: bool
+        self,
+        texts: list[str],
+        ranges: list[list[Ranges]] | Later,
+        batch_size: int,
+        progress: bool,
     ) -> tuple[np.ndarray, list[Pooled]]:
         """The passages' vectors and their sentences' pooled from the same forward pass
         (`PoolingEncoder`): sentence-transformers gives every token's embedding beside
@@ -67,6 +79,7 @@ class TorchEncoder:
             return_offsets_mapping=True,
             return_special_tokens_mask=True,
         )
+        ranges = resolve(ranges)  # after the forward passes: they ran while it was worked out
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         pooled: list[Pooled] = []
         for row, output in enumerate(outputs):
