@@ -3,8 +3,9 @@
 Every document is split into sentences with exact offsets (the same splitter
 that cut the passages), and for each sentence the index keeps:
 
-- its vector alone and its vector read after the sentence before it (both
-  reused from the previous index when the text is unchanged, keyed by sha256);
+- its vector alone and, when it refers back, its vector read after the
+  sentence before it (both reused from the previous index when the text is
+  unchanged, keyed by sha256);
 - whether it refers back ("This was completed in 2001.") and which sentence
   it would then be read with;
 - the content-word stems it holds (and their document frequencies, for IDF);
@@ -14,7 +15,9 @@ that cut the passages), and for each sentence the index keeps:
 
 So answering a question encodes only the question. Files in the index
 directory: `sentences.jsonl` (one sentence per line, row order) and
-`sentence_vectors.npy` (2n × dimension: n sentence vectors, then n context vectors).
+`sentence_vectors.npy` (2n × dimension: n sentence vectors, then n context vectors;
+a sentence that does not refer back is read alone, so its context vector is its own
+and costs no second pass).
 """
 
 from __future__ import annotations
@@ -555,7 +558,8 @@ class SentenceStore:
         for row, info in enumerate(self.infos):
             text = self.documents[info.source_id].text
             out[text_key(text[info.start : info.end])] = self.vectors[row]
-            out[text_key(_context(text, info, self.infos))] = self.context_vectors[row]
+            if info.refers_back:  # any other context vector is the sentence's own
+                out[text_key(_context(text, info, self.infos))] = self.context_vectors[row]
         return out
 
 
@@ -718,16 +722,15 @@ def build_sentences(
         context = np.full((len(infos), dimension), np.nan, dtype=np.float32)
     else:
         alone, context = pooled[0].copy(), pooled[1].copy()
+    pooled_count = int((~np.isnan(alone[:, 0])).sum() + (~np.isnan(context[:, 0])).sum())
     missing: list[tuple[np.ndarray, int, str]] = []  # (array, row, text) still without a vector
     for row, info in enumerate(infos):
         text = by_id[info.source_id].text
         if np.isnan(alone[row, 0]):
             missing.append((alone, row, text[info.start : info.end]))
-        if not np.isnan(context[row, 0]):
-            continue
-        if info.previous < 0 and not np.isnan(alone[row, 0]):
-            context[row] = alone[row]  # read with nothing before it: the sentence itself
-        else:
+        # Only a sentence that refers back is read after the one before it (evidence.py,
+        # rerank.py): the others' context is the sentence itself, filled in below.
+        if info.refers_back and np.isnan(context[row, 0]):
             missing.append((context, row, _context(text, info, infos)))
     known = reuse.keyed_vectors() if reuse is not None and missing else {}
     wanted = list(dict.fromkeys(text for _, _, text in missing))
@@ -745,11 +748,13 @@ def build_sentences(
         timings["sentence_texts"] = timings.get("sentence_texts", 0) + len(todo)
     for array, row, text in missing:
         array[row] = vectors[keys[text]]
+    alone_only = np.isnan(context[:, 0])
+    context[alone_only] = alone[alone_only]
     reused = len(wanted) - len(todo)
     log.info(
         "sentence store: %d sentences, %d pooled, %d texts embedded, %d reused",
         len(infos),
-        2 * len(infos) - len(missing),
+        pooled_count,
         len(todo),
         reused,
     )

@@ -204,6 +204,10 @@ def test_sentences_have_exact_offsets_and_are_persisted(
     year = [m for m in info.mentions if m.kind == DATE]
     assert [document.text[m.start : m.end] for m in year] == ["2001"]
     assert index.manifest.sentence_vectors["method"] == "separate"  # the default
+    # only a sentence that refers back has a context vector of its own
+    for r, sentence in enumerate(store.infos):
+        same = np.array_equal(store.context_vectors[r], store.vectors[r])
+        assert same != sentence.refers_back, store.text(r)
     # the stored vectors are the model's vectors of these very texts (ONNX int8 quantises the
     # activations per forward pass, so there a vector moves slightly with its batch-mates: this
     # short sentence, batched at ingest with longer ones, measured 0.987 to its vector alone)
@@ -234,8 +238,12 @@ def test_unchanged_sentences_reuse_their_vectors(article_settings: Settings, ind
         update={"text": document.text + "\n\nA wholly new closing sentence about trade.\n"}
     )
     store, embedded, reused = build_sentences([edited], embedder, reuse=index.sentences)
-    assert embedded == 2  # the new sentence, and it read after the one before it
+    assert embedded == 1  # the new sentence: it does not refer back, so it is only read alone
     assert reused > 100
+    assert np.array_equal(store.context_vectors[-1], store.vectors[-1])
+    referring = document.model_copy(update={"text": document.text + "\n\nIt was never built.\n"})
+    _, embedded, _ = build_sentences([referring], embedder, reuse=index.sentences)
+    assert embedded == 2  # it, and it read after the sentence before it
     assert store.text(len(store) - 1) == "A wholly new closing sentence about trade."
 
 
