@@ -148,6 +148,10 @@ def test_interrupted_ingest_leaves_the_previous_index_serving(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
+            # As from a terminal: a shell without job control starts a background job (this
+            # suite, say) with SIGINT ignored, and a child inherits that, so Python would never
+            # raise KeyboardInterrupt in it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         deadline = time.monotonic() + 120
         while not list((data / "indexes").glob(f"*.tmp-{process.pid}")):  # its own build
