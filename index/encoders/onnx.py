@@ -212,6 +212,18 @@ def exported(source: Path, cache_dir: Path) -> Path:
     return target
 
 
+def layer_output(model: Any, layer: int) -> str | None:
+    """The name of the hidden state after transformer layer `layer` in an exported BERT-like
+    graph (its output LayerNorm), or None when the graph has no such single node."""
+    names = [
+        node.output[0]
+        for node in model.graph.node
+        if node.op_type == "LayerNormalization"
+        and f"/encoder/layer.{layer}/output/LayerNorm/" in node.name
+    ]
+    return names[0] if len(names) == 1 else None
+
+
 class OnnxEncoder:
     # ONNX Runtime owns its thread pool: any thread may call the session (the micro-batcher
     # then encodes in the request's own thread, see dossier.service.batching).
@@ -378,21 +390,16 @@ class OnnxEncoder:
         import onnx
 
         model = onnx.load(str(self.path))
-        names = [
-            node.output[0]
-            for node in model.graph.node
-            if node.op_type == "LayerNormalization"
-            and f"/encoder/layer.{layer}/output/LayerNorm/" in node.name
-        ]
-        if len(names) != 1:
+        name = layer_output(model, layer)
+        if name is None:
             return False
         model.graph.output.append(
-            onnx.helper.make_tensor_value_info(names[0], onnx.TensorProto.FLOAT, None)
+            onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
         )
         self.session = ort.InferenceSession(
             model.SerializeToString(), self._options, providers=["CPUExecutionProvider"]
         )
-        self.shared_layer = (layer, names[0])
+        self.shared_layer = (layer, name)
         return True
 
     def hidden_for(self, ids: tuple[int, ...]) -> np.ndarray | None:

@@ -240,19 +240,16 @@ class _Tower:
         import onnx
         import onnx.utils
 
+        from dossier.index.encoders.onnx import layer_output
+
         model = onnx.load(str(self.path))
-        names = [
-            node.output[0]
-            for node in model.graph.node
-            if node.op_type == "LayerNormalization"
-            and f"/encoder/layer.{layer}/output/LayerNorm/" in node.name
-        ]
-        if len(names) != 1:
+        name = layer_output(model, layer)
+        if name is None:
             return None
         outputs = [o.name for o in model.graph.output][:1]
-        upper = onnx.utils.Extractor(model).extract_model([names[0], *self.inputs], outputs)
+        upper = onnx.utils.Extractor(model).extract_model([name, *self.inputs], outputs)
         session = _session_from(upper.SerializeToString(), self.threads)
-        return session, names[0], [i.name for i in session.get_inputs()]
+        return session, name, [i.name for i in session.get_inputs()]
 
     def logits_for_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
         q = self.vector(question)
