@@ -59,7 +59,7 @@ from dossier.service.answer.evidence import OPTIONAL_FEATURES, SIGNS, read_rows
 from dossier.service.answer.question import Question
 from dossier.service.answer.reader import Reader
 from dossier.service.engine import Engine
-from dossier.service.rerank import rerank
+from dossier.service.rerank import pool_size, rerank
 from dossier.settings import Settings
 
 
@@ -150,7 +150,7 @@ def retrieve(
     """(question vector, passages) per question, `reader`'s second look (service/rerank.py)
     picking `k` of `pool` as the service does; kept under `--cache` for re-runs on one index."""
     texts = [item["question"] for item in questions]
-    pool = max(k, pool) if reader is not None and reader.sentence_model else k
+    pool = pool_size(reader, k, pool)
     key = (index.index_id, k, pool, tuple(texts))
     path = None
     if cache:

@@ -32,7 +32,7 @@ from dossier.service.answer.answerability import model_file
 from dossier.service.answer.reader import READER_FEATURE, ReaderError, reader_path
 from dossier.service.batching import MicroBatcher
 from dossier.service.cache import QueryCache
-from dossier.service.rerank import rerank
+from dossier.service.rerank import pool_size, rerank
 from dossier.service.schemas import (
     Examples,
     PassageContext,
@@ -194,11 +194,6 @@ class Engine:
             return None
         return self.reader_for(self.answerability_for(index))
 
-    def _pool(self, index: Index, k: int, mode: Mode) -> int:
-        """How many passages to retrieve for `rerank` to pick `k` from."""
-        reader = self._rerank_reader(index, mode)
-        return max(k, self.settings.rerank_pool) if reader and reader.sentence_model else k
-
     def search(
         self, query: str, *, k: int = 5, mode: Mode | None = None, sources: list[str] | None = None
     ) -> SearchResponse:
@@ -210,17 +205,18 @@ class Engine:
             return cached
         started = time.perf_counter()
         wanted = self._check_sources(index, sources)
+        second_look = self._rerank_reader(index, mode)
         try:
             passages = index.search(
                 query,
-                k=self._pool(index, k, mode),
+                k=pool_size(second_look, k, self.settings.rerank_pool),
                 mode=mode,
                 sources=wanted,
                 query_vector=self.query_vector(query, mode),
             )
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
-        passages = rerank(query, passages, index, self._rerank_reader(index, mode), k)
+        passages = rerank(query, passages, index, second_look, k)
         response = SearchResponse(
             query=query, mode=mode, passages=passages, timings={"retrieve_ms": _ms(started)}
         )
@@ -259,10 +255,11 @@ class Engine:
         language = index.question_languages([question])[0]
         # An acronym the sources only write in full ("CSTO") finds their words lexically.
         spelled = index.sentences.spelled_out(question) if index.sentences else []
+        second_look = self._rerank_reader(index, mode)
         try:
             passages = index.search(
                 " ".join([query, *spelled]),
-                k=self._pool(index, k, mode),
+                k=pool_size(second_look, k, self.settings.rerank_pool),
                 mode=mode,
                 sources=allowed,
                 query_vector=query_vector,
@@ -271,7 +268,7 @@ class Engine:
         except StoreError as exc:
             raise NotReadyError(str(exc)) from exc
         # Sentences are read against the question itself, as the answer step reads them.
-        passages = rerank(question, passages, index, self._rerank_reader(index, mode), k)
+        passages = rerank(question, passages, index, second_look, k)
         retrieve_ms = _ms(started)
         answer = self._compose(
             index, question, question_vector, passages, started, retrieve_ms, language=language

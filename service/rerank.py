@@ -23,6 +23,12 @@ from dossier.types import ScoredPassage
 RRF_K = 60
 
 
+def pool_size(reader: Reader | None, k: int, pool: int) -> int:
+    """How many passages to retrieve for `rerank` to pick `k` from: `pool` when the reader
+    scores stored sentence vectors, else just `k` (there is no second look)."""
+    return max(k, pool) if reader is not None and reader.sentence_model else k
+
+
 def rerank(
     question: str,
     passages: list[ScoredPassage],
@@ -58,4 +64,4 @@ def rerank(
     return [passages[i].model_copy(update={"score": float(fused[i])}) for i in order]
 
 
-__all__ = ["RRF_K", "rerank"]
+__all__ = ["RRF_K", "pool_size", "rerank"]
