@@ -138,7 +138,10 @@ class Settings(BaseSettings):
         "queried with the encoder that built it.",
     )
     encoder_threads: int = Field(
-        default=0, ge=0, description="Intra-op threads of the encoder; 0: one per available core."
+        default=0,
+        ge=0,
+        description="Intra-op threads of the encoder; 0: one per available core to ingest, one "
+        "per question pass to serve (onnx: concurrent questions' passes run side by side).",
     )
     encoder_cache: Path | None = Field(
         default=None,
@@ -215,7 +218,10 @@ class Settings(BaseSettings):
         "closest to the question in meaning), in one batch; the rest score 0.",
     )
     reader_threads: int = Field(
-        default=0, ge=0, description="Intra-op threads of the ONNX reader; 0: one per core."
+        default=0,
+        ge=0,
+        description="Intra-op threads of the ONNX reader; 0: one per pass when serving (as the "
+        "encoder's), one per core elsewhere.",
     )
     rerank_pool: int = Field(
         default=20,

@@ -245,7 +245,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-_models: dict[tuple[str, str, str], Encoder] = {}
+_models: dict[tuple[str, str, str, int], Encoder] = {}
 _lock = threading.Lock()
 
 
@@ -285,29 +285,41 @@ def get_embedder(
     encoder: str = encoders.AUTO,
     threads: int = 0,
     cache_dir: Path | None = None,
+    queries: bool = False,
 ) -> Embedder:
-    """An embedder for `model` on the `encoder` backend (`auto`: the fastest validated one).
+    """An embedder for `model` on the `encoder` backend (`auto`: the fastest validated one);
+    `queries`: for encoding questions as they come rather than a corpus (`EncoderOptions`).
 
-    The model itself is loaded once per (model, device, backend) and process.
+    The model itself is loaded once per (model, device, backend, threads) and process.
     """
     canonical = canonical_model_name(model)
     try:
         backend_name = encoders.choose(encoder, canonical)
     except EncoderUnavailable as exc:
         raise EmbedderError(str(exc)) from exc
-    key = (canonical, device, backend_name)
+    options = EncoderOptions(device=device, threads=threads, cache_dir=cache_dir, queries=queries)
+    key = (canonical, device, backend_name, options.thread_count)
     with _lock:
         loaded = _models.get(key)
         if loaded is None:
-            log.info("loading embedding model %s on %s (%s)", model, device, backend_name)
-            options = EncoderOptions(device=device, threads=threads, cache_dir=cache_dir)
+            log.info(
+                "loading embedding model %s on %s (%s, %d threads)",
+                model,
+                device,
+                backend_name,
+                options.thread_count,
+            )
             loaded = _load_model(model, backend_name, options)
             _models[key] = loaded
     return Embedder(model, loaded, device=device, batch_size=batch_size)
 
 
 def load_embedder(
-    settings: Settings, model: str | None = None, *, encoder: str | None = None
+    settings: Settings,
+    model: str | None = None,
+    *,
+    encoder: str | None = None,
+    queries: bool = False,
 ) -> Embedder:
     """The embedder for `model` (default: the settings') on the settings' encoder (or
     `encoder`), loading it on first use in this process."""
@@ -318,6 +330,7 @@ def load_embedder(
         encoder=encoder or settings.encoder,
         threads=settings.encoder_threads,
         cache_dir=settings.encoder_cache,
+        queries=queries,
     )
 
 

@@ -744,10 +744,11 @@ def index_embedder(settings: Settings, manifest: Manifest) -> Embedder:
     return embedder
 
 
-def published_embedder(settings: Settings) -> Embedder:
+def published_embedder(settings: Settings, *, queries: bool = False) -> Embedder:
     """The settings' model on the encoder the published index needs, loaded before the index
-    so that a broken model is reported as such (EmbedderError), not as a mismatch.
-    IndexLoadError when no readable index is published."""
+    so that a broken model is reported as such (EmbedderError), not as a mismatch;
+    `queries`: to encode questions (`EncoderOptions`). IndexLoadError when no readable index
+    is published."""
     if settings.store == LOCAL:
         manifest = read_manifest(_resolve(settings, None))
     else:
@@ -758,7 +759,7 @@ def published_embedder(settings: Settings) -> Embedder:
     theirs = index_spec(manifest)
     choice = theirs.backend if settings.encoder == encoders.AUTO else settings.encoder
     model = settings.model if settings.model_chosen else manifest.model  # ingest may choose it
-    return load_embedder(settings, model, encoder=choice)
+    return load_embedder(settings, model, encoder=choice, queries=queries)
 
 
 def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:

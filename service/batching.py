@@ -6,8 +6,10 @@ with a single call of the batch function, then hands each caller its own
 vector. While the worker is busy, new questions queue, so under load batches
 form by themselves; the worker waits `max_wait` for companions only when the
 previous batch had several questions (one client alone never waits). With
-`inline`, there is no worker: the caller that finds the encoder idle runs the
-batch in its own thread.
+`inline`, there is no worker: a caller that finds a free lane runs the pending batch in
+its own thread, and with `lanes` > 1 that many batches run side by side (a single-threaded
+encoder per pass, one pass per core: concurrent questions then use every core without the
+cost of splitting one short pass across threads).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class _Request:
     done: threading.Event = field(default_factory=threading.Event)
     vector: np.ndarray | None = None
     error: BaseException | None = None
+    taken: bool = False  # in a batch being encoded
 
 
 class MicroBatcher:
@@ -36,7 +39,8 @@ class MicroBatcher:
 
     `inline=True` is for a batch function that may run on any thread (ONNX Runtime owns its
     thread pool): the calling thread that finds the encoder idle encodes the pending batch
-    itself, so a lone question costs no hand-over to another thread and back. Otherwise one
+    itself, so a lone question costs no hand-over to another thread and back; up to `lanes`
+    callers encode at once. Otherwise one
     worker thread runs every batch (torch's OpenMP pool belongs to the thread that calls it,
     so torch called from many threads would start a pool per thread).
     """
@@ -48,19 +52,23 @@ class MicroBatcher:
         max_batch: int = 32,
         max_wait: float = 0.001,
         inline: bool = False,
+        lanes: int = 1,
         name: str = "dossier-batcher",
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if lanes < 1:
+            raise ValueError("lanes must be at least 1")
         self._encode_batch = encode_batch
         self.max_batch = max_batch
         self.max_wait = max(0.0, max_wait)
         self.inline = inline
+        self.lanes = lanes if inline else 1
         self._name = name
         self._cond = threading.Condition()
         self._pending: list[_Request] = []
         self._worker: threading.Thread | None = None
-        self._busy = False  # a batch is being encoded (inline mode)
+        self._busy = 0  # batches being encoded (inline mode)
         self._closed = False
         self._last_size = 0
         self.calls = 0  # batch-function calls (forward passes), for tests and the benchmark
@@ -105,25 +113,34 @@ class MicroBatcher:
                 self._cond.wait(remaining)
         batch = self._pending[: self.max_batch]
         del self._pending[: self.max_batch]
+        for request in batch:
+            request.taken = True
         self._last_size = len(batch)
         return batch
 
     def _lead_until_done(self, request: _Request) -> None:
-        """Inline mode: wait while another caller encodes; when none does, encode the pending
-        batch here (ours is in it, or in a later one if more than `max_batch` wait)."""
+        """Inline mode: wait while every lane is taken; when one is free, encode the pending
+        batch here (ours is in it, or in a later one if more than `max_batch` wait, or another
+        caller took it into its lane)."""
         while True:
             with self._cond:
-                while self._busy and not request.done.is_set():
+                while self._busy >= self.lanes and not request.done.is_set():
                     self._cond.wait()
                 if request.done.is_set():
                     return
-                self._busy = True
+                if request.taken:  # in another lane's batch: wait for it
+                    self._cond.wait()
+                    continue
+                self._busy += 1
                 batch = self._collect()
+                if not batch:  # another lane took ours while this one waited for companions
+                    self._busy -= 1
+                    continue
             try:
                 self._process(batch)
             finally:
                 with self._cond:
-                    self._busy = False
+                    self._busy -= 1
                     self._cond.notify_all()
 
     def _take(self) -> list[_Request] | None:

@@ -130,7 +130,7 @@ class Engine:
             if self._model_error is not None:  # a broken model stays broken until a restart
                 raise NotReadyError(self._model_error)
             try:
-                embedder = published_embedder(self.settings)  # the encoder the index needs
+                embedder = published_embedder(self.settings, queries=True)  # the index's encoder
                 loaded = load_index(self.settings, embedder=embedder)
             except EmbedderError as exc:
                 self._model_error = self.load_error = " ".join(str(exc).split())
@@ -177,6 +177,7 @@ class Engine:
                     max_batch=self.settings.batch_max,
                     max_wait=self.settings.batch_wait_ms / 1000,
                     inline=getattr(embedder.model, "any_thread", False),
+                    lanes=getattr(embedder.model, "lanes", 1),
                 )
                 self._batcher_model = embedder.model
             return self._batcher
@@ -323,7 +324,7 @@ class Engine:
             reader = load_reader(
                 path,
                 device=self.settings.device,
-                threads=self.settings.reader_threads,
+                threads=self.settings.reader_threads or 1,  # as the encoder's question passes
                 sharing=self.settings.reader_shares_encoder,
             )
         except ReaderError as exc:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from dossier.index.embed import get_embedder
+from dossier.index.encoders import cores
 from dossier.service.batching import MicroBatcher
 from dossier.service.engine import Engine
 from dossier.settings import Settings
@@ -108,6 +109,50 @@ def test_inline_batches_run_in_a_callers_thread() -> None:
     batcher.close()
     with pytest.raises(RuntimeError, match="closed"):
         batcher.encode("after close")
+
+
+def test_lanes_run_batches_side_by_side_and_each_caller_gets_its_own_vector() -> None:
+    """With two lanes, a second caller encodes while the first's pass is still running (both
+    passes are held at a barrier only two concurrent passes can cross), and questions queued
+    behind both are encoded together in a later pass."""
+    embedder = get_embedder("all-MiniLM-L6-v2", queries=True)
+    both_running = threading.Barrier(2, timeout=10)
+    calls: list[tuple[int, threading.Thread]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        calls.append((len(texts), threading.current_thread()))
+        if len(calls) <= 2:
+            both_running.wait()  # BrokenBarrierError unless a second pass runs meanwhile
+        return embedder.encode_queries(texts)
+
+    batcher = MicroBatcher(encode, max_batch=32, max_wait=0.0, inline=True, lanes=2)
+    questions = [f"Which treaty was signed in {1990 + i}?" for i in range(2)]
+    results: dict[str, np.ndarray] = {}
+    threads = [
+        threading.Thread(target=lambda q=q: results.__setitem__(q, batcher.encode(q)))
+        for q in questions
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(size for size, _ in calls) == [1, 1]
+    assert {thread for _, thread in calls} == set(threads)  # each in its caller's thread
+    for question in questions:
+        assert np.allclose(results[question], embedder.encode_query(question), atol=1e-5)
+    batcher.close()
+
+
+def test_a_question_pass_runs_on_one_thread_and_a_corpus_on_every_core() -> None:
+    """Serving encodes questions one pass per core side by side; ingest splits its large
+    batches across the cores."""
+    question_encoder = get_embedder("all-MiniLM-L6-v2", queries=True).model
+    corpus_encoder = get_embedder("all-MiniLM-L6-v2").model
+    assert question_encoder is not corpus_encoder
+    assert question_encoder.session.get_session_options().intra_op_num_threads == 1
+    assert question_encoder.lanes == cores()
+    assert corpus_encoder.session.get_session_options().intra_op_num_threads == cores()
+    assert corpus_encoder.lanes == 1
 
 
 @pytest.mark.parametrize("inline", [False, True])

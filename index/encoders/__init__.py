@@ -77,16 +77,31 @@ class EncoderOptions:
     threads: int = 0
     cache_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Encoding questions as they come (the service) rather than a corpus in large batches.
+    queries: bool = False
 
     @property
     def thread_count(self) -> int:
-        """Intra-op threads: the setting, else every core this process may run on."""
+        """Intra-op threads: the setting; else, for a corpus, every core this process may run
+        on, and for questions one. A question is short: a second thread cuts little from its
+        pass (5.75 against 5.35 ms here) and costs 60% more CPU, which concurrent questions
+        need; they run side by side instead, one pass per core (`lanes`)."""
         if self.threads > 0:
             return self.threads
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # not Linux
-            return max(1, os.cpu_count() or 1)
+        return 1 if self.queries else cores()
+
+    @property
+    def lanes(self) -> int:
+        """How many forward passes may usefully run at once: one per core left free."""
+        return max(1, cores() // self.thread_count)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class Encoder(Protocol):
@@ -260,6 +275,7 @@ __all__ = [
     "Ranges",
     "backend",
     "choose",
+    "cores",
     "pool_ranges",
     "resolve",
     "spec_from_manifest",

@@ -248,6 +248,7 @@ class OnnxEncoder:
         self.document_prompt = next((prompts[p] for p in DOCUMENT_PROMPTS if p in prompts), "")
         session_options = ort.SessionOptions()
         session_options.intra_op_num_threads = options.thread_count
+        self.lanes = options.lanes  # passes the service may run side by side
         session_options.inter_op_num_threads = 1
         session_options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         session_options.log_severity_level = 3
