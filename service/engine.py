@@ -325,6 +325,7 @@ class Engine:
                 path,
                 device=self.settings.device,
                 threads=self.settings.reader_threads or 1,  # as the encoder's question passes
+                batch_max=self.settings.batch_max,
                 sharing=self.settings.reader_shares_encoder,
             )
         except ReaderError as exc:

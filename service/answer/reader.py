@@ -41,6 +41,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dossier.index.encoders import cores
+from dossier.service.batching import MicroBatcher
+
 log = logging.getLogger(__name__)
 
 READER_FEATURE = "reader"
@@ -95,14 +98,18 @@ class _Onnx:
                 "mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             }
         else:
-            encoded = self.tokenizer.encode_batch([(question, t) for t in texts])
-            feed = {
-                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-            }
+            feed = _feed(self.tokenizer.encode_batch([(question, t) for t in texts]))
         out = self.session.run(None, {name: feed[name] for name in self.inputs})[0]
         return np.asarray(out, dtype=np.float32)
+
+
+def _feed(encoded: list[Any]) -> dict[str, np.ndarray]:
+    """A text model's inputs for texts a padding tokenizer encoded."""
+    return {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
 
 
 def _tokenizer(path: Path, max_length: int) -> Any:
@@ -125,7 +132,9 @@ class _Tower:
     the model named in `reader_config.json`: logit = a · cosine + b. Per question it costs
     one forward pass over the question, whatever the number of candidates."""
 
-    def __init__(self, path: Path, config: dict[str, Any], threads: int) -> None:
+    def __init__(
+        self, path: Path, config: dict[str, Any], threads: int, batch_max: int = 32
+    ) -> None:
         tokenizer_file = path.parent / "tokenizer.json"
         if not tokenizer_file.is_file():
             raise ReaderError(f"the reader {path} has no tokenizer.json beside it")
@@ -152,31 +161,42 @@ class _Tower:
         self._upper: tuple[Any, str, list[str]] | None = None  # (session, hidden, inputs)
         self._share_lock = threading.Lock()
         self._refused: set[int] = set()  # encoders found not to match (by id)
+        # One pass per core side by side when each is single-threaded, as the encoder's.
+        lanes = max(1, cores() // threads) if threads > 0 else 1
+        self._batcher = MicroBatcher(
+            self._vectors, max_batch=batch_max, max_wait=0.0, inline=True, lanes=lanes
+        )
 
     def vector(self, question: str) -> np.ndarray:
         with self._recent_lock:
             known = self._recent.get(question)
         if known is not None:
             return known
-        encoded = self.tokenizer.encode(question)
-        feed = {
-            "input_ids": np.array([encoded.ids], dtype=np.int64),
-            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
-            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
-        }
-        lower, upper = self._lower, self._upper
-        hidden = lower.hidden_for(tuple(encoded.ids)) if lower is not None else None
-        if hidden is not None and upper is not None:  # the encoder ran the lower layers
-            session, name, inputs = upper
-            out = session.run(None, {n: hidden if n == name else feed[n] for n in inputs})[0][0]
-        else:
-            out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
-        vector = np.asarray(out, dtype=np.float32)
+        if self._lower is not None:  # the encoder ran the lower layers
+            vector = self._upper_pass(question)
+        else:  # concurrent requests' questions in one pass
+            vector = self._batcher.encode(question)
         with self._recent_lock:
             self._recent[question] = vector
             while len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
         return vector
+
+    def _upper_pass(self, question: str) -> np.ndarray:
+        encoded = self.tokenizer.encode(question)
+        feed = _feed([encoded])
+        hidden = self._lower.hidden_for(tuple(encoded.ids))
+        if hidden is None or self._upper is None:  # not kept (evicted): the whole pass
+            return self._full(question)
+        session, name, inputs = self._upper
+        out = session.run(None, {n: hidden if n == name else feed[n] for n in inputs})[0][0]
+        return np.asarray(out, dtype=np.float32)
+
+    def _vectors(self, questions: list[str]) -> np.ndarray:
+        """The whole tower over `questions`, padded to the longest, in one pass."""
+        feed = _feed(self.tokenizer.encode_batch(questions))
+        out = self.session.run(None, {name: feed[name] for name in self.inputs})[0]
+        return np.asarray(out, dtype=np.float32)
 
     def share_lower(self, encoder: Any) -> bool:
         """Read the hidden state `encoder` keeps from its own pass over the same question
@@ -226,14 +246,7 @@ class _Tower:
             self._recent.clear()
 
     def _full(self, question: str) -> np.ndarray:
-        encoded = self.tokenizer.encode(question)
-        feed = {
-            "input_ids": np.array([encoded.ids], dtype=np.int64),
-            "attention_mask": np.array([encoded.attention_mask], dtype=np.int64),
-            "token_type_ids": np.array([encoded.type_ids], dtype=np.int64),
-        }
-        out = self.session.run(None, {name: feed[name] for name in self.inputs})[0][0]
-        return np.asarray(out, dtype=np.float32)
+        return self._vectors([question])[0]
 
     def _upper_session(self, layer: int) -> tuple[Any, str, list[str]] | None:
         """The tower's graph above transformer layer `layer`, fed that layer's output."""
@@ -325,7 +338,9 @@ class _CrossEncoder:
 class Reader:
     """A loaded cross-encoder; `score` returns one value in 0..1 per text, in one batch."""
 
-    def __init__(self, path: str | Path, *, device: str = "cpu", threads: int = 0) -> None:
+    def __init__(
+        self, path: str | Path, *, device: str = "cpu", threads: int = 0, batch_max: int = 32
+    ) -> None:
         path = Path(path).expanduser()
         if not path.exists():
             raise ReaderError(f"the reader setting names {path}, which does not exist")
@@ -342,7 +357,7 @@ class Reader:
                 log.info("the ONNX reader runs on the CPU (device is %s)", device)
             config = _read_json(path.parent / "reader_config.json")
             if config.get("kind") == "question-tower":
-                backend = _Tower(path, config, threads)
+                backend = _Tower(path, config, threads, batch_max)
             else:
                 backend = _Onnx(path, threads)
         elif (path / "config.json").is_file():
@@ -405,7 +420,7 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-_readers: dict[tuple[str, str, bool], Reader] = {}
+_readers: dict[tuple[str, str, bool, int, int], Reader] = {}
 _lock = threading.Lock()
 
 
@@ -421,23 +436,29 @@ def reader_path(setting: str | Path | None, wants_reader: bool) -> Path | None:
 
 
 def load_reader(
-    path: str | Path | None, *, device: str = "cpu", threads: int = 0, sharing: bool = False
+    path: str | Path | None,
+    *,
+    device: str = "cpu",
+    threads: int = 0,
+    sharing: bool = False,
+    batch_max: int = 32,
 ) -> Reader | None:
-    """The reader at `path`, loaded once per process; None when no reader is configured
-    ("", "none"). `auto` here means the shipped reader. `sharing` gives a reader of its
-    own for callers that let it share an encoder's layers (`Reader.share_lower`), so the
-    others keep the full pass."""
+    """The reader at `path`, loaded once per process and way of running it; None when no
+    reader is configured ("", "none"). `auto` here means the shipped reader. `sharing` gives
+    a reader of its own for callers that let it share an encoder's layers
+    (`Reader.share_lower`), so the others keep the full pass. A question tower encodes
+    concurrent questions together, up to `batch_max` in one pass."""
     if path is None:
         return None
     text = str(path).strip()
     if text == "" or text.lower() in OFF:
         return None
     target = SHIPPED if text.lower() == AUTO else Path(text).expanduser()
-    key = (str(target.resolve()), device, sharing)
+    key = (str(target.resolve()), device, sharing, threads, batch_max)
     with _lock:
         if key not in _readers:
             log.info("loading reader %s", target)
-            _readers[key] = Reader(target, device=device, threads=threads)
+            _readers[key] = Reader(target, device=device, threads=threads, batch_max=batch_max)
         return _readers[key]
 
 
