@@ -92,6 +92,11 @@ class Lexicon:
     # organisations as "which company" does, where a stem would also read
     # "programming" as "program".
     plurals: tuple[tuple[str, str], ...] = ()
+    # "what are the names of the Duma members": the thing whose name is asked for.
+    name_of: re.Pattern[str] | None = None
+    # A noun phrase's head is its last noun ("oil companies"), not its first ("compagnies
+    # pétrolières").
+    head_final: bool = False
     # (unit, pattern) tried in order on the question; the first match decides (see MONTH…).
     unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
@@ -215,7 +220,8 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "person president leader minister official man woman successor predecessor "
             "ambassador head author candidate deputy politician founder general commander "
-            "lawmaker legislator journalist writer governor mayor envoy diplomat".split(),
+            "lawmaker legislator journalist writer governor mayor envoy diplomat member "
+            "representative spokesman spokesperson".split(),
             PERSON,
         ),
         **dict.fromkeys(
@@ -288,7 +294,7 @@ ENGLISH = Lexicon(
         """organisation organization union alliance bank fund company corporation group
         council committee forum treaty agreement community party ministry agency institute
         centre center consortium nato csto eeu eaeu un cis sco opec association commission
-        federation""".split()
+        federation assembly parliament duma senate congress government court""".split()
     ),
     place_words=frozenset(
         "city republic region sea river lake mountains oblast province port field basin "
@@ -318,6 +324,8 @@ ENGLISH = Lexicon(
     locatives=frozenset("in into across throughout".split()),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
+    name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
+    head_final=True,
 )
 
 

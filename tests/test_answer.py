@@ -120,6 +120,16 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),
         # a count is not the thing asked for
         ("Which two components make up the bargain?", OTHER, "components"),
+        # of several nouns naming kinds, the phrase's head (English: the last) decides
+        ("Which member states joined the union?", PLACE, "member states"),
+        ("Which country's president visited Astana?", PERSON, "country's president"),
+        # "the names of X" asks for X's kind of name
+        (
+            "What are the names of the two Duma members who questioned the border?",
+            PERSON,
+            "Duma members",
+        ),
+        ("What is the name of the company that operates Tengiz?", ORGANISATION, "company"),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
@@ -271,7 +281,8 @@ def test_mentions_numbers_dates_and_names() -> None:
     text = (
         "Trade reached USD 5.2 billion in 2003, up 30% since the mid-2010s. "
         "On 19 March 2019, President Nursultan Nazarbayev resigned. "
-        "Growth at the Eurasian Development Bank may slow."
+        "Growth at the Eurasian Development Bank may slow. "
+        "Two members of the Duma, the Russian Assembly, objected."
     )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     infos = annotate(document, EN)
@@ -283,6 +294,7 @@ def test_mentions_numbers_dates_and_names() -> None:
     assert ("date", "19 March 2019") in found
     assert ("person", "Nursultan Nazarbayev") in found
     assert ("organisation", "Eurasian Development Bank") in found
+    assert ("organisation", "Russian Assembly") in found  # an institution, not a person
     assert not any(t in {"2010", "Trade", "may", "Growth"} for _, t in found)
 
 

@@ -17,6 +17,7 @@ from dossier.index.sentences import figures, number_mentions
 from dossier.lexicon import (
     DATE,
     MONTH,
+    NAME,
     NUMBER,
     OTHER,
     SHORT_KINDS,
@@ -69,6 +70,34 @@ class Question:
 
 def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
     """The expected kind of answer, and the thing asked for when the question names it."""
+    kind, thing = _asked_kind(text, lexicon)
+    if kind in (NAME, OTHER):  # "what are the names of the Duma members": persons' names
+        return _named_thing(text, lexicon) or (kind, thing)
+    return kind, thing
+
+
+def _named_thing(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """For "the name(s) of X", X's kind and X: the noun phrase after "of" up to its first
+    stop word once it has begun, whose head decides ("the two Duma members" → person)."""
+    match = lexicon.name_of.search(text) if lexicon.name_of else None
+    if not match:
+        return None
+    phrase: list[str] = []
+    for word in match.group("named").split():
+        if word.lower() in lexicon.stop_words or word.lower() in lexicon.number_words:
+            if phrase:
+                break
+            continue
+        phrase.append(word)
+    order = range(len(phrase) - 1, -1, -1) if lexicon.head_final else range(len(phrase))
+    for n in order:
+        kind = lexicon.thing_kind(phrase[n])
+        if kind is not None and kind != NAME:
+            return kind, " ".join(phrase[: n + 1])
+    return None
+
+
+def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
     for kind, pattern in lexicon.kind_patterns:
         match = pattern.search(text)
         if not match:
@@ -89,11 +118,13 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
                 kept.append(word)
             thing = " ".join(kept) or None
         if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
-            # "which key institution did…": the first noun that names a kind decides,
-            # and the thing asked for ends there.
+            # "which key institution did…": the noun that names a kind decides, and the
+            # thing asked for ends there; of several, the phrase's head ("which member
+            # states": the last in English, the first in French).
             found = thing.split()
-            for n, word in enumerate(found):
-                named = lexicon.thing_kind(word)
+            order = range(len(found) - 1, -1, -1) if lexicon.head_final else range(len(found))
+            for n in order:
+                named = lexicon.thing_kind(found[n])
                 if named is not None:
                     return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
             if kind == NUMBER:
