@@ -207,6 +207,8 @@ class Engine:
         started = time.perf_counter()
         wanted = self._check_sources(index, sources)
         second_look = self._rerank_reader(index, mode)
+        if second_look is not None:  # its pass beside the encoder's
+            second_look.prefetch(query)
         try:
             passages = index.search(
                 query,
@@ -247,6 +249,9 @@ class Engine:
         mode = mode or self.settings.mode
         allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
+        reader = self.reader_for(self.answerability_for(index))
+        if reader is not None and not self.settings.reader_shares_encoder:
+            reader.prefetch(question)  # its pass beside the encoder's
         # The question is encoded once, in one forward pass with concurrent questions, and
         # shared by retrieval and the answer step.
         question_vector = self.batcher.encode(question)

@@ -118,3 +118,42 @@ def test_concurrent_questions_are_encoded_once_each(encoder: Embedder) -> None:
         thread.join()
     assert sum(passes) == len(questions)
     assert all(np.array_equal(a, b) for a, b in scores.values())
+
+
+def test_a_prefetched_question_is_encoded_once_beside_the_caller(encoder: Embedder) -> None:
+    """`prefetch` starts the tower's pass on another thread while the caller encodes the
+    question for retrieval; the caller's later scoring takes that pass's vector, whether it
+    asks before the pass ends or after."""
+    import threading
+
+    sentences = np.stack([encoder.encode_query(q) for q in QUESTIONS])
+    expected = {q: Reader(SHIPPED).score_vectors(q, sentences) for q in QUESTIONS}
+    reader = Reader(SHIPPED)
+    tower = reader.backend
+    session, threads = tower.session, []
+    release = threading.Event()
+
+    class Held:  # the real session; its first pass held until the caller is waiting
+        def run(self, outputs: object, feed: dict[str, np.ndarray]) -> object:
+            threads.append(threading.current_thread())
+            if len(threads) == 1:
+                release.wait(10)
+            return session.run(outputs, feed)
+
+        def get_inputs(self) -> object:
+            return session.get_inputs()
+
+    tower.session = Held()
+    first, *rest = QUESTIONS
+    reader.prefetch(first)
+    reader.prefetch(first)  # already under way: nothing more
+    waiting = threading.Timer(0.2, release.set)  # the pass ends while the caller waits for it
+    waiting.start()
+    assert np.array_equal(reader.score_vectors(first, sentences), expected[first])
+    for question in rest:  # the pass ended before the caller asked
+        reader.prefetch(question)
+        while question not in tower._recent:
+            threading.Event().wait(0.01)
+        assert np.array_equal(reader.score_vectors(question, sentences), expected[question])
+    assert len(threads) == len(QUESTIONS)  # one pass per question
+    assert threading.current_thread() not in threads  # each on the prefetching thread

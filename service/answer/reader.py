@@ -36,6 +36,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +53,9 @@ SHIPPED = Path(__file__).with_name("reader_model")
 AUTO = "auto"
 OFF = frozenset({"none", "off", "false", "0", "no"})
 DEFAULT_MAX_LENGTH = 128
+# Threads that run prefetched question-tower passes (`_Tower.prefetch`); as many as the
+# micro-batcher may gather into one pass, so concurrent requests' passes still batch.
+_PREFETCH = ThreadPoolExecutor(max_workers=32, thread_name_prefix="dossier-reader")
 
 
 class ReaderError(RuntimeError):
@@ -152,6 +156,7 @@ class _Tower:
         # reranker, then the answer step), and under concurrent requests one slot would be
         # overwritten in between by another's, costing a second pass.
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._inflight: dict[str, Future[np.ndarray]] = {}  # questions being encoded
         self._recent_lock = threading.Lock()
         self.path, self.threads = path, threads
         # The embeddings and lowest layers left as the sentence model's when it was trained
@@ -170,16 +175,45 @@ class _Tower:
     def vector(self, question: str) -> np.ndarray:
         with self._recent_lock:
             known = self._recent.get(question)
-        if known is not None:
-            return known
-        if self._lower is not None:  # the encoder ran the lower layers
-            vector = self._upper_pass(question)
-        else:  # concurrent requests' questions in one pass
-            vector = self._batcher.encode(question)
+            if known is not None:
+                return known
+            pending = self._inflight.get(question)
+            if pending is None:  # ours to compute
+                pending = self._inflight[question] = Future()
+                mine = True
+            else:  # being computed (prefetched, or another request's): wait for it
+                mine = False
+        return self._fill(question, pending) if mine else pending.result()
+
+    def prefetch(self, question: str) -> None:
+        """Start the question's pass on another thread, beside the caller's own work (the
+        encoder's pass over the same question): a lone request then waits for the longer
+        of the two passes, not their sum. The next `vector` call takes its result."""
+        if self._lower is not None:  # the pass needs the encoder's: it cannot start first
+            return
+        with self._recent_lock:
+            if question in self._recent or question in self._inflight:
+                return
+            pending = self._inflight[question] = Future()
+        _PREFETCH.submit(self._fill, question, pending)
+
+    def _fill(self, question: str, pending: Future[np.ndarray]) -> np.ndarray:
+        try:
+            if self._lower is not None:  # the encoder ran the lower layers
+                vector = self._upper_pass(question)
+            else:  # concurrent requests' questions in one pass
+                vector = self._batcher.encode(question)
+        except BaseException as exc:
+            with self._recent_lock:
+                self._inflight.pop(question, None)
+            pending.set_exception(exc)
+            raise
         with self._recent_lock:
             self._recent[question] = vector
             while len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
+            self._inflight.pop(question, None)
+        pending.set_result(vector)
         return vector
 
     def _upper_pass(self, question: str) -> np.ndarray:
@@ -382,6 +416,12 @@ class Reader:
         """Let a question tower read `encoder`'s lower layers (see `_Tower.share_lower`);
         False for any other reader, or an encoder it cannot share."""
         return isinstance(self.backend, _Tower) and self.backend.share_lower(encoder)
+
+    def prefetch(self, question: str) -> None:
+        """Start encoding `question` beside the caller's work, for a later `score_vectors`
+        (a question tower only; other readers read text and do nothing here)."""
+        if isinstance(self.backend, _Tower):
+            self.backend.prefetch(question)
 
     def score_vectors(self, question: str, vectors: np.ndarray) -> np.ndarray:
         """Scores for sentences given by their vectors of `sentence_model` (unit, float32)."""
