@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         "every sentence with the one before, encoded on its own (the answerability model "
         "is fitted on these).",
     )
+    dense_vectors: Literal["sentence", "passage"] = Field(
+        default="sentence",
+        description="What dense retrieval compares a question with: `sentence` scores each "
+        "passage by its best sentence's vector (those the answer step reads; nothing more is "
+        "encoded), `passage` by a vector of its own. Passage vectors are kept where sentence "
+        "vectors are not separate: pooled ones, retrieval-only indexes, the postgres store.",
+    )
     batch_wait_ms: float = Field(
         default=1.0,
         ge=0,

@@ -1,4 +1,11 @@
-"""Dense retrieval: a FAISS inner-product index over unit vectors (cosine similarity)."""
+"""Dense retrieval: a FAISS inner-product index over unit vectors (cosine similarity).
+
+`DenseIndex` holds one vector per passage. `BestSentenceIndex` scores a passage by its best
+sentence instead, over the sentence vectors the answer step needs anyway: a passage vector
+averages over sentences about other things (SciFact hybrid nDCG@10, train / test: passage
+vectors 0.7321 / 0.7333, best sentence 0.7418 / 0.7367), and ingest then encodes each
+sentence once instead of every passage besides.
+"""
 
 from __future__ import annotations
 
@@ -93,4 +100,105 @@ class DenseIndex:
         return out
 
 
-__all__ = ["FILENAME", "DenseIndex", "query_matrix"]
+class BestSentenceIndex:
+    """Exact cosine search where passage i scores as its best sentence among `members[i]`
+    (rows of `vectors`; a sentence straddling two passages counts for both)."""
+
+    def __init__(self, vectors: np.ndarray, members: list[np.ndarray]) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.sentence_vectors = vectors
+        self.index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        if vectors.shape[0]:
+            self.index.add(vectors)
+        self.members = [np.asarray(m, dtype=np.int64) for m in members]
+        # Each sentence's passages, flattened: owners[starts[s]:starts[s + 1]].
+        counts = np.zeros(len(vectors) + 1, dtype=np.int64)
+        for rows in self.members:
+            counts[rows + 1] += 1
+        self._starts = np.cumsum(counts)
+        self._owners = np.empty(int(self._starts[-1]), dtype=np.int64)
+        filled = self._starts[:-1].copy()
+        for passage, rows in enumerate(self.members):
+            self._owners[filled[rows]] = passage
+            filled[rows] += 1
+
+    @property
+    def dimension(self) -> int:
+        return int(self.index.d)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def scores_for(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Exact best-sentence cosine of one query vector for the given passage rows (-1 for a
+        passage without sentences)."""
+        query = np.asarray(query, dtype=np.float32)
+        out = np.full(len(rows), -1.0, dtype=np.float32)
+        for k, row in enumerate(np.asarray(rows, dtype=np.int64)):
+            members = self.members[row]
+            if members.size:
+                out[k] = float((self.sentence_vectors[members] @ query).max())
+        return out
+
+    def search(
+        self, queries: np.ndarray, n: int, *, allowed: np.ndarray | None = None
+    ) -> list[Hits]:
+        """The `n` passages whose best sentence is most similar to each query vector,
+        optionally among `allowed` passage rows only: the passages of the most similar
+        sentences, in order, searched deeper until `n` distinct ones are found."""
+        queries = query_matrix(queries, self.dimension)
+        sentences = self.index.ntotal
+        params = None
+        if allowed is not None and int(allowed.shape[0]) < self.size:
+            keep = np.zeros(self.size, dtype=bool)
+            keep[np.asarray(allowed, dtype=np.int64)] = True
+            rows = np.concatenate([self.members[r] for r in np.flatnonzero(keep)] or [[]])
+            rows = np.unique(rows.astype(np.int64))
+            sentences = int(rows.size)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        else:
+            keep = None
+        out = []
+        for query in queries:
+            depth = min(sentences, max(4 * n, 16))
+            while True:
+                found = self._passages(query, depth, n, params, keep)
+                if len(found) >= n or depth >= sentences:
+                    break
+                depth = min(sentences, depth * 4)
+            out.append(
+                Hits.ranked(np.array(list(found), dtype=np.int64), np.array(list(found.values())))
+            )
+        return out
+
+    def _passages(
+        self,
+        query: np.ndarray,
+        depth: int,
+        n: int,
+        params: faiss.SearchParameters | None,
+        keep: np.ndarray | None,
+    ) -> dict[int, float]:
+        """The first `n` distinct passages of the `depth` most similar sentences, each with
+        its best sentence's score."""
+        if depth <= 0:
+            return {}
+        scores, rows = self.index.search(query[None, :], depth, params=params)
+        found: dict[int, float] = {}
+        for sentence, score in zip(rows[0], scores[0], strict=True):
+            if sentence < 0:
+                break
+            for passage in self._owners[self._starts[sentence] : self._starts[sentence + 1]]:
+                passage = int(passage)
+                if passage not in found and (keep is None or keep[passage]):
+                    found[passage] = float(score)
+            if len(found) >= n:
+                break
+        return found
+
+
+# Either way of scoring passages: both answer `search`, `scores_for`, `size` and `dimension`.
+Dense = DenseIndex | BestSentenceIndex
+
+__all__ = ["FILENAME", "BestSentenceIndex", "Dense", "DenseIndex", "query_matrix"]

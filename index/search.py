@@ -23,7 +23,7 @@ from typing import get_args
 
 import numpy as np
 
-from dossier.index.dense import DenseIndex
+from dossier.index.dense import Dense
 from dossier.index.embed import Embedder, get_embedder
 from dossier.index.fusion import Fusion
 from dossier.index.hits import Hits
@@ -50,7 +50,7 @@ class Index:
         manifest: Manifest,
         documents: dict[str, Document],
         passages: list[Passage],
-        dense: DenseIndex,
+        dense: Dense,
         lexical: LexicalIndex,
         report: IngestReport | None = None,
         sentences: SentenceStore | None = None,

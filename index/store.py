@@ -52,7 +52,7 @@ from dossier.index.catalog import (
     read_catalog,
 )
 from dossier.index.dense import FILENAME as DENSE_FILE
-from dossier.index.dense import DenseIndex
+from dossier.index.dense import BestSentenceIndex, Dense, DenseIndex
 from dossier.index.embed import Embedder, canonical_model_name, load_embedder
 from dossier.index.encoders import EncoderSpec, Later, Pooled, spec_from_manifest
 from dossier.index.fusion import CROSS_LANGUAGE_BY_MODEL, DEFAULT_CROSS_LANGUAGE, Fusion
@@ -141,6 +141,35 @@ def _check_inputs(documents: Sequence[Document], passages: Sequence[Passage]) ->
             raise ValueError(
                 f"passage {p.id!r}: text differs from its document's text[{p.start}:{p.end}]"
             )
+
+
+# What a passage's dense score is (the manifest's `dense.scored_by`).
+BEST_SENTENCE, PASSAGE = "best sentence", "passage"
+
+
+def best_sentence(settings: Settings, with_sentences: bool, method: str) -> bool:
+    """Whether an index built so finds passages by their best sentence: its sentence vectors
+    must be their own (separate), and the postgres store keeps passage vectors (pgvector)."""
+    return (
+        with_sentences
+        and method == SEPARATE
+        and settings.dense_vectors == "sentence"
+        and settings.store == LOCAL
+    )
+
+
+def scored_by(manifest: Manifest) -> str:
+    return str(manifest.dense.get("scored_by", PASSAGE))
+
+
+def best_sentence_index(sentences: SentenceStore, passages: Sequence[Passage]) -> BestSentenceIndex:
+    """Dense search over the sentence vectors, each passage scored by the sentences it
+    overlaps."""
+    members = [
+        np.asarray(sentences.rows_overlapping(p.source_id, p.start, p.end), dtype=np.int64)
+        for p in passages
+    ]
+    return BestSentenceIndex(sentences.vectors, members)
 
 
 def _same_model(reuse: Index, embedder: Embedder) -> bool:
@@ -369,21 +398,29 @@ def build_index(
             if pooling_plan is None or reuse is None or sentence_method(reuse.manifest) == POOLED
             else None
         )
-        with _timed(timings, "passage_encode"):
-            vectors, embedded, reused = embed_passages(
-                passages,
-                embedder,
-                reuse=lender,
-                progress=progress,
-                pooling=pooling_plan,
-                pooled=pooled,
-                timings=timings,
-            )
+        # Passages found by their best sentence need no vectors of their own.
+        by_sentence = best_sentence(settings, with_sentences, method)
+        vectors = None
+        embedded = reused = 0
+        if not by_sentence:
+            if lender is not None and not isinstance(lender.dense, DenseIndex):
+                lender = None  # it kept no passage vectors
+            with _timed(timings, "passage_encode"):
+                vectors, embedded, reused = embed_passages(
+                    passages,
+                    embedder,
+                    reuse=lender,
+                    progress=progress,
+                    pooling=pooling_plan,
+                    pooled=pooled,
+                    timings=timings,
+                )
         if planned is not None:
             with _timed(timings, "sentence_wait"):
                 infos, pooling = planned.result()
-        with _timed(timings, "dense_index"):
-            DenseIndex.build(vectors).save(tmp / DENSE_FILE)
+        if vectors is not None:
+            with _timed(timings, "dense_index"):
+                DenseIndex.build(vectors).save(tmp / DENSE_FILE)
         with _timed(timings, "bm25"):
             lexical_index = LexicalIndex.build(
                 [p.text for p in passages],
@@ -450,7 +487,12 @@ def build_index(
             corpus_fingerprint=corpus_fingerprint(documents, splitter),
             splitter=splitter or {},
             lexical=lexical_index.settings(),
-            dense={"faiss": "IndexFlatIP", "similarity": "cosine", "normalized": True},
+            dense={
+                "faiss": "IndexFlatIP",
+                "similarity": "cosine",
+                "normalized": True,
+                "scored_by": BEST_SENTENCE if by_sentence else PASSAGE,
+            },
             languages=dict(Counter(d.language for d in documents if d.language).most_common()),
             embedded=embedded,
             reused=reused,
@@ -468,11 +510,12 @@ def build_index(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log.info(
-        "built index %s: %d passages (%d embedded, %d reused)",
+        "built index %s: %d passages (%s)",
         index_id,
         len(passages),
-        embedded,
-        reused,
+        "scored by their best sentence"
+        if by_sentence
+        else f"{embedded} vectors embedded, {reused} reused",
     )
     return final
 
@@ -767,12 +810,20 @@ def _read_jsonl(path: Path, kind: type[Document] | type[Passage]) -> list[Any]:
         return [kind.model_validate_json(line) for line in lines if line.strip()]
 
 
+def _inconsistent(manifest: Manifest, folder: Path, problems: list[str]) -> None:
+    if problems:
+        raise IndexCorruptError(
+            f"index {manifest.index_id} at {folder} is inconsistent ({'; '.join(problems)}); "
+            "re-run `dossier ingest`"
+        )
+
+
 def load_index(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
     path: Path | None = None,
-    dense: DenseIndex | None = None,
+    dense: Dense | None = None,
     lexical: LexicalIndex | None = None,
 ) -> Index:
     """Load the published index (or the one at `path`) into memory.
@@ -806,7 +857,8 @@ def load_index(
         report = None
         if (folder / REPORT_FILE).is_file():
             report = IngestReport.model_validate_json((folder / REPORT_FILE).read_text("utf-8"))
-        dense = dense or DenseIndex.load(folder / DENSE_FILE)
+        if dense is None and scored_by(manifest) != BEST_SENTENCE:
+            dense = DenseIndex.load(folder / DENSE_FILE)
         lexical = lexical or LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexCorruptError(
@@ -818,18 +870,12 @@ def load_index(
         problems.append(f"{len(passages)} passages, manifest says {manifest.passage_count}")
     if len(documents) != manifest.document_count:
         problems.append(f"{len(documents)} documents, manifest says {manifest.document_count}")
-    if dense.size != len(passages) or dense.dimension != manifest.dimension:
-        problems.append(f"{dense.size} vectors of {dense.dimension} dims")
     if lexical.size != len(passages):
         problems.append(f"{lexical.size} BM25 rows")
     by_source = {d.source_id: d for d in documents}
     if any(p.source_id not in by_source for p in passages):
         problems.append("passages of sources without a document")
-    if problems:
-        raise IndexCorruptError(
-            f"index {manifest.index_id} at {folder} is inconsistent ({'; '.join(problems)}); "
-            "re-run `dossier ingest`"
-        )
+    _inconsistent(manifest, folder, problems)
     if lexical.config.language != settings.lexical_language:
         log.warning(
             "index %s was tokenised for %s, settings say %s: queries use the index's (%s)",
@@ -856,6 +902,12 @@ def load_index(
             embedder or load_embedder(settings),
             language=settings.lexical_language,
         )
+    if dense is None:  # passages found by their best sentence
+        if sentences is None:
+            _inconsistent(manifest, folder, ["passages scored by sentences, but no sentence data"])
+        dense = best_sentence_index(sentences, passages)
+    if dense.size != len(passages) or dense.dimension != manifest.dimension:
+        _inconsistent(manifest, folder, [f"{dense.size} vectors of {dense.dimension} dims"])
     try:
         return Index(
             manifest=manifest,

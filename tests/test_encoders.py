@@ -143,7 +143,7 @@ def _publish(settings: Settings, embedder: Embedder, reuse=None) -> Path:
 def test_manifest_records_encoder_and_mismatch_is_refused(
     tmp_path: Path, onnx: Embedder, torch: Embedder
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+    settings = Settings(data_dir=tmp_path / "data", dense_vectors="passage")  # reuse counted
     path = _publish(settings, torch)
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["encoder"] == {

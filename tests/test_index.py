@@ -102,9 +102,14 @@ def embedder() -> Embedder:
     return load_embedder(Settings())
 
 
+# This module's indexes keep a vector per passage (what reuse and corruption checks read);
+# tests/test_best_sentence.py covers passages scored by their best sentence.
+PASSAGE_VECTORS = {"dense_vectors": "passage"}
+
+
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", **PASSAGE_VECTORS)
 
 
 def build(settings: Settings, embedder: Embedder, energy: list[str] = ENERGY, **kwargs) -> Path:
@@ -124,7 +129,7 @@ def build(settings: Settings, embedder: Embedder, energy: list[str] = ENERGY, **
 def published(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> tuple[Settings, Index]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("published") / "data")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("published") / "data", **PASSAGE_VECTORS)
     publish(settings, build(settings, embedder))
     return settings, load_index(settings, embedder=embedder)
 

@@ -192,7 +192,7 @@ def test_a_second_ingest_waits_or_exits_and_never_interleaves(tmp_path: Path) ->
 ANCHORS = {
     # where to kill, as seen in the ingest's own log: (pattern, rounds, extra delay range in s)
     "cache write": (r": caching \d+ bytes", 11, (0.0, 0.004)),
-    "build": (r"embedded \d+ passages", 3, (0.0, 0.05)),
+    "build": (r"sentence store: \d+ sentences", 3, (0.0, 0.05)),
     "publish": (r"built index ", 4, (0.0, 0.02)),
     "prune": (r"published index ", 2, (0.0, 0.01)),
 }

@@ -347,7 +347,7 @@ def test_the_model_is_chosen_by_the_corpus_languages_unless_set() -> None:
 def test_the_index_records_its_model_and_a_switch_re_embeds(tmp_path: Path) -> None:
     documents = [document("en-doc", ENGLISH, "en"), document("fr-doc", FRENCH, "fr")]
     passages = [p for d in documents for p in split_passages(d, 700, 150)]
-    minilm = Settings(data_dir=tmp_path, model=DEFAULT_MODEL)
+    minilm = Settings(data_dir=tmp_path, model=DEFAULT_MODEL, dense_vectors="passage")
     first = build_index(documents, passages, embedder=load_embedder(minilm), settings=minilm)
     publish(minilm, first)
     previous = load_index(minilm)
@@ -356,7 +356,7 @@ def test_the_index_records_its_model_and_a_switch_re_embeds(tmp_path: Path) -> N
     )
     assert read_manifest(again).reused == len(passages)  # same model: nothing re-embedded
 
-    e5 = Settings(data_dir=tmp_path, model=MULTILINGUAL_MODEL)
+    e5 = Settings(data_dir=tmp_path, model=MULTILINGUAL_MODEL, dense_vectors="passage")
     switched = build_index(
         documents, passages, embedder=load_embedder(e5), settings=e5, reuse=previous
     )

@@ -52,13 +52,18 @@ def pg_settings(pg_server: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def both(pg_server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Settings]:
-    """The article indexed once in each store."""
+    """The article indexed once in each store (locally with passage vectors, as the postgres
+    store keeps them: rankings then compare one to one)."""
     root = tmp_path_factory.mktemp("both")
     corpus = write_corpus(root / "corpus", article_entry())
     out = {}
     for name, store in (("local", "local"), ("postgres", fresh_database(pg_server))):
-        settings = Settings(data_dir=root / name, corpus=corpus, store=store)
-        code, output = ingest(settings, corpus)
+        settings = Settings(
+            data_dir=root / name, corpus=corpus, store=store, dense_vectors="passage"
+        )
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DOSSIER_DENSE_VECTORS", "passage")
+            code, output = ingest(settings, corpus)
         assert code == 0, output
         out[name] = settings
     return out
