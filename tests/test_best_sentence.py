@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_index import SPLITTER, corpus
+from test_index import build
 
 from dossier.index.dense import BestSentenceIndex, DenseIndex
 from dossier.index.embed import Embedder, load_embedder
-from dossier.index.store import build_index, load_index, publish
+from dossier.index.store import load_index, publish
 from dossier.settings import Settings
 
 
@@ -28,11 +28,7 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     settings = Settings(data_dir=tmp_path_factory.mktemp("best") / "data")
-    documents, passages = corpus()
-    path = build_index(
-        documents, passages, embedder=embedder, settings=settings, splitter=SPLITTER, progress=False
-    )
-    publish(settings, path)
+    publish(settings, build(settings, embedder))
     return settings
 
 
@@ -69,12 +65,10 @@ def test_a_passage_scores_as_its_best_sentence(published: Settings, embedder: Em
 
 def test_passage_vectors_when_asked_for(tmp_path: Path, embedder: Embedder) -> None:
     settings = Settings(data_dir=tmp_path / "data", dense_vectors="passage")
-    documents, passages = corpus()
-    path = build_index(
-        documents, passages, embedder=embedder, settings=settings, splitter=SPLITTER, progress=False
-    )
+    path = build(settings, embedder)
     manifest = json.loads((path / "manifest.json").read_text())
-    assert manifest["dense"]["scored_by"] == "passage" and manifest["embedded"] == len(passages)
+    assert manifest["dense"]["scored_by"] == "passage"
+    assert manifest["embedded"] == manifest["passage_count"]
     publish(settings, path)
     assert isinstance(load_index(settings).dense, DenseIndex)
 
