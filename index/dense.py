@@ -101,8 +101,9 @@ class DenseIndex:
 
 
 class BestSentenceIndex:
-    """Exact cosine search where passage i scores as its best sentence among `members[i]`
-    (rows of `vectors`; a sentence straddling two passages counts for both)."""
+    """Cosine search where passage i scores as its best sentence among `members[i]` (rows of
+    `vectors`; a sentence straddling two passages counts for both): candidates from a float16
+    scan, scores exact in float32."""
 
     def __init__(self, vectors: np.ndarray, members: list[np.ndarray]) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
