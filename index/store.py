@@ -488,7 +488,8 @@ def build_index(
             splitter=splitter or {},
             lexical=lexical_index.settings(),
             dense={
-                "faiss": "IndexFlatIP",
+                # best sentence: built from the sentence vectors when the index is loaded
+                "faiss": "IndexScalarQuantizer(fp16)" if by_sentence else "IndexFlatIP",
                 "similarity": "cosine",
                 "normalized": True,
                 "scored_by": BEST_SENTENCE if by_sentence else PASSAGE,

@@ -89,11 +89,18 @@ def _named_thing(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
                 break
             continue
         phrase.append(word)
-    order = range(len(phrase) - 1, -1, -1) if lexicon.head_final else range(len(phrase))
+    head = _head(phrase, lexicon, besides=NAME)
+    return None if head is None else (head[1], " ".join(phrase[: head[0] + 1]))
+
+
+def _head(words: list[str], lexicon: Lexicon, besides: str | None = None) -> tuple[int, str] | None:
+    """(position, kind) of the noun phrase's head among its nouns that name a kind (other
+    than `besides`): the last in English ("which member states"), the first in French."""
+    order = range(len(words) - 1, -1, -1) if lexicon.head_final else range(len(words))
     for n in order:
-        kind = lexicon.thing_kind(phrase[n])
-        if kind is not None and kind != NAME:
-            return kind, " ".join(phrase[: n + 1])
+        kind = lexicon.thing_kind(words[n])
+        if kind is not None and kind != besides:
+            return n, kind
     return None
 
 
@@ -122,11 +129,10 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
             # thing asked for ends there; of several, the phrase's head ("which member
             # states": the last in English, the first in French).
             found = thing.split()
-            order = range(len(found) - 1, -1, -1) if lexicon.head_final else range(len(found))
-            for n in order:
-                named = lexicon.thing_kind(found[n])
-                if named is not None:
-                    return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
+            head = _head(found, lexicon)
+            if head is not None:
+                n, named = head
+                return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
             if kind == NUMBER:
                 return kind, " ".join(found)
             # "which two components": the count is not the thing asked for

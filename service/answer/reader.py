@@ -42,7 +42,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dossier.index.encoders import cores
+from dossier.index.encoders import EncoderOptions
 from dossier.service.batching import MicroBatcher
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class _Tower:
         self._share_lock = threading.Lock()
         self._refused: set[int] = set()  # encoders found not to match (by id)
         # One pass per core side by side when each is single-threaded, as the encoder's.
-        lanes = max(1, cores() // threads) if threads > 0 else 1
+        lanes = EncoderOptions(threads=threads).lanes
         self._batcher = MicroBatcher(
             self._vectors, max_batch=batch_max, max_wait=0.0, inline=True, lanes=lanes
         )
