@@ -33,8 +33,9 @@ KINDS = (DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME, REASON, YESNO, OTHER)
 SHORT_KINDS = frozenset({DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME})
 # What a date or figure must show beyond its kind (see question.py `unit`): a month
 # name ("in which month"), a share ("what percentage"), a duration or length ("how
-# long"), a count of something ("how many troops": not an amount of money, not a share).
-MONTH, SHARE, EXTENT, COUNT = "month", "share", "extent", "count"
+# long"), a count of something ("how many troops": not an amount of money, not a share),
+# an amount of money ("in US dollars").
+MONTH, SHARE, EXTENT, COUNT, MONEY = "month", "share", "extent", "count", "money"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Lexicon:
     unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
     extent_words: frozenset[str] = frozenset()
+    # Units a quantity is given in: "how many tonnes" wants a figure written with one.
+    measure_units: frozenset[str] = frozenset()
     # Fractions that answer "what share" ("nearly half").
     fraction_words: frozenset[str] = frozenset()
     # Words before a figure that make it a reference back, not a count: "the two countries".
@@ -177,6 +180,12 @@ _EN_STOP = frozenset(
 )
 
 _EN_THING = r"(?P<thing>[\w'’-]+(?: [\w'’-]+){0,2})"
+# Nouns that name a quantity: "what was the budget deficit" asks for a figure.
+_EN_MEASURES = (
+    "value|volume|amount|size|share|number|area|rate|level|percentage|proportion|total|"
+    "figure|cost|price|population|growth|deficit|surplus|debt|capacity|output|revenue|"
+    "income|turnover|production|length|distance|budget|gdp|inflation|unemployment"
+)
 
 ENGLISH = Lexicon(
     code="en",
@@ -196,9 +205,11 @@ ENGLISH = Lexicon(
             _p(
                 rf"\bhow (many|much) {_EN_THING}?|\bhow (many|much)\b"
                 r"|\bhow (far|large|big|long|old|high|often)\b"
-                rf"|\bwhat (was|is|were|are) the (?P<measure>value|volume|amount|size|share|"
-                r"number|area|rate|level|percentage|proportion|total|figure|cost|price|"
-                r"population|growth|deficit)\b"
+                # "what was the value", "what was Kazakhstan's budget deficit": a measure
+                # noun, after up to three modifiers that are not prepositions
+                r"|\bwhat (was|is|were|are|will be) (?:the |its |their |[\w-]+['’]s )?"
+                r"(?P<measure>(?:(?!(?:of|for|in|on|to|by|from|with|behind|about)\b)"
+                rf"[\w'’-]+ ){{0,3}}(?:{_EN_MEASURES})s?)\b"
                 r"|\bwhat (share|percentage|proportion|fraction|amount|number|sum|figure)\b"
                 r"|\bwhat (was|is) the [\w-]+ (value|rate|share|level|volume)\b"
             ),
@@ -241,8 +252,7 @@ ENGLISH = Lexicon(
             NAME,
         ),
         **dict.fromkeys(
-            "share percentage proportion number amount value volume figure total rate "
-            "size population area".split(),
+            _EN_MEASURES.replace("|", " ").split(),
             NUMBER,
         ),
         "areas": OTHER,  # "in which areas" asks for fields, not for a surface
@@ -312,12 +322,24 @@ ENGLISH = Lexicon(
                 r"|\bwhat (was|is|were|are) the (share|percentage|proportion)\b"
             ),
         ),
+        (
+            MONEY,
+            _p(
+                r"\bin (?:US |U\.S\. |American )?(?:dollars|euros|roubles|rubles|tenge)\b"
+                r"|\bhow much (?:money|did [\w\s'’-]+ cost)\b"
+            ),
+        ),
         (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
         (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
     ),
     extent_words=frozenset(
         """year years month months week weeks day days hour hours decade decades century
         centuries km kilometres kilometers mile miles metres meters""".split()
+    ),
+    measure_units=frozenset(
+        """tonne tonnes ton tons barrel barrels litre litres liter liters megawatt megawatts
+        gigawatt gigawatts kilowatt kilowatts mw gw kw mwh gwh twh hectare hectares acre acres
+        kilogram kilograms kg""".split()
     ),
     fraction_words=frozenset("half third thirds quarter quarters fifth tenth".split()),
     definite_words=frozenset("the these those".split()),

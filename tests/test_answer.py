@@ -25,6 +25,7 @@ from dossier.lexicon import (
     COUNT,
     DATE,
     EXTENT,
+    MONEY,
     MONTH,
     NAME,
     NUMBER,
@@ -130,6 +131,10 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
             "Duma members",
         ),
         ("What is the name of the company that operates Tengiz?", ORGANISATION, "company"),
+        # a measure noun asks for a figure, whoever's it is and however it is qualified
+        ("What was Kazakhstan's budget deficit in 2023?", NUMBER, "budget deficit"),
+        ("What will be the generating capacity of the plant?", NUMBER, "generating capacity"),
+        ("What were the reasons for Kazakhstan's growth?", "reason", None),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
@@ -151,6 +156,8 @@ def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) ->
         ("How long is the border between Kazakhstan and Russia?", EXTENT),
         ("How many Russian companies operate in Kazakhstan?", COUNT),
         ("What is the population of Kazakhstan?", COUNT),
+        ("What was Kazakhstan's GDP in US dollars in 2020?", MONEY),
+        ("How much did the pipeline cost?", MONEY),
         ("How far did growth drop in 2020?", None),
         ("Who succeeded Nazarbayev?", None),
         # the unit follows the question's kind: a figure here, so not "what exact day"'s month
@@ -172,6 +179,11 @@ def test_focus_is_weighted_by_rarity_in_the_index(index: Index) -> None:
     weights = {f.word: f.weight for f in question.focus}
     assert weights["Tengiz"] > weights["oil"] > 0  # Tengiz is in one sentence, oil in several
     assert [f.word for f in question.focus if f.is_name] == ["Tengiz"]
+
+
+def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
+    analysed = analyse("In what year did Kazakhstan relocate its capital?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["Kazakhstan", "relocate", "capital"]
 
 
 def test_a_decade_is_not_a_year_and_years_are_named() -> None:
@@ -340,6 +352,8 @@ def _mention(text: str, phrase: str) -> tuple[object, str, str]:
         ("Nearly half of the firms are Russian.", "half", SHARE, True),
         ("Growth fell by 2.5% that year.", "2.5%", SHARE, True),
         ("Trade reached $26 billion.", "$26 billion", SHARE, False),
+        ("Trade reached $26 billion.", "$26 billion", MONEY, True),
+        ("Growth fell by 2.5% that year.", "2.5%", MONEY, False),
         ("The troops left after two weeks.", "two", EXTENT, True),
         ("The troops left after two incidents.", "two", EXTENT, False),
         ("The forum took place in June 2022.", "June 2022", MONTH, True),
@@ -383,6 +397,36 @@ def test_a_number_must_be_an_answer_not_merely_present(index: Index) -> None:
     january = rows.index(sentence_row(index, "In January 2022, violent protests"))
     # "January 2022" is in the question: it is not an answer to "how many"
     assert evidence.column("kind_found")[january] == 0.0
+
+
+def _evidence_of(index: Index, question: str, starts_with: str) -> dict[str, float]:
+    """The feature row of the sentence starting with `starts_with`, among `question`'s."""
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=5, query_vector=vector)
+    assert index.sentences is not None
+    evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
+    row = [c.row for c in evidence.candidates].index(sentence_row(index, starts_with))
+    return {name: float(evidence.column(name)[row]) for name in evidence.columns}
+
+
+def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
+    agreements = "Military and security cooperation consists of nearly 60 bilateral"
+    asked = _evidence_of(index, "How many bilateral agreements cover military ties?", agreements)
+    assert asked["kind_found"] == 1.0
+    tonnes = "How many tonnes of military equipment do the bilateral agreements cover?"
+    assert _evidence_of(index, tonnes, agreements)["kind_found"] == 0.0  # 60 agreements
+
+
+def test_an_answer_is_near_when_it_is_near_what_is_specific_to_the_question(
+    index: Index,
+) -> None:
+    """A year beside "Kazakhstan", in an index about Kazakhstan, is not near the death
+    penalty's abolition; beside "USSR" it is near leaving the USSR."""
+    left = "Kazakhstan was the last state to leave the USSR"
+    leave = _evidence_of(index, "In what year did Kazakhstan leave the USSR?", left)
+    abolish = _evidence_of(index, "In what year did Kazakhstan abolish the death penalty?", left)
+    assert leave["kind_near"] > 0.5
+    assert abolish["kind_near"] < 0.15  # unweighted: 0.27 ("Kazakhstan", 52 characters away)
 
 
 def test_a_sentence_that_says_nothing_new_cannot_answer(index: Index) -> None:

@@ -26,6 +26,7 @@ from dossier.lexicon import (
     COUNT,
     DATE,
     EXTENT,
+    MONEY,
     MONTH,
     NAME,
     NUMBER,
@@ -203,7 +204,8 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
 
     "In which month…" wants a month name, "what share…" a percentage or a fraction,
     "how long…" a figure of time or length ("two weeks"), "how many…" a count — not
-    an amount of money, not a share, not "the two countries" (a reference back).
+    an amount of money, not a share, not "the two countries" (a reference back) — and
+    "…in US dollars" an amount of money.
     """
     if unit is None:
         return True
@@ -220,10 +222,12 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
         return share
     if unit == EXTENT:
         return after in lexicon.extent_words or parts[-1] in lexicon.extent_words
+    money = bool(re.search(lexicon.currency, mention.text, re.I)) or any(
+        c in mention.text for c in "$€£"
+    )
+    if unit == MONEY:
+        return money
     if unit == COUNT:  # of people or things: not money, a share, an area or a length
-        money = bool(re.search(lexicon.currency, mention.text, re.I)) or any(
-            c in mention.text for c in "$€£"
-        )
         measured = "km²" in value or parts[-1] in lexicon.extent_words
         return not (share or money or measured or before in lexicon.definite_words)
     return True
@@ -261,32 +265,51 @@ def _best_answer(
     text: str,
     weights: dict[str, float],
 ) -> tuple[Mention | None, float]:
-    """`best_answer` with what depends on the question alone given (per candidate: once)."""
-    anchors: list[int] = []
+    """`best_answer` with what depends on the question alone given (per candidate: once).
+
+    Closeness counts each anchor (a focus term or the thing asked for) by its weight
+    over the question's heaviest: a year beside "Kazakhstan" in an index about
+    Kazakhstan says little about when it "abolished the death penalty".
+    """
+    heaviest = max(weights.values(), default=0.0) or 1.0
+    anchors: list[tuple[int, float]] = []
     for r in rows:
         info = store.infos[r]
         for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
             stem = aliases.get(stem, stem) if aliases else stem
-            if stem in question.thing_stems or stem in weights:
-                anchors.append(offset)
+            if stem in question.thing_stems:
+                anchors.append((offset, 1.0))
+            elif stem in weights:
+                anchors.append((offset, weights[stem] / heaviest))
+    # "how many tonnes of uranium": a figure counts only when written in tonnes
+    units = {
+        lexicon.stem.stemWord(w)
+        for w in (question.thing or "").lower().split()
+        if w in lexicon.measure_units
+    }
     best: Mention | None = None
     closeness = 0.0
     for r in rows:
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
                 continue
-            if question.unit and not fits(
-                question.unit, mention, *_around(store, r, mention), lexicon
-            ):
-                continue
-            distance = min(
+            if question.unit or units:
+                before, after = _around(store, r, mention)
+                if question.unit and not fits(question.unit, mention, before, after, lexicon):
+                    continue
+                if units and lexicon.stem.stemWord(after) not in units:
+                    continue
+            near = max(
                 (
-                    max(0, a - mention.end) if a >= mention.start else mention.start - a
-                    for a in anchors
+                    weight
+                    * math.exp(
+                        -(max(0, a - mention.end) if a >= mention.start else mention.start - a)
+                        / NEAR_CHARS
+                    )
+                    for a, weight in anchors
                 ),
-                default=None,
+                default=0.0,
             )
-            near = 0.0 if distance is None else math.exp(-distance / NEAR_CHARS)
             if best is None or near > closeness:
                 best, closeness = mention, near
     return best, closeness

@@ -175,6 +175,8 @@ def analyse(
         if stem in focus:
             continue
         word = next(iter(words(text[offset:])), stem)
+        if kind == DATE and lexicon.thing_kind(word) == DATE:
+            continue  # "in what year": the kind asked for, not what the question is about
         is_name = (
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
