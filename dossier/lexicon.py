@@ -108,6 +108,8 @@ class Lexicon:
     fraction_words: frozenset[str] = frozenset()
     # Words before a figure that make it a reference back, not a count: "the two countries".
     definite_words: frozenset[str] = frozenset()
+    # What follows a person's name and nothing else's ("Narbaiev and his associates").
+    person_after: re.Pattern[str] | None = None
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
@@ -344,6 +346,7 @@ ENGLISH = Lexicon(
     fraction_words=frozenset("half third thirds quarter quarters fifth tenth".split()),
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
+    person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),

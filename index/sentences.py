@@ -314,6 +314,8 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             kind = PLACE
         elif kind in (NAME, PERSON) and after in lexicon.organisation_words:  # "Gazprom group"
             kind = ORGANISATION
+        elif kind == NAME and lexicon.person_after and lexicon.person_after.match(text, end):
+            kind = PERSON  # "dismissing Narbaiev and his associates"
         out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
         i = j
     return out

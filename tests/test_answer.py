@@ -315,7 +315,8 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
         "Oil flows from the Tengiz field to the port of Novorossiysk. "
         "Investors in Kazakhstan were worried. "
         "The newspaper Kazakhstan Today quoted President Kassym-Jomart Tokayev. "
-        "Later, Tokayev dismissed his cabinet."
+        "Later, Tokayev dismissed his cabinet. "
+        "He also removed Narbaiev and his associates, and Astana, his home city, grew."
     )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
@@ -325,6 +326,8 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
     assert kinds["Kazakhstan Today"] == NAME  # two capitalised words, one of them a place
     assert kinds["Kassym-Jomart Tokayev"] == PERSON
     assert kinds["Tokayev"] == PERSON  # the surname of a person named in full
+    assert kinds["Narbaiev"] == PERSON  # "and his associates" follows a person only
+    assert kinds["Astana"] != PERSON  # "his" after a comma does not make a person
 
 
 def _mention(text: str, phrase: str) -> tuple[object, str, str]:
