@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import re
 import threading
+from array import array
 from collections import OrderedDict
 
 import pysbd
@@ -209,8 +210,12 @@ def _segment(block: str, language: str | None = None) -> list[tuple[int, int]]:
     return spans
 
 
-_SPANS_KEPT = 4096  # documents whose sentence spans are remembered (offsets only)
-_spans: OrderedDict[tuple[bytes, str], tuple[tuple[int, int], ...]] = OrderedDict()
+# Documents whose sentence spans are remembered, as flat offsets (about 100 bytes a
+# document). Ingest splits every document into passages, then every one again into
+# sentences: a corpus with more documents than this would miss on every one the second
+# time (each miss evicting the next one wanted), so it is sized for large corpora.
+_SPANS_KEPT = 65_536
+_spans: OrderedDict[tuple[bytes, str], array[int]] = OrderedDict()
 _spans_lock = threading.Lock()
 
 
@@ -227,13 +232,13 @@ def sentence_spans(text: str, language: str | None = None) -> list[tuple[int, in
         known = _spans.get(key)
         if known is not None:
             _spans.move_to_end(key)
-            return list(known)
+            return list(zip(known[::2], known[1::2], strict=True))
     spans: list[tuple[int, int]] = []
     for block_start, block_end in _blocks(text):
         block = text[block_start:block_end]
         spans.extend((block_start + s, block_start + e) for s, e in _segment(block, code))
     with _spans_lock:
-        _spans[key] = tuple(spans)
+        _spans[key] = array("q", itertools.chain.from_iterable(spans))
         if len(_spans) > _SPANS_KEPT:
             _spans.popitem(last=False)
     return spans

@@ -253,3 +253,23 @@ def test_sentence_spans_are_remembered_not_shared() -> None:
     first.append((0, 1))  # a caller's list is its own
     again = sentence_spans(PROSE + " Once more.")
     assert again == first[:-1] and again[-1][1] == len(PROSE + " Once more.")
+
+
+def test_a_large_corpus_is_split_into_sentences_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingest splits every document for its passages, then again for its sentences: the
+    second pass over 5,000 documents finds every one remembered (an LRU smaller than the
+    corpus would miss each one, evicting the next one wanted)."""
+    from dossier.ingest import split
+
+    calls: list[str] = []
+
+    def counted(block: str, language: str | None = None) -> list[tuple[int, int]]:
+        calls.append(block)
+        return [(0, len(block))]
+
+    monkeypatch.setattr(split, "_segment", counted)
+    texts = [f"Document number {n} of a large corpus." for n in range(5_000)]
+    first = [sentence_spans(text) for text in texts]
+    second = [sentence_spans(text) for text in texts]
+    assert second == first
+    assert len(calls) == len(texts)
