@@ -102,6 +102,9 @@ class Lexicon:
     unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
     extent_words: frozenset[str] = frozenset()
+    # Nouns that only say a figure is asked for ("what were the values of trade"): like
+    # "year" in "in what year", not what the question is about.
+    generic_measures: frozenset[str] = frozenset()
     # Units a quantity is given in: "how many tonnes" wants a figure written with one.
     measure_units: frozenset[str] = frozenset()
     # Fractions that answer "what share" ("nearly half").
@@ -337,6 +340,10 @@ ENGLISH = Lexicon(
     extent_words=frozenset(
         """year years month months week weeks day days hour hours decade decades century
         centuries km kilometres kilometers mile miles metres meters""".split()
+    ),
+    generic_measures=frozenset(
+        "value values amount amounts number numbers figure figures total totals sum level "
+        "levels size share percentage proportion".split()
     ),
     measure_units=frozenset(
         """tonne tonnes ton tons barrel barrels litre litres liter liters megawatt megawatts

@@ -184,6 +184,8 @@ def test_focus_is_weighted_by_rarity_in_the_index(index: Index) -> None:
 def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
     analysed = analyse("In what year did Kazakhstan relocate its capital?", EN, lambda s: 1.0)
     assert [f.word for f in analysed.focus] == ["Kazakhstan", "relocate", "capital"]
+    analysed = analyse("What were the values of Russian trade in 2003?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["Russian", "trade"]
 
 
 def test_a_decade_is_not_a_year_and_years_are_named() -> None:
@@ -418,6 +420,15 @@ def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
     assert asked["kind_found"] == 1.0
     tonnes = "How many tonnes of military equipment do the bilateral agreements cover?"
     assert _evidence_of(index, tonnes, agreements)["kind_found"] == 0.0  # 60 agreements
+
+
+def test_a_year_the_sentence_before_names_is_held(index: Index) -> None:
+    """"… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
+    growth = _evidence_of(
+        index, "How far did Kazakhstan's economic growth drop in 2020?", "Growth fell to -2.5%"
+    )
+    assert growth["numbers_missing"] == 0.0
+    assert growth["kind_found"] == 1.0
 
 
 def test_an_answer_is_near_when_it_is_near_what_is_specific_to_the_question(

@@ -60,7 +60,7 @@ FEATURES = (
     "focus_section",  # IDF-weighted share of all focus terms held with its section's heading
     "missing_rare",  # IDF of the rarest focus word it lacks, over the highest IDF possible
     "name_unknown",  # the question names something no indexed sentence mentions
-    "numbers_missing",  # share of the numbers/years the question names that it lacks
+    "numbers_missing",  # share of the numbers/years the question names it lacks (or the one before)
     "kind_found",  # holds an answer of the expected kind, not already in the question
     "kind_missing",  # a date/figure/name is expected and it holds none
     "kind_near",  # how close that answer is to a focus term (1 adjacent, → 0 far)
@@ -408,7 +408,10 @@ def features(
             _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
         if numbers:
-            values = _mention_values(infos, read)
+            # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), so
+            # the years a question names count as held when it holds them.
+            previous = infos[candidate.row].previous
+            values = _mention_values(infos, [previous, *read] if previous >= 0 else read)
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
             numbers_missing = 0.0

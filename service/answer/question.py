@@ -175,8 +175,10 @@ def analyse(
         if stem in focus:
             continue
         word = next(iter(words(text[offset:])), stem)
-        if kind == DATE and lexicon.thing_kind(word) == DATE:
-            continue  # "in what year": the kind asked for, not what the question is about
+        if (kind == DATE and lexicon.thing_kind(word) == DATE) or (
+            kind == NUMBER and word.lower() in lexicon.generic_measures
+        ):
+            continue  # "in what year", "the values of": the kind asked for, not the subject
         is_name = (
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
