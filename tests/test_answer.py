@@ -423,7 +423,7 @@ def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
 
 
 def test_a_year_the_sentence_before_names_is_held(index: Index) -> None:
-    """"… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
+    """ "… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
     growth = _evidence_of(
         index, "How far did Kazakhstan's economic growth drop in 2020?", "Growth fell to -2.5%"
     )
