@@ -182,13 +182,20 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
                 re.I,
             ),
         ),
-        (NUMBER, "share", re.compile(rf"[-−]?{num}\s?(?:%|{lexicon.percent})", re.I)),
+        # A sign or a figure glued to a word is part of a name ("COVID-19", "Su-27").
+        (
+            NUMBER,
+            "share",
+            re.compile(rf"(?<![\w.\-−])[-−]?{num}\s?(?:%|{lexicon.percent})", re.I),
+        ),
         (DATE, "year", re.compile(r"(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)")),
         (DATE, "month", re.compile(rf"\b(?:{months})\b")),
         (
             NUMBER,
             "number",
-            re.compile(rf"[-−]?(?<![\w.]){num}(?:\s*(?:{magnitudes})\b|\s?km²)?", re.I),
+            re.compile(
+                rf"(?<![\w.\-−])[-−]?(?<![\w.]){num}(?:\s*(?:{magnitudes})\b|\s?km²)?", re.I
+            ),
         ),
         (NUMBER, "words", re.compile(rf"\b(?:{words})(?:[- ](?:{words}))*\b", re.I)),
     ]

@@ -186,6 +186,8 @@ def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
     assert [f.word for f in analysed.focus] == ["Kazakhstan", "relocate", "capital"]
     analysed = analyse("What were the values of Russian trade in 2003?", EN, lambda s: 1.0)
     assert [f.word for f in analysed.focus] == ["Russian", "trade"]
+    analysed = analyse("What was the GDP in US dollars in 2020?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["GDP"]
 
 
 def test_a_decade_is_not_a_year_and_years_are_named() -> None:
@@ -296,12 +298,15 @@ def test_mentions_numbers_dates_and_names() -> None:
         "Trade reached USD 5.2 billion in 2003, up 30% since the mid-2010s. "
         "On 19 March 2019, President Nursultan Nazarbayev resigned. "
         "Growth at the Eurasian Development Bank may slow. "
-        "Two members of the Duma, the Russian Assembly, objected."
+        "Two members of the Duma, the Russian Assembly, objected. "
+        "The COVID-19 pandemic cut growth to -2.5%."
     )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     infos = annotate(document, EN)
     found = {(m.kind, text[m.start : m.end]) for i in infos for m in i.mentions}
     assert ("number", "USD 5.2 billion") in found
+    assert ("number", "-2.5%") in found  # a sign after a space
+    assert not {("number", "-19"), ("number", "19")} & found  # "COVID-19" is a name
     assert ("number", "30%") in found
     assert ("date", "2003") in found
     assert ("date", "mid-2010s") in found

@@ -144,14 +144,15 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
     return OTHER, None
 
 
-def _unit(text: str, kind: str, lexicon: Lexicon) -> str | None:
-    """The unit of a date (MONTH) or of a figure (the others), the first whose pattern matches."""
-    if kind not in (DATE, NUMBER):
-        return None
-    for unit, pattern in lexicon.unit_patterns:
-        if (unit == MONTH) == (kind == DATE) and pattern.search(text):
-            return unit
-    return None
+def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int, int]]:
+    """The unit of a date (MONTH) or of a figure (the others), the first whose pattern
+    matches, and where the question says it ("in US dollars")."""
+    if kind in (DATE, NUMBER):
+        for unit, pattern in lexicon.unit_patterns:
+            match = pattern.search(text) if (unit == MONTH) == (kind == DATE) else None
+            if match:
+                return unit, match.span()
+    return None, (0, 0)
 
 
 def analyse(
@@ -168,6 +169,7 @@ def analyse(
     hold stands for ("CSTO", "Ukrainian"); the name is matched by those.
     """
     kind, thing = _kind(text, lexicon)
+    unit, (unit_start, unit_end) = _unit(text, kind, lexicon)
     located = content_stems_at(text, lexicon)
     first_word = next(iter(words(text)), "")
     focus: dict[str, Focus] = {}
@@ -175,10 +177,12 @@ def analyse(
         if stem in focus:
             continue
         word = next(iter(words(text[offset:])), stem)
-        if (kind == DATE and lexicon.thing_kind(word) == DATE) or (
-            kind == NUMBER and word.lower() in lexicon.generic_measures
+        if (
+            (kind == DATE and lexicon.thing_kind(word) == DATE)
+            or (kind == NUMBER and word.lower() in lexicon.generic_measures)
+            or unit_start <= offset < unit_end
         ):
-            continue  # "in what year", "the values of": the kind asked for, not the subject
+            continue  # "in what year", "the values of", "in US dollars": the kind asked for
         is_name = (
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
@@ -200,7 +204,6 @@ def analyse(
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
-    unit = _unit(text, kind, lexicon)
     return Question(
         text, kind, thing, thing_stems, tuple(focus.values()), numbers, parts, unit, lexicon.code
     )
