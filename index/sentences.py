@@ -193,9 +193,7 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
         (
             NUMBER,
             "number",
-            re.compile(
-                rf"(?<![\w.\-−])[-−]?(?<![\w.]){num}(?:\s*(?:{magnitudes})\b|\s?km²)?", re.I
-            ),
+            re.compile(rf"(?<![\w.\-−])[-−]?{num}(?:\s*(?:{magnitudes})\b|\s?km²)?", re.I),
         ),
         (NUMBER, "words", re.compile(rf"\b(?:{words})(?:[- ](?:{words}))*\b", re.I)),
     ]

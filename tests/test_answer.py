@@ -33,6 +33,7 @@ from dossier.lexicon import (
     OTHER,
     PERSON,
     PLACE,
+    REASON,
     SHARE,
     lexicon_for,
 )
@@ -134,7 +135,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         # a measure noun asks for a figure, whoever's it is and however it is qualified
         ("What was Kazakhstan's budget deficit in 2023?", NUMBER, "budget deficit"),
         ("What will be the generating capacity of the plant?", NUMBER, "generating capacity"),
-        ("What were the reasons for Kazakhstan's growth?", "reason", None),
+        ("What were the reasons for Kazakhstan's growth?", REASON, None),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:

@@ -408,8 +408,8 @@ def features(
             _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
         if numbers:
-            # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), so
-            # the years a question names count as held when it holds them.
+            # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"): a
+            # year the question names counts as held when that sentence holds it.
             previous = infos[candidate.row].previous
             values = _mention_values(infos, [previous, *read] if previous >= 0 else read)
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
