@@ -254,8 +254,8 @@ class Engine:
         allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
         reader = self.reader_for(self.answerability_for(index))
-        if reader is not None and not self.settings.reader_shares_encoder:
-            reader.prefetch(question)  # its pass beside the encoder's
+        if reader is not None:  # its pass beside the encoder's (a tower sharing it waits)
+            reader.prefetch(question)
         # The question is encoded once, in one forward pass with concurrent questions, and
         # shared by retrieval and the answer step.
         question_vector = self.batcher.encode(question)

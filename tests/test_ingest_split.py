@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from dossier.ingest import split
 from dossier.ingest.split import sentence_spans, split_passages
 from dossier.types import Document, PageSpan
 
@@ -259,8 +260,6 @@ def test_a_large_corpus_is_split_into_sentences_once(monkeypatch: pytest.MonkeyP
     """Ingest splits every document for its passages, then again for its sentences: the
     second pass over 5,000 documents finds every one remembered (an LRU smaller than the
     corpus would miss each one, evicting the next one wanted)."""
-    from dossier.ingest import split
-
     calls: list[str] = []
 
     def counted(block: str, language: str | None = None) -> list[tuple[int, int]]:

@@ -7,6 +7,8 @@ vector unchanged bit for bit and give the tower's vectors to rounding.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -85,8 +87,6 @@ def test_concurrent_questions_are_encoded_once_each(encoder: Embedder) -> None:
     """The reranker and the answer step both score a request's question; with other requests
     in between (8 at once), the tower still encodes each question once (in passes it may
     share with other questions)."""
-    import threading
-
     reader = Reader(SHIPPED)
     tower = reader.backend
     session, passes = tower.session, []
@@ -124,8 +124,6 @@ def test_a_prefetched_question_is_encoded_once_beside_the_caller(encoder: Embedd
     """`prefetch` starts the tower's pass on another thread while the caller encodes the
     question for retrieval; the caller's later scoring takes that pass's vector, whether it
     asks before the pass ends or after."""
-    import threading
-
     sentences = np.stack([encoder.encode_query(q) for q in QUESTIONS])
     expected = {q: Reader(SHIPPED).score_vectors(q, sentences) for q in QUESTIONS}
     reader = Reader(SHIPPED)
