@@ -115,6 +115,8 @@ class Lexicon:
     person_after: re.Pattern[str] | None = None
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
+    # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
+    since_words: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
     # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
@@ -275,6 +277,7 @@ ENGLISH = Lexicon(
         "never": "the sources never mention {terms}",
         "not_found": "the passages found do not mention {terms}",
         "no_kind": "the passages found mention {held} but give no {missing}",
+        "other_time": "the passages found mention {held} for {stated}, not for {asked}",
         "no_support": "the passages found mention {held} but none of their sentences answers it",
         "nothing": "no passage found relates to the question",
         "and": "and",
@@ -353,6 +356,7 @@ ENGLISH = Lexicon(
     fraction_words=frozenset("half third thirds quarter quarters fifth tenth".split()),
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
+    since_words=frozenset("since".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
@@ -487,6 +491,7 @@ FRENCH = Lexicon(
         "never": "les sources ne mentionnent jamais {terms}",
         "not_found": "les passages trouvés ne mentionnent pas {terms}",
         "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
+        "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
         "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
         "n'y répond",
         "nothing": "aucun passage trouvé ne se rapporte à la question",
@@ -565,6 +570,7 @@ FRENCH = Lexicon(
     fraction_words=frozenset("moitié tiers quart quarts cinquième dixième".split()),
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
+    since_words=frozenset("depuis dès".split()),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
 
@@ -675,6 +681,7 @@ GERMAN = Lexicon(
         "never": "die Quellen erwähnen {terms} nirgends",
         "not_found": "die gefundenen Passagen erwähnen {terms} nicht",
         "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
+        "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
         "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
         "beantwortet die Frage",
         "nothing": "keine gefundene Passage betrifft die Frage",
@@ -749,6 +756,7 @@ GERMAN = Lexicon(
     fraction_words=frozenset("hälfte drittel viertel fünftel zehntel".split()),
     definite_words=frozenset("die diese jene".split()),
     locatives=frozenset("in nach".split()),
+    since_words=frozenset("seit ab".split()),
 )
 
 _ES_THING = _thing()
@@ -864,6 +872,7 @@ SPANISH = Lexicon(
         "never": "las fuentes nunca mencionan {terms}",
         "not_found": "los pasajes encontrados no mencionan {terms}",
         "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
+        "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
         "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
         "responde a la pregunta",
         "nothing": "ningún pasaje encontrado se refiere a la pregunta",
@@ -936,6 +945,7 @@ SPANISH = Lexicon(
     fraction_words=frozenset("mitad tercio tercios cuarto cuartos quinto décimo".split()),
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
+    since_words=frozenset("desde".split()),
 )
 
 _RU_THING = _thing(r"[\w-]+")
@@ -1020,6 +1030,7 @@ RUSSIAN = Lexicon(
         "never": "источники нигде не упоминают {terms}",
         "not_found": "найденные фрагменты не упоминают {terms}",
         "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
+        "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
         "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
         "не отвечает на вопрос",
         "nothing": "ни один найденный фрагмент не относится к вопросу",
@@ -1062,6 +1073,7 @@ RUSSIAN = Lexicon(
     ),
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
+    since_words=frozenset("с со".split()),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
     currency=r"(?:долларов|доллара|доллар|евро|рублей|рубля|рубль|тенге|USD|EUR)\b|\$|€",
     percent=r"процент(?:ов|а)?\b",

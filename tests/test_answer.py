@@ -449,21 +449,38 @@ def test_an_answer_is_near_when_it_is_near_what_is_specific_to_the_question(
     assert abolish["kind_near"] < 0.15  # unweighted: 0.27 ("Kazakhstan", 52 characters away)
 
 
+def _eligible(index: Index, question: str, starts_with: str) -> bool:
+    """Whether the sentence starting with `starts_with` may answer `question`."""
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=5, query_vector=vector)
+    assert index.sentences is not None
+    evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
+    rows = [c.row for c in evidence.candidates]
+    return bool(evidence.eligible[rows.index(sentence_row(index, starts_with))])
+
+
 def test_a_sentence_that_says_nothing_new_cannot_answer(index: Index) -> None:
     """A list item names a treaty and its year: it answers "when", not "what did it do"."""
-    assert index.sentences is not None
-    item = sentence_row(index, "Alma-Ata Protocol (1991)")
+    item = "Alma-Ata Protocol (1991)"
+    assert not _eligible(index, "What did the Alma-Ata Protocol establish?", item)
+    assert _eligible(index, "In what year was the Alma-Ata Protocol signed?", item)
 
-    def eligible(question: str) -> bool:
-        vector = index.embedder.encode_query(question)
-        passages = index.search(question, k=5, query_vector=vector)
-        assert index.sentences is not None
-        evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
-        rows = [c.row for c in evidence.candidates]
-        return bool(evidence.eligible[rows.index(item)])
 
-    assert not eligible("What did the Alma-Ata Protocol establish?")
-    assert eligible("In what year was the Alma-Ata Protocol signed?")
+def test_a_sentence_about_another_year_cannot_answer(index: Index) -> None:
+    """ "… in 2020, …. Growth fell to -2.5%, the budget deficit reached 4% of GDP": that is
+    2020's deficit, not 2024's, however much else it shares with the question."""
+    deficit = "Growth fell to -2.5%"
+    assert _eligible(index, "How large was the Kazakh budget deficit in 2020?", deficit)
+    assert not _eligible(index, "How large was the Kazakh budget deficit in 2024?", deficit)
+    # A date question may name a year only to say which event it means.
+    assert _eligible(index, "After the 2020 oil price fall, when did growth drop?", deficit)
+
+
+def test_a_sentence_that_says_since_speaks_of_the_present(index: Index) -> None:
+    """The sentence before sets 1991 to 2019; "has been … since his departure" runs on."""
+    successor = "His successor, Kassym-Jomart Tokayev"
+    assert _eligible(index, "Who was at the head of Kazakhstan in 2023?", successor)
+    assert not _eligible(index, "Who was at the head of Kazakhstan in 1985?", successor)
 
 
 def test_a_count_is_not_a_reference_back_nor_a_year_a_month(engine: Engine) -> None:
@@ -520,6 +537,8 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert "troops" in troops and "give no figure" in troops
     latin = reason("In what year did Kazakhstan start switching to the Latin alphabet?")
     assert "Latin" in latin and latin.endswith("give no date")
+    later = reason("What size was the budget deficit of Kazakhstan in 2024?")
+    assert later == "the passages found mention budget and deficit for 2020, not for 2024"
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -80,6 +80,12 @@ def why_not(
     held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
     if not held:
         return messages["nothing"]
+    if evidence.elsewhen and evidence.elsewhen[topical]:
+        return messages["other_time"].format(
+            held=held,
+            stated=_join(list(evidence.elsewhen[topical]), lexicon),
+            asked=_join(sorted(question.years), lexicon),
+        )
     if question.expects_short and not evidence.column("kind_found")[topical]:
         plain, with_thing = lexicon.kind_phrases[question.kind]
         missing = with_thing.format(thing=question.thing) if question.thing else plain

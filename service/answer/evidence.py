@@ -126,6 +126,9 @@ class Evidence:
     # Per candidate: the stems it holds (read with its antecedent), plus the question's
     # stems whose words it holds as its own language stems them.
     held: list[frozenset[str]] = field(default_factory=list)
+    # Per candidate: the years it speaks of when none is a year the question names (it
+    # cannot answer then: "the deficit in 2020" is not the deficit in 2023), else ().
+    elsewhen: list[tuple[str, ...]] = field(default_factory=list)
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -370,10 +373,14 @@ def features(
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
+    # A date question may name a year to say which event it means ("the 2020 agreement
+    # replaced an older one; when was that signed?"); any other bounds its answer in time.
+    years = {int(y) for y in question.years} if question.kind != DATE else set()
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
     eligible = np.zeros(len(found), dtype=bool)
     answers: list[Mention | None] = []
     helds: list[frozenset[str]] = []
+    elsewhen: list[tuple[str, ...]] = []
     # Per document language: (another language than the question's, `in_language`'s
     # aliases, the lexicon `best_answer` reads the sentence with).
     by_language: dict[str | None, tuple[bool, dict[str, str], Lexicon]] = {}
@@ -407,10 +414,18 @@ def features(
         eligible[i] = answer is not None or (
             _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
+        # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), and so
+        # may the heading it stands under.
+        previous = infos[candidate.row].previous
+        around = [r for r in (previous, section, *read) if r >= 0]
+        when = _time_of(store, around, lexicon, own=read) if years else None
+        if when and not any(when.first <= y <= when.last for y in years):
+            eligible[i] = False
+            elsewhen.append(when.written)
+        else:
+            elsewhen.append(())
         if numbers:
-            # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"): a
-            # year the question names counts as held when that sentence holds it.
-            previous = infos[candidate.row].previous
+            # A year the question names counts as held when the sentence before holds it.
             values = _mention_values(infos, [previous, *read] if previous >= 0 else read)
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
@@ -451,7 +466,7 @@ def features(
         chosen = np.argsort(-cos_context, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in read_rows(store, found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
-    return Evidence(found, table, columns, answers, eligible, helds)
+    return Evidence(found, table, columns, answers, eligible, helds, elsewhen)
 
 
 def _says_more(held: set[str], question: Question) -> bool:
@@ -461,6 +476,56 @@ def _says_more(held: set[str], question: Question) -> bool:
 
 def _says_more_than(held: set[str], own: set[str]) -> bool:
     return any(s not in own and not any(c.isdigit() for c in s) for s in held)
+
+
+@dataclass(frozen=True)
+class _Time:
+    """The years sentences speak of, as one span, and as they write them."""
+
+    first: int
+    last: int
+    written: tuple[str, ...]
+
+
+_DECADE = re.compile(r"(\d{3})0s")
+_WORD = re.compile(r"\w+")
+_PRESENT = 9999
+
+
+def _time_of(
+    store: SentenceStore, rows: list[int], lexicon: Lexicon, *, own: list[int]
+) -> _Time | None:
+    """The span of the years `rows` state: a decade is ten years, and a year after a word
+    such as "since" runs to the present, as does all of it when one of the `own` rows (the
+    sentence itself) says "since" ("has led the country since his departure"). None when
+    they state no year."""
+    spans: list[tuple[int, int]] = []
+    written: list[str] = []
+    since = lexicon.since_words
+    for r in rows:
+        info = store.infos[r]
+        text = store.text(r)
+        for m in info.mentions:
+            if m.kind != DATE:
+                continue
+            for figure in figures(m.value):
+                if len(figure) == 4 and figure.isdigit():
+                    first = last = int(figure)
+                elif decade := _DECADE.fullmatch(figure):
+                    first, last = int(decade.group(1)) * 10, int(decade.group(1)) * 10 + 9
+                else:
+                    continue
+                before = text[: m.start - info.start].split()
+                if before and before[-1].lower() in since:
+                    last = _PRESENT
+                spans.append((first, last))
+                written.append(m.text)
+    if not spans:
+        return None
+    last = max(s[1] for s in spans)
+    if since and any(w in since for r in own for w in _WORD.findall(store.text(r).lower())):
+        last = _PRESENT
+    return _Time(min(s[0] for s in spans), last, tuple(dict.fromkeys(written)))
 
 
 def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:

@@ -10,6 +10,7 @@ the decade 2010s, not the number 2010). A question with several parts ("When
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ from dossier.lexicon import (
     content_stems_at,
     words,
 )
+
+_YEAR = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Question:
     # duration or length, a count (lexicon MONTH, SHARE, EXTENT, COUNT), or None.
     unit: str | None = None
     language: str = "en"  # the lexicon it was analysed with
+    years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)
 
     @property
     def expects_short(self) -> bool:
@@ -194,8 +198,10 @@ def analyse(
     thing_stems = (
         frozenset(s for _, s in content_stems_at(thing, lexicon)) if thing else frozenset()
     )
-    numbers = frozenset(
-        figure for m in number_mentions(text, 0, lexicon) for figure in figures(m.value)
+    mentions = number_mentions(text, 0, lexicon)
+    numbers = frozenset(figure for m in mentions for figure in figures(m.value))
+    years = frozenset(
+        f for m in mentions if m.kind == DATE for f in figures(m.value) if _YEAR.fullmatch(f)
     )
     parts: tuple[Question, ...] = ()
     if split:
@@ -205,7 +211,16 @@ def analyse(
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
     return Question(
-        text, kind, thing, thing_stems, tuple(focus.values()), numbers, parts, unit, lexicon.code
+        text,
+        kind,
+        thing,
+        thing_stems,
+        tuple(focus.values()),
+        numbers,
+        parts,
+        unit,
+        lexicon.code,
+        years,
     )
 
 
@@ -227,6 +242,7 @@ def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
         part.numbers,
         unit=part.unit,
         language=part.language,
+        years=part.years,
     )
 
 
