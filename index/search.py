@@ -17,6 +17,8 @@ language information (e.g. a benchmark corpus) skips all of this.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import get_args
@@ -35,6 +37,9 @@ from dossier.types import Document, IngestReport, Mode, Passage, ScoredPassage
 
 MODES: tuple[str, ...] = get_args(Mode)
 ANALYST_LANGUAGE = "en"  # questions may always be in English, whatever the corpus holds
+
+
+PHRASES = 4096  # phrase vectors an index keeps (`Index.phrase_vectors`)
 
 
 class Index:
@@ -101,6 +106,8 @@ class Index:
         self._language_rows = np.array(
             [code.get(p.language, -1) if p.language else -1 for p in passages], dtype=np.int64
         )
+        self._phrases: OrderedDict[str, np.ndarray] = OrderedDict()  # `phrase_vectors`
+        self._phrases_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (
@@ -184,6 +191,25 @@ class Index:
     def encode_queries(self, queries: Sequence[str], *, progress: bool = False) -> np.ndarray:
         """All queries as unit vectors, in one batched call."""
         return self.embedder.encode_queries(list(queries), progress=progress)
+
+    def phrase_vectors(self, phrases: Sequence[str]) -> np.ndarray:
+        """Short texts of the index (what a figure counts: "bilateral agreements") as unit
+        vectors, encoded as documents are; the new ones in one pass, and kept (the latest
+        PHRASES), since the same sentences come back question after question."""
+        with self._phrases_lock:
+            known = {p: self._phrases[p] for p in phrases if p in self._phrases}
+        new = list(dict.fromkeys(p for p in phrases if p not in known))
+        if new:
+            vectors = self.embedder.encode(new)
+            with self._phrases_lock:
+                for phrase, vector in zip(new, vectors, strict=True):
+                    known[phrase] = self._phrases[phrase] = vector
+                    self._phrases.move_to_end(phrase)
+                while len(self._phrases) > PHRASES:
+                    self._phrases.popitem(last=False)
+        if not phrases:
+            return np.zeros((0, self.dense.dimension), dtype=np.float32)
+        return np.stack([known[p] for p in phrases])
 
     def dense_scores(
         self,

@@ -428,6 +428,38 @@ def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
     assert _evidence_of(index, tonnes, agreements)["kind_found"] == 0.0  # 60 agreements
 
 
+def test_how_many_wants_a_count_of_what_it_asks_about(index: Index) -> None:
+    """ "nearly 60 bilateral agreements" counts agreements: it answers "how many
+    treaties", not "how many naval drills", though military ties are the subject of both."""
+    agreements = "Military and security cooperation consists of nearly 60 bilateral"
+    treaties = "How many bilateral treaties govern the two states' military ties?"
+    assert _evidence_of(index, treaties, agreements)["kind_found"] == 1.0
+    drills = "How many joint naval drills mark the two states' military ties?"
+    assert _evidence_of(index, drills, agreements)["kind_found"] == 0.0
+
+
+def test_phrase_vectors_are_the_encoders_and_encoded_once(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = index.embedder
+    encoded: list[str] = []
+    encode = embedder.encode
+
+    def counting(texts: list[str], **kwargs: object) -> np.ndarray:
+        encoded.extend(texts)
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    phrases = ["naval drills exercised", "bilateral pacts signed", "naval drills exercised"]
+    vectors = index.phrase_vectors(phrases)
+    assert encoded == ["naval drills exercised", "bilateral pacts signed"]
+    assert np.allclose(vectors[:2], encode(phrases[:2]), atol=1e-6)
+    assert np.array_equal(vectors[0], vectors[2])
+    index.phrase_vectors(phrases[:2])
+    assert len(encoded) == 2  # kept, not encoded again
+    assert index.phrase_vectors([]).shape == (0, vectors.shape[1])
+
+
 def test_a_year_the_sentence_before_names_is_held(index: Index) -> None:
     """ "… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
     growth = _evidence_of(

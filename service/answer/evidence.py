@@ -267,8 +267,10 @@ def _best_answer(
     accepts: frozenset[str],
     text: str,
     weights: dict[str, float],
+    uncounted: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[Mention | None, float]:
     """`best_answer` with what depends on the question alone given (per candidate: once).
+    `uncounted`: the (row, start) of figures that count something other than what is asked.
 
     Closeness counts each anchor (a focus term or the thing asked for) by its weight
     over the question's heaviest: a year beside "Kazakhstan" in an index about
@@ -296,6 +298,8 @@ def _best_answer(
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
                 continue
+            if (r, mention.start) in uncounted:
+                continue
             if question.unit or units:
                 before, after = _around(store, r, mention)
                 if question.unit and not fits(question.unit, mention, before, after, lexicon):
@@ -316,6 +320,53 @@ def _best_answer(
             if best is None or near > closeness:
                 best, closeness = mention, near
     return best, closeness
+
+
+# Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
+# agreements" for "joint military exercises" (0.27), against "soldiers" for "troops" (0.88),
+# "countries" for "member states" (0.42), "inhabitants" for "people" (0.63).
+COUNTED_MIN_COSINE = 0.35
+_COUNTED_WORDS = 3
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
+
+
+def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> str:
+    """The words a figure counts ("nearly 60 bilateral agreements" → "bilateral
+    agreements"): up to three words after it, to the first stop word or punctuation."""
+    info = store.infos[row]
+    out: list[str] = []
+    for token in _TOKEN.findall(store.text(row)[mention.end - info.start :]):
+        if not token[0].isalpha() or token.lower() in lexicon.stop_words:
+            break
+        out.append(token)
+        if len(out) == _COUNTED_WORDS:
+            break
+    return " ".join(out)
+
+
+def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[tuple[int, int]]:
+    """The (row, start) of the figures in `rows` (and their antecedents) that count
+    something unlike what "how many X" asks about, by the cosine of X to the words they
+    count; one encoder pass over the words not seen before (`Index.phrase_vectors`)."""
+    store = index.sentences
+    if question.unit != COUNT or not question.thing or store is None:
+        return frozenset()
+    found: list[tuple[int, int, str]] = []
+    for r in dict.fromkeys(r for row in rows for r in read_rows(store, row)):
+        info = store.infos[r]
+        lexicon = lexicon_for(index.documents[info.source_id].language or question.language)
+        for mention in info.mentions:
+            if mention.kind == NUMBER and (phrase := _counted(store, r, mention, lexicon)):
+                found.append((r, mention.start, phrase))
+    if not found:
+        return frozenset()
+    vectors = index.phrase_vectors([question.thing, *(phrase for _, _, phrase in found)])
+    cosines = vectors[1:] @ vectors[0]
+    return frozenset(
+        (r, start)
+        for (r, start, _), cosine in zip(found, cosines, strict=True)
+        if cosine < COUNTED_MIN_COSINE
+    )
 
 
 def _held(store: SentenceStore, rows: list[int]) -> set[str]:
@@ -385,6 +436,7 @@ def features(
     # aliases, the lexicon `best_answer` reads the sentence with).
     by_language: dict[str | None, tuple[bool, dict[str, str], Lexicon]] = {}
     infos = store.infos
+    uncounted = _uncounted(question, index, [c.row for c in found]) if short else frozenset()
     best_context = float(cos_context.max())
     rows_out: list[tuple[float, ...]] = []
     for i, candidate in enumerate(found):
@@ -408,7 +460,7 @@ def features(
             answer, near = None, 0.0
         else:
             answer, near = _best_answer(
-                question, store, read, aliases, lexicon, accepts, text, weights
+                question, store, read, aliases, lexicon, accepts, text, weights, uncounted
             )
         answers.append(answer)
         eligible[i] = answer is not None or (
