@@ -183,7 +183,9 @@ _EN_STOP = frozenset(
     during over under than then there these those much many any some such so if not no yes
     according article text author say says said give given mention mentioned describe
     described name named called kind type sort also both either neither did does way
-    s t just only very more most""".split()
+    s t just only very more most across along among amid around behind below beneath beside
+    beyond despite near onto per since throughout toward towards until upon via within
+    without unlike thus hence yet still already while because whereby""".split()
 )
 
 _EN_THING = r"(?P<thing>[\w'’-]+(?: [\w'’-]+){0,2})"

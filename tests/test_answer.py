@@ -191,6 +191,11 @@ def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
     assert [f.word for f in analysed.focus] == ["GDP"]
 
 
+def test_prepositions_are_not_focus_terms() -> None:
+    analysed = analyse("How do goods fare with buyers across the frontier?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["goods", "fare", "buyers", "frontier"]
+
+
 def test_a_decade_is_not_a_year_and_years_are_named() -> None:
     decade = analyse("How was Russia seen in the mid-2010s?", EN, lambda s: 1.0)
     assert decade.numbers == {"2010s"}
