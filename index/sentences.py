@@ -329,13 +329,23 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
 def _known_names(
     text: str, spans: list[tuple[int, int]], elision: re.Pattern[str] | None = None
 ) -> set[str]:
-    """Words the document capitalises somewhere other than at a sentence start."""
+    """Words the document capitalises somewhere other than at a sentence start.
+
+    A title capitalises common words ("III) Military relationship"): a word it alone
+    capitalises so counts only if the document never writes it in lower case.
+    """
     known: set[str] = set()
+    titled: set[str] = set()
+    lower: set[str] = set()
     for s, e in spans:
-        for k, (_, _, word) in enumerate(_tokens(text[s:e], elision)):
-            if k > 0 and _capitalised(word):
-                known.add(_POSSESSIVE.sub("", word))
-    return known
+        sentence = text[s:e]
+        title = is_title(sentence)
+        for k, (_, _, word) in enumerate(_tokens(sentence, elision)):
+            if not _capitalised(word):
+                lower.add(word)
+            elif k > 0:
+                (titled if title else known).add(_POSSESSIVE.sub("", word))
+    return known | {w for w in titled if w.lower() not in lower}
 
 
 # Building ----------------------------------------------------------------------------

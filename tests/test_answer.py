@@ -343,6 +343,21 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
     assert kinds["Astana"] != PERSON  # "his" after a comma does not make a person
 
 
+def test_a_title_does_not_make_a_common_word_a_name() -> None:
+    """Titles capitalise every word: "Military" opening a sentence is a name only if
+    running text capitalises it too, or the document never writes it in lower case."""
+    text = (
+        "III) Military relationship\n\n"
+        "Military and security cooperation is close. Their military ties are old.\n\n"
+        "Use of the Baikonur Cosmodrome\n\n"
+        "Baikonur hosts launches."
+    )
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    named = {text[m.start : m.end] for i in annotate(document, EN) for m in i.mentions}
+    assert "Military" not in named
+    assert "Baikonur" in named
+
+
 def _mention(text: str, phrase: str) -> tuple[object, str, str]:
     """The mention of `phrase` in `text`, with the words just before and after it."""
     document = Document(source_id="d", text=text, format="text", sha256="0")
