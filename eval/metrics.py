@@ -201,6 +201,15 @@ def normalise_answer(text: str) -> str:
     return " ".join(text.split())
 
 
+def span_matches(span: str, expected: Iterable[str]) -> bool:
+    """True if a short answer is one of the expected strings, give or take words around
+    it: "USD 5.2 billion" is "5.2 billion", "Tokayev" is "Kassym-Jomart Tokayev"."""
+    return any(
+        answer_contains(span, [candidate]) or answer_contains(candidate, [span])
+        for candidate in expected
+    )
+
+
 def answer_contains(answer: str, expected: Iterable[str]) -> bool:
     """True if the answer contains one of the expected strings, as whole words.
 

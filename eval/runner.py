@@ -47,6 +47,8 @@ def ratio_metric_keys(k: int = 10) -> tuple[str, ...]:
         "overall_accuracy",
         "citation_accuracy",
         "citation_exactness",
+        "span_accuracy",
+        "span_exactness",
     )
 
 
@@ -107,6 +109,9 @@ class QuestionResult:
     citation_correct: bool | None = None
     citations: int = 0
     exact_citations: int = 0
+    span: str | None = None  # the answer's `answer_span` text, if it gave one
+    span_correct: bool | None = None  # it is one of the expected answers (answered right)
+    span_exact: bool | None = None  # it is the document's text at its offsets
     confidence: float = 0.0
     confidence_source: str = "top passage score"
     latency_ms: float = 0.0
@@ -155,6 +160,8 @@ class QuestionResult:
             "overall_accuracy": (correct, 1.0),
             "citation_accuracy": (float(bool(self.citation_correct)) * answerable, answerable),
             "citation_exactness": (float(self.exact_citations), float(self.citations)),
+            "span_accuracy": (float(bool(self.span_correct)), float(self.span_correct is not None)),
+            "span_exactness": (float(bool(self.span_exact)), float(self.span is not None)),
         }
 
     @property
@@ -174,6 +181,10 @@ class QuestionResult:
             problems.append("answered a question the sources do not answer")
         if self.exact_citations < self.citations:
             problems.append(f"{self.citations - self.exact_citations} inexact citation(s)")
+        if self.span_correct is False:
+            problems.append(f"answer_span {self.span!r} is not " + describe_expected(self.expected))
+        if self.span_exact is False:
+            problems.append("answer_span's offsets do not hold its text")
         return problems
 
     def passages_json(self, *, with_text: bool) -> list[dict]:
@@ -209,6 +220,8 @@ class QuestionResult:
             "citation_correct": self.citation_correct,
             "citations": self.citations,
             "exact_citations": self.exact_citations,
+            "answer_span": self.span,
+            "span_correct": self.span_correct,
             "confidence": self.confidence,
             "confidence_source": self.confidence_source,
             "first_relevant_rank": next(
@@ -276,10 +289,18 @@ def judge_answer(result: QuestionResult, answer: Answer, target: Target) -> None
     result.exact_citations = sum(
         target.document(c.source_id).text[c.start : c.end] == c.quote for c in answer.citations
     )
+    span = answer.answer_span
+    if span is not None:
+        result.span = span.text
+        result.span_exact = target.document(span.source_id).text[span.start : span.end] == span.text
     if result.answerable:
         result.answer_correct = not answer.abstained and all(
             metrics.answer_contains(answer.answer, group) for group in result.expected
         )
+        if span is not None and result.answer_correct:  # is the short answer the right one?
+            result.span_correct = any(
+                metrics.span_matches(span.text, group) for group in result.expected
+            )
         result.citation_correct = any(
             span.overlaps(c.source_id, c.start, c.end)
             for c in answer.citations

@@ -568,6 +568,16 @@ def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine)
     assert len(answer.citations) <= 3
 
 
+def test_the_short_answer_is_of_the_time_asked_about(engine: Engine) -> None:
+    """ "… Nazarbayev, … from 1991 to 2019. His successor, Kassym-Jomart Tokayev, has been
+    the country's leader since his departure.": the sentence before gives the context,
+    not the answer, for a year it does not speak of."""
+    later = engine.ask("Who was the head of state of Kazakhstan in 2023?")
+    assert later.answer_span is not None and later.answer_span.text == "Kassym-Jomart Tokayev"
+    earlier = engine.ask("Who led Kazakhstan in 2005?")
+    assert earlier.answer_span is not None and earlier.answer_span.text == "Nursultan Nazarbayev"
+
+
 def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     def reason(question: str) -> str:
         vector = index.embedder.encode_query(question)

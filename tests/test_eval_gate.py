@@ -90,6 +90,11 @@ def test_json_names_every_metric_and_what_produced_it(
     assert coverage[-1] == pytest.approx(figures["coverage"]) if coverage else True
     failed = [q for q in figures["questions"] if q["failures"]]
     assert all(q["retrieved"] and "text" in q["retrieved"][0] for q in failed)
+    # answer_span: graded on the questions answered right that gave one
+    graded = [q["span_correct"] for q in figures["questions"] if q["span_correct"] is not None]
+    assert graded and figures["span_accuracy"] == pytest.approx(sum(graded) / len(graded))
+    assert all(q["answer_span"] for q in figures["questions"] if q["span_correct"] is not None)
+    assert figures["span_exactness"] == 1.0
 
 
 def test_report_shows_provenance_gate_curves_and_failures(test_split_run) -> None:

@@ -21,6 +21,7 @@ from dossier.eval.metrics import (
     percentile,
     rank,
     recall_at_k,
+    span_matches,
 )
 
 MEASURES = {
@@ -273,6 +274,20 @@ def test_mean_over_queries_counts_missing_rankings_as_zero() -> None:
 )
 def test_answer_contains(answer: str, expected: list[str], contained: bool) -> None:
     assert answer_contains(answer, expected) is contained
+
+
+@pytest.mark.parametrize(
+    ("span", "expected", "matches"),
+    [
+        ("USD 5.2 billion", ["5.2 billion"], True),  # the span says more
+        ("Tokayev", ["Kassym-Jomart Tokayev"], True),  # the span says less
+        ("Nursultan Nazarbayev", ["Tokayev", "Tokaev"], False),
+        ("one-third", ["-2.5%", "2.5"], False),
+        ("2001", ["20012"], False),
+    ],
+)
+def test_span_matches(span: str, expected: list[str], matches: bool) -> None:
+    assert span_matches(span, expected) is matches
 
 
 def test_percentile_matches_numpy_linear() -> None:

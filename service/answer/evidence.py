@@ -293,8 +293,14 @@ def _best_answer(
         if w in lexicon.measure_units
     }
     best: Mention | None = None
-    closeness = 0.0
+    closeness = best_near = 0.0
+    best_dated = False
+    years = {int(y) for y in question.years} if question.kind != DATE else set()
     for r in rows:
+        # An antecedent about another time may give context, not the answer ("…
+        # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022).
+        when = _time_of(store, [r], lexicon, own=[]) if years and r != rows[-1] else None
+        dated = not (when and not any(when.first <= y <= when.last for y in years))
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
                 continue
@@ -317,8 +323,9 @@ def _best_answer(
                 ),
                 default=0.0,
             )
-            if best is None or near > closeness:
-                best, closeness = mention, near
+            if best is None or (dated, near) > (best_dated, best_near):
+                best, best_dated, best_near = mention, dated, near
+            closeness = max(closeness, near)
     return best, closeness
 
 
