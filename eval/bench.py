@@ -151,7 +151,26 @@ def floor(questions: list[str], settings: Settings, rounds: int) -> dict[str, An
         "bare_st_ms": encode_p50(lambda q: bare.encode(q), questions, rounds),
         "encoder": embedder.spec.describe(),
         "encoder_ms": encode_p50(embedder.encode_query, questions, rounds),
+        "encoder_cpu_ms_by_batch": batch_cpu(embedder.encode_queries, questions, rounds),
     }
+
+
+BATCHES = (1, 8, 32)
+
+
+def batch_cpu(encode: Any, questions: list[str], rounds: int) -> dict[int, float]:
+    """CPU milliseconds per question when questions are encoded `b` at a time: what the
+    micro-batcher can save under concurrent requests (on a CPU, little: a batch is padded
+    to its longest question, and one question already keeps a core busy)."""
+    encode(questions[:8])  # warm-up
+    out = {}
+    for b in BATCHES:
+        started = time.process_time()
+        for _ in range(rounds):
+            for i in range(0, len(questions), b):
+                encode(questions[i : i + b])
+        out[b] = round((time.process_time() - started) * 1000 / (rounds * len(questions)), 2)
+    return out
 
 
 # Corpora ---------------------------------------------------------------------------------
@@ -521,6 +540,17 @@ def table(result: dict[str, Any]) -> str:
                 f"{result['floor']['encoder_ms'] / bare:.2f}",
             ),
         ]
+        by_batch = result["floor"].get("encoder_cpu_ms_by_batch")
+        if by_batch:
+            rows.append(
+                (
+                    "Dossier's encoder, CPU per question encoded "
+                    + " / ".join(str(b) for b in by_batch)
+                    + " at a time",
+                    " / ".join(f"{ms} ms" for ms in by_batch.values()),
+                    "",
+                )
+            )
     for name, corpus in result["corpora"].items():
         serve = corpus.get("serve")
         for path in ("/search", "/ask") if serve else ():

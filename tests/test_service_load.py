@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 
 from dossier.settings import Settings
@@ -249,3 +250,21 @@ def test_the_benchmarks_load_generator_counts_answers_errors_and_its_own_cpu(
     one = {"qps": 100.0, "server_cpu_ms": 7.0, "client_cpu_ms": 1.0}
     cores = os.cpu_count() or 1
     assert ceiling(one) == {"qps": round(cores * 125.0, 1), "ratio": round(cores * 1.25, 2)}
+
+
+def test_the_benchmark_times_the_encoder_by_batch(article_settings: Settings) -> None:
+    """What micro-batching can save: CPU per question, encoded 1, 8 and 32 at a time."""
+    from dossier.eval.bench import batch_cpu
+    from dossier.index.embed import load_embedder
+
+    embedder = load_embedder(article_settings)
+    sizes: list[int] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        sizes.append(len(texts))
+        return embedder.encode_queries(texts)
+
+    questions = [f"What did the agreement of {1990 + i} establish?" for i in range(10)]
+    figures = batch_cpu(encode, questions, rounds=1)
+    assert list(figures) == [1, 8, 32] and all(ms > 0 for ms in figures.values())
+    assert sizes == [8] + [1] * 10 + [8, 2] + [10]  # a warm-up, then each batch size
