@@ -146,7 +146,7 @@ def floor(questions: list[str], settings: Settings, rounds: int) -> dict[str, An
     from dossier.index.embed import bundled_model_dir, load_embedder
 
     bare = SentenceTransformer(str(bundled_model_dir()), device="cpu")
-    embedder = load_embedder(settings)
+    embedder = load_embedder(settings, queries=True)  # as `dossier serve` encodes questions
     return {
         "bare_st_ms": encode_p50(lambda q: bare.encode(q), questions, rounds),
         "encoder": embedder.spec.describe(),
