@@ -213,6 +213,11 @@ def test_multi_part_questions_are_split_into_parts_with_their_own_kinds() -> Non
     second = {f.stem: f.weight for f in question.parts[1].focus}
     assert second[EN.stem.stemWord("pipeline")] == 0.5
     assert not analyse("When was the pipeline completed?", EN, lambda s: 1.0).multi_part
+    # the question's years bound each part that names none
+    dated = analyse("Under the 1996 accord, which field and which port?", EN, lambda s: 1.0)
+    assert [p.years for p in dated.parts] == [{"1996"}, {"1996"}]
+    own = analyse("What was trade in 2003, and what was the deficit in 2018?", EN, lambda s: 1.0)
+    assert [p.years for p in own.parts] == [{"2003"}, {"2018"}]
 
 
 # The sentence store --------------------------------------------------------------------------

@@ -209,7 +209,7 @@ def analyse(
         pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
-            parts = tuple(_inherit(part, tuple(focus.values())) for part in parts)
+            parts = tuple(_inherit(part, tuple(focus.values()), years) for part in parts)
     return Question(
         text,
         kind,
@@ -224,10 +224,12 @@ def analyse(
     )
 
 
-def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
-    """A part keeps its own focus at full weight and the rest of the question's at half.
+def _inherit(part: Question, whole: tuple[Focus, ...], years: frozenset[str]) -> Question:
+    """A part keeps its own focus at full weight and the rest of the question's at half,
+    and the question's years when it names none.
 
-    "…, and at what site?" is about the subject named earlier in the question.
+    "…, and at what site?" is about the subject named earlier in the question; "Under
+    the 1996 accord, which field and which port…": the port is the 1996 accord's too.
     """
     own = {f.stem for f in part.focus}
     extra = tuple(
@@ -242,7 +244,7 @@ def _inherit(part: Question, whole: tuple[Focus, ...]) -> Question:
         part.numbers,
         unit=part.unit,
         language=part.language,
-        years=part.years,
+        years=part.years or years,
     )
 
 
