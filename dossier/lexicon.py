@@ -117,6 +117,9 @@ class Lexicon:
     locatives: frozenset[str] = frozenset()
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
+    # Words that date something by another event: "In June 2022, a few months after the
+    # unrest": June 2022 is not the unrest's date.
+    relative_words: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
     # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
@@ -359,6 +362,7 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     since_words=frozenset("since".split()),
+    relative_words=frozenset("after before following".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
@@ -573,6 +577,7 @@ FRENCH = Lexicon(
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
     since_words=frozenset("depuis dès".split()),
+    relative_words=frozenset("après avant".split()),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
 
@@ -759,6 +764,7 @@ GERMAN = Lexicon(
     definite_words=frozenset("die diese jene".split()),
     locatives=frozenset("in nach".split()),
     since_words=frozenset("seit ab".split()),
+    relative_words=frozenset("nach vor".split()),
 )
 
 _ES_THING = _thing()
@@ -948,6 +954,7 @@ SPANISH = Lexicon(
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
     since_words=frozenset("desde".split()),
+    relative_words=frozenset("después antes tras".split()),
 )
 
 _RU_THING = _thing(r"[\w-]+")
@@ -1076,6 +1083,7 @@ RUSSIAN = Lexicon(
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
     since_words=frozenset("с со".split()),
+    relative_words=frozenset("после спустя".split()),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
     currency=r"(?:долларов|доллара|доллар|евро|рублей|рубля|рубль|тенге|USD|EUR)\b|\$|€",
     percent=r"процент(?:ов|а)?\b",

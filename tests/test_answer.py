@@ -485,6 +485,19 @@ def test_phrase_vectors_are_the_encoders_and_encoded_once(
     assert index.phrase_vectors([]).shape == (0, vectors.shape[1])
 
 
+def test_a_date_set_by_the_event_asked_about_is_not_its_date(index: Index) -> None:
+    """ "In June 2022, a few months after the Qandy Quantar, the St. Petersburg
+    International Economic Forum was held": the forum's date, not the unrest's."""
+    forum = "In June 2022, a few months after the Qandy Quantar"
+    held = _evidence_of(index, "When was the St Petersburg economic forum held?", forum)
+    assert held["kind_found"] == 1.0
+    unrest = _evidence_of(index, "When did the Qandy Quantar unrest begin?", forum)
+    assert unrest["kind_found"] == 0.0
+    # unless the question asks what came after it
+    after = "When was a forum held after the Qandy Quantar?"
+    assert _evidence_of(index, after, forum)["kind_found"] == 1.0
+
+
 def test_a_year_the_sentence_before_names_is_held(index: Index) -> None:
     """ "… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
     growth = _evidence_of(

@@ -306,6 +306,8 @@ def _best_answer(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
+                continue
             if question.unit or units:
                 before, after = _around(store, r, mention)
                 if question.unit and not fits(question.unit, mention, before, after, lexicon):
@@ -374,6 +376,39 @@ def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[t
         for (r, start, _), cosine in zip(found, cosines, strict=True)
         if cosine < COUNTED_MIN_COSINE
     )
+
+
+# How far after a date a word such as "after" may say that it dates another event, and how
+# far after that word the event (a focus term) may be named.
+_RELATIVE_CHARS = 40
+_CLAUSE_END = re.compile(r"[,;:.()]")
+
+
+def _dated_by(
+    store: SentenceStore,
+    row: int,
+    mention: Mention,
+    anchors: list[tuple[int, float]],
+    lexicon: Lexicon,
+    question_text: str,
+) -> bool:
+    """Whether a date is another event's, dated by the one asked about: "In June 2022, a
+    few months after the Qandy Quantar, …" does not date the Qandy Quantar (unless the
+    question itself asks what came after it)."""
+    if not lexicon.relative_words:
+        return False
+    info = store.infos[row]
+    text = store.text(row)
+    tail = text[mention.end - info.start : mention.end - info.start + _RELATIVE_CHARS]
+    for match in _WORD.finditer(tail.lower()):
+        word = match.group()
+        if word in lexicon.relative_words and not re.search(rf"\b{word}\b", question_text):
+            # The event it is dated by: the words after it, to the end of the clause.
+            at = mention.end + match.end()
+            clause = _CLAUSE_END.search(text, at - info.start, at - info.start + _RELATIVE_CHARS)
+            end = info.start + clause.start() if clause else at + _RELATIVE_CHARS
+            return any(at <= a < end for a, weight in anchors if weight > 0)
+    return False
 
 
 def _held(store: SentenceStore, rows: list[int]) -> set[str]:
