@@ -208,6 +208,16 @@ def _normalise_number(kind: str, text: str) -> str:
     return value
 
 
+def month_of(mention: Mention, lexicon: Lexicon) -> list[tuple[str, str]]:
+    """(year, month) of a date naming both ("5 January 2021" → ("2021", "janu")), else []:
+    a month by its first four letters, which tell the months apart in every lexicon and
+    read "января" as "январь"."""
+    parts = mention.value.lower().split()
+    months = [p[:4] for p in parts if p in lexicon.months]
+    years = [p for p in parts if len(p) == 4 and p.isdigit()]
+    return [(years[0], months[0])] if months and years else []
+
+
 def figures(value: str) -> list[str]:
     """The parts of a normalised number or date that hold digits: "december 1991" → ["1991"]."""
     return [part for part in value.split() if any(c.isdigit() for c in part)]

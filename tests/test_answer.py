@@ -18,6 +18,8 @@ from dossier.index.sentences import (
     annotate,
     build_sentences,
     is_heading,
+    month_of,
+    number_mentions,
 )
 from dossier.index.store import build_index, load_index, publish
 from dossier.ingest.split import sentence_spans, split_passages
@@ -546,6 +548,28 @@ def test_a_sentence_about_another_year_cannot_answer(index: Index) -> None:
     assert _eligible(index, "After the 2020 oil price fall, when did growth drop?", deficit)
 
 
+def test_a_sentence_about_another_month_of_the_year_cannot_answer(index: Index) -> None:
+    invasion = "Russia’s full-scale invasion of Ukraine in February 2022"
+    assert _eligible(index, "What did Russia launch against Ukraine in February 2022?", invasion)
+    assert _eligible(index, "What did Russia launch against Ukraine in 2022?", invasion)
+    assert not _eligible(index, "What did Russia launch against Ukraine in March 2022?", invasion)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "month"),
+    [
+        ("en", "On 5 January 2021, he wrote.", ("2021", "janu")),
+        ("fr", "Le 5 janvier 2021, il a écrit.", ("2021", "janv")),
+        ("ru", "5 января 2021 года он написал.", ("2021", "янва")),
+        ("en", "In 2021, he wrote.", None),
+    ],
+)
+def test_a_date_s_month_and_year(language: str, text: str, month: tuple[str, str] | None) -> None:
+    lexicon = lexicon_for(language)
+    (date,) = [m for m in number_mentions(text, 0, lexicon) if m.kind == DATE]
+    assert month_of(date, lexicon) == ([month] if month else [])
+
+
 def test_a_sentence_that_says_since_speaks_of_the_present(index: Index) -> None:
     """The sentence before sets 1991 to 2019; "has been … since his departure" runs on."""
     successor = "His successor, Kassym-Jomart Tokayev"
@@ -619,6 +643,8 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert "Latin" in latin and latin.endswith("give no date")
     later = reason("What size was the budget deficit of Kazakhstan in 2024?")
     assert later == "the passages found mention budget and deficit for 2020, not for 2024"
+    month = reason("What did Russia launch against Ukraine in March 2022?")
+    assert month.endswith("for February 2022, not for March 2022"), month
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceStore
-from dossier.lexicon import Lexicon, lexicon_for
+from dossier.index.sentences import Mention, SentenceStore, number_mentions
+from dossier.lexicon import DATE, Lexicon, lexicon_for
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.evidence import Evidence, features, read_rows
 from dossier.service.answer.question import Question, analyse
@@ -81,10 +81,11 @@ def why_not(
     if not held:
         return messages["nothing"]
     if evidence.elsewhen and evidence.elsewhen[topical]:
+        asked = [m.text for m in number_mentions(question.text, 0, lexicon) if m.kind == DATE]
         return messages["other_time"].format(
             held=held,
             stated=_join(list(evidence.elsewhen[topical]), lexicon),
-            asked=_join(sorted(question.years), lexicon),
+            asked=_join(asked or sorted(question.years), lexicon),
         )
     if question.expects_short and not evidence.column("kind_found")[topical]:
         plain, with_thing = lexicon.kind_phrases[question.kind]
@@ -137,10 +138,12 @@ def compose(
         reader=reader,
         reader_candidates=reader_candidates,
     )
-    probability = model.probability(evidence.table, evidence.columns) * evidence.eligible
+    scored = model.probability(evidence.table, evidence.columns)
+    probability = scored * evidence.eligible
     if probability.size == 0 or float(probability.max()) < threshold:
         score = float(probability.max()) if probability.size else 0.0
-        reason = why_not(question, evidence, probability, store, lexicon)
+        # Why, from the sentence most about the question, whether or not it could answer
+        reason = why_not(question, evidence, scored, store, lexicon)
         return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, score, reason)
 
     best = int(np.argmax(probability))

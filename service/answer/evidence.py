@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceInfo, SentenceStore, figures, is_title
+from dossier.index.sentences import (
+    Mention,
+    SentenceInfo,
+    SentenceStore,
+    figures,
+    is_title,
+    month_of,
+)
 from dossier.lexicon import (
     COUNT,
     DATE,
@@ -300,7 +307,7 @@ def _best_answer(
         # An antecedent about another time may give context, not the answer ("…
         # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022).
         when = _time_of(store, [r], lexicon, own=[]) if years and r != rows[-1] else None
-        dated = not (when and not any(when.first <= y <= when.last for y in years))
+        dated = not (when and when.excludes(years, question.months))
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
                 continue
@@ -513,7 +520,7 @@ def features(
         previous = infos[candidate.row].previous
         around = [r for r in (previous, section, *read) if r >= 0]
         when = _time_of(store, around, lexicon, own=read) if years else None
-        if when and not any(when.first <= y <= when.last for y in years):
+        if when and when.excludes(years, question.months):
             eligible[i] = False
             elsewhen.append(when.written)
         else:
@@ -579,6 +586,20 @@ class _Time:
     first: int
     last: int
     written: tuple[str, ...]
+    # Per year stated with a month, the months stated (`month_of`); None for a year stated
+    # without one somewhere (any month of it, then).
+    months: dict[str, set[str] | None]
+
+    def excludes(self, years: set[int], months: frozenset[tuple[str, str]]) -> bool:
+        """Whether it speaks of none of `years`, or, in the years it states month by month,
+        of none of `months` ("In February 2022, …" for "in January 2022")."""
+        if not any(self.first <= y <= self.last for y in years):
+            return True
+        return (
+            bool(months)
+            and self.last != _PRESENT
+            and all(self.months.get(y) is not None and m not in self.months[y] for y, m in months)
+        )
 
 
 _DECADE = re.compile(r"(\d{3})0s")
@@ -595,6 +616,7 @@ def _time_of(
     they state no year."""
     spans: list[tuple[int, int]] = []
     written: list[str] = []
+    months: dict[str, set[str] | None] = {}
     since = lexicon.since_words
     for r in rows:
         info = store.infos[r]
@@ -614,12 +636,19 @@ def _time_of(
                     last = _PRESENT
                 spans.append((first, last))
                 written.append(m.text)
+                if first == last:
+                    dated = month_of(m, lexicon)
+                    known = months.setdefault(figure, set())
+                    if not dated:
+                        months[figure] = None
+                    elif known is not None:
+                        known.add(dated[0][1])
     if not spans:
         return None
     last = max(s[1] for s in spans)
     if since and any(w in since for r in own for w in _WORD.findall(store.text(r).lower())):
         last = _PRESENT
-    return _Time(min(s[0] for s in spans), last, tuple(dict.fromkeys(written)))
+    return _Time(min(s[0] for s in spans), last, tuple(dict.fromkeys(written)), months)
 
 
 def _mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:

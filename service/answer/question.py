@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dossier.index.sentences import figures, number_mentions
+from dossier.index.sentences import figures, month_of, number_mentions
 from dossier.lexicon import (
     DATE,
     MONTH,
@@ -54,6 +54,7 @@ class Question:
     unit: str | None = None
     language: str = "en"  # the lexicon it was analysed with
     years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)
+    months: frozenset[tuple[str, str]] = frozenset()  # ("2022", "janu") for "January 2022"
 
     @property
     def expects_short(self) -> bool:
@@ -203,13 +204,14 @@ def analyse(
     years = frozenset(
         f for m in mentions if m.kind == DATE for f in figures(m.value) if _YEAR.fullmatch(f)
     )
+    months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
     parts: tuple[Question, ...] = ()
     if split:
         pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
         pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
-            parts = tuple(_inherit(part, tuple(focus.values()), years) for part in parts)
+            parts = tuple(_inherit(part, tuple(focus.values()), years, months) for part in parts)
     return Question(
         text,
         kind,
@@ -221,10 +223,16 @@ def analyse(
         unit,
         lexicon.code,
         years,
+        months,
     )
 
 
-def _inherit(part: Question, whole: tuple[Focus, ...], years: frozenset[str]) -> Question:
+def _inherit(
+    part: Question,
+    whole: tuple[Focus, ...],
+    years: frozenset[str],
+    months: frozenset[tuple[str, str]],
+) -> Question:
     """A part keeps its own focus at full weight and the rest of the question's at half,
     and the question's years when it names none.
 
@@ -245,6 +253,7 @@ def _inherit(part: Question, whole: tuple[Focus, ...], years: frozenset[str]) ->
         unit=part.unit,
         language=part.language,
         years=part.years or years,
+        months=part.months or (months if not part.years else frozenset()),
     )
 
 
