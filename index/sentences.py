@@ -208,13 +208,18 @@ def _normalise_number(kind: str, text: str) -> str:
     return value
 
 
+def is_year(figure: str) -> bool:
+    """Four digits: a year ("2022"), not a decade ("2010s") or a longer number."""
+    return len(figure) == 4 and figure.isdigit()
+
+
 def month_of(mention: Mention, lexicon: Lexicon) -> list[tuple[str, str]]:
     """(year, month) of a date naming both ("5 January 2021" → ("2021", "janu")), else []:
     a month by its first four letters, which tell the months apart in every lexicon and
     read "января" as "январь"."""
     parts = mention.value.lower().split()
     months = [p[:4] for p in parts if p in lexicon.months]
-    years = [p for p in parts if len(p) == 4 and p.isdigit()]
+    years = [p for p in parts if is_year(p)]
     return [(years[0], months[0])] if months and years else []
 
 

@@ -27,6 +27,7 @@ from dossier.index.sentences import (
     SentenceStore,
     figures,
     is_title,
+    is_year,
     month_of,
 )
 from dossier.lexicon import (
@@ -133,7 +134,7 @@ class Evidence:
     # Per candidate: the stems it holds (read with its antecedent), plus the question's
     # stems whose words it holds as its own language stems them.
     held: list[frozenset[str]] = field(default_factory=list)
-    # Per candidate: the years it speaks of when none is a year the question names (it
+    # Per candidate: the dates it speaks of when none is of the time the question names (it
     # cannot answer then: "the deficit in 2020" is not the deficit in 2023), else ().
     elsewhen: list[tuple[str, ...]] = field(default_factory=list)
 
@@ -302,7 +303,7 @@ def _best_answer(
     best: Mention | None = None
     closeness = best_near = 0.0
     best_dated = False
-    years = {int(y) for y in question.years} if question.kind != DATE else set()
+    years = question.time_bound
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
         # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022).
@@ -473,9 +474,7 @@ def features(
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
-    # A date question may name a year to say which event it means ("the 2020 agreement
-    # replaced an older one; when was that signed?"); any other bounds its answer in time.
-    years = {int(y) for y in question.years} if question.kind != DATE else set()
+    years = question.time_bound
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
     eligible = np.zeros(len(found), dtype=bool)
     answers: list[Mention | None] = []
@@ -625,7 +624,7 @@ def _time_of(
             if m.kind != DATE:
                 continue
             for figure in figures(m.value):
-                if len(figure) == 4 and figure.isdigit():
+                if is_year(figure):
                     first = last = int(figure)
                 elif decade := _DECADE.fullmatch(figure):
                     first, last = int(decade.group(1)) * 10, int(decade.group(1)) * 10 + 9

@@ -10,11 +10,10 @@ the decade 2010s, not the number 2010). A question with several parts ("When
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dossier.index.sentences import figures, month_of, number_mentions
+from dossier.index.sentences import figures, is_year, month_of, number_mentions
 from dossier.lexicon import (
     DATE,
     MONTH,
@@ -26,8 +25,6 @@ from dossier.lexicon import (
     content_stems_at,
     words,
 )
-
-_YEAR = re.compile(r"\d{4}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +57,13 @@ class Question:
     def expects_short(self) -> bool:
         """The answer is a date, figure or name, given as `answer_span`."""
         return self.kind in SHORT_KINDS
+
+    @property
+    def time_bound(self) -> set[int]:
+        """The years its answer must be of: those it names, unless it asks for a date (then
+        a year says which event it means: "the 2020 agreement replaced an older one; when
+        was that signed?")."""
+        return {int(y) for y in self.years} if self.kind != DATE else set()
 
     @property
     def multi_part(self) -> bool:
@@ -201,9 +205,7 @@ def analyse(
     )
     mentions = number_mentions(text, 0, lexicon)
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))
-    years = frozenset(
-        f for m in mentions if m.kind == DATE for f in figures(m.value) if _YEAR.fullmatch(f)
-    )
+    years = frozenset(f for m in mentions if m.kind == DATE for f in figures(m.value) if is_year(f))
     months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
     parts: tuple[Question, ...] = ()
     if split:
