@@ -11,6 +11,7 @@ written against a `Lexicon`, so adding a language is adding one entry here.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -1139,6 +1140,31 @@ def _plain(code: str) -> Lexicon:
         percent=r"(?!)",
         connectors=frozenset(),
     )
+
+
+@lru_cache(maxsize=16)
+def known_places(code: str) -> frozenset[str]:
+    """Names that are places whatever a document does with them: countries, regions and
+    the cities time zones are named after, as CLDR writes them in the language and in
+    English (Babel). "Russia" and "Moscow" are places even in a document that never
+    writes "in Russia"."""
+    from babel import Locale, UnknownLocaleError
+    from babel.dates import get_timezone_location
+
+    names: set[str] = set()
+    zones = [z for z in zoneinfo.available_timezones() if "/" in z and z[:1].isupper()]
+    for language in dict.fromkeys((code, "en")):
+        try:
+            locale = Locale.parse(language)
+        except (UnknownLocaleError, ValueError):
+            continue
+        names.update(name for name in locale.territories.values() if name[:1].isupper())
+        for zone in zones:
+            try:
+                names.add(get_timezone_location(zone, locale=locale, return_city=True))
+            except LookupError:
+                continue
+    return frozenset(n for n in names if "/" not in n)
 
 
 def lexicon_for(language: str | None) -> Lexicon:

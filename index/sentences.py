@@ -49,6 +49,7 @@ from dossier.lexicon import (
     PLACE,
     Lexicon,
     content_stems_at,
+    known_places,
     lexicon_for,
     words,
 )
@@ -406,7 +407,7 @@ def annotate(
             info.mentions = sorted(numbers + names, key=lambda m: m.start)
             previous = len(out)
         out.append(info)
-    places = _places(text, out, lexicon)
+    places = _places(text, out, lexicon) | known_places(lexicon.code)
     for info in out:
         info.mentions = [_retyped(m, places) for m in info.mentions]
     surnames = {m.text.split()[-1] for info in out for m in info.mentions if m.kind == PERSON}

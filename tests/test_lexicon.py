@@ -201,12 +201,13 @@ def test_french_names_after_an_elided_article_are_names() -> None:
     )
     infos = annotate(document("fr-doc", text, "fr"), FR)
     found = [[(m.kind, m.text) for m in i.mentions] for i in infos]
-    # "l'Ukraine", "d'Astana", "jusqu'à Almaty": the name without its article, exact offsets.
-    assert ("name", "Ukraine") in found[0] and ("name", "Astana") in found[0]
-    assert ("name", "Ukraine") in found[1]  # sentence-initial "L'Ukraine", known mid-sentence
+    # "l'Ukraine", "d'Astana", "jusqu'à Almaty": the name without its article, exact offsets
+    # (Ukraine and Almaty are places by name: CLDR's countries and time-zone cities).
+    assert (PLACE, "Ukraine") in found[0] and ("name", "Astana") in found[0]
+    assert (PLACE, "Ukraine") in found[1]  # sentence-initial "L'Ukraine", known mid-sentence
     assert (ORGANISATION, "Banque d'Angleterre") in found[1]  # an elided connector joins
     assert (ORGANISATION, "OTAN") in found[1]
-    assert ("name", "Almaty") in found[2]
+    assert (PLACE, "Almaty") in found[2]
     for info in infos:
         for m in info.mentions:
             assert text[m.start : m.end] == m.text
