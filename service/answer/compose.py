@@ -3,9 +3,10 @@
 Rules, in order:
 
 1. Score every candidate sentence (answerability.py); one that cannot answer
-   (evidence.py's `eligible`: it says nothing new, or is a bare title) scores
-   0. If the best is below the threshold, abstain, saying what is missing: a
-   focus term no passage mentions, or the kind of answer (a date, a figure, a
+   (evidence.py's `eligible`: it says nothing new, is a bare title, or speaks
+   of another time than the question names) scores 0. If the best is below
+   the threshold, abstain, saying what is missing: a focus term no passage
+   mentions, the time asked for, or the kind of answer (a date, a figure, a
    name) none gives.
 2. Cite the best sentence. Then, up to three sentences in all, only sentences
    that pass the threshold themselves and add something: the best sentence

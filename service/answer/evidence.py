@@ -4,7 +4,13 @@ The candidates are the sentences of the retrieved passages (each once, with
 the rank of the best passage holding it). A sentence that refers back ("This
 was completed in 2001.") is read together with the sentence before it. Every
 per-sentence input — vectors, stems, mentions — comes from the index's
-sentence store; only the question's vector is computed per request.
+sentence store; only the question's vector is computed per request (and, for
+"how many X", the vectors of the words the candidates' figures count, once
+per index: `Index.phrase_vectors`).
+
+A sentence about another time than the question names cannot answer it: the
+years it states, with the sentence before and its heading, must include one
+the question names, and the month asked where it dates that year by month.
 
 Each sentence was stemmed in its own language. A question in another language
 is matched against it with its words stemmed the sentence's way as well
