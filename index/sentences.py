@@ -23,6 +23,7 @@ and costs no second pass).
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import logging
 import math
@@ -408,6 +409,7 @@ def annotate(
             previous = len(out)
         out.append(info)
     places = _places(text, out, lexicon) | known_places(lexicon.code)
+    places |= _paired_with_places(text, out, places, lexicon)
     for info in out:
         info.mentions = [_retyped(m, places) for m in info.mentions]
     surnames = {m.text.split()[-1] for info in out for m in info.mentions if m.kind == PERSON}
@@ -430,6 +432,24 @@ def _retyped(mention: Mention, places: set[str]) -> Mention:
     if mention.kind == PERSON and any(w in places for w in mention.text.split()):
         return replace(mention, kind=NAME)  # "Kazakhstan Today", a newspaper
     return mention
+
+
+def _paired_with_places(
+    text: str, infos: list[SentenceInfo], places: set[str], lexicon: Lexicon
+) -> set[str]:
+    """Names the document joins by "and" to a place ("Moscow and Astana signed"): places,
+    as one does not pair a city with a company."""
+    joined = f" {lexicon.messages['and']} "
+    out: set[str] = set()
+    for info in infos:
+        names = [m for m in info.mentions if m.kind in (NAME, PLACE)]
+        for a, b in itertools.pairwise(names):
+            if text[a.end : b.start] == joined:
+                if a.text in places and b.kind == NAME:
+                    out.add(b.text)
+                elif b.text in places and a.kind == NAME:
+                    out.add(a.text)
+    return out
 
 
 def _places(text: str, infos: list[SentenceInfo], lexicon: Lexicon) -> set[str]:

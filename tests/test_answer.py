@@ -352,12 +352,12 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
 
 
 def test_countries_and_cities_are_places_whatever_the_document_does_with_them() -> None:
-    """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel):
-    neither answers "which company"."""
+    """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel),
+    and so is Astana, joined to Moscow by "and": none answers "which company"."""
     text = "Last year Moscow and Astana signed an agreement with Russia and Rosatom Corporation."
     document = Document(source_id="d", text=text, format="text", sha256="0")
     kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
-    assert kinds["Moscow"] == PLACE and kinds["Russia"] == PLACE
+    assert kinds["Moscow"] == PLACE and kinds["Russia"] == PLACE and kinds["Astana"] == PLACE
     assert kinds["Rosatom Corporation"] == ORGANISATION
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
