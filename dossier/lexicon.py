@@ -110,6 +110,8 @@ class Lexicon:
     measure_units: frozenset[str] = frozenset()
     # Fractions that answer "what share" ("nearly half").
     fraction_words: frozenset[str] = frozenset()
+    # What joins a share to what it is a share of ("half of foreign companies").
+    of_words: frozenset[str] = frozenset()
     # Words before a figure that make it a reference back, not a count: "the two countries".
     definite_words: frozenset[str] = frozenset()
     # What follows a person's name and nothing else's ("Narbaiev and his associates").
@@ -218,6 +220,9 @@ ENGLISH = Lexicon(
             _p(
                 rf"\bhow (many|much) {_EN_THING}?|\bhow (many|much)\b"
                 r"|\bhow (far|large|big|long|old|high|often)\b"
+                # "what share of the population": a share of what it names
+                r"|\bwhat (?:(?:was|is|were|are) the )?(?:share|percentage|proportion|fraction) "
+                r"of (?:the )?(?P<whole>[\w'’-]+(?: [\w'’-]+){0,2})"
                 # "what was the value", "what was Kazakhstan's budget deficit": a measure
                 # noun, after up to three modifiers that are not prepositions
                 r"|\bwhat (was|is|were|are|will be) (?:the |its |their |[\w-]+['’]s )?"
@@ -360,6 +365,7 @@ ENGLISH = Lexicon(
         kilogram kilograms kg""".split()
     ),
     fraction_words=frozenset("half third thirds quarter quarters fifth tenth".split()),
+    of_words=frozenset({"of"}),
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     since_words=frozenset("since".split()),

@@ -139,6 +139,9 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("What was Kazakhstan's budget deficit in 2023?", NUMBER, "budget deficit"),
         ("What will be the generating capacity of the plant?", NUMBER, "generating capacity"),
         ("What were the reasons for Kazakhstan's growth?", REASON, None),
+        # a share is of what it names
+        ("What share of Kazakhstan's population is Russian?", NUMBER, "Kazakhstan's population"),
+        ("What is the percentage of the gas stations that ran dry?", NUMBER, "gas stations"),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
@@ -401,6 +404,7 @@ def _mention(text: str, phrase: str) -> tuple[object, str, str]:
         ("The country covers 2,724 km².", "2,724 km²", COUNT, False),  # an area
         ("Trade reached $26 billion.", "$26 billion", COUNT, False),  # money
         ("Nearly half of the firms are Russian.", "half", SHARE, True),
+        ("Oil accounts for one-third of GDP.", "one-third", SHARE, True),
         ("Growth fell by 2.5% that year.", "2.5%", SHARE, True),
         ("Trade reached $26 billion.", "$26 billion", SHARE, False),
         ("Trade reached $26 billion.", "$26 billion", MONEY, True),
@@ -476,6 +480,16 @@ def test_how_many_wants_a_count_of_what_it_asks_about(index: Index) -> None:
     assert _evidence_of(index, treaties, agreements)["kind_found"] == 1.0
     drills = "How many joint naval drills mark the two states' military ties?"
     assert _evidence_of(index, drills, agreements)["kind_found"] == 0.0
+
+
+def test_what_share_of_x_wants_a_share_of_x(index: Index) -> None:
+    """ "Nearly half of foreign companies operating in Kazakhstan are now Russian" gives the
+    share of companies, not of the population, that is Russian."""
+    companies = "Nearly half of foreign companies operating in Kazakhstan"
+    firms = "What share of the foreign firms in Kazakhstan are Russian?"
+    assert _evidence_of(index, firms, companies)["kind_found"] == 1.0
+    people = "What share of Kazakhstan's population is Russian?"
+    assert _evidence_of(index, people, companies)["kind_found"] == 0.0
 
 
 def test_phrase_vectors_are_the_encoders_and_encoded_once(

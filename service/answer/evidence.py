@@ -5,8 +5,8 @@ the rank of the best passage holding it). A sentence that refers back ("This
 was completed in 2001.") is read together with the sentence before it. Every
 per-sentence input — vectors, stems, mentions — comes from the index's
 sentence store; only the question's vector is computed per request (and, for
-"how many X", the vectors of the words the candidates' figures count, once
-per index: `Index.phrase_vectors`).
+"how many X" or "what share of X", the vectors of the words the candidates'
+figures count, once per index: `Index.phrase_vectors`).
 
 A sentence about another time than the question names cannot answer it: the
 years it states, with the sentence before and its heading, must include one
@@ -20,6 +20,7 @@ count there too.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -233,7 +234,7 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
     share = (
         "%" in value
         or bool(re.search(lexicon.percent, value, re.I))
-        or any(p in lexicon.fraction_words for p in parts)
+        or any(p in lexicon.fraction_words for p in re.split(r"[\s-]+", value))  # "one-third"
     )
     if unit == SHARE:
         return share
@@ -353,12 +354,20 @@ _COUNTED_WORDS = 3
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
 
 
-def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> str:
+def _counted(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, *, share: bool = False
+) -> str:
     """The words a figure counts ("nearly 60 bilateral agreements" → "bilateral
-    agreements"): up to three words after it, to the first stop word or punctuation."""
+    agreements"): up to three words after it, to the first stop word or punctuation; for
+    a `share`, those after "of" ("half of foreign companies" → "foreign companies")."""
     info = store.infos[row]
     out: list[str] = []
-    for token in _TOKEN.findall(store.text(row)[mention.end - info.start :]):
+    tokens = _TOKEN.findall(store.text(row)[mention.end - info.start :])
+    if share:
+        if not tokens or tokens[0].lower() not in lexicon.of_words:
+            return ""
+        tokens = list(itertools.dropwhile(lambda t: t.lower() in lexicon.stop_words, tokens[1:]))
+    for token in tokens:
         if not token[0].isalpha() or token.lower() in lexicon.stop_words:
             break
         out.append(token)
@@ -369,17 +378,22 @@ def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon)
 
 def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[tuple[int, int]]:
     """The (row, start) of the figures in `rows` (and their antecedents) that count
-    something unlike what "how many X" asks about, by the cosine of X to the words they
-    count; one encoder pass over the words not seen before (`Index.phrase_vectors`)."""
+    something unlike what "how many X" asks about, or are a share of something unlike
+    what "what share of X" asks about ("half of foreign companies" for "of the
+    population"), by the cosine of X to the words they count; one encoder pass over the
+    words not seen before (`Index.phrase_vectors`)."""
     store = index.sentences
-    if question.unit != COUNT or not question.thing or store is None:
+    share = question.unit == SHARE
+    if question.unit not in (COUNT, SHARE) or not question.thing or store is None:
         return frozenset()
     found: list[tuple[int, int, str]] = []
     for r in dict.fromkeys(r for row in rows for r in read_rows(store, row)):
         info = store.infos[r]
         lexicon = lexicon_for(index.documents[info.source_id].language or question.language)
         for mention in info.mentions:
-            if mention.kind == NUMBER and (phrase := _counted(store, r, mention, lexicon)):
+            if mention.kind == NUMBER and (
+                phrase := _counted(store, r, mention, lexicon, share=share)
+            ):
                 found.append((r, mention.start, phrase))
     if not found:
         return frozenset()

@@ -119,7 +119,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
         if not match:
             continue
         groups = match.groupdict()
-        thing = groups.get("thing") or groups.get("measure")
+        thing = groups.get("thing") or groups.get("measure") or groups.get("whole")
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
