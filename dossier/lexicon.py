@@ -37,6 +37,7 @@ SHORT_KINDS = frozenset({DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME})
 # long"), a count of something ("how many troops": not an amount of money, not a share),
 # an amount of money ("in US dollars").
 MONTH, SHARE, EXTENT, COUNT, MONEY = "month", "share", "extent", "count", "money"
+AMOUNT = "amount"  # "how much uranium": a figure of it, in whatever unit
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,7 @@ ENGLISH = Lexicon(
         ),
         (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
         (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
+        (AMOUNT, _p(r"\bhow much\b")),
     ),
     extent_words=frozenset(
         """year years month months week weeks day days hour hours decade decades century

@@ -24,6 +24,7 @@ from dossier.index.sentences import (
 from dossier.index.store import build_index, load_index, publish
 from dossier.ingest.split import sentence_spans, split_passages
 from dossier.lexicon import (
+    AMOUNT,
     COUNT,
     DATE,
     EXTENT,
@@ -49,7 +50,7 @@ from dossier.service.answer import (
     features,
 )
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
-from dossier.service.answer.evidence import fits
+from dossier.service.answer.evidence import Evidence, fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
@@ -454,14 +455,26 @@ def test_a_number_must_be_an_answer_not_merely_present(index: Index) -> None:
     assert evidence.column("kind_found")[january] == 0.0
 
 
-def _evidence_of(index: Index, question: str, starts_with: str) -> dict[str, float]:
-    """The feature row of the sentence starting with `starts_with`, among `question`'s."""
+def _evidence_at(index: Index, question: str, starts_with: str) -> tuple[Evidence, int]:
+    """`question`'s evidence, and the position of the sentence starting with `starts_with`."""
     vector = index.embedder.encode_query(question)
     passages = index.search(question, k=5, query_vector=vector)
     assert index.sentences is not None
     evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
-    row = [c.row for c in evidence.candidates].index(sentence_row(index, starts_with))
+    return evidence, [c.row for c in evidence.candidates].index(sentence_row(index, starts_with))
+
+
+def _evidence_of(index: Index, question: str, starts_with: str) -> dict[str, float]:
+    """The feature row of the sentence starting with `starts_with`, among `question`'s."""
+    evidence, row = _evidence_at(index, question, starts_with)
     return {name: float(evidence.column(name)[row]) for name in evidence.columns}
+
+
+def _answer_of(index: Index, question: str, starts_with: str) -> str | None:
+    """The answer `features` finds in the sentence starting with `starts_with`, if any."""
+    evidence, row = _evidence_at(index, question, starts_with)
+    answer = evidence.answers[row]
+    return None if answer is None else answer.text
 
 
 def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
@@ -490,6 +503,27 @@ def test_what_share_of_x_wants_a_share_of_x(index: Index) -> None:
     assert _evidence_of(index, firms, companies)["kind_found"] == 1.0
     people = "What share of Kazakhstan's population is Russian?"
     assert _evidence_of(index, people, companies)["kind_found"] == 0.0
+
+
+def test_how_much_x_wants_an_amount_of_x(index: Index) -> None:
+    """ "One flagship project" counts projects, not uranium; "$31.5 billion" is trade."""
+    project = "One flagship project illustrates this strategic cooperation"
+    uranium = "How much uranium does Kazakhstan mine?"
+    assert analyse(uranium, EN, lambda stem: 1.0).unit == AMOUNT
+    assert _evidence_of(index, uranium, project)["kind_found"] == 0.0
+    china = "China is now Astana’s main trading partner"
+    trade = "How much trade volume did Astana do with China in 2023?"
+    assert _evidence_of(index, trade, china)["kind_found"] == 1.0
+
+
+def test_a_share_of_x_is_not_x(index: Index) -> None:
+    """ "one-third of GDP" is a share of GDP: it answers "what share of GDP", not "what is
+    the GDP"; "4% of GDP" still gives the deficit."""
+    economy = "Economically, Kazakhstan was severely affected by the COVID-19 pandemic"
+    assert _answer_of(index, "What share of GDP does oil bring?", economy) == "one-third"
+    assert _answer_of(index, "What was Kazakhstan's GDP in 2020?", economy) != "one-third"
+    growth = "Growth fell to -2.5%, the budget deficit reached 4% of GDP"
+    assert _answer_of(index, "What was Kazakhstan's budget deficit in 2020?", growth) is not None
 
 
 def test_phrase_vectors_are_the_encoders_and_encoded_once(

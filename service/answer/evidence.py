@@ -38,6 +38,7 @@ from dossier.index.sentences import (
     month_of,
 )
 from dossier.lexicon import (
+    AMOUNT,
     COUNT,
     DATE,
     EXTENT,
@@ -329,6 +330,8 @@ def _best_answer(
                     continue
                 if units and lexicon.stem.stemWord(after) not in units:
                     continue
+            if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
+                continue
             near = max(
                 (
                     weight
@@ -354,16 +357,17 @@ _COUNTED_WORDS = 3
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
 
 
-def _counted(
-    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, *, share: bool = False
-) -> str:
+def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, unit: str) -> str:
     """The words a figure counts ("nearly 60 bilateral agreements" → "bilateral
     agreements"): up to three words after it, to the first stop word or punctuation; for
-    a `share`, those after "of" ("half of foreign companies" → "foreign companies")."""
+    a share, those after "of" ("half of foreign companies" → "foreign companies"), and for
+    an amount, those after its unit ("21,000 tonnes of uranium" → "uranium")."""
     info = store.infos[row]
     out: list[str] = []
     tokens = _TOKEN.findall(store.text(row)[mention.end - info.start :])
-    if share:
+    if unit == AMOUNT and tokens and tokens[0].lower() in lexicon.measure_units:
+        tokens = tokens[1:]
+    if unit == SHARE or (unit == AMOUNT and tokens and tokens[0].lower() in lexicon.of_words):
         if not tokens or tokens[0].lower() not in lexicon.of_words:
             return ""
         tokens = list(itertools.dropwhile(lambda t: t.lower() in lexicon.stop_words, tokens[1:]))
@@ -376,6 +380,20 @@ def _counted(
     return " ".join(out)
 
 
+def _a_share_of(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, question: Question
+) -> bool:
+    """Whether a figure is a share of what the question asks for (the head of its noun
+    phrase), so not it: "one-third of GDP" does not answer "what is the GDP of Russia", but
+    "5.3% of applicants" answers "what is the applicant admission rate"."""
+    if not question.thing or mention.kind != NUMBER or not fits(SHARE, mention, "", "", lexicon):
+        return False
+    asked = question.thing.lower().split()
+    head = lexicon.stem.stemWord(asked[-1] if lexicon.head_final else asked[0])
+    whole = _counted(store, row, mention, lexicon, SHARE).lower().split()
+    return head in lexicon.stem.stemWords(whole)
+
+
 def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[tuple[int, int]]:
     """The (row, start) of the figures in `rows` (and their antecedents) that count
     something unlike what "how many X" asks about, or are a share of something unlike
@@ -383,8 +401,7 @@ def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[t
     population"), by the cosine of X to the words they count; one encoder pass over the
     words not seen before (`Index.phrase_vectors`)."""
     store = index.sentences
-    share = question.unit == SHARE
-    if question.unit not in (COUNT, SHARE) or not question.thing or store is None:
+    if question.unit not in (COUNT, SHARE, AMOUNT) or not question.thing or store is None:
         return frozenset()
     found: list[tuple[int, int, str]] = []
     for r in dict.fromkeys(r for row in rows for r in read_rows(store, row)):
@@ -392,7 +409,7 @@ def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[t
         lexicon = lexicon_for(index.documents[info.source_id].language or question.language)
         for mention in info.mentions:
             if mention.kind == NUMBER and (
-                phrase := _counted(store, r, mention, lexicon, share=share)
+                phrase := _counted(store, r, mention, lexicon, question.unit)
             ):
                 found.append((r, mention.start, phrase))
     if not found:
