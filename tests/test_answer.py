@@ -526,6 +526,16 @@ def test_a_share_of_x_is_not_x(index: Index) -> None:
     assert _answer_of(index, "What was Kazakhstan's budget deficit in 2020?", growth) is not None
 
 
+def test_a_question_of_names_alone_needs_a_sentence_holding_one(index: Index) -> None:
+    """ "What is the GDP of Russia?" has no common word to paraphrase: the record trade
+    volumes (neither GDP nor Russia named) cannot answer it; the GDP sentence may."""
+    question = "What is the GDP of Russia?"
+    evidence, records = _evidence_at(index, question, "The years 2022 and 2023 even set records")
+    assert not evidence.eligible[records]
+    _, economy = _evidence_at(index, question, "Economically, Kazakhstan was severely affected")
+    assert evidence.eligible[economy]
+
+
 def test_phrase_vectors_are_the_encoders_and_encoded_once(
     index: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,8 +3,9 @@
 Rules, in order:
 
 1. Score every candidate sentence (answerability.py); one that cannot answer
-   (evidence.py's `eligible`: it says nothing new, is a bare title, or speaks
-   of another time than the question names) scores 0. If the best is below
+   (evidence.py's `eligible`: it says nothing new, is a bare title, speaks
+   of another time than the question names, or, for a question whose focus
+   is names alone, holds none of them) scores 0. If the best is below
    the threshold, abstain, saying what is missing: a focus term no passage
    mentions, the time asked for, or the kind of answer (a date, a figure, a
    name) none gives.

@@ -503,6 +503,7 @@ def features(
     common = {f.stem: f.weight for f in question.focus if not f.is_name}
     top_idf = store.idf("\0never-a-stem\0") or 1.0
     unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
+    only_names = bool(names) and not common
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
@@ -551,6 +552,10 @@ def features(
         eligible[i] = answer is not None or (
             _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
+        if only_names and not with_section & names.keys():
+            # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
+            # one that holds none of the names (nor does its heading) is not about it.
+            eligible[i] = False
         # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), and so
         # may the heading it stands under.
         previous = infos[candidate.row].previous
