@@ -121,6 +121,8 @@ class Lexicon:
     locatives: frozenset[str] = frozenset()
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
+    # Words by which a question asks about the present: "who is the current president".
+    present_words: frozenset[str] = frozenset()
     # Words that date something by another event: "In June 2022, a few months after the
     # unrest": June 2022 is not the unrest's date.
     relative_words: frozenset[str] = frozenset()
@@ -371,6 +373,7 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     since_words=frozenset("since".split()),
+    present_words=frozenset("current currently now today nowadays presently".split()),
     relative_words=frozenset("after before following".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
@@ -586,6 +589,9 @@ FRENCH = Lexicon(
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
     since_words=frozenset("depuis dès".split()),
+    present_words=frozenset(
+        "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
+    ),
     relative_words=frozenset("après avant".split()),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
@@ -773,6 +779,9 @@ GERMAN = Lexicon(
     definite_words=frozenset("die diese jene".split()),
     locatives=frozenset("in nach".split()),
     since_words=frozenset("seit ab".split()),
+    present_words=frozenset(
+        "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
+    ),
     relative_words=frozenset("nach vor".split()),
 )
 
@@ -963,6 +972,7 @@ SPANISH = Lexicon(
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
     since_words=frozenset("desde".split()),
+    present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras".split()),
 )
 
@@ -1092,6 +1102,7 @@ RUSSIAN = Lexicon(
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
     since_words=frozenset("с со".split()),
+    present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
     currency=r"(?:долларов|доллара|доллар|евро|рублей|рубля|рубль|тенге|USD|EUR)\b|\$|€",

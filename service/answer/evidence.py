@@ -314,9 +314,13 @@ def _best_answer(
     years = question.time_bound
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
-        # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022).
-        when = _time_of(store, [r], lexicon, own=[]) if years and r != rows[-1] else None
-        dated = not (when and when.excludes(years, question.months))
+        # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022, or for
+        # "who is the current president").
+        timed = (years or question.present) and r != rows[-1]
+        when = _time_of(store, [r], lexicon, own=[r]) if timed else None
+        dated = not (
+            when and (when.excludes(years, question.months) if years else when.last != _PRESENT)
+        )
         for mention in store.infos[r].mentions:
             if mention.kind not in accepts or _in_question(mention, question, text):
                 continue

@@ -52,6 +52,7 @@ class Question:
     language: str = "en"  # the lexicon it was analysed with
     years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)
     months: frozenset[tuple[str, str]] = frozenset()  # ("2022", "janu") for "January 2022"
+    present: bool = False  # it asks about the present ("the current president")
 
     @property
     def expects_short(self) -> bool:
@@ -226,6 +227,7 @@ def analyse(
         lexicon.code,
         years,
         months,
+        any(w.lower() in lexicon.present_words for w in words(text)),
     )
 
 
@@ -256,6 +258,7 @@ def _inherit(
         language=part.language,
         years=part.years or years,
         months=part.months or (months if not part.years else frozenset()),
+        present=part.present,
     )
 
 
