@@ -526,6 +526,14 @@ def test_a_share_of_x_is_not_x(index: Index) -> None:
     assert _answer_of(index, "What was Kazakhstan's budget deficit in 2020?", growth) is not None
 
 
+def test_a_name_qualifying_a_noun_is_not_an_organisation(index: Index) -> None:
+    """In "investments by Russian companies such as Gazprom", "Russian" qualifies
+    "companies": the company is Gazprom."""
+    question = "Which company invested in Kazakhstan's energy sector?"
+    invested = "Kazakhstan benefited from investments by Russian companies"
+    assert _answer_of(index, question, invested) == "Gazprom"
+
+
 def test_a_question_of_names_alone_needs_a_sentence_holding_one(index: Index) -> None:
     """ "What is the GDP of Russia?" has no common word to paraphrase: the record trade
     volumes (neither GDP nor Russia named) cannot answer it; the GDP sentence may."""

@@ -326,6 +326,8 @@ def _best_answer(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if question.kind in (PLACE, ORGANISATION) and _modifies(store, r, mention, lexicon):
+                continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
                 continue
             if question.unit or units:
@@ -351,6 +353,15 @@ def _best_answer(
                 best, best_dated, best_near = mention, dated, near
             closeness = max(closeness, near)
     return best, closeness
+
+
+def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether an untyped one-word name qualifies the common noun after it ("Russian
+    companies", "the Latin alphabet"): an adjective, not a place's or an organisation's name."""
+    if mention.kind != NAME or " " in mention.text:
+        return False
+    _, after = _around(store, row, mention)
+    return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
 
 
 # Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
