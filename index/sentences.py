@@ -266,6 +266,11 @@ def _joins(gap: str, connectors: frozenset[str]) -> bool:
     return gap in {"", "–", "-"} or (gap[-1:] in {"'", "’"} and gap[:-1].lower() in connectors)
 
 
+def _abbreviated(word: str, gap: str) -> bool:
+    """Whether a name goes on after an abbreviation's full stop ("St. Petersburg")."""
+    return gap.rstrip() == "." and len(word) <= 2 and word[:1].isupper() and word[1:].islower()
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 
@@ -298,7 +303,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         j = i + 1
         while j < len(tokens):
             gap = text[tokens[j - 1][1] : tokens[j][0]]
-            if not _joins(gap, connectors) or "\n" in gap:
+            if not (_joins(gap, connectors) or _abbreviated(tokens[j - 1][2], gap)) or "\n" in gap:
                 break
             nxt = tokens[j][2]
             if _capitalised(nxt) and nxt.lower() not in lexicon.months:

@@ -317,7 +317,8 @@ def test_mentions_numbers_dates_and_names() -> None:
         "On 19 March 2019, President Nursultan Nazarbayev resigned. "
         "Growth at the Eurasian Development Bank may slow. "
         "Two members of the Duma, the Russian Assembly, objected. "
-        "The COVID-19 pandemic cut growth to -2.5%."
+        "The COVID-19 pandemic cut growth to -2.5%. "
+        "In June 2022, the St. Petersburg International Economic Forum was held."
     )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     infos = annotate(document, EN)
@@ -333,6 +334,8 @@ def test_mentions_numbers_dates_and_names() -> None:
     assert ("organisation", "Eurasian Development Bank") in found
     assert ("organisation", "Russian Assembly") in found  # an institution, not a person
     assert not any(t in {"2010", "Trade", "may", "Growth"} for _, t in found)
+    # a name goes on after an abbreviation's full stop
+    assert any(t == "St. Petersburg International Economic Forum" for _, t in found)
 
 
 def test_names_are_typed_by_how_the_document_uses_them() -> None:
