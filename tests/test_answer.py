@@ -732,6 +732,14 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert later == "the passages found mention budget and deficit for 2020, not for 2024"
     month = reason("What did Russia launch against Ukraine in March 2022?")
     assert month.endswith("for February 2022, not for March 2022"), month
+    # a hyphenated name is named whole, not also by its parts
+    pipeline = reason("In what year did the Baku-Tbilisi-Ceyhan pipeline start operating?")
+    assert (
+        pipeline == "the passages found mention Baku-Tbilisi-Ceyhan and pipeline but give no date"
+    )
+    # "how much has Gazprom invested" names no thing: "Gazprom invested" is not one
+    invested = reason("How much has Gazprom invested in Kazakhstan?")
+    assert invested.endswith("give no figure"), invested
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -53,6 +53,8 @@ class Composed:
 
 def _join(items: list[str], lexicon: Lexicon) -> str:
     items = list(dict.fromkeys(items))  # "CSTO" stands for four stems: name it once
+    # "Wi-Fi" is focus as a whole and by its parts: name it whole
+    items = [w for w in items if not any(w != o and f"-{w}-" in f"-{o}-" for o in items)]
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {lexicon.messages['and']} {items[-1]}"
