@@ -737,9 +737,6 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert (
         pipeline == "the passages found mention Baku-Tbilisi-Ceyhan and pipeline but give no date"
     )
-    # "how much has Gazprom invested" names no thing: "Gazprom invested" is not one
-    invested = reason("How much has Gazprom invested in Kazakhstan?")
-    assert invested.endswith("give no figure"), invested
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -124,10 +124,8 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
-            if kind in (OTHER, NUMBER) and thing.split()[0].lower() in lexicon.auxiliaries:
-                # "what did the protocol establish", "how much has Gazprom invested": no
-                # thing is named
-                return kind, None
+            if kind == OTHER and thing.split()[0].lower() in lexicon.auxiliaries:
+                return OTHER, None  # "what did the protocol establish": no thing is named
             kept: list[str] = []
             for word in thing.split():  # the noun phrase ends at the first stop word after it
                 if word.lower() in stop:
