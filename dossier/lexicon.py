@@ -121,6 +121,8 @@ class Lexicon:
     locatives: frozenset[str] = frozenset()
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
+    # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
+    author_question: re.Pattern[str] | None = None
     # Words by which a question asks about the present: "who is the current president".
     present_words: frozenset[str] = frozenset()
     # Words that date something by another event: "In June 2022, a few months after the
@@ -198,6 +200,8 @@ _EN_STOP = frozenset(
 )
 
 _EN_THING = r"(?P<thing>[\w'’-]+(?: [\w'’-]+){0,2})"
+# What a source may be called in a question about it ("who wrote this analysis?").
+_EN_WORKS = r"(?:article|analysis|report|paper|piece|text|study|document|essay|brief|note|source)"
 # Nouns that name a quantity: "what was the budget deficit" asks for a figure.
 _EN_MEASURES = (
     "value|volume|amount|size|share|number|area|rate|level|percentage|proportion|total|"
@@ -373,6 +377,11 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     since_words=frozenset("since".split()),
+    author_question=_p(
+        rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"
+        rf"|\b(?:author|writer)s? of (?:this|the|that) {_EN_WORKS}\b"
+        r"|^\s*who (?:is|are|was|were) the (?:author|writer)s?\s*\??\s*$"
+    ),
     present_words=frozenset("current currently now today nowadays presently".split()),
     relative_words=frozenset("after before following".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
@@ -589,6 +598,11 @@ FRENCH = Lexicon(
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
     since_words=frozenset("depuis dès".split()),
+    author_question=_p(
+        r"\bqui a (?:écrit|rédigé) (?:cet |cette |ce |le |la |l['’])\s*(?:article|analyse|rapport"
+        r"|texte|étude|note|document)\b|\b(?:auteur|autrice)e?s? (?:de cet |de cette |de l['’]|du "
+        r"|de la )\s*(?:article|analyse|rapport|texte|étude|note|document)\b"
+    ),
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
     ),
@@ -779,6 +793,12 @@ GERMAN = Lexicon(
     definite_words=frozenset("die diese jene".split()),
     locatives=frozenset("in nach".split()),
     since_words=frozenset("seit ab".split()),
+    author_question=_p(
+        r"\bwer hat (?:diesen|den|dieses|das|diese|die) (?:Artikel|Bericht|Text|Beitrag|Analyse"
+        r"|Studie|Dokument) (?:geschrieben|verfasst)\b"
+        r"|\b(?:Autor|Autorin|Autoren|Verfasser)(?:in)? (?:des|dieses|der|dieser) "
+        r"(?:Artikels|Berichts|Textes|Beitrags|Analyse|Studie|Dokuments)\b"
+    ),
     present_words=frozenset(
         "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
     ),
@@ -972,6 +992,11 @@ SPANISH = Lexicon(
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
     since_words=frozenset("desde".split()),
+    author_question=_p(
+        r"\bquién (?:escribió|redactó) (?:este|esta|el|la) (?:artículo|análisis|informe|texto"
+        r"|estudio|documento)\b|\b(?:autor|autora|autores) (?:de este|de esta|del|de la) "
+        r"(?:artículo|análisis|informe|texto|estudio|documento)\b"
+    ),
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras".split()),
 )
@@ -1102,6 +1127,10 @@ RUSSIAN = Lexicon(
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
     since_words=frozenset("с со".split()),
+    author_question=_p(
+        r"\bкто (?:написал|автор) (?:эту |этот |это )?(?:стать|анализ|доклад|текст|отч[её]т)"
+        r"|\bавтор\w* (?:этой |этого )?(?:стать|анализ|доклад|текст|отч[её]т)"
+    ),
     present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",

@@ -36,6 +36,7 @@ def article_entry(source_id: str = "article") -> str:
     return (
         f'[[source]]\nid = "{source_id}"\npath = "{ARTICLE}"\n'
         'title = "Russia–Kazakhstan relations since the collapse of the Soviet Union"\n'
+        'author = "Felix Klein; Louan Renard"\n'
         'language = "en"\n'
     )
 

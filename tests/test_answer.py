@@ -50,6 +50,7 @@ from dossier.service.answer import (
     features,
 )
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
+from dossier.service.answer.byline import authors
 from dossier.service.answer.evidence import Evidence, fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
@@ -737,6 +738,30 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert (
         pipeline == "the passages found mention Baku-Tbilisi-Ceyhan and pipeline but give no date"
     )
+
+
+def test_who_wrote_a_source_is_answered_where_its_text_names_the_author(engine: Engine) -> None:
+    """corpus/sources.toml lists the article's authors; its byline names them."""
+    for question in ("Who wrote this analysis?", "Who is the author of the article?"):
+        answer = engine.ask(question)
+        assert answer.answer_span is not None and answer.answer_span.text == "Felix Klein"
+        (citation,) = answer.citations
+        assert "Felix Klein and Louan Renard" in citation.quote
+        document = engine.index.documents[citation.source_id]
+        assert document.text[citation.start : citation.end] == citation.quote
+        span = answer.answer_span
+        assert document.text[span.start : span.end] == "Felix Klein"
+    # another work's author is not the source's
+    assert engine.ask("Who wrote the novel War and Peace?").abstained
+
+
+def test_the_authors_a_field_lists() -> None:
+    assert authors("Felix Klein; Louan Renard") == ["Felix Klein", "Louan Renard"]
+    assert authors("A. Smith and B. Jones") == ["A. Smith", "B. Jones"]
+    assert authors(None) == []
+    french = lexicon_for("fr").author_question
+    assert french is not None and french.search("Qui a écrit cet article ?")
+    assert not french.search("Qui a écrit Les Misérables ?")
 
 
 def test_off_topic_questions_are_refused(engine: Engine) -> None:

@@ -8,6 +8,7 @@ The package's modules are the steps, in order:
 - `answerability`: one calibrated score from those features and one threshold,
   both read from the reviewed `answerability.json`;
 - `compose`: the cited sentences (or an abstention saying what is missing);
+- `byline`: who wrote a source, where its text names the authors its metadata lists;
 - `reader`: an optional cross-encoder whose score is one more feature.
 
 Language-specific words live in `dossier.lexicon`.

@@ -20,10 +20,14 @@ Rules, in order:
    their best sentence.
 4. When the question expects a short answer (a date, a figure, a name), the
    best sentence's answer of that kind is also given as `answer_span`.
+
+A question asking who wrote a source is answered first, apart (byline.py):
+by the sentences where the text names the authors its metadata lists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +36,7 @@ from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, number_mentions
 from dossier.lexicon import DATE, Lexicon, lexicon_for
 from dossier.service.answer.answerability import Answerability
+from dossier.service.answer.byline import byline
 from dossier.service.answer.evidence import Evidence, features, read_rows
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
@@ -114,6 +119,15 @@ def _passage_for(
     return fallback
 
 
+def _passage_holding(index: Index, passages: list[ScoredPassage], row: int) -> str:
+    """The id of the passage holding a sentence: a retrieved one if any, else the index's."""
+    info = index.sentences.infos[row]  # type: ignore[union-attr]
+    for passage in [*passages, *index.passages]:
+        if passage.source_id == info.source_id and passage.start <= info.start < passage.end:
+            return passage.id
+    raise LookupError(f"no passage holds sentence {row} of {info.source_id}")
+
+
 def compose(
     question_text: str,
     question_vector: np.ndarray,
@@ -132,6 +146,19 @@ def compose(
     if store is None:
         raise ValueError("the index has no sentence store; re-run `dossier ingest`")
     lexicon = lexicon_for(language)
+    named = byline(question_text, passages, index, lexicon)
+    if named is not None:  # the text names the source's listed author: certain
+        text, citations, number_of = cite(
+            named.rows, lambda r: _passage_holding(index, passages, r), index
+        )
+        span = AnswerSpan(
+            text=named.name,
+            source_id=named.source_id,
+            start=named.start,
+            end=named.start + len(named.name),
+            citation=number_of[named.row],
+        )
+        return Composed(text, citations, span, 1.0, None)
     threshold = model.threshold if threshold is None else threshold
     question = analyse(question_text, lexicon, store.idf, aliases=store.aliases)
     evidence = features(
@@ -206,23 +233,39 @@ def compose(
         if adds and take(position):
             held.update(evidence.held[position])
 
-    # Document order within a source; sources in the order their first sentence was chosen.
+    position_of = dict(rows)
+
+    def passage_of(row: int) -> str:
+        info = store.infos[row]
+        fallback = evidence.candidates[position_of[row]].passage
+        return _passage_for(passages, info.source_id, info.start, fallback).id
+
+    text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
+    span = _answer_span(question, evidence, best, store, number_of)
+    return Composed(text, citations, span, float(probability[best]), None)
+
+
+def cite(
+    rows: list[int], passage_of: Callable[[int], str], index: Index
+) -> tuple[str, list[Citation], dict[int, int]]:
+    """The answer text of sentence-store `rows`, their citations, and each row's number.
+
+    Document order within a source; sources in the order their first row was chosen.
+    """
+    store = index.sentences
+    assert store is not None
     source_order: dict[str, int] = {}
-    for r, _ in rows:
+    for r in rows:
         source_order.setdefault(store.infos[r].source_id, len(source_order))
     ordered = sorted(
-        rows,
-        key=lambda item: (source_order[store.infos[item[0]].source_id], store.infos[item[0]].start),
+        rows, key=lambda r: (source_order[store.infos[r].source_id], store.infos[r].start)
     )
     citations: list[Citation] = []
     parts: list[str] = []
     number_of: dict[int, int] = {}
-    for n, (r, position) in enumerate(ordered, start=1):
+    for n, r in enumerate(ordered, start=1):
         info = store.infos[r]
         document = index.documents[info.source_id]
-        passage = _passage_for(
-            passages, info.source_id, info.start, evidence.candidates[position].passage
-        )
         quote = store.text(r)
         citations.append(
             Citation(
@@ -230,7 +273,7 @@ def compose(
                 source_id=info.source_id,
                 title=document.title,
                 url=document.url,
-                passage_id=passage.id,
+                passage_id=passage_of(r),
                 quote=quote,
                 start=info.start,
                 end=info.end,
@@ -239,8 +282,7 @@ def compose(
         )
         number_of[r] = n
         parts.append(f"{' '.join(quote.split())} [{n}]")
-    span = _answer_span(question, evidence, best, store, number_of)
-    return Composed(" ".join(parts), citations, span, float(probability[best]), None)
+    return " ".join(parts), citations, number_of
 
 
 def _answer_span(

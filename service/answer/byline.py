@@ -1,0 +1,69 @@
+"""Who wrote a source: its authors, where its own text names them.
+
+"Who wrote this analysis?" shares no content word with the byline that
+answers it ("Article written by Felix Klein and Louan Renard, …"), and
+"author" or "article" say nothing about what a source is about, so the
+evidence step finds nothing to weigh. A source's metadata does know its
+authors (`corpus/sources.toml`, or what trafilatura and pypdf read from the
+page). An answer must still rest on the sources' text, so the question is
+answered only where the text itself names an author: the sentences that do
+are cited, and the first name found is the short answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dossier.index.search import Index
+from dossier.lexicon import Lexicon
+from dossier.types import ScoredPassage
+
+# How an `author` field lists several people: "Felix Klein; Louan Renard".
+_SEPARATORS = re.compile(r"\s*(?:;|,|&|\band\b|\bet\b|\bund\b|\by\b|\bи\b)\s*")
+
+
+@dataclass(frozen=True)
+class Byline:
+    rows: list[int]  # sentence-store rows naming the authors, in document order
+    source_id: str
+    name: str  # the first author named
+    start: int  # where the text names them
+    row: int  # the row holding that
+
+
+def authors(listed: str | None) -> list[str]:
+    """The people an `author` field names, in its order."""
+    return [name for name in _SEPARATORS.split(listed or "") if len(name) > 2]
+
+
+def byline(
+    question: str, passages: list[ScoredPassage], index: Index, lexicon: Lexicon
+) -> Byline | None:
+    """For a question asking who wrote a source, where its text names the authors; None
+    for any other question, or when no source of the passages names its authors.
+
+    The source is the first of the passages' sources whose metadata lists an
+    author its text names.
+    """
+    store = index.sentences
+    if store is None or lexicon.author_question is None:
+        return None
+    if not lexicon.author_question.search(question):
+        return None
+    for source_id in dict.fromkeys(p.source_id for p in passages):
+        text = index.documents[source_id].text
+        found: list[tuple[int, int, str]] = []  # (row, start, name)
+        for name in authors(index.documents[source_id].author):
+            at = text.find(name)
+            rows = store.rows_overlapping(source_id, at, at + len(name)) if at >= 0 else []
+            if rows:
+                found.append((rows[0], at, name))
+        if found:
+            row, start, name = found[0]
+            rows = sorted({r for r, _, _ in found}, key=lambda r: store.infos[r].start)
+            return Byline(rows, source_id, name, start, row)
+    return None
+
+
+__all__ = ["Byline", "authors", "byline"]
