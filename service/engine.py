@@ -378,7 +378,7 @@ class Engine:
             answer=composed.text,
             abstained=composed.abstained,
             citations=composed.citations,
-            passages=passages,
+            passages=[*passages, *composed.also_cited],
             answer_span=composed.answer_span,
             confidence=composed.score,
             timings={

@@ -751,6 +751,8 @@ def test_who_wrote_a_source_is_answered_where_its_text_names_the_author(engine: 
         assert document.text[citation.start : citation.end] == citation.quote
         span = answer.answer_span
         assert document.text[span.start : span.end] == "Felix Klein"
+        # the byline's passage is listed with the answer's passages, as every cited one is
+        assert citation.passage_id in {p.id for p in answer.passages}
     # another work's author is not the source's
     assert engine.ask("Who wrote the novel War and Peace?").abstained
 

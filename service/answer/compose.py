@@ -50,6 +50,8 @@ class Composed:
     answer_span: AnswerSpan | None
     score: float  # the best sentence's answerability (0 when there is no candidate)
     reason: str | None  # why it abstained
+    # Passages cited that retrieval did not return (a byline's): the answer lists them too.
+    also_cited: tuple[ScoredPassage, ...] = ()
 
     @property
     def abstained(self) -> bool:
@@ -119,12 +121,15 @@ def _passage_for(
     return fallback
 
 
-def _passage_holding(index: Index, passages: list[ScoredPassage], row: int) -> str:
-    """The id of the passage holding a sentence: a retrieved one if any, else the index's."""
+def _passage_holding(index: Index, passages: list[ScoredPassage], row: int) -> ScoredPassage:
+    """The passage holding a sentence: a retrieved one if any, else the index's (scored 0)."""
     info = index.sentences.infos[row]  # type: ignore[union-attr]
-    for passage in [*passages, *index.passages]:
+    for passage in passages:
         if passage.source_id == info.source_id and passage.start <= info.start < passage.end:
-            return passage.id
+            return passage
+    for held in index.passages:
+        if held.source_id == info.source_id and held.start <= info.start < held.end:
+            return ScoredPassage(**held.model_dump(), score=0.0)
     raise LookupError(f"no passage holds sentence {row} of {info.source_id}")
 
 
@@ -148,9 +153,8 @@ def compose(
     lexicon = lexicon_for(language)
     named = byline(question_text, passages, index, lexicon)
     if named is not None:  # the text names the source's listed author: certain
-        text, citations, number_of = cite(
-            named.rows, lambda r: _passage_holding(index, passages, r), index
-        )
+        holding = {r: _passage_holding(index, passages, r) for r in named.rows}
+        text, citations, number_of = cite(named.rows, lambda r: holding[r].id, index)
         span = AnswerSpan(
             text=named.name,
             source_id=named.source_id,
@@ -158,7 +162,9 @@ def compose(
             end=named.start + len(named.name),
             citation=number_of[named.row],
         )
-        return Composed(text, citations, span, 1.0, None)
+        retrieved = {p.id for p in passages}
+        extra = {p.id: p for p in holding.values() if p.id not in retrieved}
+        return Composed(text, citations, span, 1.0, None, tuple(extra.values()))
     threshold = model.threshold if threshold is None else threshold
     question = analyse(question_text, lexicon, store.idf, aliases=store.aliases)
     evidence = features(
