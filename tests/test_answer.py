@@ -489,35 +489,35 @@ def test_a_quantity_asked_in_a_unit_must_be_written_in_it(index: Index) -> None:
     assert _evidence_of(index, tonnes, agreements)["kind_found"] == 0.0  # 60 agreements
 
 
-def test_how_many_wants_a_count_of_what_it_asks_about(index: Index) -> None:
-    """ "nearly 60 bilateral agreements" counts agreements: it answers "how many
-    treaties", not "how many naval drills", though military ties are the subject of both."""
-    agreements = "Military and security cooperation consists of nearly 60 bilateral"
-    treaties = "How many bilateral treaties govern the two states' military ties?"
-    assert _evidence_of(index, treaties, agreements)["kind_found"] == 1.0
-    drills = "How many joint naval drills mark the two states' military ties?"
-    assert _evidence_of(index, drills, agreements)["kind_found"] == 0.0
+_AGREEMENTS = "Military and security cooperation consists of nearly 60 bilateral"
+_COMPANIES = "Nearly half of foreign companies operating in Kazakhstan"
+_PROJECT = "One flagship project illustrates this strategic cooperation"
+_CHINA = "China is now Astana’s main trading partner"
 
 
-def test_what_share_of_x_wants_a_share_of_x(index: Index) -> None:
-    """ "Nearly half of foreign companies operating in Kazakhstan are now Russian" gives the
-    share of companies, not of the population, that is Russian."""
-    companies = "Nearly half of foreign companies operating in Kazakhstan"
-    firms = "What share of the foreign firms in Kazakhstan are Russian?"
-    assert _evidence_of(index, firms, companies)["kind_found"] == 1.0
-    people = "What share of Kazakhstan's population is Russian?"
-    assert _evidence_of(index, people, companies)["kind_found"] == 0.0
+@pytest.mark.parametrize(
+    ("question", "sentence", "found"),
+    [
+        # "nearly 60 bilateral agreements" counts agreements, though military ties are the
+        # subject of both questions
+        ("How many bilateral treaties govern the two states' military ties?", _AGREEMENTS, 1.0),
+        ("How many joint naval drills mark the two states' military ties?", _AGREEMENTS, 0.0),
+        # "nearly half of foreign companies": a share of companies, not of the population
+        ("What share of the foreign firms in Kazakhstan are Russian?", _COMPANIES, 1.0),
+        ("What share of Kazakhstan's population is Russian?", _COMPANIES, 0.0),
+        # "One flagship project" counts projects, not uranium; "$31.5 billion" is trade
+        ("How much uranium does Kazakhstan mine?", _PROJECT, 0.0),
+        ("How much trade volume did Astana do with China in 2023?", _CHINA, 1.0),
+    ],
+)
+def test_a_figure_must_be_of_what_is_asked_about(
+    index: Index, question: str, sentence: str, found: float
+) -> None:
+    assert _evidence_of(index, question, sentence)["kind_found"] == found
 
 
-def test_how_much_x_wants_an_amount_of_x(index: Index) -> None:
-    """ "One flagship project" counts projects, not uranium; "$31.5 billion" is trade."""
-    project = "One flagship project illustrates this strategic cooperation"
-    uranium = "How much uranium does Kazakhstan mine?"
-    assert analyse(uranium, EN, lambda stem: 1.0).unit == AMOUNT
-    assert _evidence_of(index, uranium, project)["kind_found"] == 0.0
-    china = "China is now Astana’s main trading partner"
-    trade = "How much trade volume did Astana do with China in 2023?"
-    assert _evidence_of(index, trade, china)["kind_found"] == 1.0
+def test_how_much_asks_for_an_amount() -> None:
+    assert analyse("How much uranium does Kazakhstan mine?", EN, lambda stem: 1.0).unit == AMOUNT
 
 
 def test_a_share_of_x_is_not_x(index: Index) -> None:
