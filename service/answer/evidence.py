@@ -5,8 +5,8 @@ the rank of the best passage holding it). A sentence that refers back ("This
 was completed in 2001.") is read together with the sentence before it. Every
 per-sentence input — vectors, stems, mentions — comes from the index's
 sentence store; only the question's vector is computed per request (and, for
-"how many X" or "what share of X", the vectors of the words the candidates'
-figures count, once per index: `Index.phrase_vectors`).
+"how many X", "what share of X" or "how much X", the vectors of the words the
+candidates' figures count, once per index: `Index.phrase_vectors`).
 
 A sentence about another time than the question names cannot answer it: the
 years it states, with the sentence before and its heading, must include one
@@ -411,10 +411,10 @@ def _a_share_of(
 
 def _uncounted(question: Question, index: Index, rows: list[int]) -> frozenset[tuple[int, int]]:
     """The (row, start) of the figures in `rows` (and their antecedents) that count
-    something unlike what "how many X" asks about, or are a share of something unlike
-    what "what share of X" asks about ("half of foreign companies" for "of the
-    population"), by the cosine of X to the words they count; one encoder pass over the
-    words not seen before (`Index.phrase_vectors`)."""
+    something unlike what "how many X" asks about, or are a share or an amount of
+    something unlike what "what share of X" or "how much X" asks about ("half of foreign
+    companies" for "of the population"), by the cosine of X to the words they count; one
+    encoder pass over the words not seen before (`Index.phrase_vectors`)."""
     store = index.sentences
     if question.unit not in (COUNT, SHARE, AMOUNT) or not question.thing or store is None:
         return frozenset()
