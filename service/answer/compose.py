@@ -109,24 +109,21 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _passage_for(
-    passages: list[ScoredPassage], source_id: str, start: int, fallback: ScoredPassage
+def _passage_holding(
+    index: Index,
+    passages: list[ScoredPassage],
+    row: int,
+    fallback: ScoredPassage | None = None,
 ) -> ScoredPassage:
-    """The retrieved passage holding a sentence: an antecedent may lie before its passage."""
-    if fallback.source_id == source_id and fallback.start <= start < fallback.end:
-        return fallback
-    for passage in passages:
-        if passage.source_id == source_id and passage.start <= start < passage.end:
-            return passage
-    return fallback
-
-
-def _passage_holding(index: Index, passages: list[ScoredPassage], row: int) -> ScoredPassage:
-    """The passage holding a sentence: a retrieved one if any, else the index's (scored 0)."""
+    """The passage holding a sentence: `fallback` (its candidate's) or another retrieved
+    one; failing those, `fallback` still (an antecedent may lie before its passage), or,
+    with none, the index's passage, scored 0 (a byline retrieval did not return)."""
     info = index.sentences.infos[row]  # type: ignore[union-attr]
-    for passage in passages:
+    for passage in [*([fallback] if fallback else []), *passages]:
         if passage.source_id == info.source_id and passage.start <= info.start < passage.end:
             return passage
+    if fallback is not None:
+        return fallback
     for held in index.passages:
         if held.source_id == info.source_id and held.start <= info.start < held.end:
             return ScoredPassage(**held.model_dump(), score=0.0)
@@ -242,9 +239,8 @@ def compose(
     position_of = dict(rows)
 
     def passage_of(row: int) -> str:
-        info = store.infos[row]
         fallback = evidence.candidates[position_of[row]].passage
-        return _passage_for(passages, info.source_id, info.start, fallback).id
+        return _passage_holding(index, passages, row, fallback).id
 
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
     span = _answer_span(question, evidence, best, store, number_of)

@@ -381,11 +381,11 @@ def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon,
     out: list[str] = []
     tokens = _TOKEN.findall(store.text(row)[mention.end - info.start :])
     if unit == AMOUNT and tokens and tokens[0].lower() in lexicon.measure_units:
-        tokens = tokens[1:]
-    if unit == SHARE or (unit == AMOUNT and tokens and tokens[0].lower() in lexicon.of_words):
-        if not tokens or tokens[0].lower() not in lexicon.of_words:
-            return ""
+        tokens = tokens[1:]  # "21,000 tonnes of uranium": what it counts follows the unit
+    if unit in (SHARE, AMOUNT) and tokens and tokens[0].lower() in lexicon.of_words:
         tokens = list(itertools.dropwhile(lambda t: t.lower() in lexicon.stop_words, tokens[1:]))
+    elif unit == SHARE:
+        return ""  # "30% from 2022": not a share of anything named
     for token in tokens:
         if not token[0].isalpha() or token.lower() in lexicon.stop_words:
             break
