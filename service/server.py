@@ -2,9 +2,10 @@
 
 uvicorn's h11 protocol has no deadline for a request's headers or body (a
 client sending a byte now and then keeps its connection forever, and 1,000 of
-them exhaust the file limit), so `GuardedH11Protocol` adds both and closes
-connections over `max_connections` as they arrive. `RepeatFilter` keeps a
-client that sends junk from turning the log into a flood. `Supervisor` runs
+them exhaust the file limit), so `GuardedH11Protocol` adds both, and
+`CappedListener` closes connections over `max_connections` as they are
+accepted. `RepeatFilter` keeps a client that sends junk from turning the log
+into a flood. `Supervisor` runs
 several server processes on one socket, since one Python process answers one
 question's Python at a time whatever the number of cores.
 """
@@ -19,6 +20,7 @@ import os
 import resource
 import signal
 import socket
+import struct
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -37,7 +39,7 @@ FD_RESERVE = 64  # file descriptors kept for the index, the model and logs
 
 
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a header deadline, a body deadline and a connection cap.
+    """uvicorn's h11 protocol with a header deadline and a body deadline.
 
     The header clock starts when the connection opens (or, on a kept-alive
     connection, with the next request's first byte); the body clock when the
@@ -48,7 +50,6 @@ class GuardedH11Protocol(H11Protocol):
 
     header_timeout: ClassVar[float] = 10.0
     body_timeout: ClassVar[float] = 30.0
-    max_connections: ClassVar[int] = 512
 
     _timer: asyncio.TimerHandle | None = None
     _phase: object = None
@@ -61,9 +62,6 @@ class GuardedH11Protocol(H11Protocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
-        if len(self.connections) > self.max_connections:
-            transport.abort()
-            return
         self._arm()
 
     def data_received(self, data: bytes) -> None:
@@ -102,12 +100,43 @@ def guarded_protocol(settings: Settings) -> type[GuardedH11Protocol]:
     return type(
         "GuardedH11Protocol",
         (GuardedH11Protocol,),
-        {
-            "header_timeout": settings.header_timeout,
-            "body_timeout": settings.body_timeout,
-            "max_connections": settings.max_connections,
-        },
+        {"header_timeout": settings.header_timeout, "body_timeout": settings.body_timeout},
     )
+
+
+class CappedListener(socket.socket):
+    """A listening socket that closes, as it accepts them, connections over its cap.
+
+    asyncio accepts up to `backlog` connections a wakeup and builds their
+    protocols later, so a cap the protocol checks lets a burst of accepted
+    sockets, each an open file, pile up beyond it first. Here the count is of
+    the sockets handed out and not yet closed, checked before another is.
+    """
+
+    def __init__(self, listening: socket.socket, cap: int) -> None:
+        super().__init__(listening.family, listening.type, listening.proto, listening.detach())
+        self.cap = cap
+        self.live: set[socket.socket] = set()
+        self.refused, self.warned = 0, -60.0
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        while True:  # BlockingIOError once none are waiting: asyncio stops accepting there
+            conn, address = super().accept()
+            if len(self.live) >= self.cap:
+                self.live = {s for s in self.live if s.fileno() != -1}
+            if len(self.live) < self.cap:
+                self.live.add(conn)
+                return conn, address
+            self.refused += 1
+            if time.monotonic() - self.warned >= 60:  # a line a minute, however hard the flood
+                log.warning(
+                    "%d connections open (max_connections): %d new ones closed at once",
+                    self.cap,
+                    self.refused,
+                )
+                self.refused, self.warned = 0, time.monotonic()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # reset: no TIME_WAIT left behind for each one refused
 
 
 class RepeatFilter(logging.Filter):
@@ -149,18 +178,25 @@ def raise_fd_limit() -> int:
     return soft
 
 
+def connection_cap(settings: Settings) -> int:
+    """`max_connections`, lowered so that many connections stay within the open-file limit."""
+    return max(8, min(settings.max_connections, raise_fd_limit() - FD_RESERVE))
+
+
+def listen(config: uvicorn.Config, settings: Settings) -> CappedListener:
+    """The socket `dossier serve` accepts on, bound once and shared by every worker."""
+    return CappedListener(config.bind_socket(), connection_cap(settings))
+
+
 def server_config(app: ASGIApp, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """The uvicorn configuration `dossier serve` uses (tests build their servers from it too)."""
-    fd_limit = raise_fd_limit()
-    connections = max(8, min(settings.max_connections, fd_limit - FD_RESERVE))
-    limited = settings.model_copy(update={"max_connections": connections})
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
-        "http": guarded_protocol(limited),
+        "http": guarded_protocol(settings),
         "timeout_keep_alive": settings.keep_alive_timeout,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
-        "limit_concurrency": connections,
+        "limit_concurrency": connection_cap(settings),
         "timeout_graceful_shutdown": 10,
         "log_level": "info",
     }
@@ -192,15 +228,15 @@ def serve(make_app: Callable[[], ASGIApp], settings: Settings) -> None:
         _run(make_app(), settings)
         return
     config = server_config(make_app, settings)  # configures uvicorn's loggers
-    sock = config.bind_socket()  # bound once here, so every worker accepts on the same port
-    Supervisor(lambda: _run(make_app(), settings, sockets=[sock]), settings.workers).run()
+    sock = listen(config, settings)  # bound once here, so every worker accepts on the same port
+    Supervisor(lambda: _run(make_app(), settings, sock), settings.workers).run()
 
 
-def _run(app: ASGIApp, settings: Settings, **run: Any) -> None:
+def _run(app: ASGIApp, settings: Settings, sock: CappedListener | None = None) -> None:
     cap_malloc_arenas()
     config = server_config(app, settings)
     quiet_logs()
-    uvicorn.Server(config).run(**run)
+    uvicorn.Server(config).run(sockets=[sock or listen(config, settings)])
 
 
 class Supervisor:

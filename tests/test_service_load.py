@@ -64,13 +64,20 @@ class HalfOpen:
         self.fds = Path(f"/proc/{server_pid}/fd") if server_pid else None
         self.server_fds: list[int] = []
         self.selector = selectors.DefaultSelector()
-        self.sockets: list[socket.socket] = []
+        self.sockets: list[socket.socket | None] = []
         self.opened: list[float] = []
         self.closed: dict[int, float] = {}
 
     def open(self, count: int) -> None:
         for _ in range(count):
-            sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            try:
+                sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+            except ConnectionResetError:  # refused over the cap before connect() returned
+                now = time.monotonic()
+                self.closed[len(self.opened)] = now
+                self.opened.append(now)
+                self.sockets.append(None)
+                continue
             self.opened.append(time.monotonic())
             sock.setblocking(False)
             with contextlib.suppress(OSError):  # closed by the server: what is checked
@@ -99,14 +106,15 @@ class HalfOpen:
         while len(self.closed) < len(self.sockets) and time.monotonic() < deadline:
             if trickle and time.monotonic() >= next_trickle:
                 for i, sock in enumerate(self.sockets):
-                    if i not in self.closed:
+                    if sock is not None and i not in self.closed:
                         with contextlib.suppress(OSError):
                             sock.send(b"X")
                 next_trickle += 0.5
             self.poll(0.1)
         self.selector.close()
         for sock in self.sockets:
-            sock.close()
+            if sock is not None:
+                sock.close()
 
     def lifetimes(self) -> list[float]:
         return [self.closed[i] - self.opened[i] for i in sorted(self.closed)]
@@ -139,15 +147,16 @@ def test_connections_over_the_cap_are_closed_at_once(served: ServeProcess) -> No
     assert len(attack.closed) == 1100, f"{1100 - len(attack.closed)} connections still open"
     lifetimes = attack.lifetimes()
     assert max(lifetimes) < HEADER_TIMEOUT + 1.5
-    # The server holds about its cap, never the 1,100 offered: its open file descriptors say
-    # so. Over-cap connections are accepted and closed at once, so on a busy CPU a few dozen
-    # can be open for an instant beyond the cap.
-    assert max(attack.server_fds) <= fds_before + MAX_CONNECTIONS + 50, max(attack.server_fds)
+    # The server holds its cap, never the 1,100 offered, however fast they come: its open file
+    # descriptors say so. One over the cap is open for the instant between accept and close.
+    assert max(attack.server_fds) <= fds_before + MAX_CONNECTIONS + 1, max(attack.server_fds)
     # Over the cap a connection is closed at once, not at the header deadline.
     assert sum(life < HEADER_TIMEOUT - 0.5 for life in lifetimes) >= 1100 / 2
     assert httpx.get(f"{served.url}/healthz", timeout=5).status_code == 200
     assert served.process.poll() is None
-    assert len(served.stderr) - log_before < 4000, served.stderr[log_before:]
+    log = served.stderr[log_before:]
+    assert len(log) < 4000, log
+    assert log.count("new ones closed at once") == 1, log  # the operator is told, once
 
 
 def _questions() -> list[str]:
