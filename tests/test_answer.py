@@ -51,7 +51,7 @@ from dossier.service.answer import (
 )
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence, fits
+from dossier.service.answer.evidence import Evidence, _lone_names, fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
@@ -536,6 +536,27 @@ def test_a_name_qualifying_a_noun_is_not_an_organisation(index: Index) -> None:
     question = "Which company invested in Kazakhstan's energy sector?"
     invested = "Kazakhstan benefited from investments by Russian companies"
     assert _answer_of(index, question, invested) == "Gazprom"
+
+
+@pytest.mark.parametrize(
+    "question", ["Who succeeded Nazarbayev?", "Who was Nazarbayev's successor?"]
+)
+def test_the_person_a_question_names_by_surname_is_not_its_answer(
+    engine: Engine, question: str
+) -> None:
+    """The answer sentence refers back ("His successor, Kassym-Jomart Tokayev, …") to
+    one naming "Nursultan Nazarbayev", which the question names by his surname."""
+    answer = engine.ask(question)
+    assert answer.answer_span is not None
+    assert answer.answer_span.text == "Kassym-Jomart Tokayev"
+
+
+def test_a_surname_within_a_longer_name_of_the_question_is_not_the_person() -> None:
+    assert _lone_names("Who succeeded Nazarbayev?") == {"Nazarbayev"}
+    assert _lone_names("Who was Nazarbayev's successor?") == {"Nazarbayev"}
+    # whom Kearney Boulevard is named after may well be a Kearney
+    assert _lone_names("Who is Kearney Boulevard named after?") == set()
+    assert _lone_names("Did Nazarbayev resign?") == {"Nazarbayev"}
 
 
 def test_a_question_of_names_alone_needs_a_sentence_holding_one(index: Index) -> None:
