@@ -239,7 +239,15 @@ ENGLISH = Lexicon(
                 r"|\bwhat (was|is) the [\w-]+ (value|rate|share|level|volume)\b"
             ),
         ),
-        (PERSON, _p(r"^\s*(who|whom|whose)\b|\b(by|to|with|from) whom\b")),
+        (
+            PERSON,
+            _p(
+                # "who is the foreign minister of …", "who was Russia's president": a role
+                r"^\s*who (?:is|was|are|were|has been|had been|will be) "
+                r"(?:the |an? |[\w-]+['’]s )(?P<role>[\w'’-]+(?: [\w'’-]+){0,3})"
+                r"|^\s*(who|whom|whose)\b|\b(by|to|with|from) whom\b"
+            ),
+        ),
         (PLACE, _p(r"^\s*where\b|\bin what (place|city|country|region)\b")),
         (
             REASON,

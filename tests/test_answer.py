@@ -154,6 +154,38 @@ def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) ->
 
 
 @pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Who is the foreign minister of Kazakhstan?", "foreign minister"),
+        ("Who is the current president of Kazakhstan?", "president"),
+        ("Who was Kazakhstan's ambassador to Russia in 2023?", "ambassador"),
+        ("Who is the Kazakh prime minister?", "prime minister"),
+        # no role: a verb, not a noun for a person; a role that is not asked as "who is"
+        ("Who was dismissed from government posts in 2022?", None),
+        ("Who was the first to sign?", None),
+        ("Which general commanded the troops?", None),
+    ],
+)
+def test_a_who_question_names_the_role_its_answer_holds(question: str, role: str | None) -> None:
+    analysed = analyse(question, EN, lambda stem: 1.0)
+    assert analysed.kind == PERSON
+    assert (analysed.thing if analysed.role else None) == role
+
+
+def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
+    engine: Engine,
+) -> None:
+    """The article names presidents, none of them a minister: "who is the foreign minister"
+    is not answered with a president, and says which role is missing."""
+    answer = engine.ask("Who is the foreign minister of Kazakhstan?")
+    assert answer.abstained
+    assert "foreign minister" in answer.answer
+    answer = engine.ask("Who is the current president of Kazakhstan?")  # "presidency": held
+    assert answer.answer_span is not None
+    assert answer.answer_span.text == "Kassym-Jomart Tokayev"
+
+
+@pytest.mark.parametrize(
     ("question", "unit"),
     [
         ("In which month of 2020 was the agreement signed?", MONTH),

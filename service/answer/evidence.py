@@ -327,6 +327,15 @@ def _best_answer(
         for w in (question.thing or "").lower().split()
         if w in lexicon.measure_units
     }
+    # "who is the foreign minister": a person the sentence does not call a minister is not
+    # the one asked for (the role's head, as the sources stem it: "presidency" for president)
+    role = (
+        lexicon.stem.stemWord(question.thing.split()[-1].lower())
+        if question.role and question.thing
+        else None
+    )
+    if role is not None and not any(role in store.infos[r].stems for r in rows):
+        accepts = accepts - {PERSON}
     best: Mention | None = None
     closeness = best_near = 0.0
     best_dated = False

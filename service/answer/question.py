@@ -20,6 +20,7 @@ from dossier.lexicon import (
     NAME,
     NUMBER,
     OTHER,
+    PERSON,
     SHORT_KINDS,
     Lexicon,
     content_stems_at,
@@ -53,6 +54,7 @@ class Question:
     years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)
     months: frozenset[tuple[str, str]] = frozenset()  # ("2022", "janu") for "January 2022"
     present: bool = False  # it asks about the present ("the current president")
+    role: bool = False  # `thing` is a role its answer must be given ("who is the X")
 
     @property
     def expects_short(self) -> bool:
@@ -78,12 +80,13 @@ class Question:
         return {f.stem: f.weight for f in self.focus}
 
 
-def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
-    """The expected kind of answer, and the thing asked for when the question names it."""
-    kind, thing = _asked_kind(text, lexicon)
+def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
+    """The expected kind of answer, the thing asked for when the question names it, and
+    whether that thing is a role the answer holds ("who is the foreign minister")."""
+    kind, thing, role = _asked_kind(text, lexicon)
     if kind in (NAME, OTHER):  # "what are the names of the Duma members": persons' names
-        return _named_thing(text, lexicon) or (kind, thing)
-    return kind, thing
+        return (*(_named_thing(text, lexicon) or (kind, thing)), False)
+    return kind, thing, role
 
 
 def _named_thing(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
@@ -114,18 +117,21 @@ def _head(words: list[str], lexicon: Lexicon, besides: str | None = None) -> tup
     return None
 
 
-def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
+def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
     for kind, pattern in lexicon.kind_patterns:
         match = pattern.search(text)
         if not match:
             continue
         groups = match.groupdict()
+        if groups.get("role"):
+            role = _role(groups["role"], lexicon)
+            return kind, role, role is not None
         thing = groups.get("thing") or groups.get("measure") or groups.get("whole")
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
             if kind == OTHER and thing.split()[0].lower() in lexicon.auxiliaries:
-                return OTHER, None  # "what did the protocol establish": no thing is named
+                return OTHER, None, False  # "what did the protocol establish": no thing is named
             kept: list[str] = []
             for word in thing.split():  # the noun phrase ends at the first stop word after it
                 if word.lower() in stop:
@@ -142,16 +148,33 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None]:
             head = _head(found, lexicon)
             if head is not None:
                 n, named = head
-                return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1])
+                return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1]), False
             if kind == NUMBER:
-                return kind, " ".join(found)
+                return kind, " ".join(found), False
             # "which two components": the count is not the thing asked for
             counted = [w for w in found if w.lower() not in lexicon.number_words]
-            return kind, (counted or found)[0]
+            return kind, (counted or found)[0], False
         if kind == NUMBER and thing and groups.get("measure"):
-            return NUMBER, thing
-        return kind, thing
-    return OTHER, None
+            return NUMBER, thing, False
+        return kind, thing, False
+    return OTHER, None, False
+
+
+def _role(phrase: str, lexicon: Lexicon) -> str | None:
+    """The role a "who is the X" question names ("foreign minister" in "who is the foreign
+    minister of Kazakhstan"): lower-case words up to the first stop word, ending in a
+    noun for a person ("the first to sign" names none)."""
+    kept: list[str] = []
+    for word in phrase.split():
+        if word.lower() in lexicon.stop_words or not word.islower():
+            if kept:
+                break
+            continue
+        if word not in lexicon.present_words:
+            kept.append(word)
+    if kept and lexicon.thing_kinds.get(kept[-1]) == PERSON:
+        return " ".join(kept)
+    return None
 
 
 def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int, int]]:
@@ -178,7 +201,7 @@ def analyse(
     `aliases(word, stem)` gives the indexed stems a name the index does not
     hold stands for ("CSTO", "Ukrainian"); the name is matched by those.
     """
-    kind, thing = _kind(text, lexicon)
+    kind, thing, role = _kind(text, lexicon)
     unit, (unit_start, unit_end) = _unit(text, kind, lexicon)
     located = content_stems_at(text, lexicon)
     first_word = next(iter(words(text)), "")
@@ -228,6 +251,7 @@ def analyse(
         years,
         months,
         any(w.lower() in lexicon.present_words for w in words(text)),
+        role,
     )
 
 
@@ -259,6 +283,7 @@ def _inherit(
         years=part.years or years,
         months=part.months or (months if not part.years else frozenset()),
         present=part.present,
+        role=part.role,
     )
 
 
