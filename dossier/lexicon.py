@@ -458,7 +458,15 @@ FRENCH = Lexicon(
                 r"quantité|âge|superficie|taux)\b"
             ),
         ),
-        (PERSON, _p(rf"{_Q}(qui|à qui|de qui)\b|\b(par|pour|avec|de|à|contre) qui\b")),
+        (
+            PERSON,
+            _p(
+                # "qui est le ministre des Affaires étrangères": a role
+                rf"{_Q}qui (?:est|était|fut|a été|sera) (?:le |la |l['’]|un |une )"
+                r"(?P<role>[\w'’-]+(?: [\w'’-]+){0,3})"
+                rf"|{_Q}(qui|à qui|de qui)\b|\b(par|pour|avec|de|à|contre) qui\b"
+            ),
+        ),
         (
             PLACE,
             _p(
@@ -855,7 +863,10 @@ SPANISH = Lexicon(
         (
             PERSON,
             _p(
-                rf"{_Q}(a |de |por |con |para )?qui[ée]n(es)?\b"
+                # "quién es el ministro de Asuntos Exteriores": a role
+                rf"{_Q}qui[ée]n (?:es|era|fue|ha sido|será) (?:el |la |un |una )"
+                r"(?P<role>[\w'’-]+(?: [\w'’-]+){0,3})"
+                rf"|{_Q}(a |de |por |con |para )?qui[ée]n(es)?\b"
                 r"|\b(por|a|de|con|para|contra) qui[ée]n(es)?\b"
             ),
         ),

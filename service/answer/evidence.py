@@ -328,10 +328,11 @@ def _best_answer(
         if w in lexicon.measure_units
     }
     # "who is the foreign minister": a person the sentence does not call a minister is not
-    # the one asked for (the role's head, as the sources stem it: "presidency" for president)
+    # the one asked for (the role's head, stemmed: "presidency" names a president). Across
+    # languages the words differ ("ministro"): not checked.
     role = (
         lexicon.stem.stemWord(question.thing.split()[-1].lower())
-        if question.role and question.thing
+        if question.role and question.thing and not aliases
         else None
     )
     if role is not None and not any(role in store.infos[r].stems for r in rows):
