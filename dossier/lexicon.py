@@ -14,9 +14,13 @@ import re
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import bm25s.stopwords
 import Stemmer
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 # The kinds of answer a question can expect (see question.py).
 DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME, REASON, YESNO, OTHER = (
@@ -119,6 +123,9 @@ class Lexicon:
     person_after: re.Pattern[str] | None = None
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
+    # What a question asks for when it wants a city, not a country ("which city", "the
+    # capital of …"): a country is not the answer.
+    settlement_words: frozenset[str] = frozenset()
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
     # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
@@ -384,6 +391,7 @@ ENGLISH = Lexicon(
     of_words=frozenset({"of"}),
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
+    settlement_words=frozenset("city town capital village municipality".split()),
     since_words=frozenset("since".split()),
     author_question=_p(
         rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"
@@ -613,6 +621,7 @@ FRENCH = Lexicon(
     fraction_words=frozenset("moitié tiers quart quarts cinquième dixième".split()),
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
+    settlement_words=frozenset("ville capitale village commune".split()),
     since_words=frozenset("depuis dès".split()),
     author_question=_p(
         r"\bqui a (?:écrit|rédigé) (?:cet |cette |ce |le |la |l['’])\s*(?:article|analyse|rapport"
@@ -808,6 +817,7 @@ GERMAN = Lexicon(
     fraction_words=frozenset("hälfte drittel viertel fünftel zehntel".split()),
     definite_words=frozenset("die diese jene".split()),
     locatives=frozenset("in nach".split()),
+    settlement_words=frozenset("stadt hauptstadt dorf gemeinde".split()),
     since_words=frozenset("seit ab".split()),
     author_question=_p(
         r"\bwer hat (?:diesen|den|dieses|das|diese|die) (?:Artikel|Bericht|Text|Beitrag|Analyse"
@@ -1010,6 +1020,7 @@ SPANISH = Lexicon(
     fraction_words=frozenset("mitad tercio tercios cuarto cuartos quinto décimo".split()),
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
+    settlement_words=frozenset("ciudad capital pueblo municipio".split()),
     since_words=frozenset("desde".split()),
     author_question=_p(
         r"\bquién (?:escribió|redactó) (?:este|esta|el|la) (?:artículo|análisis|informe|texto"
@@ -1145,6 +1156,7 @@ RUSSIAN = Lexicon(
     ),
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
+    settlement_words=frozenset("город столица село".split()),
     since_words=frozenset("с со".split()),
     author_question=_p(
         r"\bкто (?:написал|автор) (?:эту |этот |это )?(?:стать|анализ|доклад|текст|отч[её]т)"
@@ -1210,28 +1222,56 @@ def _plain(code: str) -> Lexicon:
 
 
 @lru_cache(maxsize=16)
+def known_territories(code: str) -> frozenset[str]:
+    """Countries and regions as CLDR names them in the language and in English (Babel)."""
+    names: set[str] = set()
+    for locale in _locales(code):
+        names.update(name for name in locale.territories.values() if name[:1].isupper())
+    return frozenset(n for n in names if "/" not in n)
+
+
+@lru_cache(maxsize=16)
 def known_places(code: str) -> frozenset[str]:
     """Names that are places whatever a document does with them: countries, regions and
     the cities time zones are named after, as CLDR writes them in the language and in
     English (Babel). "Russia" and "Moscow" are places even in a document that never
     writes "in Russia"."""
-    from babel import Locale, UnknownLocaleError
     from babel.dates import get_timezone_location
 
-    names: set[str] = set()
+    names: set[str] = set(known_territories(code))
     zones = [z for z in zoneinfo.available_timezones() if "/" in z and z[:1].isupper()]
-    for language in dict.fromkeys((code, "en")):
-        try:
-            locale = Locale.parse(language)
-        except (UnknownLocaleError, ValueError):
-            continue
-        names.update(name for name in locale.territories.values() if name[:1].isupper())
+    for locale in _locales(code):
         for zone in zones:
             try:
                 names.add(get_timezone_location(zone, locale=locale, return_city=True))
             except LookupError:
                 continue
     return frozenset(n for n in names if "/" not in n)
+
+
+def _locales(code: str) -> list[Locale]:
+    """Babel's locales of the language and of English, those Babel knows."""
+    from babel import Locale, UnknownLocaleError
+
+    out: list[Locale] = []
+    for language in dict.fromkeys((code, "en")):
+        try:
+            out.append(Locale.parse(language))
+        except (UnknownLocaleError, ValueError):
+            continue
+    return out
+
+
+@lru_cache(maxsize=16)
+def known_tongues(code: str) -> frozenset[str]:
+    """Names of languages and scripts, as CLDR writes them in the language and in English
+    (Babel): "Cyrillic", "Kazakh". Such a word is an adjective or a language, not a place
+    or an organisation ("switching from the Cyrillic to the Latin alphabet")."""
+    names: set[str] = set()
+    for locale in _locales(code):
+        names.update(locale.languages.values())
+        names.update(locale.scripts.values())
+    return frozenset(n for n in names if n[:1].isupper() and " " not in n) - known_places(code)
 
 
 def lexicon_for(language: str | None) -> Lexicon:

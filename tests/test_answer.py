@@ -39,6 +39,8 @@ from dossier.lexicon import (
     REASON,
     SHARE,
     known_places,
+    known_territories,
+    known_tongues,
     lexicon_for,
 )
 from dossier.service.answer import (
@@ -401,6 +403,19 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     assert kinds["Rosatom Corporation"] == ORGANISATION
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
+
+
+def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
+    engine: Engine,
+) -> None:
+    """The sentence about moving the capital names no city; before, "the Cyrillic" (to the
+    Latin alphabet) was given as the capital, and a country would have been next."""
+    assert {"Cyrillic", "Kazakh", "Latin"} <= known_tongues("en")
+    assert "Russia" not in known_tongues("en") and "Ukraine" in known_territories("en")
+    assert "cyrillique" not in known_tongues("fr")  # French writes them in lower case
+    answer = engine.ask("Which city is the capital of Kazakhstan?")
+    assert answer.abstained, answer.answer
+    assert "no city" in answer.answer
 
 
 def test_a_title_does_not_make_a_common_word_a_name() -> None:

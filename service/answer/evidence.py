@@ -51,6 +51,8 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    known_territories,
+    known_tongues,
     lexicon_for,
     words,
 )
@@ -337,6 +339,8 @@ def _best_answer(
     )
     if role is not None and not any(role in store.infos[r].stems for r in rows):
         accepts = accepts - {PERSON}
+    # "which city", "the capital of …": a country is not one
+    city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
     best: Mention | None = None
     closeness = best_near = 0.0
     best_dated = False
@@ -355,7 +359,11 @@ def _best_answer(
                 continue
             if (r, mention.start) in uncounted:
                 continue
-            if question.kind in (PLACE, ORGANISATION) and _modifies(store, r, mention, lexicon):
+            if question.kind in (PLACE, ORGANISATION) and (
+                _modifies(store, r, mention, lexicon)
+                or (mention.kind == NAME and mention.text in known_tongues(lexicon.code))
+                or (city and mention.text in known_territories(lexicon.code))
+            ):
                 continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
                 continue
