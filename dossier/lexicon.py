@@ -78,6 +78,11 @@ class Lexicon:
     decade: re.Pattern[str] = re.compile(r"\b(1[0-9]|20)\d0s\b|\b\d0s\b")
     # A decade as running text writes it ("mid-2010s", "les années 1990"; regex).
     decade_mention: str = r"\b(?:(?:mid|early|late)[- ])?(?:1[5-9]|20)\d0[’']?s\b"
+    # Words after which a number from 1000 to 1499 is a year ("in 1186", "by 1279"), where
+    # it could as well count something ("1200 soldiers"); later years are years anyway.
+    year_words: frozenset[str] = frozenset()
+    # A century as running text writes it ("the 20th century", "XIXe siècle"; regex).
+    century_mention: str = r"(?!)"
     # How dates are written around a month name (regular-expression fragments):
     # the day before it ("12 ", "12. ", "12 de "), and what joins it to the year.
     date_day: str = r"\d{1,2}\s+"
@@ -392,6 +397,14 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     settlement_words=frozenset("city town capital village municipality".split()),
+    year_words=frozenset(
+        "in by since until till from to circa c around before after of during".split()
+    ),
+    century_mention=(
+        r"\b(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth"
+        r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
+        r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"
+    ),
     since_words=frozenset("since".split()),
     author_question=_p(
         rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"
@@ -592,6 +605,8 @@ FRENCH = Lexicon(
         "président présidente ministre m mme dr général chancelier roi reine sénateur".split()
     ),
     decade_mention=r"\b(?:les |des )?années\s+(?:1[5-9]|20)\d0\b",
+    year_words=frozenset("en depuis vers avant après dès jusqu".split()),
+    century_mention=r"\b(?:[XVI]+|\d{1,2})(?:e|ème)\s+siècle\b",
     currency=r"(?:de\s+|d['’]\s*)?(?:dollars|euros|roubles|tenge|USD|EUR)\b|€",
     percent=r"pour ?cent\b",
     connectors=frozenset({"de", "du", "des", "la", "le", "d", "et"}),
@@ -790,6 +805,8 @@ GERMAN = Lexicon(
         "könig königin senator".split()
     ),
     decade_mention=r"\b(?:1[5-9]|20)\d0er(?:[- ]?jahren?)?\b",
+    year_words=frozenset("im seit bis um vor nach ab jahr jahre".split()),
+    century_mention=r"\b\d{1,2}\.\s+Jahrhunderts?\b",
     currency=r"(?:dollar|us-dollar|euro|rubel|tenge|USD|EUR)\b|€",
     percent=r"prozent\b",
     connectors=frozenset({"von", "der", "des", "de", "und", "zu"}),
@@ -997,6 +1014,8 @@ SPANISH = Lexicon(
         "senador".split()
     ),
     decade_mention=r"\b(?:años|década de(?: los)?)\s+(?:1[5-9]|20)\d0\b",
+    year_words=frozenset("en desde hasta hacia antes después año".split()),
+    century_mention=r"\bsiglo\s+[XVI]+\b",
     currency=r"(?:de\s+)?(?:dólares|euros|rublos|tenge|USD|EUR)\b|€",
     percent=r"por ?ciento\b",
     connectors=frozenset({"de", "del", "la", "las", "los", "y"}),
@@ -1165,6 +1184,8 @@ RUSSIAN = Lexicon(
     present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
+    year_words=frozenset("в во с со до после к году".split()),
+    century_mention=r"\b[XVI]+\s+век[ае]?\b",
     currency=r"(?:долларов|доллара|доллар|евро|рублей|рубля|рубль|тенге|USD|EUR)\b|\$|€",
     percent=r"процент(?:ов|а)?\b",
     connectors=frozenset(),

@@ -9,8 +9,9 @@ that cut the passages), and for each sentence the index keeps:
 - whether it refers back ("This was completed in 2001.") and which sentence
   it would then be read with;
 - the content-word stems it holds (and their document frequencies, for IDF);
-- its mentions: dates, years, decades, amounts, shares and numbers (regular
-  expressions), and names (runs of capitalised words, typed as a person,
+- its mentions: dates, years (before 1500 only after a word such as "in":
+  "1200 soldiers" is a count), decades, centuries, amounts, shares and numbers
+  (regular expressions), and names (runs of capitalised words, typed as a person,
   organisation, place or plain name by the words around and inside them).
 
 So answering a question encodes only the question. Files in the index
@@ -159,6 +160,7 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
         or r"(?!)"
     )
     words = "|".join(sorted(lexicon.number_words, key=len, reverse=True)) or r"(?!)"
+    year_words = "|".join(re.escape(w) for w in sorted(lexicon.year_words)) or r"(?!)"
     num = r"\d+(?:[.,]\d+)*"
     return [
         # (kind, sub-kind, pattern): the first to claim a stretch of text keeps it.
@@ -190,7 +192,15 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
             "share",
             re.compile(rf"(?<![\w.\-−])[-−]?{num}\s?(?:%|{lexicon.percent})", re.I),
         ),
+        (DATE, "century", re.compile(lexicon.century_mention, re.I)),
         (DATE, "year", re.compile(r"(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)")),
+        (  # an earlier year only after a word such as "in": "1200 soldiers" counts soldiers
+            DATE,
+            "year",
+            re.compile(
+                rf"(?:^|(?<=\W))(?:{year_words})\s+(?P<value>1[0-4]\d\d)(?![\d’'s]|,\d)", re.I
+            ),
+        ),
         (DATE, "month", re.compile(rf"\b(?:{months})\b")),
         (
             NUMBER,
@@ -237,7 +247,7 @@ def number_mentions(text: str, offset: int, lexicon: Lexicon) -> list[Mention]:
     scrubbed = _ANY_URL.sub(lambda m: " " * len(m.group()), text)  # digits of URLs say nothing
     for kind, sub, pattern in _number_patterns(lexicon):
         for match in pattern.finditer(scrubbed):
-            s, e = match.span()
+            s, e = match.span("value" if "value" in pattern.groupindex else 0)
             if s == e or any(taken[s:e]):
                 continue
             taken[s:e] = [True] * (e - s)

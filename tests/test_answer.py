@@ -373,6 +373,31 @@ def test_mentions_numbers_dates_and_names() -> None:
     assert any(t == "St. Petersburg International Economic Forum" for _, t in found)
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "date"),
+    [
+        ("en", "In 1186, Temüjin was elected khan of the Mongols.", "1186"),
+        ("en", "The plague reached England in 1349.", "1349"),
+        ("en", "Schools spread in the nineteenth century.", "nineteenth century"),
+        ("en", "Quantum mechanics arose in the 20th century.", "20th century"),
+        ("fr", "La peste atteint l'Angleterre en 1349.", "1349"),
+        ("fr", "Les écoles se multiplient au XIXe siècle.", "XIXe siècle"),
+        ("de", "Die Schulen entstanden im 19. Jahrhundert.", "19. Jahrhundert"),
+        ("es", "Las escuelas se extendieron en el siglo XIX.", "siglo XIX"),
+    ],
+)
+def test_medieval_years_and_centuries_are_dates(language: str, text: str, date: str) -> None:
+    found = {(m.kind, m.text) for m in number_mentions(text, 0, lexicon_for(language))}
+    assert (DATE, date) in found, found
+
+
+def test_an_early_year_needs_a_word_of_time_before_it() -> None:
+    """From 1500 a four-digit number is read as a year; before, only after "in", "by"…,
+    as "1200 soldiers" counts soldiers."""
+    found = {(m.kind, m.text) for m in number_mentions("1200 soldiers marched.", 0, EN)}
+    assert found == {(NUMBER, "1200")}
+
+
 def test_names_are_typed_by_how_the_document_uses_them() -> None:
     text = (
         "Oil flows from the Tengiz field to the port of Novorossiysk. "
