@@ -583,6 +583,18 @@ class SentenceStore:
                     out.setdefault(initials, (stems, m.text))
         return out
 
+    @cached_property
+    def known_persons(self) -> frozenset[tuple[str, str]]:
+        """(source, surname) of the persons a source also names by surname alone
+        ("Nazarbayev" after "Nursultan Nazarbayev"): a name of two or three capitalised
+        words is taken for a person's by default, and this is what confirms it."""
+        return frozenset(
+            (info.source_id, m.text)
+            for info in self.infos
+            for m in info.mentions
+            if m.kind == PERSON and " " not in m.text
+        )
+
     def rows_overlapping(self, source_id: str, start: int, end: int) -> list[int]:
         """Rows of the sentences of `source_id` that overlap [start, end), in document order."""
         rows = self._rows.get(source_id, [])

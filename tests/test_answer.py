@@ -15,6 +15,7 @@ from dossier.index.search import Index
 from dossier.index.sentences import (
     SENTENCES_FILE,
     VECTORS_FILE,
+    SentenceStore,
     annotate,
     build_sentences,
     is_heading,
@@ -53,7 +54,7 @@ from dossier.service.answer import (
 )
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence, _lone_names, fits
+from dossier.service.answer.evidence import Evidence, _lone_names, best_answer, fits
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
@@ -441,6 +442,30 @@ def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
     answer = engine.ask("Which city is the capital of Kazakhstan?")
     assert answer.abstained, answer.answer
     assert "no city" in answer.answer
+
+
+def _store_of(text: str) -> SentenceStore:
+    """The sentences of one document, annotated as at index time (vectors are not read)."""
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    infos = annotate(document, EN)
+    blank = np.zeros((len(infos), 4), dtype=np.float32)
+    return SentenceStore(infos, blank, blank, {"d": document})
+
+
+def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for() -> None:
+    """Two capitalised words are a person's name by default; "Virgin Media" is not
+    confirmed as one (never named by a surname alone), "Nursultan Nazarbayev" is."""
+    store = _store_of(
+        "Sky settled its dispute with Virgin Media in 2008. "
+        "The country was led by Nursultan Nazarbayev. In 2019 Nazarbayev resigned."
+    )
+    question = analyse("Which company settled the dispute with Sky?", EN, lambda stem: 1.0)
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "Virgin Media"
+    question = analyse("Which organisation led the country?", EN, lambda stem: 1.0)
+    answer, _ = best_answer(question, store, [1])
+    assert answer is None
+    assert ("d", "Nazarbayev") in store.known_persons
 
 
 def test_a_title_does_not_make_a_common_word_a_name() -> None:

@@ -339,6 +339,10 @@ def _best_answer(
     )
     if role is not None and not any(role in store.infos[r].stems for r in rows):
         accepts = accepts - {PERSON}
+    # A name of two or three capitalised words is a person's by default ("Virgin Media"):
+    # unless its source confirms the person, it may be the organisation asked for. (As a
+    # place it was also a birthplace: "where was Halford Mackinder born?" "Duran Duran".)
+    surmised = question.kind == ORGANISATION
     # "which city", "the capital of …": a country is not one
     city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
     best: Mention | None = None
@@ -355,7 +359,10 @@ def _best_answer(
             when and (when.excludes(years, question.months) if years else when.last != _PRESENT)
         )
         for mention in store.infos[r].mentions:
-            if mention.kind not in accepts or _in_question(mention, question, text):
+            if (
+                mention.kind not in accepts
+                and not (surmised and _surmised_person(store, r, mention))
+            ) or _in_question(mention, question, text):
                 continue
             if (r, mention.start) in uncounted:
                 continue
@@ -390,6 +397,16 @@ def _best_answer(
                 best, best_dated, best_near = mention, dated, near
             closeness = max(closeness, near)
     return best, closeness
+
+
+def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
+    """A person's name by default only: its source never names it by surname alone."""
+    said = mention.text.split()
+    return (
+        mention.kind == PERSON
+        and len(said) > 1
+        and (store.infos[row].source_id, said[-1]) not in store.known_persons
+    )
 
 
 def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
