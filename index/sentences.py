@@ -393,7 +393,9 @@ def annotate(
     text = document.text
     if spans is None:
         spans = sentence_spans(text, document.language or lexicon.code)  # pysbd, per language
-    known = _known_names(text, spans, lexicon.elision)
+    # and a country or city CLDR names is a name even where it only opens sentences
+    # ("Greenland signed a treaty in 1985")
+    known = _known_names(text, spans, lexicon.elision) | known_places(lexicon.code)
     out: list[SentenceInfo] = []
     previous = section = -1
     for s, e in spans:

@@ -429,6 +429,11 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     assert kinds["Rosatom Corporation"] == ORGANISATION
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
+    # a country opening a sentence is a name, though nothing else capitalises it
+    text = "Greenland signed a treaty in 1985. The treaty gave it a special status."
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    assert kinds.get("Greenland") == PLACE
 
 
 def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
