@@ -210,24 +210,9 @@ def _in_question(mention: Mention, question: Question, question_text: str) -> bo
             return all(d in question.numbers for d in digits)
         return mention.text.lower() in question_text
     said = mention.text.split()
-    if mention.kind == PERSON and len(said) > 1 and said[-1] in _lone_names(question.text):
+    if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
         return True
     return mention.text.lower() in question_text or all(w.lower() in question_text for w in said)
-
-
-def _lone_names(question: str) -> set[str]:
-    """One-word names of a question: capitalised words with no capitalised word beside
-    them (the first word of the question aside), possessive dropped."""
-    tokens = [w.removesuffix("'s").removesuffix("’s") for w in words(question)]
-    capital = [w[:1].isupper() for w in tokens]
-    return {
-        w
-        for i, w in enumerate(tokens)
-        if i > 0
-        and capital[i]
-        and not (i > 1 and capital[i - 1])
-        and not (i + 1 < len(tokens) and capital[i + 1])
-    }
 
 
 def _around(store: SentenceStore, row: int, mention: Mention) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dossier.index.sentences import figures, is_year, month_of, number_mentions
 from dossier.lexicon import (
@@ -67,6 +68,22 @@ class Question:
         a year says which event it means: "the 2020 agreement replaced an older one; when
         was that signed?")."""
         return {int(y) for y in self.years} if self.kind != DATE else set()
+
+    @cached_property
+    def lone_names(self) -> frozenset[str]:
+        """Its one-word names: capitalised words with no capitalised word beside them (the
+        first word aside), possessive dropped ("Nazarbayev", not "Kearney" of "Kearney
+        Boulevard")."""
+        tokens = [w.removesuffix("'s").removesuffix("’s") for w in words(self.text)]
+        capital = [w[:1].isupper() for w in tokens]
+        return frozenset(
+            w
+            for i, w in enumerate(tokens)
+            if i > 0
+            and capital[i]
+            and not (i > 1 and capital[i - 1])
+            and not (i + 1 < len(tokens) and capital[i + 1])
+        )
 
     @property
     def multi_part(self) -> bool:
