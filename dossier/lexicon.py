@@ -83,6 +83,8 @@ class Lexicon:
     year_words: frozenset[str] = frozenset()
     # A century as running text writes it ("the 20th century", "XIXe siècle"; regex).
     century_mention: str = r"(?!)"
+    # A date counted back or by era ("66 million years ago", "11,600 BP", "44 BC"; regex).
+    era_mention: str = r"(?!)"
     # How dates are written around a month name (regular-expression fragments):
     # the day before it ("12 ", "12. ", "12 de "), and what joins it to the year.
     date_day: str = r"\d{1,2}\s+"
@@ -405,6 +407,10 @@ ENGLISH = Lexicon(
         r"|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
         r"|eighteenth|nineteenth|twentieth|twenty-first)[- ]century\b"
     ),
+    era_mention=(
+        r"\b(?:a|one|\d[\d,.]*)\s+(?:thousand\s+|million\s+|billion\s+)?years?\s+ago\b"
+        r"|\b\d[\d,]*\s?(?:BP|BCE|BC|CE|AD)\b|\b(?:AD|CE)\s?\d{1,4}\b"
+    ),
     since_words=frozenset("since".split()),
     author_question=_p(
         rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"
@@ -607,6 +613,10 @@ FRENCH = Lexicon(
     decade_mention=r"\b(?:les |des )?années\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en depuis vers avant après dès jusqu".split()),
     century_mention=r"\b(?:[XVI]+|\d{1,2})(?:e|ème)\s+siècle\b",
+    era_mention=(
+        r"\bil y a (?:environ )?\d[\d\s,.]*(?:millions?\s+|milliards?\s+)?(?:d['’])?ans\b"
+        r"|\b\d[\d\s]*\s?av\. J\.-C\."
+    ),
     currency=r"(?:de\s+|d['’]\s*)?(?:dollars|euros|roubles|tenge|USD|EUR)\b|€",
     percent=r"pour ?cent\b",
     connectors=frozenset({"de", "du", "des", "la", "le", "d", "et"}),
@@ -807,6 +817,10 @@ GERMAN = Lexicon(
     decade_mention=r"\b(?:1[5-9]|20)\d0er(?:[- ]?jahren?)?\b",
     year_words=frozenset("im seit bis um vor nach ab jahr jahre".split()),
     century_mention=r"\b\d{1,2}\.\s+Jahrhunderts?\b",
+    era_mention=(
+        r"\bvor (?:etwa )?\d[\d.,]*\s*(?:Millionen\s+|Milliarden\s+)?Jahren\b"
+        r"|\b\d+\s?v\. Chr\."
+    ),
     currency=r"(?:dollar|us-dollar|euro|rubel|tenge|USD|EUR)\b|€",
     percent=r"prozent\b",
     connectors=frozenset({"von", "der", "des", "de", "und", "zu"}),
@@ -1016,6 +1030,7 @@ SPANISH = Lexicon(
     decade_mention=r"\b(?:años|década de(?: los)?)\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en desde hasta hacia antes después año".split()),
     century_mention=r"\bsiglo\s+[XVI]+\b",
+    era_mention=r"\bhace (?:unos )?\d[\d.,]*\s*(?:millones de\s+)?años\b|\b\d+\s?a\. ?C\.",
     currency=r"(?:de\s+)?(?:dólares|euros|rublos|tenge|USD|EUR)\b|€",
     percent=r"por ?ciento\b",
     connectors=frozenset({"de", "del", "la", "las", "los", "y"}),

@@ -10,7 +10,8 @@ that cut the passages), and for each sentence the index keeps:
   it would then be read with;
 - the content-word stems it holds (and their document frequencies, for IDF);
 - its mentions: dates, years (before 1500 only after a word such as "in":
-  "1200 soldiers" is a count), decades, centuries, amounts, shares and numbers
+  "1200 soldiers" is a count), decades, centuries, dates counted back ("66
+  million years ago", "11,600 BP"), amounts, shares and numbers
   (regular expressions), and names (runs of capitalised words, typed as a person,
   organisation, place or plain name by the words around and inside them).
 
@@ -164,6 +165,7 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
     num = r"\d+(?:[.,]\d+)*"
     return [
         # (kind, sub-kind, pattern): the first to claim a stretch of text keeps it.
+        (DATE, "era", re.compile(lexicon.era_mention)),
         (
             DATE,
             "date",
@@ -221,8 +223,9 @@ def _normalise_number(kind: str, text: str) -> str:
 
 
 def is_year(figure: str) -> bool:
-    """Four digits: a year ("2022"), not a decade ("2010s") or a longer number."""
-    return len(figure) == 4 and figure.isdigit()
+    """Four digits from 1000 to 2199: a year ("2022"), not a decade ("2010s"), a longer
+    number or the 9000 of "9000 BP"."""
+    return len(figure) == 4 and figure.isdigit() and "1000" <= figure < "2200"
 
 
 def month_of(mention: Mention, lexicon: Lexicon) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from dossier.index.sentences import (
     annotate,
     build_sentences,
     is_heading,
+    is_year,
     month_of,
     number_mentions,
 )
@@ -385,11 +386,27 @@ def test_mentions_numbers_dates_and_names() -> None:
         ("fr", "Les écoles se multiplient au XIXe siècle.", "XIXe siècle"),
         ("de", "Die Schulen entstanden im 19. Jahrhundert.", "19. Jahrhundert"),
         ("es", "Las escuelas se extendieron en el siglo XIX.", "siglo XIX"),
+        ("en", "The extinction happened 66 million years ago.", "66 million years ago"),
+        ("en", "The last glacial ended 11,600 BP.", "11,600 BP"),
+        ("en", "Caesar died in 44 BC.", "44 BC"),
+        ("fr", "L'extinction a eu lieu il y a 66 millions d'ans.", "il y a 66 millions d'ans"),
     ],
 )
-def test_medieval_years_and_centuries_are_dates(language: str, text: str, date: str) -> None:
+def test_early_years_centuries_and_eras_are_dates(language: str, text: str, date: str) -> None:
     found = {(m.kind, m.text) for m in number_mentions(text, 0, lexicon_for(language))}
     assert (DATE, date) in found, found
+
+
+def test_a_date_counted_back_answers_how_old_and_when() -> None:
+    """ "515 million years ago" is a date, and it also says how old something is; "9000"
+    in "9000 BP" is not a year."""
+    store = _store_of(
+        "The oldest fossils date from 515 million years ago. Forests grew by 9000 BP."
+    )
+    for question in ("How old are the oldest fossils?", "When do the oldest fossils date from?"):
+        answer, _ = best_answer(analyse(question, EN, lambda stem: 1.0), store, [0])
+        assert answer is not None and answer.text == "515 million years ago", question
+    assert not is_year("9000") and is_year("1186") and is_year("2024")
 
 
 def test_an_early_year_needs_a_word_of_time_before_it() -> None:

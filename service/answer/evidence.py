@@ -245,8 +245,8 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
     )
     if unit == SHARE:
         return share
-    if unit == EXTENT:
-        return after in lexicon.extent_words or parts[-1] in lexicon.extent_words
+    if unit == EXTENT:  # "two weeks"; "515 million years ago" is an age as well as a date
+        return after in lexicon.extent_words or any(p in lexicon.extent_words for p in parts[-2:])
     money = bool(re.search(lexicon.currency, mention.text, re.I)) or any(
         c in mention.text for c in "$€£"
     )
@@ -324,6 +324,10 @@ def _best_answer(
     )
     if role is not None and not any(role in store.infos[r].stems for r in rows):
         accepts = accepts - {PERSON}
+    # "how long", "how old": "515 million years ago" is a date that says an age
+    ages = question.kind == NUMBER and question.unit in (None, EXTENT)
+    if ages:
+        accepts = accepts | {DATE}
     # A name of two or three capitalised words is a person's by default ("Virgin Media"):
     # unless its source confirms the person, it may be the organisation asked for. (As a
     # place it was also a birthplace: "where was Halford Mackinder born?" "Duran Duran".)
@@ -358,6 +362,12 @@ def _best_answer(
             ):
                 continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
+                continue
+            if (
+                ages
+                and mention.kind == DATE
+                and not fits(EXTENT, mention, *_around(store, r, mention), lexicon)
+            ):
                 continue
             if question.unit or units:
                 before, after = _around(store, r, mention)
