@@ -488,6 +488,16 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     answer, _ = best_answer(question, store, [1])
     assert answer is None
     assert ("d", "Nazarbayev") in store.known_persons
+    # a name of the kind asked for comes first; a title or list item surmises no one
+    store = _store_of(
+        "Written by Intern Research Assistants, it was published by the Research Center.\n\n"
+        "Agreement on Customs Cooperation and Joint Border Control (2010)"
+    )
+    question = analyse("Which research centre published it?", EN, lambda stem: 1.0)
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "Research Center"
+    question = analyse("Which organisation controls the border?", EN, lambda stem: 1.0)
+    assert best_answer(question, store, [1])[0] is None
 
 
 def test_a_title_does_not_make_a_common_word_a_name() -> None:

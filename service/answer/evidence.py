@@ -335,8 +335,8 @@ def _best_answer(
     # "which city", "the capital of …": a country is not one
     city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
     best: Mention | None = None
-    closeness = best_near = 0.0
-    best_dated = False
+    closeness = 0.0
+    best_rank: tuple[bool, bool, float] = (False, False, 0.0)
     years = question.time_bound
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
@@ -388,19 +388,24 @@ def _best_answer(
                 ),
                 default=0.0,
             )
-            if best is None or (dated, near) > (best_dated, best_near):
-                best, best_dated, best_near = mention, dated, near
+            # a name of the kind asked for before a person's name by default only
+            rank = (mention.kind in accepts, dated, near)
+            if best is None or rank > best_rank:
+                best, best_rank = mention, rank
             closeness = max(closeness, near)
     return best, closeness
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
-    """A person's name by default only: its source never names it by surname alone."""
+    """A person's name by default only: its source never names it by surname alone (and
+    it is not in a title or list item, which capitalise every word: "Agreement on
+    Customs Cooperation and Joint Border Control")."""
     said = mention.text.split()
     return (
         mention.kind == PERSON
         and len(said) > 1
         and (store.infos[row].source_id, said[-1]) not in store.known_persons
+        and not is_title(store.text(row))
     )
 
 
