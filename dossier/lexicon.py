@@ -130,6 +130,9 @@ class Lexicon:
     person_after: re.Pattern[str] | None = None
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
+    # The present tense of "to be" after a question's first word: "who is the president"
+    # asks who holds the role now.
+    present_copulas: frozenset[str] = frozenset()
     # What a question asks for when it wants a city, not a country ("which city", "the
     # capital of …"): a country is not the answer.
     settlement_words: frozenset[str] = frozenset()
@@ -399,6 +402,7 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     settlement_words=frozenset("city town capital village municipality".split()),
+    present_copulas=frozenset({"is", "are"}),
     year_words=frozenset(
         "in by since until till from to circa c around before after of during".split()
     ),
@@ -647,6 +651,7 @@ FRENCH = Lexicon(
     definite_words=frozenset("les ces".split()),
     locatives=frozenset("en au aux".split()),
     settlement_words=frozenset("ville capitale village commune".split()),
+    present_copulas=frozenset({"est", "sont"}),
     since_words=frozenset("depuis dès".split()),
     author_question=_p(
         r"\bqui a (?:écrit|rédigé) (?:cet |cette |ce |le |la |l['’])\s*(?:article|analyse|rapport"
@@ -1055,6 +1060,7 @@ SPANISH = Lexicon(
     definite_words=frozenset("los las estos estas".split()),
     locatives=frozenset("en".split()),
     settlement_words=frozenset("ciudad capital pueblo municipio".split()),
+    present_copulas=frozenset({"es", "son"}),
     since_words=frozenset("desde".split()),
     author_question=_p(
         r"\bquién (?:escribió|redactó) (?:este|esta|el|la) (?:artículo|análisis|informe|texto"

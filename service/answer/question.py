@@ -267,7 +267,9 @@ def analyse(
         lexicon.code,
         years,
         months,
-        any(w.lower() in lexicon.present_words for w in words(text)),
+        any(w.lower() in lexicon.present_words for w in words(text))
+        # "who is the president": the role held now ("who was" is any time)
+        or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
         role,
     )
 
