@@ -363,8 +363,9 @@ def _best_answer(
                 continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
                 continue
-            if (
+            if (  # a date must say an age; with the unit EXTENT, `fits` below checks it
                 ages
+                and question.unit is None
                 and mention.kind == DATE
                 and not fits(EXTENT, mention, *_around(store, r, mention), lexicon)
             ):
