@@ -766,10 +766,15 @@ def check_encoder(manifest: Manifest, embedder: Embedder) -> None:
     """Raise IndexEncoderMismatchError unless `embedder` makes the vectors the index holds."""
     theirs = index_spec(manifest)
     if embedder.spec != theirs:
+        other = (
+            f", or set DOSSIER_ENCODER={theirs.backend}"
+            if theirs.backend != embedder.spec.backend
+            else ""  # the same backend made them another way (an older export): only re-embed
+        )
         raise IndexEncoderMismatchError(
             f"index {manifest.index_id} was built with encoder {theirs.describe()}, but queries "
             f"would be encoded with {embedder.spec.describe()}; their vectors are not comparable: "
-            f"re-run `dossier ingest` to re-embed, or set DOSSIER_ENCODER={theirs.backend}"
+            f"re-run `dossier ingest` to re-embed{other}"
         )
 
 

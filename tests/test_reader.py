@@ -95,10 +95,18 @@ def test_the_shipped_reader_is_the_onnx_int8_file_with_its_card() -> None:
     assert "Apache-2.0" in card and "CC BY-SA 4.0" in card
     assert (SHIPPED / "reader.onnx").stat().st_size < 30e6
     import onnx
+    from onnx import numpy_helper
 
     model = onnx.load(str(SHIPPED / "reader.onnx"))
     ops = {node.op_type for node in model.graph.node}
     assert "MatMulInteger" in ops or "DynamicQuantizeLinear" in ops  # quantised, int8
+    # 7-bit weights, so that every CPU gives the same scores (as the encoder's, test_encoders)
+    weights = [
+        numpy_helper.to_array(tensor)
+        for tensor in model.graph.initializer
+        if tensor.data_type == onnx.TensorProto.INT8
+    ]
+    assert max(int(np.abs(w.astype(np.int16)).max()) for w in weights) == 64
 
 
 def test_scores_do_not_depend_on_the_order_of_the_texts(shipped: Reader) -> None:
