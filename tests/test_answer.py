@@ -40,6 +40,7 @@ from dossier.lexicon import (
     PLACE,
     REASON,
     SHARE,
+    demonym_of,
     known_places,
     known_territories,
     known_tongues,
@@ -771,6 +772,56 @@ def _eligible(index: Index, question: str, starts_with: str) -> bool:
     evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
     rows = [c.row for c in evidence.candidates]
     return bool(evidence.eligible[rows.index(sentence_row(index, starts_with))])
+
+
+def test_a_question_naming_what_the_sources_never_write_cannot_be_answered(
+    engine: Engine, index: Index
+) -> None:
+    """ "NATO's Partnership for Peace": the sources write "Partnership" (of another plan) and
+    never "Peace"; the sentence on the plan in place since 2006 is not about it."""
+    plan = "Astana has also been collaborating with the Atlantic Alliance"
+    assert _eligible(index, "Since when has Kazakhstan had a partnership plan with NATO?", plan)
+    assert not _eligible(index, "When did Kazakhstan join NATO's Partnership for Peace?", plan)
+    answer = engine.ask("When did Kazakhstan join NATO's Partnership for Peace?")
+    assert answer.abstained and answer.answer.endswith("the sources never mention Peace.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did Nazarbaev resign?",  # another transliteration of "Nazarbayev"
+        "When did Nursultan Nazarbayev resing?",  # a typo in a common word: a paraphrase
+        "By what percentage did Sino-Kazakh commerce grow in 2023?",  # known by a part
+        "What did the Chinese Belt and Road Initiative finance?",  # the adjective of China
+        "Which Dutch firm holds a share of the Caspian pipeline?",  # a language's name
+    ],
+)
+def test_names_written_otherwise_or_in_part_are_not_unknown(index: Index, question: str) -> None:
+    assert index.sentences is not None
+    analysed = analyse(question, EN, index.sentences.idf, aliases=index.sentences.aliases)
+    vector = index.embedder.encode_query(question)
+    evidence = features(analysed, vector, index.search(question, k=5, query_vector=vector), index)
+    assert evidence.eligible.any()
+
+
+def test_a_peoples_adjective_points_at_its_country_and_a_scale_is_not_a_name() -> None:
+    assert "China" in demonym_of("Chinese", "en") and "Ukraine" in demonym_of("Ukrainian", "en")
+    assert demonym_of("France", "en") == () and demonym_of("Peace", "en") == ()
+    asked = analyse("What is the entry temperature, in degrees Celsius?", EN, lambda s: 1.0)
+    assert [f.is_name for f in asked.focus if f.stem == "celsius"] == [False]
+
+
+def test_a_name_spelled_almost_as_the_sources_spell_it_is_matched_as_theirs(
+    engine: Engine, index: Index
+) -> None:
+    store = index.sentences
+    assert store is not None
+    assert store.aliases("Nazarbaev", "nazarbaev") == ("nazarbayev",)
+    assert store.spelled_like("nazarbaev") and not store.spelled_like("peac")
+    assert store.aliases("Austria", "austria") == ()  # not taken for another country
+    for name in ("Nazarbayev", "Nazarbaev"):
+        span = engine.ask(f"When did {name} resign?").answer_span
+        assert span is not None and span.text == "19 March 2019", name
 
 
 def test_a_sentence_that_says_nothing_new_cannot_answer(index: Index) -> None:

@@ -51,12 +51,14 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    content_stems_at,
+    demonym_of,
     known_territories,
     known_tongues,
     lexicon_for,
     words,
 )
-from dossier.service.answer.question import Question
+from dossier.service.answer.question import Focus, Question
 from dossier.service.answer.reader import READER_FEATURE, Reader
 from dossier.types import ScoredPassage
 
@@ -573,6 +575,10 @@ def features(
     common = {f.stem: f.weight for f in question.focus if not f.is_name}
     top_idf = store.idf("\0never-a-stem\0") or 1.0
     unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
+    # A name the sources never write, in any spelling near it ("Partnership for Peace", "FIFA";
+    # "Sino-Kazakh" is known by one of its parts): no sentence in the question's language is
+    # about what the question names, whatever else it holds.
+    unheard = any(not _heard(f, store, lexicon_for(question.language)) for f in question.focus)
     only_names = bool(names) and not common
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
@@ -622,6 +628,8 @@ def features(
         eligible[i] = answer is not None or (
             _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
         )
+        if unheard and not other:
+            eligible[i] = False
         if only_names and not with_section & names.keys():
             # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
             # one that holds none of the names (nor does its heading) is not about it.
@@ -679,6 +687,20 @@ def features(
         texts = [" ".join(store.text(r) for r in read_rows(store, found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
     return Evidence(found, table, columns, answers, eligible, helds, elsewhen)
+
+
+def _heard(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
+    """Whether the sources write this name of the question, in some spelling near it, by a
+    part of it ("Sino-Kazakh"), or as what it is the adjective of ("Chinese": China), or it is
+    a language ("Dutch"). A common word is always heard: it may be a paraphrase."""
+    if not focus.is_name or store.spelled_like(focus.stem):
+        return True
+    if any(store.spelled_like(s) for _, s in content_stems_at(focus.word, lexicon)):
+        return True
+    if focus.word in known_tongues(lexicon.code):
+        return True
+    places = demonym_of(focus.word, lexicon.code)
+    return any(store.spelled_like(s) for p in places for _, s in content_stems_at(p, lexicon))
 
 
 def _says_more(held: set[str], question: Question) -> bool:

@@ -237,6 +237,7 @@ def analyse(
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
             and word.lower() not in lexicon.months
+            and word.lower() not in lexicon.not_names
             and lexicon.may_be_name(word)
         )
         for known in (aliases(word, stem) if is_name and aliases else ()) or (stem,):
