@@ -1336,7 +1336,7 @@ def _territories_by_prefix(code: str) -> dict[str, tuple[str, ...]]:
 
 def demonym_of(word: str, code: str) -> tuple[str, ...]:
     """The countries or regions `word` may be the adjective of, by their first four letters
-    ("Chinese": China; "British": Britain…); () for a territory's own name."""
+    ("Chinese": China, "Ukrainian": Ukraine); () for a territory's own name."""
     if len(word) < 5 or word in known_territories(code):
         return ()
     return _territories_by_prefix(code).get(word[:4].casefold(), ())

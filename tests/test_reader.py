@@ -100,7 +100,7 @@ def test_the_shipped_reader_is_the_onnx_int8_file_with_its_card() -> None:
     model = onnx.load(str(SHIPPED / "reader.onnx"))
     ops = {node.op_type for node in model.graph.node}
     assert "MatMulInteger" in ops or "DynamicQuantizeLinear" in ops  # quantised, int8
-    # 7-bit weights, so that every CPU gives the same scores (as the encoder's, test_encoders)
+    # 7-bit weights, so that the scores do not depend on the CPU (as the encoder's, test_encoders)
     weights = [
         numpy_helper.to_array(tensor)
         for tensor in model.graph.initializer
