@@ -903,6 +903,21 @@ def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine)
     assert len(answer.citations) <= 3
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How long did Nazarbayev remain at the head of the country?", "30 years"),
+        ("How long after being deployed did the troops withdraw?", "two weeks"),
+    ],
+)
+def test_a_how_long_answer_span_says_what_it_counts(
+    engine: Engine, question: str, expected: str
+) -> None:
+    span = engine.ask(question).answer_span
+    assert span is not None and span.text == expected
+    assert engine.document(span.source_id).text[span.start : span.end] == expected
+
+
 def test_the_short_answer_is_of_the_time_asked_about(engine: Engine) -> None:
     """ "… Nazarbayev, … from 1991 to 2019. His successor, Kassym-Jomart Tokayev, has been
     the country's leader since his departure.": the sentence before gives the context,

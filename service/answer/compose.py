@@ -27,6 +27,7 @@ by the sentences where the text names the authors its metadata lists.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ import numpy as np
 
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, number_mentions
-from dossier.lexicon import DATE, Lexicon, lexicon_for
+from dossier.lexicon import DATE, EXTENT, Lexicon, lexicon_for
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
 from dossier.service.answer.evidence import Evidence, features, read_rows
@@ -243,7 +244,7 @@ def compose(
         return _passage_holding(index, passages, row, fallback).id
 
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
-    span = _answer_span(question, evidence, best, store, number_of)
+    span = _answer_span(question, evidence, best, store, number_of, lexicon)
     return Composed(text, citations, span, float(probability[best]), None)
 
 
@@ -293,6 +294,7 @@ def _answer_span(
     best: int,
     store: SentenceStore,
     number_of: dict[int, int],
+    lexicon: Lexicon,
 ) -> AnswerSpan | None:
     if not question.expects_short:
         return None
@@ -302,11 +304,17 @@ def _answer_span(
     for r in read_rows(store, evidence.candidates[best].row):
         info = store.infos[r]
         if info.start <= mention.start and mention.end <= info.end and r in number_of:
+            text = store.documents[info.source_id].text
+            end = mention.end
+            if question.unit == EXTENT:  # "how long": "30 years", not "30"
+                unit = re.match(r"\s+(\w+)", text[end : info.end])
+                if unit and unit.group(1).lower() in lexicon.extent_words:
+                    end += unit.end()
             return AnswerSpan(
-                text=mention.text,
+                text=text[mention.start : end],
                 source_id=info.source_id,
                 start=mention.start,
-                end=mention.end,
+                end=end,
                 citation=number_of[r],
             )
     return None
