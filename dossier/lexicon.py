@@ -1282,6 +1282,28 @@ def known_territories(code: str) -> frozenset[str]:
     return frozenset(n for n in names if "/" not in n)
 
 
+# States that CLDR, naming today's territories, does not: a historian's sources name them as
+# places ("the collapse of the Soviet Union"), never as the organisation "Union" makes them look.
+FORMER_STATES = frozenset(
+    {
+        "Soviet Union",
+        "USSR",
+        "Russian Empire",
+        "Ottoman Empire",
+        "Austria-Hungary",
+        "Yugoslavia",
+        "Czechoslovakia",
+        "East Germany",
+        "West Germany",
+        "Prussia",
+        "Byzantine Empire",
+        "Holy Roman Empire",
+        "Roman Empire",
+        "British Empire",
+    }
+)
+
+
 @lru_cache(maxsize=16)
 def known_places(code: str) -> frozenset[str]:
     """Names that are places whatever a document does with them: countries, regions and
@@ -1290,7 +1312,7 @@ def known_places(code: str) -> frozenset[str]:
     writes "in Russia"."""
     from babel.dates import get_timezone_location
 
-    names: set[str] = set(known_territories(code))
+    names: set[str] = set(known_territories(code)) | FORMER_STATES
     zones = [z for z in zoneinfo.available_timezones() if "/" in z and z[:1].isupper()]
     for locale in _locales(code):
         for zone in zones:

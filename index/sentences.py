@@ -46,6 +46,7 @@ from dossier.index.manifest import text_key
 from dossier.ingest.split import sentence_spans
 from dossier.lexicon import (
     DATE,
+    FORMER_STATES,
     NAME,
     NUMBER,
     ORGANISATION,
@@ -450,12 +451,15 @@ def annotate(
 
 
 def _retyped(mention: Mention, places: set[str]) -> Mention:
-    """A name the document uses as a place is one; a "person" holding a place is not.
+    """A name the document uses as a place is one, as is a former state ("Soviet Union");
+    a "person" holding a place is not.
 
     Then a name that is the surname of a person the document names in full is that
     person ("Nazarbayev" after "Nursultan Nazarbayev").
     """
     if mention.kind in (NAME, PERSON) and mention.text in places:
+        return replace(mention, kind=PLACE)
+    if mention.kind == ORGANISATION and mention.text in FORMER_STATES:  # not for its "Union"
         return replace(mention, kind=PLACE)
     if mention.kind == PERSON and any(w in places for w in mention.text.split()):
         return replace(mention, kind=NAME)  # "Kazakhstan Today", a newspaper

@@ -460,6 +460,17 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     assert kinds.get("Greenland") == PLACE
 
 
+def test_a_former_state_is_a_place_though_its_name_holds_union() -> None:
+    text = (
+        "Following the collapse of the Soviet Union, the country signed a treaty. "
+        "It later joined the Eurasian Economic Union with Belarus."
+    )
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    assert kinds["Soviet Union"] == PLACE
+    assert kinds["Eurasian Economic Union"] == ORGANISATION
+
+
 def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
     engine: Engine,
 ) -> None:
