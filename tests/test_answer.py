@@ -460,6 +460,13 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     assert kinds.get("Greenland") == PLACE
 
 
+def test_a_language_name_is_not_a_named_event(index: Index) -> None:
+    """ "following this event, the Kazakh leader …": "Kazakh" does not name the event."""
+    question = "At which event in June 2022 did Tokayev defy Moscow?"
+    assert _answer_of(index, question, "One might think that, following this event") != "Kazakh"
+    assert analyse("Which language is the state language?", EN, lambda s: 1.0).kind == OTHER
+
+
 def test_a_former_state_is_a_place_though_its_name_holds_union() -> None:
     text = (
         "Following the collapse of the Soviet Union, the country signed a treaty. "

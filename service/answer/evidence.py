@@ -359,8 +359,15 @@ def _best_answer(
                 continue
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
-                or (mention.kind == NAME and mention.text in known_tongues(lexicon.code))
                 or (city and mention.text in known_territories(lexicon.code))
+            ):
+                continue
+            # "Kazakh" (the Kazakh leader) is neither a place, an organisation nor a named
+            # event or treaty; a question for a language asks for OTHER ("which language")
+            if (
+                question.kind in (PLACE, ORGANISATION, NAME)
+                and mention.kind == NAME
+                and mention.text in known_tongues(lexicon.code)
             ):
                 continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
