@@ -298,7 +298,8 @@ ENGLISH = Lexicon(
         ),
         **dict.fromkeys(
             "country city place region town capital site state republic nation "
-            "location province port".split(),
+            "location province port facility base airport station cosmodrome mine "
+            "island river lake mountain district county village".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -365,7 +366,8 @@ ENGLISH = Lexicon(
     ),
     place_words=frozenset(
         "city republic region sea river lake mountains oblast province port field basin "
-        "deposit terminal".split()
+        "deposit terminal cosmodrome airport island islands bay valley mount mountain canal "
+        "gulf strait peninsula desert steppe".split()
     ),
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()

@@ -127,6 +127,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("Through which countries would the route run?", PLACE, "countries"),
         ("How many Russian companies operate in Kazakhstan?", NUMBER, "Russian companies"),
         ("Which general commanded the troops?", PERSON, "general"),
+        ("Which space launch facility did Russia lease?", PLACE, "space launch facility"),
         # …but a word is not a kind because its stem is one ("programming" is not "program")
         ("Which programming language did he create?", OTHER, "programming"),
         ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),
@@ -458,6 +459,13 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     document = Document(source_id="d", text=text, format="text", sha256="0")
     kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
     assert kinds.get("Greenland") == PLACE
+
+
+def test_a_name_ending_in_a_word_for_a_place_is_a_place() -> None:
+    text = "Russia leases the Baikonur Cosmodrome. Putin cut off the Novorossiysk Canal."
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    assert kinds["Baikonur Cosmodrome"] == kinds["Novorossiysk Canal"] == PLACE
 
 
 def test_a_language_name_is_not_a_named_event(index: Index) -> None:
