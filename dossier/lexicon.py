@@ -1310,8 +1310,8 @@ FORMER_STATES = frozenset(
 def known_places(code: str) -> frozenset[str]:
     """Names that are places whatever a document does with them: countries, regions and
     the cities time zones are named after, as CLDR writes them in the language and in
-    English (Babel). "Russia" and "Moscow" are places even in a document that never
-    writes "in Russia"."""
+    English (Babel), and `FORMER_STATES`. "Russia" and "Moscow" are places even in a
+    document that never writes "in Russia"."""
     from babel.dates import get_timezone_location
 
     names: set[str] = set(known_territories(code)) | FORMER_STATES
