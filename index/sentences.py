@@ -579,16 +579,23 @@ class SentenceStore:
 
     def spelled_like(self, stem: str) -> bool:
         """Whether some sentence holds `stem` or a stem spelled nearly like it (a typo, another
-        transliteration: "nazarbaev" for "nazarbayev"), among those of the same first letter."""
+        transliteration: "nazarbaev" for "nazarbayev")."""
         return bool(self.document_frequency.get(stem, 0) or self._spelled_near(stem, SPELLED_LIKE))
 
     def _spelled_near(self, stem: str, cutoff: float) -> list[str]:
-        if not stem:
-            return []
-        vocabulary = self._vocabulary
-        start = bisect.bisect_left(vocabulary, stem[0])
-        end = bisect.bisect_left(vocabulary, chr(ord(stem[0]) + 1), start)
-        return difflib.get_close_matches(stem, vocabulary[start:end], n=1, cutoff=cutoff)
+        """The closest indexed stem that begins with the same two letters and is within two
+        letters of its length (a typo, a transliteration), if it is at least `cutoff` alike:
+        the pool is small, so a question of made-up names costs milliseconds, not seconds."""
+        near = self._by_start_and_length
+        pool = [v for n in range(len(stem) - 2, len(stem) + 3) for v in near.get((stem[:2], n), ())]
+        return difflib.get_close_matches(stem, pool, n=1, cutoff=cutoff) if stem else []
+
+    @cached_property
+    def _by_start_and_length(self) -> dict[tuple[str, int], list[str]]:
+        out: dict[tuple[str, int], list[str]] = {}
+        for stem in self._vocabulary:
+            out.setdefault((stem[:2], len(stem)), []).append(stem)
+        return out
 
     def spelled_out(self, text: str) -> list[str]:
         """The names the sources write in full for the acronyms of `text` they never use."""
