@@ -559,7 +559,7 @@ class SentenceStore:
         """
         if self.document_frequency.get(stem, 0):
             return ()
-        word = re.sub(r"['’]s$", "", word)  # "UMC's"
+        word = _POSSESSIVE.sub("", word)  # "UMC's"
         if word.isupper() and len(word) > 1 and word in self._acronyms:
             return self._acronyms[word][0]
         if len(stem) < MIN_ALIAS:

@@ -585,7 +585,8 @@ def features(
     # A name the sources never write, in any spelling near it ("Partnership for Peace", "FIFA";
     # "Sino-Kazakh" is known by one of its parts): no sentence in the question's language is
     # about what the question names, whatever else it holds.
-    unheard = any(not _heard(f, store, lexicon_for(question.language)) for f in question.focus)
+    asked_in = lexicon_for(question.language)
+    unheard = any(not _heard(f, store, asked_in) for f in question.focus)
     only_names = bool(names) and not common
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
@@ -702,7 +703,8 @@ def _heard(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
     a language ("Dutch"). A common word is always heard: it may be a paraphrase."""
     if not focus.is_name or store.spelled_like(focus.stem):
         return True
-    if any(store.spelled_like(s) for _, s in content_stems_at(focus.word, lexicon)):
+    parts = [s for _, s in content_stems_at(focus.word, lexicon)]
+    if len(parts) > 1 and any(store.spelled_like(s) for s in parts):  # one part: checked above
         return True
     if focus.word in known_tongues(lexicon.code):
         return True
