@@ -240,7 +240,10 @@ ENGLISH = Lexicon(
         (
             DATE,
             _p(
-                r"^\s*(since )?when\b|\b(what|which) (year|month|date|day|decade)\b"
+                # "When many are arrested, what is a common tactic?": the clause after
+                # the comma asks
+                r"^\s*(since )?when\b(?![^?]*,\s*(?:what|which|who|whom|how|where|why)\b)"
+                r"|\b(what|which) (year|month|date|day|decade)\b"
                 r"|\bin what (year|month)\b|\bhow long ago\b|\bsince what\b"
             ),
         ),
@@ -311,7 +314,10 @@ ENGLISH = Lexicon(
             _EN_MEASURES.replace("|", " ").split(),
             NUMBER,
         ),
-        "areas": OTHER,  # "in which areas" asks for fields, not for a surface
+        # "in which area(s)", "what area of Brookhaven" ask for fields or places, not for a
+        # surface ("what is the area of" still does: a measure, above)
+        "area": OTHER,
+        "areas": OTHER,
     },
     kind_phrases={
         DATE: ("date", "date"),

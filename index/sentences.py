@@ -370,26 +370,36 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
     return out
 
 
-def _known_names(
-    text: str, spans: list[tuple[int, int]], elision: re.Pattern[str] | None = None
-) -> set[str]:
+def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> set[str]:
     """Words the document capitalises somewhere other than at a sentence start.
 
     A title capitalises common words ("III) Military relationship"): a word it alone
-    capitalises so counts only if the document never writes it in lower case.
+    capitalises so counts only if the document never writes it in lower case. So does
+    the first word of a run of capitalised words opening a sentence ("James Hutton is
+    …", not "The Hague" nor "Trade Minister …" where the document writes "trade").
     """
     known: set[str] = set()
     titled: set[str] = set()
+    opening: set[str] = set()
     lower: set[str] = set()
     for s, e in spans:
         sentence = text[s:e]
         title = is_title(sentence)
-        for k, (_, _, word) in enumerate(_tokens(sentence, elision)):
+        tokens = _tokens(sentence, lexicon.elision)
+        for k, (_, _, word) in enumerate(tokens):
             if not _capitalised(word):
                 lower.add(word)
             elif k > 0:
                 (titled if title else known).add(_POSSESSIVE.sub("", word))
-    return known | {w for w in titled if w.lower() not in lower}
+            elif (
+                not title
+                and len(tokens) > 1
+                and _capitalised(tokens[1][2])
+                and _joins(sentence[tokens[0][1] : tokens[1][0]], frozenset())
+                and word.lower() not in lexicon.stop_words
+            ):
+                opening.add(word)
+    return known | {w for w in titled | opening if w.lower() not in lower}
 
 
 # Building ----------------------------------------------------------------------------
@@ -407,7 +417,7 @@ def annotate(
         spans = sentence_spans(text, document.language or lexicon.code)  # pysbd, per language
     # and a country or city CLDR names is a name even where it only opens sentences
     # ("Greenland signed a treaty in 1985")
-    known = _known_names(text, spans, lexicon.elision) | known_places(lexicon.code)
+    known = _known_names(text, spans, lexicon) | known_places(lexicon.code)
     out: list[SentenceInfo] = []
     previous = section = -1
     for s, e in spans:

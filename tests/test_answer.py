@@ -131,6 +131,12 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         # …but a word is not a kind because its stem is one ("programming" is not "program")
         ("Which programming language did he create?", OTHER, "programming"),
         ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),
+        ("In what area of the city was the port built?", OTHER, "area"),
+        ("What is the area of the reserve?", NUMBER, "area"),
+        # "When …, what …?": the clause after the comma asks
+        ("When many people are arrested, what is a common tactic?", OTHER, None),
+        # the whole phrase after "the name of" has its last word as head ("day" qualifies)
+        ("What is the name of the private day school the city runs?", OTHER, None),
         # a count is not the thing asked for
         ("Which two components make up the bargain?", OTHER, "components"),
         # of several nouns naming kinds, the phrase's head (English: the last) decides
@@ -531,6 +537,19 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert answer is not None and answer.text == "Research Center"
     question = analyse("Which organisation controls the border?", EN, lambda stem: 1.0)
     assert best_answer(question, store, [1])[0] is None
+
+
+def test_a_name_opening_a_sentence_is_a_name_when_it_runs_on() -> None:
+    """A run of capitalised words opening a sentence is a name unless its first word is a
+    stop word or the document writes it in lower case ("Trade Minister …", "trade")."""
+    text = (
+        "James Hutton is viewed as the first modern geologist. The Hague hosted the talks. "
+        "Trade Minister Ivanov spoke about trade."
+    )
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    assert kinds.get("James Hutton") == PERSON
+    assert not any(name.startswith(("The", "Trade")) for name in kinds)
 
 
 def test_a_title_does_not_make_a_common_word_a_name() -> None:

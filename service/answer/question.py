@@ -108,7 +108,8 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
 
 def _named_thing(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
     """For "the name(s) of X", X's kind and X: the noun phrase after "of" up to its first
-    stop word once it has begun, whose head decides ("the two Duma members" → person)."""
+    stop word once it has begun, whose head decides ("the two Duma members" → person; "the
+    private day school" → none: "day" only qualifies it)."""
     match = lexicon.name_of.search(text) if lexicon.name_of else None
     if not match:
         return None
@@ -119,7 +120,11 @@ def _named_thing(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
                 break
             continue
         phrase.append(word)
-    head = _head(phrase, lexicon, besides=NAME)
+    if lexicon.head_final:  # the phrase is whole here: its head is its last word
+        last = _head(phrase[-1:], lexicon, besides=NAME)
+        head = None if last is None else (len(phrase) - 1, last[1])
+    else:
+        head = _head(phrase, lexicon, besides=NAME)
     return None if head is None else (head[1], " ".join(phrase[: head[0] + 1]))
 
 
