@@ -232,6 +232,98 @@ def figures(decisions: list[list[tuple[bool, bool]]], asked: list[Asked], t: int
     return row
 
 
+def threshold_rows(
+    pairs: list[Pair], decisions: dict[str, list[list]], grid: np.ndarray, members=None
+) -> list[dict]:
+    """Per threshold of `grid`: the pairs' figures and their weighted mean (each set counts
+    the same, whatever its size). `members`, per pair, the indexes of its questions to count
+    (default: all)."""
+    rows = []
+    share = np.array([p.weight for p in pairs]) / sum(p.weight for p in pairs)
+    for t, threshold in enumerate(grid):
+        per_pair = {}
+        for p in pairs:
+            keep = range(len(p.asked)) if members is None else members[p.name]
+            per_pair[p.name] = figures(
+                [decisions[p.name][i] for i in keep], [p.asked[i] for i in keep], t
+            )
+        row = {"threshold": float(threshold)}
+        for key in next(iter(per_pair.values())):
+            row[key] = float(sum(s * f[key] for s, f in zip(share, per_pair.values(), strict=True)))
+        row["per_pair"] = per_pair
+        rows.append(row)
+    return rows
+
+
+def choose(rows: list[dict], precision: float, max_refusals: float) -> tuple[dict, bool]:
+    """The lowest threshold precise enough while refusing few (as few refusals as possible),
+    else the best balance of answering and abstaining; and whether the target was met."""
+    meeting = [
+        r
+        for r in rows
+        if r["precision_when_answering"] >= precision and r["false_refusals"] <= max_refusals
+    ]
+    if meeting:
+        return meeting[0], True
+    bearable = [r for r in rows if r["false_refusals"] <= max_refusals] or rows
+    return max(bearable, key=lambda r: (r["balanced"], -r["threshold"])), False
+
+
+def cross_validate(
+    pairs: list[Pair],
+    table: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    owner: np.ndarray,
+    features_: tuple[str, ...],
+    reader,
+    args,
+) -> dict[float, dict]:
+    """Held-out figures per L2 strength: the tune questions in `args.folds` folds (by
+    question, within each pair); each fold answered by a model fitted, and a threshold
+    chosen, on the others alone. What the in-sample figures of a fit cannot say: how well
+    that strength of the penalty carries to questions it has not seen."""
+    everyone = [(p, i) for p in pairs for i in range(len(p.asked))]
+    fold_of = np.array([n % args.folds for n in range(len(everyone))])
+    grid = np.round(np.arange(0.05, 0.96, 0.02), 2)
+    out: dict[float, dict] = {}
+    for l2 in args.l2:
+        held: dict[str, list] = {p.name: [None] * len(p.asked) for p in pairs}
+        for fold in range(args.folds):
+            train_rows = fold_of[owner] != fold
+            model = fit(
+                table[train_rows],
+                y[train_rows],
+                features_,
+                l2=l2,
+                signs=SIGNS,
+                weights=w[train_rows],
+            )
+            decisions = {p.name: [[] for _ in p.asked] for p in pairs}
+            members_in: dict[str, list[int]] = {p.name: [] for p in pairs}
+            members_out: dict[str, list[int]] = {p.name: [] for p in pairs}
+            for n, (p, i) in enumerate(everyone):
+                decisions[p.name][i] = decided(p.asked[i], p, model, reader, grid)
+                (members_out if fold_of[n] == fold else members_in)[p.name].append(i)
+            chosen, _ = choose(
+                threshold_rows(pairs, decisions, grid, members_in),
+                args.precision,
+                args.max_refusals,
+            )
+            t = int(np.flatnonzero(grid == chosen["threshold"])[0])
+            for p in pairs:
+                for i in members_out[p.name]:
+                    held[p.name][i] = [decisions[p.name][i][t]]
+        row = threshold_rows(pairs, held, np.array([0.0]))[0]
+        out[l2] = {k: v for k, v in row.items() if k != "threshold"}
+        print(
+            f"l2 {l2:g}, {args.folds}-fold held out: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in out[l2].items() if not isinstance(v, dict)),
+            file=sys.stderr,
+        )
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -251,7 +343,20 @@ def main() -> int:
     )
     parser.add_argument("--split", default="tune")
     parser.add_argument("--precision", type=float, default=0.95)
-    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument(
+        "--l2",
+        type=float,
+        nargs="+",
+        default=[1.0],
+        help="L2 penalty; with several and --folds, the one whose held-out figures are best",
+    )
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="cross-validate on the tune questions in this many folds (by question) and "
+        "record the held-out figures; needed to choose among several --l2",
+    )
     parser.add_argument(
         "--max-refusals",
         type=float,
@@ -295,14 +400,17 @@ def main() -> int:
         "(default 1 each)",
     )
     args = parser.parse_args()
+    if len(args.l2) > 1 and args.folds < 2:
+        parser.error("several --l2 values need --folds (2 or more) to choose among them")
     wanted_pairs = args.pair or [(args.set, args.data_dir)]
     reader = load_reader(args.reader)
 
     pairs: list[Pair] = []
-    tables, labels, weights = [], [], []
+    tables, labels, weights, owners = [], [], [], []
     best_cosines: dict[str, list[float]] = {"cos_sentence": [], "cos_context": []}
     columns: tuple[str, ...] = ()
     models = set()
+    n_asked = 0  # questions read so far, over every pair: a training row's owner
     for set_path, data_dir in wanted_pairs:
         settings = Settings(data_dir=data_dir, reader=args.reader)
         index = Engine(settings).index
@@ -354,6 +462,8 @@ def main() -> int:
                     asked.answerable and supports(" ".join(store.text(r) for r in rows), item)
                 )
             tables.append(evidence.table[keep])
+            owners.extend([n_asked] * len(keep))
+            n_asked += 1
             pair.asked.append(asked)
         # Each pair weighs the same in the fit, however many questions it has.
         n_rows = len(labels) - rows_before
@@ -379,7 +489,14 @@ def main() -> int:
     table = np.concatenate(tables)[:, [columns.index(f) for f in chosen_features]]
     y = np.array(labels, dtype=bool)
     w = np.array(weights) * len(y) / sum(weights)
-    model = fit(table, y, chosen_features, l2=args.l2, signs=SIGNS, weights=w)
+    held_out: dict[float, dict] = {}
+    if args.folds > 1:
+        held_out = cross_validate(
+            pairs, table, y, w, np.array(owners), chosen_features, reader, args
+        )
+    # The strength that carried best to held-out questions (ties: the stronger penalty).
+    l2 = max(args.l2, key=lambda v: (held_out[v]["balanced"], v)) if held_out else args.l2[0]
+    model = fit(table, y, chosen_features, l2=l2, signs=SIGNS, weights=w)
     if args.model:
         model = Answerability.load(args.model)
         grid = np.array([model.threshold])
@@ -403,32 +520,14 @@ def main() -> int:
     decisions = {
         pair.name: [decided(a, pair, model, reader, grid) for a in pair.asked] for pair in pairs
     }
-    rows = []
-    for t, threshold in enumerate(grid):
-        per_pair = {p.name: figures(decisions[p.name], p.asked, t) for p in pairs}
-        # Several pairs: their mean (each set counts the same, whatever its size).
-        row = {"threshold": float(threshold)}
-        share = np.array([p.weight for p in pairs]) / sum(p.weight for p in pairs)
-        for key in next(iter(per_pair.values())):
-            row[key] = float(sum(s * f[key] for s, f in zip(share, per_pair.values(), strict=True)))
-        row["per_pair"] = per_pair
-        rows.append(row)
-    meeting = [
-        r
-        for r in rows
-        if r["precision_when_answering"] >= args.precision
-        and r["false_refusals"] <= args.max_refusals
-    ]
-    if meeting:  # the lowest threshold that is precise enough: as few refusals as possible
-        chosen = meeting[0]
-    else:  # out of reach: the best balance of answering and abstaining, refusing few
+    rows = threshold_rows(pairs, decisions, grid)
+    chosen, met = choose(rows, args.precision, args.max_refusals)
+    if not met:
         print(
             f"no threshold reaches precision {args.precision} refusing at most "
             f"{args.max_refusals:.0%} of answerable {args.split} questions",
             file=sys.stderr,
         )
-        bearable = [r for r in rows if r["false_refusals"] <= args.max_refusals] or rows
-        chosen = max(bearable, key=lambda r: (r["balanced"], -r["threshold"]))
     chosen_model = os.environ.get("DOSSIER_MODEL")
     command = "python bench/fit_answerability.py " + " ".join(sys.argv[1:])
     command = f"DOSSIER_MODEL={chosen_model} {command}" if chosen_model else command
@@ -453,7 +552,7 @@ def main() -> int:
         "unanswerable": len(everyone) - n_answerable,
         "training_rows": len(y),
         "positive_rows": int(y.sum()),
-        "l2": args.l2,
+        "l2": l2,
         "target_precision_when_answering": args.precision,
         "max_refusals_if_target_missed": args.max_refusals,
         "tune_figures_at_threshold": {
@@ -463,6 +562,14 @@ def main() -> int:
             k: None if v is None else round(v, 4) for k, v in separation.items()
         },
     }
+    if held_out:
+        meta["held_out_figures"] = {
+            "folds": args.folds,
+            **{
+                f"l2={v:g}": {k: round(x, 4) for k, x in f.items() if not isinstance(x, dict)}
+                for v, f in held_out.items()
+            },
+        }
     if len(pairs) > 1:
         meta["tune_figures_per_pair"] = {
             name: {k: round(v, 4) for k, v in f.items()} for name, f in chosen["per_pair"].items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -84,3 +85,32 @@ def test_fit_pairs_are_set_equals_data_dir() -> None:
         # argparse turns it into a usage error naming the value and the form
         with pytest.raises(argparse.ArgumentTypeError, match="SET=DATA_DIR"):
             fit.parse_pair(bad)
+
+
+def test_fit_threshold_is_the_lowest_precise_enough_else_the_best_balance() -> None:
+    fit = load("fit_answerability")
+
+    def row(threshold: float, precision: float, refused: float, balanced: float) -> dict:
+        return {
+            "threshold": threshold,
+            "precision_when_answering": precision,
+            "false_refusals": refused,
+            "balanced": balanced,
+        }
+
+    rows = [row(0.1, 0.80, 0.00, 0.70), row(0.2, 0.96, 0.10, 0.80), row(0.3, 0.97, 0.20, 0.85)]
+    assert fit.choose(rows, 0.95, 0.15) == (rows[1], True)
+    # out of reach: the best balance among thresholds refusing at most the share allowed
+    assert fit.choose(rows, 0.99, 0.15) == (rows[1], False)
+    assert fit.choose(rows, 0.99, 0.25) == (rows[2], False)
+
+
+def test_fit_several_penalties_need_folds_to_choose_among_them() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "fit_answerability.py"), "--l2", "1", "3"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert "several --l2 values need --folds" in done.stderr
