@@ -339,8 +339,9 @@ ENGLISH = Lexicon(
     },
     refers_back=_p(
         r"^\s*(this|that|these|those|it|its|he|she|his|her|they|their|them|such|the latter|"
-        r"the former|the (agreement|treaty|country|two|organisation|project|pipeline|"
-        r"programme|deal|plan|move|decision|measure|event|president|latter|same))\b"
+        r"the former|the (latter|same)|the (?:[\w’'-]+ ){0,2}(agreement|treaty|country|two|"
+        r"organisation|project|pipeline|programme|deal|plan|move|decision|measure|event|"
+        r"president))\b"
     ),
     part_split=_p(
         r"(?:,\s*|\s+)(?:and|as well as|,)\s+(?=(?:when|who|whom|what|which|where|why|how|"

@@ -539,6 +539,26 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert best_answer(question, store, [1])[0] is None
 
 
+@pytest.mark.parametrize(
+    ("sentence", "refers_back"),
+    [
+        ("This was completed in 2001.", True),
+        ("The agreement was signed in Almaty.", True),
+        # a definite description, qualified, still points at what came before
+        ("The Kazakh president was invited to speak.", True),
+        ("The new bilateral agreement took effect.", True),
+        ("The trade between them grew.", False),
+        ("Kazakhstan signed the agreement.", False),
+    ],
+)
+def test_a_sentence_refers_back_by_a_pronoun_or_a_definite_description(
+    sentence: str, refers_back: bool
+) -> None:
+    text = "The forum was held in June 2022. " + sentence
+    document = Document(source_id="d", text=text, format="text", sha256="0")
+    assert annotate(document, EN)[1].refers_back is refers_back
+
+
 def test_a_name_opening_a_sentence_is_a_name_when_it_runs_on() -> None:
     """A run of capitalised words opening a sentence is a name unless its first word is a
     stop word or the document writes it in lower case ("Trade Minister …", "trade")."""
