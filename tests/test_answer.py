@@ -539,6 +539,21 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert best_answer(question, store, [1])[0] is None
 
 
+def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> None:
+    store = _store_of(
+        "In 2006 the network hired the Troika Design Group to produce its identity. "
+        "Anna Berg of the Troika Design Group led the work."
+    )
+    question = analyse("Who was hired to produce the identity?", EN, lambda stem: 1.0)
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "Troika Design Group"
+    answer, _ = best_answer(question, store, [1])
+    assert answer is not None and answer.text == "Anna Berg"  # a person first
+    # a question naming the persons it wants takes no organisation for them
+    question = analyse("Which two officials were hired to produce it?", EN, lambda stem: 1.0)
+    assert best_answer(question, store, [0])[0] is None
+
+
 @pytest.mark.parametrize(
     ("sentence", "refers_back"),
     [

@@ -71,6 +71,8 @@ ACCEPTS: dict[str, frozenset[str]] = {
     PLACE: frozenset({PLACE, NAME}),
     NAME: frozenset({NAME, ORGANISATION, PLACE, PERSON}),
 }
+# Kinds that may answer when the question names no thing, ranked after any accepted one.
+FALLBACK: dict[str, frozenset[str]] = {PERSON: frozenset({ORGANISATION})}
 # Characters over which a mention's closeness to a focus word fades by 1/e.
 NEAR_CHARS = 40.0
 
@@ -334,6 +336,9 @@ def _best_answer(
     # unless its source confirms the person, it may be the organisation asked for. (As a
     # place it was also a birthplace: "where was Halford Mackinder born?" "Duran Duran".)
     surmised = question.kind == ORGANISATION
+    # A bare "who" ("who did Internet2 partner with?") may be an organisation, after any
+    # person; "which two Duma members" names persons
+    fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
     # "which city", "the capital of …": a country is not one
     city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
     best: Mention | None = None
@@ -352,6 +357,7 @@ def _best_answer(
         for mention in store.infos[r].mentions:
             if (
                 mention.kind not in accepts
+                and mention.kind not in fallback
                 and not (surmised and _surmised_person(store, r, mention))
             ) or _in_question(mention, question, text):
                 continue
