@@ -293,8 +293,15 @@ def _abbreviated(word: str, gap: str) -> bool:
     return gap.rstrip() == "." and len(word) <= 2 and word[:1].isupper() and word[1:].islower()
 
 
+# A lower-case particle hyphened to a capitalised name is part of it ("Hassan al-Turabi").
+_PARTICLE = re.compile(r"(?:al|el|ad|ar|as|at|az|an|ash|ibn|bin|abu)[-‐][^\W\d_]", re.UNICODE)
+
+
 def _capitalised(word: str) -> bool:
-    return word[:1].isupper()
+    if word[:1].isupper():
+        return True
+    match = _PARTICLE.match(word)
+    return match is not None and match.group()[-1].isupper()
 
 
 def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str]) -> list[Mention]:

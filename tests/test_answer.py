@@ -579,11 +579,12 @@ def test_a_name_opening_a_sentence_is_a_name_when_it_runs_on() -> None:
     stop word or the document writes it in lower case ("Trade Minister …", "trade")."""
     text = (
         "James Hutton is viewed as the first modern geologist. The Hague hosted the talks. "
-        "Trade Minister Ivanov spoke about trade."
+        "Trade Minister Ivanov spoke about trade. Sudan was led by Hassan al-Turabi."
     )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
     assert kinds.get("James Hutton") == PERSON
+    assert kinds.get("Hassan al-Turabi") == PERSON  # a particle hyphened to a name is in it
     assert not any(name.startswith(("The", "Trade")) for name in kinds)
 
 
