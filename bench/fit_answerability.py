@@ -321,6 +321,11 @@ def cross_validate(
             + ", ".join(f"{k} {v:.3f}" for k, v in out[l2].items() if not isinstance(v, dict)),
             file=sys.stderr,
         )
+        if len(pairs) > 1:
+            for name, f in row["per_pair"].items():
+                print(
+                    f"  {name}: " + ", ".join(f"{k} {v:.3f}" for k, v in f.items()), file=sys.stderr
+                )
     return out
 
 
@@ -566,7 +571,13 @@ def main() -> int:
         meta["held_out_figures"] = {
             "folds": args.folds,
             **{
-                f"l2={v:g}": {k: round(x, 4) for k, x in f.items() if not isinstance(x, dict)}
+                f"l2={v:g}": {
+                    k: round(x, 4)
+                    if not isinstance(x, dict)
+                    else {n: {m: round(y, 4) for m, y in g.items()} for n, g in x.items()}
+                    for k, x in f.items()
+                    if not isinstance(x, dict) or len(pairs) > 1
+                }
                 for v, f in held_out.items()
             },
         }
