@@ -212,6 +212,14 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
                 rf"(?:^|(?<=\W))(?:{year_words})\s+(?P<value>1[0-4]\d\d)(?![\d’'s]|,\d)", re.I
             ),
         ),
+        # …and in brackets, alone or as a span of years: "(1288)", "Jochi (1185–1226)"
+        (
+            DATE,
+            "year",
+            re.compile(
+                r"(?<=\()1[0-4]\d\d(?=\)|\s*[–-]\s*1[0-4]\d\d\))|(?<=\(1[0-4]\d\d[–-])1[0-4]\d\d(?=\))"
+            ),
+        ),
         (DATE, "month", re.compile(rf"\b(?:{months})\b")),
         (
             NUMBER,

@@ -403,6 +403,10 @@ def test_mentions_numbers_dates_and_names() -> None:
         ("en", "The extinction happened 66 million years ago.", "66 million years ago"),
         ("en", "The last glacial ended 11,600 BP.", "11,600 BP"),
         ("en", "Caesar died in 44 BC.", "44 BC"),
+        # in brackets, alone or as a span of years
+        ("en", "The Tran defeated them at Bach Dang (1288).", "1288"),
+        ("en", "She bore a son, Jochi (1185–1226), months later.", "1185"),
+        ("en", "She bore a son, Jochi (1185–1226), months later.", "1226"),
         ("fr", "L'extinction a eu lieu il y a 66 millions d'ans.", "il y a 66 millions d'ans"),
     ],
 )
@@ -427,6 +431,8 @@ def test_an_early_year_needs_a_word_of_time_before_it() -> None:
     """From 1500 a four-digit number is read as a year; before, only after "in", "by"…,
     as "1200 soldiers" counts soldiers."""
     found = {(m.kind, m.text) for m in number_mentions("1200 soldiers marched.", 0, EN)}
+    assert found == {(NUMBER, "1200")}
+    found = {(m.kind, m.text) for m in number_mentions("A force (1200 men) left.", 0, EN)}
     assert found == {(NUMBER, "1200")}
 
 
