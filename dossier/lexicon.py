@@ -109,6 +109,9 @@ class Lexicon:
     plurals: tuple[tuple[str, str], ...] = ()
     # "what are the names of the Duma members": the thing whose name is asked for.
     name_of: re.Pattern[str] | None = None
+    # "what type of city", "what group of scientists", "what body of water": a sort of
+    # thing is asked for, not one thing of a kind.
+    sort_of: re.Pattern[str] | None = None
     # A noun phrase's head is its last noun ("oil companies"), not its first ("compagnies
     # pétrolières").
     head_final: bool = False
@@ -306,7 +309,7 @@ ENGLISH = Lexicon(
             PLACE,
         ),
         **dict.fromkeys(
-            "name term label programme program plan project initiative pipeline "
+            "name label programme program plan project initiative pipeline "
             "document title event operation".split(),
             NAME,
         ),
@@ -354,7 +357,8 @@ ENGLISH = Lexicon(
     magnitudes=frozenset("thousand million billion trillion bn mn km km² %".split()),
     number_words=frozenset(
         "one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
-        "fifty hundred thousand dozen half third quarter double doubled tripled".split()
+        "fifty hundred thousand dozen half third quarter double doubled tripled twice "
+        "thrice".split()
     ),
     not_names=frozenset(
         """the a an in on at by for from to of and or but this that these those it its his
@@ -374,7 +378,7 @@ ENGLISH = Lexicon(
     place_words=frozenset(
         "city republic region sea river lake mountains oblast province port field basin "
         "deposit terminal cosmodrome airport island islands bay valley mount mountain canal "
-        "gulf strait peninsula desert steppe".split()
+        "gulf strait peninsula desert steppe street avenue boulevard road square".split()
     ),
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()
@@ -442,6 +446,9 @@ ENGLISH = Lexicon(
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
+    sort_of=_p(
+        r"\b(?:what|which) (?:type|kind|sort|form|group|body|class|category|variety)s? of\b"
+    ),
     head_final=True,
 )
 

@@ -133,6 +133,11 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),
         ("In what area of the city was the port built?", OTHER, "area"),
         ("What is the area of the reserve?", NUMBER, "area"),
+        # a sort of thing is asked for, not one of a kind; a term need not be a name
+        ("What type of city has Warsaw been?", OTHER, None),
+        ("What body of water lay to the west of the empire?", OTHER, None),
+        ("What body in India sets school policy?", ORGANISATION, "body"),
+        ("What is the term for an Indian private school?", OTHER, None),
         # "When …, what …?": the clause after the comma asks
         ("When many people are arrested, what is a common tactic?", OTHER, None),
         # the whole phrase after "the name of" has its last word as head ("day" qualifies)
@@ -474,10 +479,15 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
 
 
 def test_a_name_ending_in_a_word_for_a_place_is_a_place() -> None:
-    text = "Russia leases the Baikonur Cosmodrome. Putin cut off the Novorossiysk Canal."
+    text = (
+        "Russia leases the Baikonur Cosmodrome. Putin cut off the Novorossiysk Canal. "
+        "The club plays at Konwiktorska Street and won the cup twice."
+    )
     document = Document(source_id="d", text=text, format="text", sha256="0")
     kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
     assert kinds["Baikonur Cosmodrome"] == kinds["Novorossiysk Canal"] == PLACE
+    assert kinds["Konwiktorska Street"] == PLACE
+    assert kinds["twice"] == NUMBER  # a count of times
 
 
 def test_a_language_name_is_not_a_named_event(index: Index) -> None:

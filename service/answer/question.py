@@ -101,6 +101,8 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
     """The expected kind of answer, the thing asked for when the question names it, and
     whether that thing is a role the answer holds ("who is the foreign minister")."""
     kind, thing, role = _asked_kind(text, lexicon)
+    if lexicon.sort_of and lexicon.sort_of.search(text):
+        return OTHER, thing, False  # "what type of city": a sort, not a city's name
     if kind in (NAME, OTHER):  # "what are the names of the Duma members": persons' names
         return (*(_named_thing(text, lexicon) or (kind, thing)), False)
     return kind, thing, role
