@@ -112,6 +112,8 @@ class Lexicon:
     # "what type of city", "what group of scientists", "what body of water": a sort of
     # thing is asked for, not one thing of a kind.
     sort_of: re.Pattern[str] | None = None
+    # "what are such numbers called?": a term is asked for, whatever the words before say.
+    term_asked: re.Pattern[str] | None = None
     # A noun phrase's head is its last noun ("oil companies"), not its first ("compagnies
     # pétrolières").
     head_final: bool = False
@@ -446,6 +448,7 @@ ENGLISH = Lexicon(
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
+    term_asked=_p(r"\b(?:called|termed|known as)\s*\??\s*$"),
     sort_of=_p(
         r"\b(?:what|which) (?:type|kind|sort|form|group|body|class|category|variety)s? of\b"
     ),

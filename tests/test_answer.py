@@ -138,6 +138,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("What body of water lay to the west of the empire?", OTHER, None),
         ("What body in India sets school policy?", ORGANISATION, "body"),
         ("What is the term for an Indian private school?", OTHER, None),
+        ("What are numbers with more than two divisors called?", OTHER, None),
         # "When …, what …?": the clause after the comma asks
         ("When many people are arrested, what is a common tactic?", OTHER, None),
         # the whole phrase after "the name of" has its last word as head ("day" qualifies)

@@ -103,6 +103,8 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
     kind, thing, role = _asked_kind(text, lexicon)
     if lexicon.sort_of and lexicon.sort_of.search(text):
         return OTHER, thing, False  # "what type of city": a sort, not a city's name
+    if lexicon.term_asked and lexicon.term_asked.search(text) and kind != PERSON:
+        return OTHER, None, False  # "what are such numbers called?": a term
     if kind in (NAME, OTHER):  # "what are the names of the Duma members": persons' names
         return (*(_named_thing(text, lexicon) or (kind, thing)), False)
     return kind, thing, role
