@@ -556,6 +556,15 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert best_answer(question, store, [1])[0] is None
 
 
+def test_a_name_of_the_kind_asked_for_comes_before_a_name_of_no_known_kind() -> None:
+    store = _store_of("In 2004 the Agreement on the Use of the Baikonur Cosmodrome was signed.")
+    question = analyse(
+        "Which space launch facility did the 2004 agreement cover?", EN, lambda s: 1.0
+    )
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "Baikonur Cosmodrome"
+
+
 def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> None:
     store = _store_of(
         "In 2006 the network hired the Troika Design Group to produce its identity. "

@@ -343,7 +343,7 @@ def _best_answer(
     city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
     best: Mention | None = None
     closeness = 0.0
-    best_rank: tuple[bool, bool, float] = (False, False, 0.0)
+    best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
     years = question.time_bound
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
@@ -404,8 +404,10 @@ def _best_answer(
                 ),
                 default=0.0,
             )
-            # a name of the kind asked for before a person's name by default only
-            rank = (mention.kind in accepts, dated, near)
+            # a name of the kind asked for before a person's name by default only, and
+            # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
+            # space launch facility")
+            rank = (mention.kind in accepts, mention.kind == question.kind, dated, near)
             if best is None or rank > best_rank:
                 best, best_rank = mention, rank
             closeness = max(closeness, near)
