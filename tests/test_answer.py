@@ -556,6 +556,15 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert best_answer(question, store, [1])[0] is None
 
 
+def test_a_word_formed_on_the_role_names_it() -> None:
+    question = analyse("Who was the leader of the regime in Sudan?", EN, lambda stem: 1.0)
+    store = _store_of("Sudan had a regime under the leadership of Hassan al-Turabi.")
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "Hassan al-Turabi"  # "leadership"
+    store = _store_of("Sudan had a regime; Hassan al-Turabi wrote about it.")
+    assert best_answer(question, store, [0])[0] is None  # no leader named
+
+
 def test_a_name_of_the_kind_asked_for_comes_before_a_name_of_no_known_kind() -> None:
     store = _store_of("In 2004 the Agreement on the Use of the Baikonur Cosmodrome was signed.")
     question = analyse(

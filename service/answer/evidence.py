@@ -326,7 +326,9 @@ def _best_answer(
         if question.role and question.thing and not aliases
         else None
     )
-    if role is not None and not any(role in store.infos[r].stems for r in rows):
+    if role is not None and not any(
+        stem.startswith(role) for r in rows for stem in store.infos[r].stems
+    ):  # "leadership" names a leader
         accepts = accepts - {PERSON}
     # "how long", "how old": "515 million years ago" is a date that says an age
     ages = question.kind == NUMBER and question.unit in (None, EXTENT)
