@@ -204,7 +204,14 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
             re.compile(rf"(?<![\w.\-−])[-−]?{num}\s?(?:%|{lexicon.percent})", re.I),
         ),
         (DATE, "century", re.compile(lexicon.century_mention, re.I)),
-        (DATE, "year", re.compile(r"(?<![\d.,])(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)")),
+        # not a decade ("1990s", "1990's"), but a year's possessive ("2008's storm")
+        (
+            DATE,
+            "year",
+            re.compile(
+                r"(?<![\d.,])(?:(?:1[5-9]|20)\d\d(?![\d’'s]|,\d)|(?:1[5-9]|20)\d[1-9](?=['’]s\b))"
+            ),
+        ),
         (  # an earlier year only after a word such as "in": "1200 soldiers" counts soldiers
             DATE,
             "year",

@@ -556,6 +556,19 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
     assert best_answer(question, store, [1])[0] is None
 
 
+def test_a_unit_asked_for_is_met_by_a_multiple_of_it_and_a_year_by_its_possessive() -> None:
+    store = _store_of("In a typical year the Amazon absorbs 1.5 gigatons of carbon dioxide.")
+    question = analyse("How many tons of carbon does the Amazon absorb?", EN, lambda s: 1.0)
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "1.5"
+    store = _store_of("The city suffered damage from 2008's Tropical Storm Fay.")
+    question = analyse("In what year did a storm damage the city?", EN, lambda s: 1.0)
+    answer, _ = best_answer(question, store, [0])
+    assert answer is not None and answer.text == "2008"
+    decades = number_mentions("In the 1990's and the 1990s.", 0, EN)
+    assert [m.text for m in decades] == ["1990's", "1990s"]  # decades, not years
+
+
 def test_a_word_formed_on_the_role_names_it() -> None:
     question = analyse("Who was the leader of the regime in Sudan?", EN, lambda stem: 1.0)
     store = _store_of("Sudan had a regime under the leadership of Hassan al-Turabi.")
@@ -587,6 +600,11 @@ def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> Non
     # a question naming the persons it wants takes no organisation for them
     question = analyse("Which two officials were hired to produce it?", EN, lambda stem: 1.0)
     assert best_answer(question, store, [0])[0] is None
+    # nor a name of no known kind, which a bare "who" also takes
+    store = _store_of("The Mongol army marched. Soon after, she was kidnapped by the Merkits.")
+    question = analyse("Who kidnapped her?", EN, lambda stem: 1.0)
+    answer, _ = best_answer(question, store, [1])
+    assert answer is not None and answer.text == "Merkits"
 
 
 @pytest.mark.parametrize(

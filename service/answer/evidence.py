@@ -72,7 +72,7 @@ ACCEPTS: dict[str, frozenset[str]] = {
     NAME: frozenset({NAME, ORGANISATION, PLACE, PERSON}),
 }
 # Kinds that may answer when the question names no thing, ranked after any accepted one.
-FALLBACK: dict[str, frozenset[str]] = {PERSON: frozenset({ORGANISATION})}
+FALLBACK: dict[str, frozenset[str]] = {PERSON: frozenset({ORGANISATION, NAME})}
 # Characters over which a mention's closeness to a focus word fades by 1/e.
 NEAR_CHARS = 40.0
 
@@ -391,8 +391,8 @@ def _best_answer(
                 before, after = _around(store, r, mention)
                 if question.unit and not fits(question.unit, mention, before, after, lexicon):
                     continue
-                if units and lexicon.stem.stemWord(after) not in units:
-                    continue
+                if units and not lexicon.stem.stemWord(after).endswith(tuple(units)):
+                    continue  # "gigatons" are tons
             if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
                 continue
             near = max(
