@@ -233,7 +233,10 @@ def figures(decisions: list[list[tuple[bool, bool]]], asked: list[Asked], t: int
 
 
 def threshold_rows(
-    pairs: list[Pair], decisions: dict[str, list[list]], grid: np.ndarray, members=None
+    pairs: list[Pair],
+    decisions: dict[str, list[list]],
+    grid: np.ndarray,
+    members: dict[str, list[int]] | None = None,
 ) -> list[dict]:
     """Per threshold of `grid`: the pairs' figures and their weighted mean (each set counts
     the same, whatever its size). `members`, per pair, the indexes of its questions to count
@@ -275,9 +278,9 @@ def cross_validate(
     y: np.ndarray,
     w: np.ndarray,
     owner: np.ndarray,
-    features_: tuple[str, ...],
-    reader,
-    args,
+    names: tuple[str, ...],
+    reader: Reader | None,
+    args: argparse.Namespace,
 ) -> dict[float, dict]:
     """Held-out figures per L2 strength: the tune questions in `args.folds` folds (by
     question, within each pair); each fold answered by a model fitted, and a threshold
@@ -294,7 +297,7 @@ def cross_validate(
             model = fit(
                 table[train_rows],
                 y[train_rows],
-                features_,
+                names,
                 l2=l2,
                 signs=SIGNS,
                 weights=w[train_rows],

@@ -530,6 +530,12 @@ def _store_of(text: str) -> SentenceStore:
     return SentenceStore(infos, blank, blank, {"d": document})
 
 
+def _short_answer(question: str, store: SentenceStore, row: int) -> str | None:
+    """The short answer `best_answer` finds to an English question in one sentence."""
+    answer, _ = best_answer(analyse(question, EN, lambda stem: 1.0), store, [row])
+    return None if answer is None else answer.text
+
+
 def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for() -> None:
     """Two capitalised words are a person's name by default; "Virgin Media" is not
     confirmed as one (never named by a surname alone), "Nursultan Nazarbayev" is."""
@@ -537,12 +543,8 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
         "Sky settled its dispute with Virgin Media in 2008. "
         "The country was led by Nursultan Nazarbayev. In 2019 Nazarbayev resigned."
     )
-    question = analyse("Which company settled the dispute with Sky?", EN, lambda stem: 1.0)
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "Virgin Media"
-    question = analyse("Which organisation led the country?", EN, lambda stem: 1.0)
-    answer, _ = best_answer(question, store, [1])
-    assert answer is None
+    assert _short_answer("Which company settled the dispute with Sky?", store, 0) == "Virgin Media"
+    assert _short_answer("Which organisation led the country?", store, 1) is None
     assert ("d", "Nazarbayev") in store.known_persons
     # a name of the kind asked for comes first; a title or list item surmises no one
     store = _store_of(
@@ -558,33 +560,25 @@ def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for(
 
 def test_a_unit_asked_for_is_met_by_a_multiple_of_it_and_a_year_by_its_possessive() -> None:
     store = _store_of("In a typical year the Amazon absorbs 1.5 gigatons of carbon dioxide.")
-    question = analyse("How many tons of carbon does the Amazon absorb?", EN, lambda s: 1.0)
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "1.5"
+    assert _short_answer("How many tons of carbon does the Amazon absorb?", store, 0) == "1.5"
     store = _store_of("The city suffered damage from 2008's Tropical Storm Fay.")
-    question = analyse("In what year did a storm damage the city?", EN, lambda s: 1.0)
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "2008"
+    assert _short_answer("In what year did a storm damage the city?", store, 0) == "2008"
     decades = number_mentions("In the 1990's and the 1990s.", 0, EN)
     assert [m.text for m in decades] == ["1990's", "1990s"]  # decades, not years
 
 
 def test_a_word_formed_on_the_role_names_it() -> None:
-    question = analyse("Who was the leader of the regime in Sudan?", EN, lambda stem: 1.0)
+    question = "Who was the leader of the regime in Sudan?"
     store = _store_of("Sudan had a regime under the leadership of Hassan al-Turabi.")
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "Hassan al-Turabi"  # "leadership"
+    assert _short_answer(question, store, 0) == "Hassan al-Turabi"  # "leadership"
     store = _store_of("Sudan had a regime; Hassan al-Turabi wrote about it.")
-    assert best_answer(question, store, [0])[0] is None  # no leader named
+    assert _short_answer(question, store, 0) is None  # no leader named
 
 
 def test_a_name_of_the_kind_asked_for_comes_before_a_name_of_no_known_kind() -> None:
     store = _store_of("In 2004 the Agreement on the Use of the Baikonur Cosmodrome was signed.")
-    question = analyse(
-        "Which space launch facility did the 2004 agreement cover?", EN, lambda s: 1.0
-    )
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "Baikonur Cosmodrome"
+    question = "Which space launch facility did the 2004 agreement cover?"
+    assert _short_answer(question, store, 0) == "Baikonur Cosmodrome"
 
 
 def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> None:
@@ -592,19 +586,14 @@ def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> Non
         "In 2006 the network hired the Troika Design Group to produce its identity. "
         "Anna Berg of the Troika Design Group led the work."
     )
-    question = analyse("Who was hired to produce the identity?", EN, lambda stem: 1.0)
-    answer, _ = best_answer(question, store, [0])
-    assert answer is not None and answer.text == "Troika Design Group"
-    answer, _ = best_answer(question, store, [1])
-    assert answer is not None and answer.text == "Anna Berg"  # a person first
+    question = "Who was hired to produce the identity?"
+    assert _short_answer(question, store, 0) == "Troika Design Group"
+    assert _short_answer(question, store, 1) == "Anna Berg"  # a person first
     # a question naming the persons it wants takes no organisation for them
-    question = analyse("Which two officials were hired to produce it?", EN, lambda stem: 1.0)
-    assert best_answer(question, store, [0])[0] is None
+    assert _short_answer("Which two officials were hired to produce it?", store, 0) is None
     # nor a name of no known kind, which a bare "who" also takes
     store = _store_of("The Mongol army marched. Soon after, she was kidnapped by the Merkits.")
-    question = analyse("Who kidnapped her?", EN, lambda stem: 1.0)
-    answer, _ = best_answer(question, store, [1])
-    assert answer is not None and answer.text == "Merkits"
+    assert _short_answer("Who kidnapped her?", store, 1) == "Merkits"
 
 
 @pytest.mark.parametrize(
