@@ -55,7 +55,7 @@ from dossier.index.store import sentence_method
 from dossier.lexicon import lexicon_for
 from dossier.service.answer import Answerability, analyse, compose, features, load_reader
 from dossier.service.answer.answerability import fit, model_path
-from dossier.service.answer.evidence import OPTIONAL_FEATURES, SIGNS, read_rows
+from dossier.service.answer.evidence import OPTIONAL_FEATURES, SIGNS
 from dossier.service.answer.question import Question
 from dossier.service.answer.reader import Reader
 from dossier.service.engine import Engine
@@ -465,7 +465,7 @@ def main() -> int:
             # them, and the many remote sentences would otherwise swamp the few that matter.
             keep = np.argsort(-evidence.column("cos_context"), kind="stable")[: args.top]
             for i in keep:
-                rows = read_rows(store, evidence.candidates[i].row)
+                rows = store.read_rows(evidence.candidates[i].row)
                 labels.append(
                     asked.answerable and supports(" ".join(store.text(r) for r in rows), item)
                 )

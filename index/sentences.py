@@ -668,6 +668,11 @@ class SentenceStore:
             if m.kind == PERSON and " " not in m.text
         )
 
+    def read_rows(self, row: int) -> list[int]:
+        """The rows a sentence is read with: itself, after its antecedent when it refers back."""
+        info = self.infos[row]
+        return [info.previous, row] if info.refers_back and info.previous >= 0 else [row]
+
     def rows_overlapping(self, source_id: str, start: int, end: int) -> list[int]:
         """Rows of the sentences of `source_id` that overlap [start, end), in document order."""
         rows = self._rows.get(source_id, [])

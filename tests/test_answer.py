@@ -56,8 +56,9 @@ from dossier.service.answer import (
 )
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence, best_answer, fits
+from dossier.service.answer.evidence import Evidence
 from dossier.service.answer.reader import Reader, ReaderError
+from dossier.service.answer.short_answer import best_answer, fits
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
 from dossier.settings import MULTILINGUAL_MODEL, Settings

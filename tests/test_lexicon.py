@@ -37,7 +37,7 @@ from dossier.lexicon import (
     lexicon_for,
 )
 from dossier.service.answer import analyse
-from dossier.service.answer.evidence import in_language, read_rows
+from dossier.service.answer.evidence import in_language
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL, Settings
 
@@ -263,7 +263,7 @@ def test_a_french_question_is_answered_with_the_antecedent_and_the_french_date(
     store = french_engine.index.sentences
     assert store is not None
     row = next(r for r in range(len(store)) if store.text(r).startswith("Cet accord"))
-    assert read_rows(store, row) == [store.infos[row].previous, row]
+    assert store.read_rows(row) == [store.infos[row].previous, row]
 
 
 def test_a_french_question_the_source_cannot_answer_abstains_in_french(

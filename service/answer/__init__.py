@@ -5,6 +5,8 @@ The package's modules are the steps, in order:
 - `question`: what the question expects (a date, a figure, a name, a reason…),
   its focus terms weighted by rarity, the numbers it names, its parts;
 - `evidence`: per candidate sentence, the features saying whether it answers;
+- `short_answer`: the date, figure or name a sentence holds that is the one asked for;
+- `when`: the time a sentence speaks of, which must be the time the question names;
 - `answerability`: one calibrated score from those features and one threshold,
   both read from the reviewed `answerability.json`;
 - `compose`: the cited sentences (or an abstention saying what is missing);

@@ -38,7 +38,7 @@ from dossier.index.sentences import Mention, SentenceStore, number_mentions
 from dossier.lexicon import DATE, EXTENT, Lexicon, lexicon_for
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
-from dossier.service.answer.evidence import Evidence, features, read_rows
+from dossier.service.answer.evidence import Evidence, features
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
 from dossier.types import AnswerSpan, Citation, ScoredPassage
@@ -188,7 +188,7 @@ def compose(
 
     def take(position: int) -> bool:
         """Cite a candidate (and its antecedent); False when it adds no new text or room."""
-        wanted = [r for r in read_rows(store, evidence.candidates[position].row)]
+        wanted = [r for r in store.read_rows(evidence.candidates[position].row)]
         fresh = [r for r in wanted if _normal(store.text(r)) not in texts]
         if evidence.candidates[position].row not in fresh:
             return False
@@ -301,7 +301,7 @@ def _answer_span(
     mention: Mention | None = evidence.answers[best]
     if mention is None:
         return None
-    for r in read_rows(store, evidence.candidates[best].row):
+    for r in store.read_rows(evidence.candidates[best].row):
         info = store.infos[r]
         if info.start <= mention.start and mention.end <= info.end and r in number_of:
             text = store.documents[info.source_id].text

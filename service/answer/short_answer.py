@@ -1,0 +1,401 @@
+"""The short answer a sentence holds: a mention of the kind the question expects that is
+the one asked for (a date of the event asked, a figure counting what is asked, a person
+holding the role asked…), and how close it stands to the question's focus words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+from dossier.index.search import Index
+from dossier.index.sentences import (
+    Mention,
+    SentenceStore,
+    figures,
+    is_title,
+)
+from dossier.lexicon import (
+    AMOUNT,
+    COUNT,
+    DATE,
+    EXTENT,
+    MONEY,
+    MONTH,
+    NAME,
+    NUMBER,
+    ORGANISATION,
+    PERSON,
+    PLACE,
+    SHARE,
+    Lexicon,
+    known_territories,
+    known_tongues,
+    lexicon_for,
+    words,
+)
+from dossier.service.answer.question import Question
+from dossier.service.answer.when import PRESENT, WORD, time_of
+
+# Which mention kinds can answer which expected kind.
+ACCEPTS: dict[str, frozenset[str]] = {
+    DATE: frozenset({DATE}),
+    NUMBER: frozenset({NUMBER}),
+    PERSON: frozenset({PERSON}),  # a name of unknown kind is more often a place or a thing
+    ORGANISATION: frozenset({ORGANISATION, NAME}),
+    PLACE: frozenset({PLACE, NAME}),
+    NAME: frozenset({NAME, ORGANISATION, PLACE, PERSON}),
+}
+
+# Kinds that may answer when the question names no thing, ranked after any accepted one.
+FALLBACK: dict[str, frozenset[str]] = {PERSON: frozenset({ORGANISATION, NAME})}
+
+# Characters over which a mention's closeness to a focus word fades by 1/e.
+NEAR_CHARS = 40.0
+
+
+def in_question(mention: Mention, question: Question, question_text: str) -> bool:
+    """Whether the question already holds the mention; a person, by the surname it names
+    alone ("Nursultan Nazarbayev" is not who succeeded Nazarbayev, but "Theo Kearney" may
+    be whom Kearney Boulevard is named after)."""
+    if mention.kind in (DATE, NUMBER):
+        digits = figures(mention.value)
+        if digits:
+            return all(d in question.numbers for d in digits)
+        return mention.text.lower() in question_text
+    said = mention.text.split()
+    if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
+        return True
+    return mention.text.lower() in question_text or all(w.lower() in question_text for w in said)
+
+
+def around(store: SentenceStore, row: int, mention: Mention) -> tuple[str, str]:
+    """The words just before and just after a mention, lower-cased ("" at the edges)."""
+    info = store.infos[row]
+    text = store.text(row)
+    before = words(text[: max(0, mention.start - info.start)])
+    after = words(text[max(0, mention.end - info.start) :])
+    return (before[-1].lower() if before else ""), (after[0].lower() if after else "")
+
+
+def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: Lexicon) -> bool:
+    """Whether a date or figure is the sort the question asks for, beyond its kind.
+
+    "In which month…" wants a month name, "what share…" a percentage or a fraction,
+    "how long…" a figure of time or length ("two weeks"), "how many…" a count — not
+    an amount of money, not a share, not "the two countries" (a reference back) — and
+    "…in US dollars" an amount of money.
+    """
+    if unit is None:
+        return True
+    value = mention.value.lower()
+    parts = value.split()
+    if unit == MONTH:
+        return mention.kind == DATE and any(p in lexicon.months for p in parts)
+    share = (
+        "%" in value
+        or bool(re.search(lexicon.percent, value, re.I))
+        or any(p in lexicon.fraction_words for p in re.split(r"[\s-]+", value))  # "one-third"
+    )
+    if unit == SHARE:
+        return share
+    if unit == EXTENT:  # "two weeks"; "515 million years ago" is an age as well as a date
+        return after in lexicon.extent_words or any(p in lexicon.extent_words for p in parts[-2:])
+    money = bool(re.search(lexicon.currency, mention.text, re.I)) or any(
+        c in mention.text for c in "$€£"
+    )
+    if unit == MONEY:
+        return money
+    if unit == COUNT:  # of people or things: not money, a share, an area or a length
+        measured = "km²" in value or parts[-1] in lexicon.extent_words
+        return not (share or money or measured or before in lexicon.definite_words)
+    return True
+
+
+def best_answer(
+    question: Question,
+    store: SentenceStore,
+    rows: list[int],
+    aliases: dict[str, str] | None = None,
+    language: str | None = None,
+) -> tuple[Mention | None, float]:
+    """The mention of the expected kind closest to a focus term, and its closeness (0..1).
+
+    `aliases` (see `in_language`) lets a sentence in another language than the
+    question's place its focus words; `language` is the sentence's, whose words
+    say what a figure counts ("deux semaines" is a duration in French).
+    """
+    accepts = ACCEPTS.get(question.kind)
+    if accepts is None:
+        return None, 0.0
+    lexicon = lexicon_for(language or question.language)
+    return best_answer_for(
+        question, store, rows, aliases, lexicon, accepts, question.text.lower(), question.weights()
+    )
+
+
+def best_answer_for(
+    question: Question,
+    store: SentenceStore,
+    rows: list[int],
+    aliases: dict[str, str] | None,
+    lexicon: Lexicon,
+    accepts: frozenset[str],
+    text: str,
+    weights: dict[str, float],
+    uncounted: frozenset[tuple[int, int]] = frozenset(),
+) -> tuple[Mention | None, float]:
+    """`best_answer` with what depends on the question alone given (per candidate: once).
+    `uncounted`: the (row, start) of figures that count something other than what is asked.
+
+    Closeness counts each anchor (a focus term or the thing asked for) by its weight
+    over the question's heaviest: a year beside "Kazakhstan" in an index about
+    Kazakhstan says little about when it "abolished the death penalty".
+    """
+    heaviest = max(weights.values(), default=0.0) or 1.0
+    anchors: list[tuple[int, float]] = []
+    for r in rows:
+        info = store.infos[r]
+        for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
+            stem = aliases.get(stem, stem) if aliases else stem
+            if stem in question.thing_stems:
+                anchors.append((offset, 1.0))
+            elif stem in weights:
+                anchors.append((offset, weights[stem] / heaviest))
+    # "how many tonnes of uranium": a figure counts only when written in tonnes
+    units = {
+        lexicon.stem.stemWord(w)
+        for w in (question.thing or "").lower().split()
+        if w in lexicon.measure_units
+    }
+    # "who is the foreign minister": a person the sentence does not call a minister is not
+    # the one asked for (the role's head, stemmed: "presidency" names a president). Across
+    # languages the words differ ("ministro"): not checked.
+    role = (
+        lexicon.stem.stemWord(question.thing.split()[-1].lower())
+        if question.role and question.thing and not aliases
+        else None
+    )
+    if role is not None and not any(
+        stem.startswith(role) for r in rows for stem in store.infos[r].stems
+    ):  # "leadership" names a leader
+        accepts = accepts - {PERSON}
+    # "how long", "how old": "515 million years ago" is a date that says an age
+    ages = question.kind == NUMBER and question.unit in (None, EXTENT)
+    if ages:
+        accepts = accepts | {DATE}
+    # A name of two or three capitalised words is a person's by default ("Virgin Media"):
+    # unless its source confirms the person, it may be the organisation asked for. (As a
+    # place it was also a birthplace: "where was Halford Mackinder born?" "Duran Duran".)
+    surmised = question.kind == ORGANISATION
+    # A bare "who" ("who did Internet2 partner with?") may be an organisation, after any
+    # person; "which two Duma members" names persons
+    fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
+    # "which city", "the capital of …": a country is not one
+    city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
+    best: Mention | None = None
+    closeness = 0.0
+    best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
+    years = question.time_bound
+    for r in rows:
+        # An antecedent about another time may give context, not the answer ("…
+        # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022, or for
+        # "who is the current president").
+        timed = (years or question.present) and r != rows[-1]
+        when = time_of(store, [r], lexicon, own=[r]) if timed else None
+        dated = not (
+            when and (when.excludes(years, question.months) if years else when.last != PRESENT)
+        )
+        for mention in store.infos[r].mentions:
+            if (
+                mention.kind not in accepts
+                and mention.kind not in fallback
+                and not (surmised and _surmised_person(store, r, mention))
+            ) or in_question(mention, question, text):
+                continue
+            if (r, mention.start) in uncounted:
+                continue
+            if question.kind in (PLACE, ORGANISATION) and (
+                _modifies(store, r, mention, lexicon)
+                or (city and mention.text in known_territories(lexicon.code))
+            ):
+                continue
+            # "Kazakh" (the Kazakh leader) is neither a place, an organisation nor a named
+            # event or treaty; a question for a language asks for OTHER ("which language")
+            if (
+                question.kind in (PLACE, ORGANISATION, NAME)
+                and mention.kind == NAME
+                and mention.text in known_tongues(lexicon.code)
+            ):
+                continue
+            if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
+                continue
+            if (  # a date must say an age; with the unit EXTENT, `fits` below checks it
+                ages
+                and question.unit is None
+                and mention.kind == DATE
+                and not fits(EXTENT, mention, *around(store, r, mention), lexicon)
+            ):
+                continue
+            if question.unit or units:
+                before, after = around(store, r, mention)
+                if question.unit and not fits(question.unit, mention, before, after, lexicon):
+                    continue
+                if units and not lexicon.stem.stemWord(after).endswith(tuple(units)):
+                    continue  # "gigatons" are tons
+            if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
+                continue
+            near = max(
+                (
+                    weight
+                    * math.exp(
+                        -(max(0, a - mention.end) if a >= mention.start else mention.start - a)
+                        / NEAR_CHARS
+                    )
+                    for a, weight in anchors
+                ),
+                default=0.0,
+            )
+            # a name of the kind asked for before a person's name by default only, and
+            # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
+            # space launch facility")
+            rank = (mention.kind in accepts, mention.kind == question.kind, dated, near)
+            if best is None or rank > best_rank:
+                best, best_rank = mention, rank
+            closeness = max(closeness, near)
+    return best, closeness
+
+
+def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
+    """A person's name by default only: its source never names it by surname alone (and
+    it is not in a title or list item, which capitalise every word: "Agreement on
+    Customs Cooperation and Joint Border Control")."""
+    said = mention.text.split()
+    return (
+        mention.kind == PERSON
+        and len(said) > 1
+        and (store.infos[row].source_id, said[-1]) not in store.known_persons
+        and not is_title(store.text(row))
+    )
+
+
+def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether an untyped one-word name qualifies the common noun after it ("Russian
+    companies", "the Latin alphabet"): an adjective, not a place's or an organisation's name."""
+    if mention.kind != NAME or " " in mention.text:
+        return False
+    _, after = around(store, row, mention)
+    return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+# Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
+# agreements" for "joint military exercises" (0.27), against "soldiers" for "troops" (0.88),
+# "countries" for "member states" (0.42), "inhabitants" for "people" (0.63).
+COUNTED_MIN_COSINE = 0.35
+
+_COUNTED_WORDS = 3
+
+_TOKEN = re.compile(r"[^\W\d_][\w'’-]*|[^\w\s]")
+
+
+def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, unit: str) -> str:
+    """The words a figure counts ("nearly 60 bilateral agreements" → "bilateral
+    agreements"): up to three words after it, to the first stop word or punctuation; for
+    a share, those after "of" ("half of foreign companies" → "foreign companies"), and for
+    an amount, those after its unit ("21,000 tonnes of uranium" → "uranium")."""
+    info = store.infos[row]
+    out: list[str] = []
+    tokens = _TOKEN.findall(store.text(row)[mention.end - info.start :])
+    if unit == AMOUNT and tokens and tokens[0].lower() in lexicon.measure_units:
+        tokens = tokens[1:]  # "21,000 tonnes of uranium": what it counts follows the unit
+    if unit in (SHARE, AMOUNT) and tokens and tokens[0].lower() in lexicon.of_words:
+        tokens = list(itertools.dropwhile(lambda t: t.lower() in lexicon.stop_words, tokens[1:]))
+    elif unit == SHARE:
+        return ""  # "30% from 2022": not a share of anything named
+    for token in tokens:
+        if not token[0].isalpha() or token.lower() in lexicon.stop_words:
+            break
+        out.append(token)
+        if len(out) == _COUNTED_WORDS:
+            break
+    return " ".join(out)
+
+
+def _a_share_of(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, question: Question
+) -> bool:
+    """Whether a figure is a share of what the question asks for (the head of its noun
+    phrase), so not it: "one-third of GDP" does not answer "what is the GDP of Russia", but
+    "5.3% of applicants" answers "what is the applicant admission rate"."""
+    if not question.thing or mention.kind != NUMBER or not fits(SHARE, mention, "", "", lexicon):
+        return False
+    asked = question.thing.lower().split()
+    head = lexicon.stem.stemWord(asked[-1] if lexicon.head_final else asked[0])
+    whole = _counted(store, row, mention, lexicon, SHARE).lower().split()
+    return head in lexicon.stem.stemWords(whole)
+
+
+def counting_other_things(
+    question: Question, index: Index, rows: list[int]
+) -> frozenset[tuple[int, int]]:
+    """The (row, start) of the figures in `rows` (and their antecedents) that count
+    something unlike what "how many X" asks about, or are a share or an amount of
+    something unlike what "what share of X" or "how much X" asks about ("half of foreign
+    companies" for "of the population"), by the cosine of X to the words they count; one
+    encoder pass over the words not seen before (`Index.phrase_vectors`)."""
+    store = index.sentences
+    if question.unit not in (COUNT, SHARE, AMOUNT) or not question.thing or store is None:
+        return frozenset()
+    found: list[tuple[int, int, str]] = []
+    for r in dict.fromkeys(r for row in rows for r in store.read_rows(row)):
+        info = store.infos[r]
+        lexicon = lexicon_for(index.documents[info.source_id].language or question.language)
+        for mention in info.mentions:
+            if mention.kind == NUMBER and (
+                phrase := _counted(store, r, mention, lexicon, question.unit)
+            ):
+                found.append((r, mention.start, phrase))
+    if not found:
+        return frozenset()
+    vectors = index.phrase_vectors([question.thing, *(phrase for _, _, phrase in found)])
+    cosines = vectors[1:] @ vectors[0]
+    return frozenset(
+        (r, start)
+        for (r, start, _), cosine in zip(found, cosines, strict=True)
+        if cosine < COUNTED_MIN_COSINE
+    )
+
+
+# How far after a date a word such as "after" may say that it dates another event, and how
+# far after that word the event (a focus term) may be named.
+_RELATIVE_CHARS = 40
+
+_CLAUSE_END = re.compile(r"[,;:.()]")
+
+
+def _dated_by(
+    store: SentenceStore,
+    row: int,
+    mention: Mention,
+    anchors: list[tuple[int, float]],
+    lexicon: Lexicon,
+    question_text: str,
+) -> bool:
+    """Whether a date is another event's, dated by the one asked about: "In June 2022, a
+    few months after the Qandy Quantar, …" does not date the Qandy Quantar (unless the
+    question itself asks what came after it)."""
+    if not lexicon.relative_words:
+        return False
+    info = store.infos[row]
+    text = store.text(row)
+    tail = text[mention.end - info.start : mention.end - info.start + _RELATIVE_CHARS]
+    for match in WORD.finditer(tail.lower()):
+        word = match.group()
+        if word in lexicon.relative_words and not re.search(rf"\b{word}\b", question_text):
+            # The event it is dated by: the words after it, to the end of the clause.
+            at = mention.end + match.end()
+            clause = _CLAUSE_END.search(text, at - info.start, at - info.start + _RELATIVE_CHARS)
+            end = info.start + clause.start() if clause else at + _RELATIVE_CHARS
+            return any(at <= a < end for a, weight in anchors if weight > 0)
+    return False

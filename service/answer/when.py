@@ -1,0 +1,104 @@
+"""The time a sentence speaks of: the years it states (with the sentence before and its
+heading), a decade as its ten years, and "since" running to the present, so that a
+sentence about another time than the question names cannot answer it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from dossier.index.sentences import (
+    SentenceInfo,
+    SentenceStore,
+    figures,
+    is_year,
+    month_of,
+)
+from dossier.lexicon import (
+    DATE,
+    NUMBER,
+    Lexicon,
+)
+
+
+@dataclass(frozen=True)
+class Time:
+    """The years sentences speak of, as one span, and as they write them."""
+
+    first: int
+    last: int
+    written: tuple[str, ...]
+    # Per year stated with a month, the months stated (`month_of`); None for a year stated
+    # without one somewhere (any month of it, then).
+    months: dict[str, set[str] | None]
+
+    def excludes(self, years: set[int], months: frozenset[tuple[str, str]]) -> bool:
+        """Whether it speaks of none of `years`, or, in the years it states month by month,
+        of none of `months` ("In February 2022, …" for "in January 2022")."""
+        if not any(self.first <= y <= self.last for y in years):
+            return True
+        return (
+            bool(months)
+            and self.last != PRESENT
+            and all(self.months.get(y) is not None and m not in self.months[y] for y, m in months)
+        )
+
+
+_DECADE = re.compile(r"(\d{3})0s")
+
+WORD = re.compile(r"\w+")
+
+PRESENT = 9999
+
+
+def time_of(
+    store: SentenceStore, rows: list[int], lexicon: Lexicon, *, own: list[int]
+) -> Time | None:
+    """The span of the years `rows` state: a decade is ten years, and a year after a word
+    such as "since" runs to the present, as does all of it when one of the `own` rows (the
+    sentence itself) says "since" ("has led the country since his departure"). None when
+    they state no year."""
+    spans: list[tuple[int, int]] = []
+    written: list[str] = []
+    months: dict[str, set[str] | None] = {}
+    since = lexicon.since_words
+    for r in rows:
+        info = store.infos[r]
+        text = store.text(r)
+        for m in info.mentions:
+            if m.kind != DATE:
+                continue
+            for figure in figures(m.value):
+                if is_year(figure):
+                    first = last = int(figure)
+                elif decade := _DECADE.fullmatch(figure):
+                    first, last = int(decade.group(1)) * 10, int(decade.group(1)) * 10 + 9
+                else:
+                    continue
+                before = text[: m.start - info.start].split()
+                if before and before[-1].lower() in since:
+                    last = PRESENT
+                spans.append((first, last))
+                written.append(m.text)
+                if first == last:
+                    dated = month_of(m, lexicon)
+                    known = months.setdefault(figure, set())
+                    if not dated:
+                        months[figure] = None
+                    elif known is not None:
+                        known.add(dated[0][1])
+    if not spans:
+        return None
+    last = max(s[1] for s in spans)
+    if since and any(w in since for r in own for w in WORD.findall(store.text(r).lower())):
+        last = PRESENT
+    return Time(min(s[0] for s in spans), last, tuple(dict.fromkeys(written)), months)
+
+
+def mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
+    values: set[str] = set()
+    for r in rows:
+        for m in infos[r].mentions:
+            if m.kind in (DATE, NUMBER):
+                values.update(figures(m.value))
+    return values
