@@ -10,12 +10,7 @@ import math
 import re
 
 from dossier.index.search import Index
-from dossier.index.sentences import (
-    Mention,
-    SentenceStore,
-    figures,
-    is_title,
-)
+from dossier.index.sentences import Mention, SentenceStore, figures, is_title
 from dossier.lexicon import (
     AMOUNT,
     COUNT,

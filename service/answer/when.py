@@ -7,18 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dossier.index.sentences import (
-    SentenceInfo,
-    SentenceStore,
-    figures,
-    is_year,
-    month_of,
-)
-from dossier.lexicon import (
-    DATE,
-    NUMBER,
-    Lexicon,
-)
+from dossier.index.sentences import SentenceInfo, SentenceStore, figures, is_year, month_of
+from dossier.lexicon import DATE, NUMBER, Lexicon
 
 
 @dataclass(frozen=True)
@@ -45,10 +35,8 @@ class Time:
 
 
 _DECADE = re.compile(r"(\d{3})0s")
-
 WORD = re.compile(r"\w+")
-
-PRESENT = 9999
+PRESENT = 9999  # the last year of a span that runs to the present ("since 2014")
 
 
 def time_of(
