@@ -568,6 +568,14 @@ def test_a_unit_asked_for_is_met_by_a_multiple_of_it_and_a_year_by_its_possessiv
     assert [m.text for m in decades] == ["1990's", "1990s"]  # decades, not years
 
 
+def test_a_word_of_the_question_is_a_whole_word_and_an_auxiliary_names_no_thing() -> None:
+    """ "ten" is not in "ctenophores"; "how much can ctenophores eat" names nothing they eat."""
+    question = analyse("How much can ctenophores eat in a day?", EN, lambda stem: 1.0)
+    assert question.kind == NUMBER and question.thing is None
+    store = _store_of("In good times, ctenophores can eat ten times their own weight in a day.")
+    assert _short_answer("How much can ctenophores eat in a day?", store, 0) == "ten"
+
+
 def test_a_word_formed_on_the_role_names_it() -> None:
     question = "Who was the leader of the regime in Sudan?"
     store = _store_of("Sudan had a regime under the leadership of Hassan al-Turabi.")

@@ -156,8 +156,10 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
-            if kind == OTHER and thing.split()[0].lower() in lexicon.auxiliaries:
-                return OTHER, None, False  # "what did the protocol establish": no thing is named
+            if kind in (OTHER, NUMBER) and thing.split()[0].lower() in lexicon.auxiliaries:
+                # "what did the protocol establish", "how much can ctenophores eat": no
+                # thing is named
+                return kind, None, False
             kept: list[str] = []
             for word in thing.split():  # the noun phrase ends at the first stop word after it
                 if word.lower() in stop:

@@ -58,11 +58,18 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
         digits = figures(mention.value)
         if digits:
             return all(d in question.numbers for d in digits)
-        return mention.text.lower() in question_text
+        return _says(question_text, mention.text.lower())
     said = mention.text.split()
     if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
         return True
-    return mention.text.lower() in question_text or all(w.lower() in question_text for w in said)
+    return _says(question_text, mention.text.lower()) or all(
+        _says(question_text, w.lower()) for w in said
+    )
+
+
+def _says(text: str, phrase: str) -> bool:
+    """Whether `text` holds `phrase` as words, not inside one ("ten" is not in "ctenophores")."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
 
 
 def around(store: SentenceStore, row: int, mention: Mention) -> tuple[str, str]:
