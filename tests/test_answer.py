@@ -15,6 +15,7 @@ from dossier.index.search import Index
 from dossier.index.sentences import (
     SENTENCES_FILE,
     VECTORS_FILE,
+    SentenceInfo,
     SentenceStore,
     annotate,
     build_sentences,
@@ -378,9 +379,7 @@ def test_mentions_numbers_dates_and_names() -> None:
         "The COVID-19 pandemic cut growth to -2.5%. "
         "In June 2022, the St. Petersburg International Economic Forum was held."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    infos = annotate(document, EN)
-    found = {(m.kind, text[m.start : m.end]) for i in infos for m in i.mentions}
+    found = {(m.kind, text[m.start : m.end]) for i in _annotated(text) for m in i.mentions}
     assert ("number", "USD 5.2 billion") in found
     assert ("number", "-2.5%") in found  # a sign after a space
     assert not {("number", "-19"), ("number", "19")} & found  # "COVID-19" is a name
@@ -451,8 +450,7 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
         "Later, Tokayev dismissed his cabinet. "
         "He also removed Narbaiev and his associates, and Astana, his home city, grew."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds["Tengiz"] == PLACE  # "the Tengiz field"
     assert kinds["Novorossiysk"] == PLACE  # "the port of Novorossiysk"
     assert kinds["Kazakhstan"] == PLACE  # "in Kazakhstan" elsewhere in the document
@@ -467,16 +465,14 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel),
     and so is Astana, joined to Moscow by "and": none answers "which company"."""
     text = "Last year Moscow and Astana signed an agreement with Russia and Rosatom Corporation."
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds["Moscow"] == PLACE and kinds["Russia"] == PLACE and kinds["Astana"] == PLACE
     assert kinds["Rosatom Corporation"] == ORGANISATION
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
     # a country opening a sentence is a name, though nothing else capitalises it
     text = "Greenland signed a treaty in 1985. The treaty gave it a special status."
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds.get("Greenland") == PLACE
 
 
@@ -485,8 +481,7 @@ def test_a_name_ending_in_a_word_for_a_place_is_a_place() -> None:
         "Russia leases the Baikonur Cosmodrome. Putin cut off the Novorossiysk Canal. "
         "The club plays at Konwiktorska Street and won the cup twice."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds["Baikonur Cosmodrome"] == kinds["Novorossiysk Canal"] == PLACE
     assert kinds["Konwiktorska Street"] == PLACE
     assert kinds["twice"] == NUMBER  # a count of times
@@ -504,8 +499,7 @@ def test_a_former_state_is_a_place_though_its_name_holds_union() -> None:
         "Following the collapse of the Soviet Union, the country signed a treaty. "
         "It later joined the Eurasian Economic Union with Belarus."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds["Soviet Union"] == PLACE
     assert kinds["Eurasian Economic Union"] == ORGANISATION
 
@@ -521,6 +515,16 @@ def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
     answer = engine.ask("Which city is the capital of Kazakhstan?")
     assert answer.abstained, answer.answer
     assert "no city" in answer.answer
+
+
+def _annotated(text: str) -> list[SentenceInfo]:
+    """The sentences of one English document, annotated as at index time."""
+    return annotate(Document(source_id="d", text=text, format="text", sha256="0"), EN)
+
+
+def _kinds_of(text: str) -> dict[str, str]:
+    """The kind of each mention of one English document, by its text."""
+    return {text[m.start : m.end]: m.kind for i in _annotated(text) for m in i.mentions}
 
 
 def _store_of(text: str) -> SentenceStore:
@@ -621,8 +625,7 @@ def test_a_sentence_refers_back_by_a_pronoun_or_a_definite_description(
     sentence: str, refers_back: bool
 ) -> None:
     text = "The forum was held in June 2022. " + sentence
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    assert annotate(document, EN)[1].refers_back is refers_back
+    assert _annotated(text)[1].refers_back is refers_back
 
 
 def test_a_name_opening_a_sentence_is_a_name_when_it_runs_on() -> None:
@@ -632,8 +635,7 @@ def test_a_name_opening_a_sentence_is_a_name_when_it_runs_on() -> None:
         "James Hutton is viewed as the first modern geologist. The Hague hosted the talks. "
         "Trade Minister Ivanov spoke about trade. Sudan was led by Hassan al-Turabi."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    kinds = {text[m.start : m.end]: m.kind for i in annotate(document, EN) for m in i.mentions}
+    kinds = _kinds_of(text)
     assert kinds.get("James Hutton") == PERSON
     assert kinds.get("Hassan al-Turabi") == PERSON  # a particle hyphened to a name is in it
     assert not any(name.startswith(("The", "Trade")) for name in kinds)
@@ -648,17 +650,15 @@ def test_a_title_does_not_make_a_common_word_a_name() -> None:
         "Use of the Baikonur Cosmodrome\n\n"
         "Baikonur hosts launches."
     )
-    document = Document(source_id="d", text=text, format="text", sha256="0")
-    named = {text[m.start : m.end] for i in annotate(document, EN) for m in i.mentions}
+    named = {text[m.start : m.end] for i in _annotated(text) for m in i.mentions}
     assert "Military" not in named
     assert "Baikonur" in named
 
 
 def _mention(text: str, phrase: str) -> tuple[object, str, str]:
     """The mention of `phrase` in `text`, with the words just before and after it."""
-    document = Document(source_id="d", text=text, format="text", sha256="0")
     mention = next(
-        m for i in annotate(document, EN) for m in i.mentions if text[m.start : m.end] == phrase
+        m for i in _annotated(text) for m in i.mentions if text[m.start : m.end] == phrase
     )
     before = text[: mention.start].split()
     after = text[mention.end :].split()

@@ -188,7 +188,7 @@ def compose(
 
     def take(position: int) -> bool:
         """Cite a candidate (and its antecedent); False when it adds no new text or room."""
-        wanted = [r for r in store.read_rows(evidence.candidates[position].row)]
+        wanted = store.read_rows(evidence.candidates[position].row)
         fresh = [r for r in wanted if _normal(store.text(r)) not in texts]
         if evidence.candidates[position].row not in fresh:
             return False
