@@ -338,6 +338,7 @@ ENGLISH = Lexicon(
         "not_found": "the passages found do not mention {terms}",
         "no_kind": "the passages found mention {held} but give no {missing}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
+        "unsaid": "the passages found mention {held} but say nothing about {terms}",
         "no_support": "the passages found mention {held} but none of their sentences answers it",
         "nothing": "no passage found relates to the question",
         "and": "and",
@@ -591,6 +592,7 @@ FRENCH = Lexicon(
         "not_found": "les passages trouvés ne mentionnent pas {terms}",
         "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
         "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
+        "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
         "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
         "n'y répond",
         "nothing": "aucun passage trouvé ne se rapporte à la question",
@@ -799,6 +801,7 @@ GERMAN = Lexicon(
         "not_found": "die gefundenen Passagen erwähnen {terms} nicht",
         "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
         "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
+        "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
         "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
         "beantwortet die Frage",
         "nothing": "keine gefundene Passage betrifft die Frage",
@@ -1011,6 +1014,7 @@ SPANISH = Lexicon(
         "not_found": "los pasajes encontrados no mencionan {terms}",
         "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
         "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
+        "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
         "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
         "responde a la pregunta",
         "nothing": "ningún pasaje encontrado se refiere a la pregunta",
@@ -1182,6 +1186,7 @@ RUSSIAN = Lexicon(
         "not_found": "найденные фрагменты не упоминают {terms}",
         "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
         "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
+        "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
         "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
         "не отвечает на вопрос",
         "nothing": "ни один найденный фрагмент не относится к вопросу",

@@ -1285,3 +1285,18 @@ def test_an_ask_racing_a_reload_uses_one_index(article_settings: Settings, tmp_p
     for citation in answer.citations:
         assert first.documents["article"].text[citation.start : citation.end] == citation.quote
     assert engine.index.index_id == path.name
+
+
+def test_an_open_question_needs_a_sentence_about_its_words_or_their_relatives(
+    engine: Engine,
+) -> None:
+    """ "Which animal is the symbol of Kazakhstan?" asks for no date, figure or name: a sentence
+    about Kazakhstan that says nothing of animals or symbols, nor of anything WordNet relates
+    to them, cannot answer it, however close in meaning; the abstention says so."""
+    answer = engine.ask("Which animal is the symbol of Kazakhstan?")
+    assert answer.abstained
+    assert "mention Kazakhstan but say nothing about animal and symbol" in answer.answer
+    # Held only through WordNet: trade is a kind of commerce, controversial is contentious.
+    answer = engine.ask("Why is commerce between the neighbours still contentious?")
+    assert not answer.abstained
+    assert "trade between the two countries remains controversial" in answer.answer

