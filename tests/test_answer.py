@@ -515,6 +515,10 @@ def test_a_language_or_script_is_not_a_place_and_a_country_is_not_a_city(
     answer = engine.ask("Which city is the capital of Kazakhstan?")
     assert answer.abstained, answer.answer
     assert "no city" in answer.answer
+    # Nor is a former state: "Kazakhstan was the last state to leave the USSR" named the USSR.
+    answer = engine.ask("What is the capital of Kazakhstan?")
+    assert answer.abstained, answer.answer
+    assert "give no capital" in answer.answer
 
 
 def _annotated(text: str) -> list[SentenceInfo]:

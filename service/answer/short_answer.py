@@ -16,6 +16,7 @@ from dossier.lexicon import (
     COUNT,
     DATE,
     EXTENT,
+    FORMER_STATES,
     MONEY,
     MONTH,
     NAME,
@@ -220,7 +221,13 @@ def best_answer_for(
                 continue
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
-                or (city and mention.text in known_territories(lexicon.code))
+                or (
+                    city
+                    and (
+                        mention.text in known_territories(lexicon.code)
+                        or mention.text in FORMER_STATES  # "the USSR" is no capital either
+                    )
+                )
             ):
                 continue
             # "Kazakh" (the Kazakh leader) is neither a place, an organisation nor a named
