@@ -219,7 +219,8 @@ _EN_STOP = frozenset(
     described name named called kind type sort also both either neither did does way
     s t just only very more most across along among amid around behind below beneath beside
     beyond despite near onto per since throughout toward towards until upon via within
-    without unlike thus hence yet still already while because whereby""".split()
+    without unlike thus hence yet still already while because whereby against through except
+    regarding concerning versus amongst amidst besides till underneath above""".split()
 )
 
 _EN_THING = r"(?P<thing>[\w'’-]+(?: [\w'’-]+){0,2})"

@@ -198,10 +198,11 @@ def wordnet() -> WordNet | None:
 @lru_cache(maxsize=8192)
 def names_a_thing(word: str) -> bool:
     """Whether WordNet knows the word as a noun more than as a verb ("currency", "use"; not
-    "launch", "disrupted" nor "against")."""
+    "launch" nor "disrupted"), or does not know it at all (a rare noun, most likely:
+    "cryptocurrency")."""
     database = wordnet()
     senses = [pos for pos, _ in database.synsets(word)] if database is not None else []
-    return senses.count("n") > senses.count("v")
+    return not senses or senses.count("n") > senses.count("v")
 
 
 @lru_cache(maxsize=8192)

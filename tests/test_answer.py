@@ -260,6 +260,8 @@ def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
 def test_prepositions_are_not_focus_terms() -> None:
     analysed = analyse("How do goods fare with buyers across the frontier?", EN, lambda s: 1.0)
     assert [f.word for f in analysed.focus] == ["goods", "fare", "buyers", "frontier"]
+    analysed = analyse("What did Russia launch against Ukraine through 2022?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["Russia", "launch", "Ukraine"]
 
 
 def test_a_decade_is_not_a_year_and_years_are_named() -> None:
