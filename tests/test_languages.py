@@ -236,6 +236,22 @@ def test_evidence_says_which_sentences_are_in_another_language(bilingual_index) 
         e5.probability(narrow, kept)
 
 
+def test_an_open_question_is_not_held_to_its_words_in_another_language(bilingual_index) -> None:
+    """An open English question needs a sentence holding one of its common words or their
+    WordNet relatives; a French sentence holds French words, so that rule is not for it."""
+    index = bilingual_index
+    question = "What currency did the negotiations cover?"
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=2, query_vector=vector)
+    analysed = analyse(question, lexicon_for("en"), index.sentences.idf)
+    evidence = features(analysed, vector, passages, index)
+    sources = [c.source_id for c in evidence.candidates]
+    assert {"en-doc", "fr-doc"} <= set(sources)
+    ruled_out = {sources[i] for i in evidence.unrelated}
+    assert ruled_out == {"en-doc"}  # "The two presidents signed…" says nothing of currency
+    assert evidence.about == ("currency", "negotiations", "cover")
+
+
 def test_row_weights_count_like_repeated_rows() -> None:
     # fit_answerability weighs each tune set the same: a weight of 2 is the row twice.
     rng = np.random.default_rng(7)

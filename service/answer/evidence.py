@@ -13,7 +13,7 @@ Kazakhstan use?", "why …") is about its common words: a sentence that holds
 none of them, nor a word WordNet relates to one (`dossier.wordnet`: "trade"
 for "commerce", "oil" for "petroleum"), and little of the question's focus
 otherwise cannot answer it, however close in meaning (it is about Kazakh
-trade, not currency). English only, as WordNet is.
+trade, not currency). English questions and sentences only, as WordNet is.
 
 A sentence about another time than the question names cannot answer it: the
 years it states, with the sentence before and its heading, must include one
@@ -324,7 +324,7 @@ def features(
             # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
             # one that holds none of the names (nor does its heading) is not about it.
             eligible[i] = False
-        if open_focus and share < ABOUT_SHARE and not with_section & common.keys():
+        if open_focus and not other and share < ABOUT_SHARE and not with_section & common.keys():
             for f in open_focus:
                 if f.stem not in related:
                     related[f.stem] = _relatives(f.word, f.stem, asked_in.code)
