@@ -922,6 +922,10 @@ def test_a_question_naming_what_the_sources_never_write_cannot_be_answered(
     assert not _eligible(index, "When did Kazakhstan join NATO's Partnership for Peace?", plan)
     answer = engine.ask("When did Kazakhstan join NATO's Partnership for Peace?")
     assert answer.abstained and answer.answer.endswith("the sources never mention Peace.")
+    # A place's name is heard when every word of it is ("a sovereign state" is not the United
+    # States), as is a people's adjective's country (below: "Chinese", China).
+    answer = engine.ask("Who is the current president of the United States?")
+    assert answer.abstained and answer.answer.endswith("the sources never mention United.")
 
 
 @pytest.mark.parametrize(

@@ -400,8 +400,9 @@ def _heard(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
         return True
     if focus.word in known_tongues(lexicon.code):
         return True
+    # every word of the place's name ("United": the United States is not heard in "state")
     places = demonym_of(focus.word, lexicon.code)
-    return any(store.spelled_like(s) for p in places for _, s in content_stems_at(p, lexicon))
+    return any(all(store.spelled_like(s) for _, s in content_stems_at(p, lexicon)) for p in places)
 
 
 def _says_more(held: set[str], question: Question) -> bool:
