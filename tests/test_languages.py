@@ -188,15 +188,21 @@ def test_index_scales_bm25_by_the_question_language(bilingual_index) -> None:
     assert [index.passages[r].source_id for r in hits.rows] == ["fr-doc"]
 
 
+def english_evidence(index, question: str):
+    """An English question analysed, its vector, its two passages and their evidence."""
+    vector = index.embedder.encode_query(question)
+    passages = index.search(question, k=2, query_vector=vector)
+    analysed = analyse(question, lexicon_for("en"), index.sentences.idf)
+    return analysed, vector, passages, features(analysed, vector, passages, index)
+
+
 def test_evidence_says_which_sentences_are_in_another_language(bilingual_index) -> None:
     # Cross-language rows are a different kind of evidence (no shared stems, lower cosines):
     # the evidence table says so, and only a model fitted with those columns uses them.
     index = bilingual_index
-    question = "Who signed the agreement on military cooperation?"
-    vector = index.embedder.encode_query(question)
-    passages = index.search(question, k=2, query_vector=vector)
-    analysed = analyse(question, lexicon_for("en"), index.sentences.idf)
-    evidence = features(analysed, vector, passages, index)
+    analysed, vector, passages, evidence = english_evidence(
+        index, "Who signed the agreement on military cooperation?"
+    )
     assert {"other_language", "cos_other"} <= set(evidence.columns) == set(FEATURES)
     sources = [c.source_id for c in evidence.candidates]
     assert {"en-doc", "fr-doc"} <= set(sources)
@@ -239,12 +245,8 @@ def test_evidence_says_which_sentences_are_in_another_language(bilingual_index) 
 def test_an_open_question_is_not_held_to_its_words_in_another_language(bilingual_index) -> None:
     """An open English question needs a sentence holding one of its common words or their
     WordNet relatives; a French sentence holds French words, so that rule is not for it."""
-    index = bilingual_index
     question = "What currency did the negotiations cover?"
-    vector = index.embedder.encode_query(question)
-    passages = index.search(question, k=2, query_vector=vector)
-    analysed = analyse(question, lexicon_for("en"), index.sentences.idf)
-    evidence = features(analysed, vector, passages, index)
+    *_, evidence = english_evidence(bilingual_index, question)
     sources = [c.source_id for c in evidence.candidates]
     assert {"en-doc", "fr-doc"} <= set(sources)
     ruled_out = {sources[i] for i in evidence.unrelated}
