@@ -270,6 +270,12 @@ ENGLISH = Lexicon(
                 r"|\bwhat (was|is) the [\w-]+ (value|rate|share|level|volume)\b"
             ),
         ),
+        # "Who is Tokayev?", "Who was Nursultan Nazarbayev?": what the person named is, not a
+        # name (another person's would be wrong)
+        (
+            OTHER,
+            _p(r"^\s*who (?:is|was|are|were) (?-i:[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*)\s*\??\s*$"),
+        ),
         (
             PERSON,
             _p(

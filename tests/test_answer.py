@@ -119,6 +119,10 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
     [
         ("How many Russian troops were deployed to Kazakhstan in January 2022?", NUMBER, "troops"),
         ("Who succeeded Nazarbayev?", PERSON, None),
+        # "who is" a person named asks what that person is, not for a name
+        ("Who is Tokayev?", OTHER, None),
+        ("Who was Nursultan Nazarbayev?", OTHER, None),
+        ("Who is the president?", PERSON, "president"),
         ("In what year was the pipeline completed?", DATE, None),
         ("When did the protests start?", DATE, None),
         ("Which company operates the Tengiz oil field?", ORGANISATION, "company"),
@@ -1310,3 +1314,10 @@ def test_an_open_question_needs_a_sentence_about_its_words_or_their_relatives(
     answer = engine.ask("Why is commerce between the neighbours still contentious?")
     assert not answer.abstained
     assert "trade between the two countries remains controversial" in answer.answer
+
+
+def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:
+    """Not with another person's name: "Who is Tokayev?" was answered "Nursultan Nazarbayev"."""
+    answer = engine.ask("Who is Tokayev?")
+    assert not answer.abstained and answer.answer_span is None
+    assert "His successor, Kassym-Jomart Tokayev, has been the country’s leader" in answer.answer
