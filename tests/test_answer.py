@@ -604,7 +604,7 @@ def test_a_name_of_the_kind_asked_for_comes_before_a_name_of_no_known_kind() -> 
     assert _short_answer(question, store, 0) == "Baikonur Cosmodrome"
 
 
-def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> None:
+def test_a_bare_who_may_be_answered_by_an_organisation_or_a_place_after_any_person() -> None:
     store = _store_of(
         "In 2006 the network hired the Troika Design Group to produce its identity. "
         "Anna Berg of the Troika Design Group led the work."
@@ -617,6 +617,9 @@ def test_a_bare_who_may_be_answered_by_an_organisation_after_any_person() -> Non
     # nor a name of no known kind, which a bare "who" also takes
     store = _store_of("The Mongol army marched. Soon after, she was kidnapped by the Merkits.")
     assert _short_answer("Who kidnapped her?", store, 1) == "Merkits"
+    # and a country acts as well ("Russia controls it")
+    store = _store_of("The alliance met in Astana. It is largely controlled by Russia.")
+    assert _short_answer("Who controls the alliance?", store, 1) == "Russia"
 
 
 @pytest.mark.parametrize(
