@@ -148,6 +148,10 @@ class Lexicon:
     author_question: re.Pattern[str] | None = None
     # Words by which a question asks about the present: "who is the current president".
     present_words: frozenset[str] = frozenset()
+    # What speaks of the future, in a question ("when will the plant open?") and in a
+    # sentence ("the plant is due to open in 2030"): a date or figure a sentence gives of
+    # what has happened ("signed in June 2025") does not answer what is to come.
+    future: re.Pattern[str] | None = None
     # Words that date something by another event: "In June 2022, a few months after the
     # unrest": June 2022 is not the unrest's date.
     relative_words: frozenset[str] = frozenset()
@@ -346,6 +350,8 @@ ENGLISH = Lexicon(
         "no_kind": "the passages found mention {held} but give no {missing}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
+        "bygone": "the passages found mention {held} but only what has happened, "
+        "not what is to come",
         "no_support": "the passages found mention {held} but none of their sentences answers it",
         "nothing": "no passage found relates to the question",
         "and": "and",
@@ -451,6 +457,13 @@ ENGLISH = Lexicon(
         r"|^\s*who (?:is|are|was|were) the (?:author|writer)s?\s*\??\s*$"
     ),
     present_words=frozenset("current currently now today nowadays presently".split()),
+    future=_p(
+        r"\b(?:will|shall|won['’]t|going to|plans? to|intends? to)\b|['’]ll\b"
+        r"|\b(?:expected|scheduled|set|planned|slated|projected|forecast) (?:to|for)\b"
+        # "due to open"; "due to the collapse", "due to carbon dioxide" give a cause
+        r"|\bdue (?:to (?:be|start|begin|open|close|end|finish|come|enter|launch|resume|run"
+        r"|return|complete|expire|take)\b|for\b)"
+    ),
     relative_words=frozenset("after before following".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
@@ -600,6 +613,8 @@ FRENCH = Lexicon(
         "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
         "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
         "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
+        "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
+        "pas ce qui est à venir",
         "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
         "n'y répond",
         "nothing": "aucun passage trouvé ne se rapporte à la question",
@@ -809,6 +824,7 @@ GERMAN = Lexicon(
         "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
         "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
+        "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
         "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
         "beantwortet die Frage",
         "nothing": "keine gefundene Passage betrifft die Frage",
@@ -1022,6 +1038,8 @@ SPANISH = Lexicon(
         "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
         "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
+        "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
+        "no lo que vendrá",
         "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
         "responde a la pregunta",
         "nothing": "ningún pasaje encontrado se refiere a la pregunta",
@@ -1194,6 +1212,8 @@ RUSSIAN = Lexicon(
         "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
         "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
+        "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
+        "а не то, что будет",
         "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
         "не отвечает на вопрос",
         "nothing": "ни один найденный фрагмент не относится к вопросу",

@@ -244,6 +244,20 @@ def test_a_question_that_names_no_thing_has_none() -> None:
     assert analyse("Which space launch facility is it?", EN, lambda s: 1.0).thing
 
 
+@pytest.mark.parametrize(
+    ("question", "future"),
+    [
+        ("When will Ford's plants close?", True),
+        ("When is the plant due to open?", True),
+        ("What is the plant expected to produce by 2030?", True),
+        ("How much of the greenhouse effect is due to carbon dioxide?", False),
+        ("When did the troops withdraw?", False),
+    ],
+)
+def test_a_question_about_the_future_is_known_by_its_words(question: str, future: bool) -> None:
+    assert analyse(question, EN, lambda _: 1.0).future is future
+
+
 def test_focus_is_weighted_by_rarity_in_the_index(index: Index) -> None:
     assert index.sentences is not None
     question = analyse("Which company operates the Tengiz oil field?", EN, index.sentences.idf)
@@ -1324,3 +1338,19 @@ def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) ->
     answer = engine.ask("Who is Tokayev?")
     assert not answer.abstained and answer.answer_span is None
     assert "His successor, Kassym-Jomart Tokayev, has been the country’s leader" in answer.answer
+
+
+def test_what_is_to_come_is_not_answered_with_what_has_happened(engine: Engine) -> None:
+    """The article dates the nuclear plant's agreement ("in June 2025, Moscow and Astana signed
+    an agreement to build a nuclear power plant") and says nothing of when it will open or how
+    large it will be: those are refused, saying so, while the signing is still answered."""
+    for asked in (
+        "When will the nuclear power plant be completed?",
+        "When is the nuclear power plant due to start operating?",
+        "What will be the generating capacity of the nuclear power plant?",
+    ):
+        answer = engine.ask(asked)
+        assert answer.abstained, asked
+        assert "only what has happened, not what is to come" in answer.answer, asked
+    answer = engine.ask("When was the agreement to build a nuclear power plant signed?")
+    assert answer.answer_span is not None and answer.answer_span.text == "June 2025"

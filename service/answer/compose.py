@@ -94,6 +94,8 @@ def why_not(
         return messages["nothing"]
     if topical in evidence.unrelated:  # "… but say nothing about currency"
         return messages["unsaid"].format(held=held, terms=_join(list(evidence.about), lexicon))
+    if topical in evidence.bygone:  # "… but say only what has already happened"
+        return messages["bygone"].format(held=held)
     if evidence.elsewhen and evidence.elsewhen[topical]:
         asked = [m.text for m in number_mentions(question.text, 0, lexicon) if m.kind == DATE]
         return messages["other_time"].format(

@@ -19,7 +19,11 @@ A sentence about another time than the question names cannot answer it: the
 years it states, with the sentence before and its heading, must include one
 the question names, and the month asked where it dates that year by month
 (`when`). Whether it holds an answer of the kind asked, and which, is
-`short_answer`'s to say.
+`short_answer`'s to say. Nor can a sentence that speaks only of what has
+happened give the date, figure or name of what is to come ("when will the
+plant open?" against "in June 2025, Moscow and Astana signed an agreement to
+build a nuclear power plant"): it must speak of the future too (the
+lexicon's `future`; English only so far).
 
 Each sentence was stemmed in its own language. A question in another language
 is matched against it with its words stemmed the sentence's way as well
@@ -146,6 +150,9 @@ class Evidence:
     # (module docstring): they hold none of `about`, the question's common words.
     unrelated: frozenset[int] = frozenset()
     about: tuple[str, ...] = ()
+    # Candidates that cannot give the date, figure or name of what is to come ("when will
+    # the plant open?"): they speak only of what has happened ("signed in June 2025").
+    bygone: frozenset[int] = frozenset()
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -288,6 +295,8 @@ def features(
     best_context = float(cos_context.max())
     rows_out: list[tuple[float, ...]] = []
     unrelated: list[int] = []
+    bygone: list[int] = []
+    ahead = question.future and short  # the answer is a date, figure or name still to come
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
         known = by_language.get(language)
@@ -338,6 +347,9 @@ def features(
             elsewhen.append(when.written)
         else:
             elsewhen.append(())
+        if ahead and lexicon.future and not any(lexicon.future.search(store.text(r)) for r in read):
+            eligible[i] = False
+            bygone.append(i)
         if numbers:
             # A year the question names counts as held when the sentence before holds it.
             values = mention_values(infos, [previous, *read] if previous >= 0 else read)
@@ -382,7 +394,16 @@ def features(
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
     about = tuple(f.word for f in open_focus)
     return Evidence(
-        found, table, columns, answers, eligible, helds, elsewhen, frozenset(unrelated), about
+        found,
+        table,
+        columns,
+        answers,
+        eligible,
+        helds,
+        elsewhen,
+        frozenset(unrelated),
+        about,
+        frozenset(bygone),
     )
 
 

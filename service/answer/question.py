@@ -56,6 +56,7 @@ class Question:
     months: frozenset[tuple[str, str]] = frozenset()  # ("2022", "janu") for "January 2022"
     present: bool = False  # it asks about the present ("the current president")
     role: bool = False  # `thing` is a role its answer must be given ("who is the X")
+    future: bool = False  # it asks about what is to come ("when will the plant open?")
 
     @property
     def expects_short(self) -> bool:
@@ -283,6 +284,7 @@ def analyse(
         # "who is the president": the role held now ("who was" is any time)
         or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
         role,
+        lexicon.future is not None and lexicon.future.search(text) is not None,
     )
 
 
@@ -315,6 +317,7 @@ def _inherit(
         months=part.months or (months if not part.years else frozenset()),
         present=part.present,
         role=part.role,
+        future=part.future,
     )
 
 
