@@ -74,6 +74,11 @@ class Lexicon:
     # Words inside a name that make it an organisation or a place.
     organisation_words: frozenset[str] = field(default_factory=frozenset)
     place_words: frozenset[str] = field(default_factory=frozenset)
+    # Those of `place_words` that a place of another kind is not, nor a country ("which
+    # river": not a sea; "which region" may be a valley or a sea) …
+    specific_places: frozenset[str] = field(default_factory=frozenset)
+    # … and of those, the ones no city is either ("which river": not Washington).
+    natural_places: frozenset[str] = field(default_factory=frozenset)
     person_titles: frozenset[str] = field(default_factory=frozenset)
     # "mid-2010s", "the 1990s": a decade, not a year.
     decade: re.Pattern[str] = re.compile(r"\b(1[0-9]|20)\d0s\b|\b\d0s\b")
@@ -241,6 +246,12 @@ _EN_MEASURES = (
 # Capitalised words of units, not names, in every language here ("degrees Celsius", "°F").
 UNIT_NAMES = frozenset({"celsius", "fahrenheit"})
 
+_EN_PLACE_WORDS = frozenset(
+    "city republic region sea river lake mountains oblast province port field basin "
+    "deposit terminal cosmodrome airport island islands bay valley mount mountain canal "
+    "gulf strait peninsula desert steppe street avenue boulevard road square".split()
+)
+
 ENGLISH = Lexicon(
     code="en",
     stemmer="english",
@@ -318,7 +329,8 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "country city place region town capital site state republic nation "
             "location province port facility base airport station cosmodrome mine "
-            "island river lake mountain district county village".split(),
+            "island river lake mountain district county village sea bay gulf strait "
+            "peninsula desert valley canal".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -391,10 +403,11 @@ ENGLISH = Lexicon(
         centre center consortium nato csto eeu eaeu un cis sco opec association commission
         federation assembly parliament duma senate congress government court""".split()
     ),
-    place_words=frozenset(
-        "city republic region sea river lake mountains oblast province port field basin "
-        "deposit terminal cosmodrome airport island islands bay valley mount mountain canal "
-        "gulf strait peninsula desert steppe street avenue boulevard road square".split()
+    place_words=_EN_PLACE_WORDS,
+    specific_places=_EN_PLACE_WORDS - {"region", "republic", "oblast", "province"},
+    natural_places=frozenset(
+        "sea river lake mountains mount mountain bay gulf strait peninsula desert steppe "
+        "valley island islands basin field deposit canal".split()
     ),
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()

@@ -565,6 +565,21 @@ def _short_answer(question: str, store: SentenceStore, row: int) -> str | None:
     return None if answer is None else answer.text
 
 
+def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
+    """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
+    a field or a country is not a river, and a city is not a lake; a port may be a city."""
+    store = _store_of(
+        "Oil from the Tengiz field crosses the Caspian Sea to Russia, then the Volga river to "
+        "Moscow. The pipeline ends at the port of Novorossiysk."
+    )
+    assert _short_answer("Which river carries the oil?", store, 0) == "Volga"
+    assert _short_answer("Which lake does the oil cross?", store, 0) is None
+    assert _short_answer("Which sea does the oil cross?", store, 0) == "Caspian Sea"
+    assert _short_answer("Which port does the pipeline reach?", store, 1) == "Novorossiysk"
+    # "which region" may be a sea, a field or a country
+    assert _short_answer("Which region does the oil cross?", store, 0) is not None
+
+
 def test_a_name_taken_for_a_person_by_default_may_be_the_organisation_asked_for() -> None:
     """Two capitalised words are a person's name by default; "Virgin Media" is not
     confirmed as one (never named by a surname alone), "Nursultan Nazarbayev" is."""

@@ -26,6 +26,7 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    known_places,
     known_territories,
     known_tongues,
     lexicon_for,
@@ -198,7 +199,12 @@ def best_answer_for(
     # person; "which two Duma members" names persons
     fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
     # "which city", "the capital of …": a country is not one
-    city = bool(question.thing) and question.thing.split()[-1].lower() in lexicon.settlement_words
+    asked = question.thing.split()[-1].lower() if question.thing else ""
+    city = asked in lexicon.settlement_words
+    # "which river": a country is not one, nor a place its name or the word after it calls
+    # another kind of place ("the Caspian Sea", "the Tengiz field"); a region may be any
+    place = asked if question.kind == PLACE and asked in lexicon.specific_places else ""
+    natural = place in lexicon.natural_places  # nor a city
     best: Mention | None = None
     closeness = 0.0
     best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
@@ -223,13 +229,15 @@ def best_answer_for(
                 continue
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
+                or (place and _another_place(store, r, mention, place, lexicon))
                 or (
-                    city
+                    (city or place)
                     and (
                         mention.text in known_territories(lexicon.code)
                         or mention.text in FORMER_STATES  # "the USSR" is no capital either
                     )
                 )
+                or (natural and mention.text in known_places(lexicon.code))
             ):
                 continue
             # "Kazakh" (the Kazakh leader) is neither a place, an organisation nor a named
@@ -298,6 +306,17 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
         return False
     _, after = around(store, row, mention)
     return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+def _another_place(
+    store: SentenceStore, row: int, mention: Mention, asked: str, lexicon: Lexicon
+) -> bool:
+    """Whether a place is called another kind of place than the one asked for, by its name
+    or the word after it ("Caspian Sea", "Tengiz field" for "which river"; "rivers" and
+    "mount" are "river" and "mountain")."""
+    _, after = around(store, row, mention)
+    called = [w for w in [*mention.text.lower().split(), after] if w in lexicon.place_words]
+    return bool(called) and not any(w[:4] == asked[:4] for w in called)
 
 
 # Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
