@@ -329,8 +329,7 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "country city place region town capital site state republic nation "
             "location province port facility base airport station cosmodrome mine "
-            "island river lake mountain district county village sea bay gulf strait "
-            "peninsula desert valley canal".split(),
+            "island river lake mountain district county village".split(),
             PLACE,
         ),
         **dict.fromkeys(

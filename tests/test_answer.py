@@ -574,7 +574,6 @@ def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     )
     assert _short_answer("Which river carries the oil?", store, 0) == "Volga"
     assert _short_answer("Which lake does the oil cross?", store, 0) is None
-    assert _short_answer("Which sea does the oil cross?", store, 0) == "Caspian Sea"
     assert _short_answer("Which port does the pipeline reach?", store, 1) == "Novorossiysk"
     # "which region" may be a sea, a field or a country
     assert _short_answer("Which region does the oil cross?", store, 0) is not None
