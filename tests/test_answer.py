@@ -565,6 +565,20 @@ def _short_answer(question: str, store: SentenceStore, row: int) -> str | None:
     return None if answer is None else answer.text
 
 
+def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -> None:
+    """ "Growth fell to -2.5%, the budget deficit reached 4% of GDP": the comma parts -2.5%
+    from the deficit, which it stood closer to. A phrase of time opening the sentence is not
+    parted from its clause, and a name not from its description."""
+    store = _store_of(
+        "Growth fell to -2.5%, the budget deficit reached 4% of GDP and the poverty rate "
+        "almost doubled. In 1993, Galor and Zeira showed that inequality lasts. The record "
+        "was held by John Elway, who is currently the general manager."
+    )
+    assert _short_answer("What was the budget deficit?", store, 0) == "4%"
+    assert _short_answer("When did Galor and Zeira show that inequality lasts?", store, 1) == "1993"
+    assert _short_answer("Who is the general manager?", store, 2) == "John Elway"
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

@@ -5,6 +5,7 @@ holding the role asked…), and how close it stands to the question's focus word
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -218,6 +219,7 @@ def best_answer_for(
         dated = not (
             when and (when.excludes(years, question.months) if years else when.last != PRESENT)
         )
+        pauses = _pauses(store, r, lexicon)
         for mention in store.infos[r].mentions:
             if (
                 mention.kind not in accepts
@@ -269,7 +271,14 @@ def best_answer_for(
                 (
                     weight
                     * math.exp(
-                        -(max(0, a - mention.end) if a >= mention.start else mention.start - a)
+                        -(
+                            (max(0, a - mention.end) if a >= mention.start else mention.start - a)
+                            + (
+                                NEAR_CHARS * _pauses_between(pauses, a, mention)
+                                if mention.kind in (DATE, NUMBER)
+                                else 0.0
+                            )
+                        )
                         / NEAR_CHARS
                     )
                     for a, weight in anchors
@@ -284,6 +293,31 @@ def best_answer_for(
                 best, best_rank = mention, rank
             closeness = max(closeness, near)
     return best, closeness
+
+
+# A pause between clauses: a comma, semicolon or colon before a space, or a bracket ("Growth
+# fell to -2.5%, the budget deficit reached 4%": -2.5% is not the deficit). Not "2,724". It
+# parts a date or figure from a term, not a name: "Henry Cole, the museum's first director".
+_PAUSE = re.compile(r"[,;:](?=\s)|[()]")
+
+
+def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
+    """The document offsets of the pauses in a sentence, in order; not the one closing a
+    phrase that opens it with a word of time ("In 1993, Galor and Zeira showed …": 1993
+    dates what they showed)."""
+    text = store.text(row)
+    start = store.infos[row].start
+    pauses = [start + m.start() for m in _PAUSE.finditer(text)]
+    first = WORD.search(text)
+    opened = first is not None and first.group().lower() in lexicon.year_words
+    return pauses[1:] if opened else pauses
+
+
+def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
+    """How many pauses lie between a focus term and a mention (each fades it as much as
+    NEAR_CHARS of text does)."""
+    low, high = (mention.end, anchor) if anchor >= mention.start else (anchor, mention.start)
+    return bisect.bisect_left(pauses, high) - bisect.bisect_left(pauses, low)
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
