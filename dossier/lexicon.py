@@ -437,7 +437,7 @@ ENGLISH = Lexicon(
     ),
     generic_measures=frozenset(
         "value values amount amounts number numbers figure figures total totals sum level "
-        "levels size share percentage proportion".split()
+        "levels size share percentage proportion rate rates".split()
     ),
     measure_units=frozenset(
         """tonne tonnes ton tons barrel barrels litre litres liter liters megawatt megawatts

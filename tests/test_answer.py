@@ -575,6 +575,8 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
         "was held by John Elway, who is currently the general manager."
     )
     assert _short_answer("What was the budget deficit?", store, 0) == "4%"
+    # "rate" only says a figure is asked for; "growth" says which ("the poverty rate" is not it)
+    assert _short_answer("What was the growth rate?", store, 0) == "-2.5%"
     assert _short_answer("When did Galor and Zeira show that inequality lasts?", store, 1) == "1993"
     assert _short_answer("Who is the general manager?", store, 2) == "John Elway"
 

@@ -254,8 +254,14 @@ def analyse(
         )
         for known in (aliases(word, stem) if is_name and aliases else ()) or (stem,):
             focus.setdefault(known, Focus(known, word, idf(known), is_name))
-    thing_stems = (
-        frozenset(s for _, s in content_stems_at(thing, lexicon)) if thing else frozenset()
+    # "the growth rate": growth says which rate ("the poverty rate almost doubled" is not it)
+    thing_stems = frozenset(
+        s
+        for offset, s in (content_stems_at(thing, lexicon) if thing else [])
+        if not (
+            kind == NUMBER
+            and next(iter(words(thing[offset:])), "").lower() in lexicon.generic_measures
+        )
     )
     mentions = number_mentions(text, 0, lexicon)
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))

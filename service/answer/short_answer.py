@@ -295,22 +295,37 @@ def best_answer_for(
     return best, closeness
 
 
-# A pause between clauses: a comma, semicolon or colon before a space, or a bracket ("Growth
-# fell to -2.5%, the budget deficit reached 4%": -2.5% is not the deficit). Not "2,724". It
-# parts a date or figure from a term, not a name: "Henry Cole, the museum's first director".
-_PAUSE = re.compile(r"[,;:](?=\s)|[()]")
+# A pause between clauses: a comma, semicolon or colon before a space ("Growth fell to -2.5%,
+# the budget deficit reached 4%": -2.5% is not the deficit). Not "2,724", nor a bracket ("30,400
+# (19.3%) had a female householder"). It parts a date or figure from a term, not a name from
+# one: "Henry Cole, the museum's first director".
+_PAUSE = re.compile(r"[,;:](?=\s)")
 
 
 def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
-    """The document offsets of the pauses in a sentence, in order; not the one closing a
-    phrase that opens it with a word of time ("In 1993, Galor and Zeira showed …": 1993
-    dates what they showed)."""
+    """The document offsets of the pauses in a sentence, in order; not those around a phrase
+    of time ("In 1993, Galor and Zeira showed …", "… to leave the USSR, in December 1991":
+    the date is the clause's)."""
     text = store.text(row)
+    found = [m.start() for m in _PAUSE.finditer(text)]
+    bounds = [-1, *found, len(text)]
+
     start = store.infos[row].start
-    pauses = [start + m.start() for m in _PAUSE.finditer(text)]
-    first = WORD.search(text)
-    opened = first is not None and first.group().lower() in lexicon.year_words
-    return pauses[1:] if opened else pauses
+    dates = [m.start - start for m in store.infos[row].mentions if m.kind == DATE]
+
+    def of_time(begin: int, end: int) -> bool:  # "in December 1991", not "by intercepting"
+        first = WORD.search(text, begin, end)
+        return (
+            first is not None
+            and first.group().lower() in lexicon.year_words
+            and any(begin <= d < end for d in dates)
+        )
+
+    return [
+        start + at
+        for k, at in enumerate(found)
+        if not of_time(bounds[k] + 1, at) and not of_time(at + 1, bounds[k + 2])
+    ]
 
 
 def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
