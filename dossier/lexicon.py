@@ -139,6 +139,9 @@ class Lexicon:
     definite_words: frozenset[str] = frozenset()
     # What follows a person's name and nothing else's ("Narbaiev and his associates").
     person_after: re.Pattern[str] | None = None
+    # What introduces an example of a kind of thing: the name after it is of the kind the
+    # noun before names ("Russian companies such as Gazprom": an organisation).
+    example_cues: tuple[tuple[str, ...], ...] = ()
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
     # The present tense of "to be" after a question's first word: "who is the president"
@@ -448,6 +451,7 @@ ENGLISH = Lexicon(
     of_words=frozenset({"of"}),
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
+    example_cues=(("such", "as"), ("including",), ("notably",), ("especially",), ("like",)),
     settlement_words=frozenset("city town capital village municipality".split()),
     present_copulas=frozenset({"is", "are"}),
     year_words=frozenset(

@@ -376,8 +376,9 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             kind = PLACE
         elif len(words) in (2, 3) and all(w[:1].isalpha() for w in words) and not phrase.isupper():
             kind = PERSON if all(_capitalised(w) for w in phrase.split()) else NAME
+            kind = _example_of(tokens, i, lexicon) or kind  # "officials such as John Smith"
         else:
-            kind = NAME
+            kind = _example_of(tokens, i, lexicon) or NAME  # "companies such as Gazprom"
         after = tokens[j][2].lower() if j < len(tokens) else ""
         of = tokens[i - 2][2].lower() if i > 1 and before in connectors else ""
         if kind in (NAME, PERSON) and (after in lexicon.place_words or of in lexicon.place_words):
@@ -390,6 +391,21 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
         i = j
     return out
+
+
+def _example_of(tokens: list[tuple[int, int, str]], i: int, lexicon: Lexicon) -> str | None:
+    """The kind of the noun a name is given as an example of ("Russian companies such as
+    Gazprom", "institutions, notably the Security Council"), if that noun names one."""
+    k = i - 1
+    if k >= 0 and tokens[k][2].lower() in lexicon.definite_words:
+        k -= 1
+    for cue in lexicon.example_cues:
+        n = len(cue)
+        if k - n + 1 >= 0 and tuple(t[2].lower() for t in tokens[k - n + 1 : k + 1]) == cue:
+            noun = k - n
+            kind = lexicon.thing_kind(tokens[noun][2]) if noun >= 0 else None
+            return kind if kind in (PERSON, ORGANISATION, PLACE) else None
+    return None
 
 
 def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> set[str]:

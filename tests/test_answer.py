@@ -481,6 +481,20 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
     assert kinds["Astana"] != PERSON  # "his" after a comma does not make a person
 
 
+def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
+    """ "Russian companies such as Gazprom" made no organisation of Gazprom, so it answered
+    "Which city is the financial centre of Kazakhstan?"."""
+    kinds = _kinds_of(
+        "Investors included companies such as Gazprom. He kept the institutions, notably "
+        "the Security Council. Officials such as Maria Zakharova spoke. Songs like Bad "
+        "Romance sold."
+    )
+    assert kinds["Gazprom"] == ORGANISATION
+    assert kinds["Security Council"] == ORGANISATION
+    assert kinds["Maria Zakharova"] == PERSON
+    assert kinds["Bad Romance"] == PERSON  # a song is no kind of answer: by default, as before
+
+
 def test_countries_and_cities_are_places_whatever_the_document_does_with_them() -> None:
     """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel),
     and so is Astana, joined to Moscow by "and": none answers "which company"."""
