@@ -403,7 +403,8 @@ ENGLISH = Lexicon(
         """organisation organization union alliance bank fund company corporation group
         council committee forum treaty agreement community party ministry agency institute
         centre center consortium nato csto eeu eaeu un cis sco opec association commission
-        federation assembly parliament duma senate congress government court""".split()
+        federation assembly parliament duma senate congress government court protocol
+        convention declaration accord pact charter memorandum""".split()
     ),
     place_words=_EN_PLACE_WORDS,
     specific_places=_EN_PLACE_WORDS - {"region", "republic", "oblast", "province"},

@@ -493,6 +493,10 @@ def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
     assert kinds["Security Council"] == ORGANISATION
     assert kinds["Maria Zakharova"] == PERSON
     assert kinds["Bad Romance"] == PERSON  # a song is no kind of answer: by default, as before
+    # A treaty's name is an organisation's, so a protocol's, a convention's or a pact's is too:
+    # "Protocol of Amendments" was the city "In which city was the Treaty signed?" asked for.
+    titled = _kinds_of("Later came the Protocol of Amendments and the Warsaw Pact.")
+    assert titled["Protocol of Amendments"] == titled["Warsaw Pact"] == ORGANISATION
 
 
 def test_countries_and_cities_are_places_whatever_the_document_does_with_them() -> None:
