@@ -80,6 +80,8 @@ class Lexicon:
     # … and of those, the ones no city is either ("which river": not Washington).
     natural_places: frozenset[str] = field(default_factory=frozenset)
     person_titles: frozenset[str] = field(default_factory=frozenset)
+    # Nouns for a person that name no role the answer must be given ("which person").
+    generic_persons: frozenset[str] = field(default_factory=frozenset)
     # "mid-2010s", "the 1990s": a decade, not a year.
     decade: re.Pattern[str] = re.compile(r"\b(1[0-9]|20)\d0s\b|\b\d0s\b")
     # A decade as running text writes it ("mid-2010s", "les années 1990"; regex).
@@ -415,6 +417,7 @@ ENGLISH = Lexicon(
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()
     ),
+    generic_persons=frozenset("person persons people man men woman women member members".split()),
     unit_patterns=(
         (MONTH, _p(r"\b(which|what) month\b|\b(what|which|on what) (exact )?(date|day)\b")),
         (
@@ -681,6 +684,9 @@ FRENCH = Lexicon(
     person_titles=frozenset(
         "président présidente ministre m mme dr général chancelier roi reine sénateur".split()
     ),
+    generic_persons=frozenset(
+        "personne personnes gens homme hommes femme femmes membre membres".split()
+    ),
     decade_mention=r"\b(?:les |des )?années\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en depuis vers avant après dès jusqu".split()),
     century_mention=r"\b(?:[XVI]+|\d{1,2})(?:e|ème)\s+siècle\b",
@@ -888,6 +894,9 @@ GERMAN = Lexicon(
     person_titles=frozenset(
         "präsident präsidentin minister ministerin herr frau dr general kanzler kanzlerin "
         "könig königin senator".split()
+    ),
+    generic_persons=frozenset(
+        "person personen leute mensch menschen mann männer frau frauen mitglied mitglieder".split()
     ),
     decade_mention=r"\b(?:1[5-9]|20)\d0er(?:[- ]?jahren?)?\b",
     year_words=frozenset("im seit bis um vor nach ab jahr jahre".split()),
@@ -1106,6 +1115,9 @@ SPANISH = Lexicon(
         "presidente presidenta ministro ministra sr sra dr general canciller rey reina "
         "senador".split()
     ),
+    generic_persons=frozenset(
+        "persona personas gente hombre hombres mujer mujeres miembro miembros".split()
+    ),
     decade_mention=r"\b(?:años|década de(?: los)?)\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en desde hasta hacia antes después año".split()),
     century_mention=r"\bsiglo\s+[XVI]+\b",
@@ -1274,6 +1286,7 @@ RUSSIAN = Lexicon(
     ),
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
+    generic_persons=frozenset("человек люди мужчина женщина член члены".split()),
     settlement_words=frozenset("город столица село".split()),
     since_words=frozenset("с со".split()),
     author_question=_p(

@@ -177,7 +177,10 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             head = _head(found, lexicon)
             if head is not None:
                 n, named = head
-                return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1]), False
+                # "which Duma deputies": a person the sentence does not call a deputy is not
+                # one ("Vladimir Putin declared …"); "which person" names no role
+                role = named == PERSON and found[n].lower() not in lexicon.generic_persons
+                return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1]), role
             if kind == NUMBER:
                 return kind, " ".join(found), False
             # "which two components": the count is not the thing asked for
