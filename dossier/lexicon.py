@@ -254,7 +254,9 @@ UNIT_NAMES = frozenset({"celsius", "fahrenheit"})
 _EN_PLACE_WORDS = frozenset(
     "city republic region sea river lake mountains oblast province port field basin "
     "deposit terminal cosmodrome airport island islands bay valley mount mountain canal "
-    "gulf strait peninsula desert steppe street avenue boulevard road square".split()
+    "gulf strait peninsula desert steppe street avenue boulevard road square "
+    # "the separatist republics of Donetsk and Luhansk"
+    "cities republics regions seas rivers lakes provinces oblasts ports".split()
 )
 
 ENGLISH = Lexicon(

@@ -489,6 +489,7 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
     assert kinds["Tokayev"] == PERSON  # the surname of a person named in full
     assert kinds["Narbaiev"] == PERSON  # "and his associates" follows a person only
     assert kinds["Astana"] != PERSON  # "his" after a comma does not make a person
+    assert _kinds_of("He did not recognise the republics of Donetsk.")["Donetsk"] == PLACE
 
 
 def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
