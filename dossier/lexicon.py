@@ -144,6 +144,8 @@ class Lexicon:
     # What introduces an example of a kind of thing: the name after it is of the kind the
     # noun before names ("Russian companies such as Gazprom": an organisation).
     example_cues: tuple[tuple[str, ...], ...] = ()
+    # "and" inside a title: "the Belt and Road Initiative" is one name (`_joined_title`).
+    name_joiners: frozenset[str] = frozenset()
     # Prepositions of place: a name a document writes after one is a place ("in Kazakhstan").
     locatives: frozenset[str] = frozenset()
     # The present tense of "to be" after a question's first word: "who is the president"
@@ -458,6 +460,7 @@ ENGLISH = Lexicon(
     definite_words=frozenset("the these those".split()),
     locatives=frozenset("in into across throughout".split()),
     example_cues=(("such", "as"), ("including",), ("notably",), ("especially",), ("like",)),
+    name_joiners=frozenset({"and", "&"}),
     settlement_words=frozenset("city town capital village municipality".split()),
     present_copulas=frozenset({"is", "are"}),
     year_words=frozenset(

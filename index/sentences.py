@@ -359,6 +359,10 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
                 and text[tokens[j][1] : tokens[j + 1][0]].strip() == ""
             ):
                 j += 2
+            elif nxt.lower() in lexicon.name_joiners and (
+                k := _joined_title(tokens, text, i, j, lexicon)
+            ):
+                j = k  # "the Belt and Road Initiative"
             else:
                 break
         before = tokens[i - 1][2].lower() if i > 0 else ""
@@ -368,7 +372,9 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         phrase = _POSSESSIVE.sub("", text[start:end])
         end = start + len(phrase)
         words = [w.lower() for w in phrase.split()]
-        if any(w in lexicon.organisation_words for w in words):
+        if len(words) > 1 and lexicon.head_final and lexicon.thing_kind(words[-1]) == NAME:
+            kind = NAME  # "Road Initiative": a programme's name, whatever it names
+        elif any(w in lexicon.organisation_words for w in words):
             kind = ORGANISATION
         elif before in lexicon.person_titles or words[0] in lexicon.person_titles:
             kind = PERSON
@@ -391,6 +397,26 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
         i = j
     return out
+
+
+def _joined_title(
+    tokens: list[tuple[int, int, str]], text: str, i: int, j: int, lexicon: Lexicon
+) -> int | None:
+    """Where a name that "and" (`tokens[j]`) goes on to a programme's or an organisation's
+    title ends ("Belt and Road Initiative"); None unless the words after it are one such,
+    or the words before it are a place ("Russia and European Union leaders")."""
+    k = j + 1
+    while (
+        k < len(tokens)
+        and _capitalised(tokens[k][2])
+        and text[tokens[k - 1][1] : tokens[k][0]] == " "
+    ):
+        k += 1
+    if k == j + 1 or text[tokens[i][0] : tokens[j - 1][1]] in known_places(lexicon.code):
+        return None
+    last = tokens[k - 1][2].lower()
+    titled = last in lexicon.organisation_words or lexicon.thing_kind(last) == NAME
+    return k if titled and text[tokens[j - 1][1] : tokens[j][0]] == " " else None
 
 
 def _example_of(tokens: list[tuple[int, int, str]], i: int, lexicon: Lexicon) -> str | None:

@@ -492,6 +492,18 @@ def test_names_are_typed_by_how_the_document_uses_them() -> None:
     assert _kinds_of("He did not recognise the republics of Donetsk.")["Donetsk"] == PLACE
 
 
+def test_a_title_joined_by_and_is_one_name_its_last_word_types() -> None:
+    """ "the Belt and Road Initiative" was two names, "Belt" and "Road Initiative" (a place, for
+    its road); two places or names side by side stay apart."""
+    kinds = _kinds_of(
+        "China acts through the Belt and Road Initiative. They signed the Treaty of Good "
+        "Neighbourliness and Alliance. Trade between Russia and European Union members fell."
+    )
+    assert kinds["Belt and Road Initiative"] == NAME
+    assert kinds["Treaty of Good Neighbourliness and Alliance"] == ORGANISATION
+    assert {"Russia", "European Union"} <= kinds.keys()
+
+
 def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
     """ "Russian companies such as Gazprom" made no organisation of Gazprom, so it answered
     "Which city is the financial centre of Kazakhstan?"."""
