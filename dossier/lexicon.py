@@ -332,7 +332,7 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "company organisation organization alliance bloc body institution agency firm "
             "bank union group party centre center bloc coalition fund consortium "
-            "corporation operator treaty agreement".split(),
+            "corporation operator treaty agreement council".split(),
             ORGANISATION,
         ),
         **dict.fromkeys(

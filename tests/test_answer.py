@@ -161,6 +161,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
             "Duma members",
         ),
         ("What is the name of the company that operates Tengiz?", ORGANISATION, "company"),
+        ("Which advisory council did Tokayev create?", ORGANISATION, "advisory council"),
         # a measure noun asks for a figure, whoever's it is and however it is qualified
         ("What was Kazakhstan's budget deficit in 2023?", NUMBER, "budget deficit"),
         ("What will be the generating capacity of the plant?", NUMBER, "generating capacity"),
