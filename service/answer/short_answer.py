@@ -9,6 +9,7 @@ import bisect
 import itertools
 import math
 import re
+from functools import lru_cache
 
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, figures, is_title
@@ -306,26 +307,31 @@ def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
     """The document offsets of the pauses in a sentence, in order; not those around a phrase
     of time ("In 1993, Galor and Zeira showed …", "… to leave the USSR, in December 1991":
     the date is the clause's)."""
-    text = store.text(row)
+    info = store.infos[row]
+    dates = tuple(m.start - info.start for m in info.mentions if m.kind == DATE)
+    return [info.start + at for at in _pause_offsets(store.text(row), dates, lexicon.code)]
+
+
+@lru_cache(maxsize=16384)
+def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, ...]:
+    """`_pauses` within one sentence's text (the same for every question: cached)."""
+    year_words = lexicon_for(code).year_words
     found = [m.start() for m in _PAUSE.finditer(text)]
     bounds = [-1, *found, len(text)]
-
-    start = store.infos[row].start
-    dates = [m.start - start for m in store.infos[row].mentions if m.kind == DATE]
 
     def of_time(begin: int, end: int) -> bool:  # "in December 1991", not "by intercepting"
         first = WORD.search(text, begin, end)
         return (
             first is not None
-            and first.group().lower() in lexicon.year_words
+            and first.group().lower() in year_words
             and any(begin <= d < end for d in dates)
         )
 
-    return [
-        start + at
+    return tuple(
+        at
         for k, at in enumerate(found)
         if not of_time(bounds[k] + 1, at) and not of_time(at + 1, bounds[k + 2])
-    ]
+    )
 
 
 def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
