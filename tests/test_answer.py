@@ -315,6 +315,23 @@ def test_multi_part_questions_are_split_into_parts_with_their_own_kinds() -> Non
     assert [p.years for p in dated.parts] == [{"1996"}, {"1996"}]
     own = analyse("What was trade in 2003, and what was the deficit in 2018?", EN, lambda s: 1.0)
     assert [p.years for p in own.parts] == [{"2003"}, {"2018"}]
+    # and its future, when it has no verb of its own
+    site = analyse("Which company will build the plant, and at what site?", EN, lambda s: 1.0)
+    assert [p.future for p in site.parts] == [True, True]
+    signed = analyse("When was it signed, and when will it open?", EN, lambda s: 1.0)
+    assert [p.future for p in signed.parts] == [False, True]
+
+
+def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> None:
+    """The whole asks for a name and a figure at once, and no one sentence gives both; it
+    was refused ("… give no figure") though each part is answered."""
+    answer = engine.ask(
+        "Which organisation did Kazakhstan call for help in January 2022, and how long did "
+        "the troops stay?"
+    )
+    assert not answer.abstained, answer.answer
+    assert "Collective Security Treaty Organisation" in answer.answer
+    assert "two weeks" in answer.answer
 
 
 # The sentence store --------------------------------------------------------------------------

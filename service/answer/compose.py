@@ -179,13 +179,42 @@ def compose(
     )
     scored = model.probability(evidence.table, evidence.columns)
     probability = scored * evidence.eligible
-    if probability.size == 0 or float(probability.max()) < threshold:
+    # Each part's best candidate (its position: a part has the question's candidates, from
+    # the same passages), its probability, the part and its evidence: a multi-part question
+    # is answered when a part is, though the whole asks for two kinds at once ("Which
+    # organisation …, and how long …?").
+    answered_parts: list[tuple[int, float, Question, Evidence]] = []
+    for part in question.parts:
+        part_evidence = features(
+            part,
+            question_vector,
+            passages,
+            index,
+            reader=reader,
+            reader_candidates=reader_candidates,
+        )
+        part_probability = (
+            model.probability(part_evidence.table, part_evidence.columns) * part_evidence.eligible
+        )
+        if part_probability.size and float(part_probability.max()) >= threshold:
+            top = int(np.argmax(part_probability))
+            answered_parts.append((top, float(part_probability[top]), part, part_evidence))
+    whole = probability.size > 0 and float(probability.max()) >= threshold
+    if not whole and not answered_parts:
         score = float(probability.max()) if probability.size else 0.0
         # Why, from the sentence most about the question, whether or not it could answer
         reason = why_not(question, evidence, scored, store, lexicon)
         return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, score, reason)
 
-    best = int(np.argmax(probability))
+    if whole:
+        best, confidence, spoken, spoken_evidence = (
+            int(np.argmax(probability)),
+            float(probability.max()),
+            question,
+            evidence,
+        )
+    else:
+        best, confidence, spoken, spoken_evidence = max(answered_parts, key=lambda a: a[1])
     chosen: list[int] = []  # candidate positions, in order of priority
     texts: set[str] = set()
     rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
@@ -208,27 +237,8 @@ def compose(
 
     take(best)
     held: set[str] = set(evidence.held[best])
-    for part in question.parts:
-        part_evidence = features(
-            part,
-            question_vector,
-            passages,
-            index,
-            reader=reader,
-            reader_candidates=reader_candidates,
-        )
-        part_probability = (
-            model.probability(part_evidence.table, part_evidence.columns) * part_evidence.eligible
-        )
-        if part_probability.size == 0:
-            continue
-        top = int(np.argmax(part_probability))
-        position = next(
-            i
-            for i, c in enumerate(evidence.candidates)
-            if c.row == part_evidence.candidates[top].row
-        )
-        if part_probability[top] >= threshold and position not in chosen:
+    for position, _, _, _ in answered_parts:
+        if position not in chosen:
             take(position)
     weights = question.weights()
     for position in np.argsort(-probability, kind="stable"):
@@ -248,8 +258,8 @@ def compose(
         return _passage_holding(index, passages, row, fallback).id
 
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
-    span = _answer_span(question, evidence, best, store, number_of, lexicon)
-    return Composed(text, citations, span, float(probability[best]), None)
+    span = _answer_span(spoken, spoken_evidence, best, store, number_of, lexicon)
+    return Composed(text, citations, span, confidence, None)
 
 
 def cite(

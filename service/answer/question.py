@@ -270,13 +270,16 @@ def analyse(
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))
     years = frozenset(f for m in mentions if m.kind == DATE for f in figures(m.value) if is_year(f))
     months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
+    future = lexicon.future is not None and lexicon.future.search(text) is not None
     parts: tuple[Question, ...] = ()
     if split:
         pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
         pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
-            parts = tuple(_inherit(part, tuple(focus.values()), years, months) for part in parts)
+            parts = tuple(
+                _inherit(part, tuple(focus.values()), years, months, future) for part in parts
+            )
     return Question(
         text,
         kind,
@@ -293,7 +296,7 @@ def analyse(
         # "who is the president": the role held now ("who was" is any time)
         or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
         role,
-        lexicon.future is not None and lexicon.future.search(text) is not None,
+        future,
     )
 
 
@@ -302,12 +305,14 @@ def _inherit(
     whole: tuple[Focus, ...],
     years: frozenset[str],
     months: frozenset[tuple[str, str]],
+    future: bool,
 ) -> Question:
     """A part keeps its own focus at full weight and the rest of the question's at half,
-    and the question's years when it names none.
+    the question's years when it names none, and its future when it names only what it asks.
 
-    "…, and at what site?" is about the subject named earlier in the question; "Under
-    the 1996 accord, which field and which port…": the port is the 1996 accord's too.
+    "…, and at what site?" is about the subject named earlier in the question (and where
+    "which company will build …" asks where it will be); "Under the 1996 accord, which
+    field and which port…": the port is the 1996 accord's too.
     """
     own = {f.stem for f in part.focus}
     extra = tuple(
@@ -326,7 +331,8 @@ def _inherit(
         months=part.months or (months if not part.years else frozenset()),
         present=part.present,
         role=part.role,
-        future=part.future,
+        # "…, and at what site?": it names only what it asks for
+        future=part.future or (future and all(f.stem in part.thing_stems for f in part.focus)),
     )
 
 
