@@ -133,6 +133,9 @@ class Lexicon:
     generic_measures: frozenset[str] = frozenset()
     # Units a quantity is given in: "how many tonnes" wants a figure written with one.
     measure_units: frozenset[str] = frozenset()
+    # Measures that are amounts, never a share of something ("what is the GDP": not 75%);
+    # not "population" ("the white population": often a share).
+    amount_measures: frozenset[str] = frozenset()
     # Fractions that answer "what share" ("nearly half").
     fraction_words: frozenset[str] = frozenset()
     # What joins a share to what it is a share of ("half of foreign companies").
@@ -449,6 +452,10 @@ ENGLISH = Lexicon(
     generic_measures=frozenset(
         "value values amount amounts number numbers figure figures total totals sum level "
         "levels size share percentage proportion rate rates".split()
+    ),
+    amount_measures=frozenset(
+        """gdp budget revenue revenues income turnover output production cost
+        price value volume total sum size area length distance capacity amount""".split()
     ),
     measure_units=frozenset(
         """tonne tonnes ton tons barrel barrels litre litres liter liters megawatt megawatts

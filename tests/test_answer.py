@@ -634,6 +634,9 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
         "was held by John Elway, who is currently the general manager."
     )
     assert _short_answer("What was the budget deficit?", store, 0) == "4%"
+    # a share is no amount: "one-third of GDP" is not the GDP, nor is a share of anything else
+    oil = _store_of("Oil accounts for one-third of GDP and more than 75% of export earnings.")
+    assert _short_answer("What is the GDP?", oil, 0) is None
     # "rate" only says a figure is asked for; "growth" says which ("the poverty rate" is not it)
     assert _short_answer("What was the growth rate?", store, 0) == "-2.5%"
     assert _short_answer("When did Galor and Zeira show that inequality lasts?", store, 1) == "1993"

@@ -207,6 +207,8 @@ def best_answer_for(
     # another kind of place ("the Caspian Sea", "the Tengiz field"); a region may be any
     place = asked if question.kind == PLACE and asked in lexicon.specific_places else ""
     natural = place in lexicon.natural_places  # nor a city
+    # "what is Kazakhstan's GDP": an amount, which a share is not
+    amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
     best: Mention | None = None
     closeness = 0.0
     best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
@@ -268,6 +270,8 @@ def best_answer_for(
                     continue  # "gigatons" are tons
             if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
                 continue
+            if amount and mention.kind == NUMBER and fits(SHARE, mention, "", "", lexicon):
+                continue  # "75% of export earnings" is no GDP
             near = max(
                 (
                     weight
