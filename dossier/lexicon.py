@@ -80,7 +80,8 @@ class Lexicon:
     # … and of those, the ones no city is either ("which river": not Washington).
     natural_places: frozenset[str] = field(default_factory=frozenset)
     person_titles: frozenset[str] = field(default_factory=frozenset)
-    # Nouns for a person that name no role the answer must be given ("which person").
+    # Nouns for a person that name no role the answer must be given ("which person"; a
+    # player is seldom called one where named: "¿Qué jugador …?").
     generic_persons: frozenset[str] = field(default_factory=frozenset)
     # "mid-2010s", "the 1990s": a decade, not a year.
     decade: re.Pattern[str] = re.compile(r"\b(1[0-9]|20)\d0s\b|\b\d0s\b")
@@ -424,7 +425,9 @@ ENGLISH = Lexicon(
     person_titles=frozenset(
         "president minister prime mr mrs ms dr general chancellor king queen senator".split()
     ),
-    generic_persons=frozenset("person persons people man men woman women member members".split()),
+    generic_persons=frozenset(
+        "person persons people man men woman women member members player players".split()
+    ),
     unit_patterns=(
         (MONTH, _p(r"\b(which|what) month\b|\b(what|which|on what) (exact )?(date|day)\b")),
         (
@@ -697,7 +700,7 @@ FRENCH = Lexicon(
         "président présidente ministre m mme dr général chancelier roi reine sénateur".split()
     ),
     generic_persons=frozenset(
-        "personne personnes gens homme hommes femme femmes membre membres".split()
+        "personne personnes gens homme hommes femme femmes membre membres joueur joueurs".split()
     ),
     decade_mention=r"\b(?:les |des )?années\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en depuis vers avant après dès jusqu".split()),
@@ -908,7 +911,8 @@ GERMAN = Lexicon(
         "könig königin senator".split()
     ),
     generic_persons=frozenset(
-        "person personen leute mensch menschen mann männer frau frauen mitglied mitglieder".split()
+        "person personen leute mensch menschen mann männer frau frauen mitglied mitglieder "
+        "spieler".split()
     ),
     decade_mention=r"\b(?:1[5-9]|20)\d0er(?:[- ]?jahren?)?\b",
     year_words=frozenset("im seit bis um vor nach ab jahr jahre".split()),
@@ -1128,7 +1132,8 @@ SPANISH = Lexicon(
         "senador".split()
     ),
     generic_persons=frozenset(
-        "persona personas gente hombre hombres mujer mujeres miembro miembros".split()
+        "persona personas gente hombre hombres mujer mujeres miembro miembros jugador "
+        "jugadores".split()
     ),
     decade_mention=r"\b(?:años|década de(?: los)?)\s+(?:1[5-9]|20)\d0\b",
     year_words=frozenset("en desde hasta hacia antes después año".split()),
@@ -1298,7 +1303,7 @@ RUSSIAN = Lexicon(
     ),
     place_words=frozenset("город республика область регион море река озеро горы порт".split()),
     person_titles=frozenset("президент министр премьер генерал канцлер король королева".split()),
-    generic_persons=frozenset("человек люди мужчина женщина член члены".split()),
+    generic_persons=frozenset("человек люди мужчина женщина член члены игрок игроки".split()),
     settlement_words=frozenset("город столица село".split()),
     since_words=frozenset("с со".split()),
     author_question=_p(
