@@ -402,9 +402,9 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
 def _joined_title(
     tokens: list[tuple[int, int, str]], text: str, i: int, j: int, lexicon: Lexicon
 ) -> int | None:
-    """Where a name that "and" (`tokens[j]`) goes on to a programme's or an organisation's
-    title ends ("Belt and Road Initiative"); None unless the words after it are one such,
-    or the words before it are a place ("Russia and European Union leaders")."""
+    """Where a name that "and" (`tokens[j]`) carries on ends, when the capitalised words
+    after it end a programme's or an organisation's title ("Belt and Road Initiative");
+    None otherwise, and after a place ("Russia and European Union leaders": two names)."""
     k = j + 1
     while (
         k < len(tokens)

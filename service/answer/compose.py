@@ -206,15 +206,12 @@ def compose(
         reason = why_not(question, evidence, scored, store, lexicon)
         return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, score, reason)
 
-    if whole:
-        best, confidence, spoken, spoken_evidence = (
-            int(np.argmax(probability)),
-            float(probability.max()),
-            question,
-            evidence,
-        )
-    else:
-        best, confidence, spoken, spoken_evidence = max(answered_parts, key=lambda a: a[1])
+    # The question (or the part) whose best candidate leads, and gives the short answer
+    best, confidence, leading, leading_evidence = (
+        (int(np.argmax(probability)), float(probability.max()), question, evidence)
+        if whole
+        else max(answered_parts, key=lambda a: a[1])
+    )
     chosen: list[int] = []  # candidate positions, in order of priority
     texts: set[str] = set()
     rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
@@ -258,7 +255,7 @@ def compose(
         return _passage_holding(index, passages, row, fallback).id
 
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
-    span = _answer_span(spoken, spoken_evidence, best, store, number_of, lexicon)
+    span = _answer_span(leading, leading_evidence, best, store, number_of, lexicon)
     return Composed(text, citations, span, confidence, None)
 
 
