@@ -28,6 +28,7 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    demonym_of,
     known_places,
     known_territories,
     known_tongues,
@@ -185,8 +186,9 @@ def best_answer_for(
         if question.role and question.thing and not aliases
         else None
     )
-    if role is not None and not any(
-        stem.startswith(role) for r in rows for stem in store.infos[r].stems
+    if role is not None and (
+        not any(stem.startswith(role) for r in rows for stem in store.infos[r].stems)
+        or not _of_owner(question, store, rows[-1], role, lexicon)
     ):  # "leadership" names a leader
         accepts = accepts - {PERSON}
     # "how long", "how old": "515 million years ago" is a date that says an age
@@ -365,6 +367,47 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
         return False
     _, after = around(store, row, mention)
     return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+def _of_owner(
+    question: Question, store: SentenceStore, row: int, role: str, lexicon: Lexicon
+) -> bool:
+    """Whether a sentence, the ones it refers back to (in turn) or its heading name the place
+    whose role the question asks about, or its adjective ("the president of Russia": not
+    Tokayev, "the country's leader" after "Kazakhstan was … It then …"), and the sentence
+    gives the role to no other place ("The Kazakh president was invited …")."""
+    # the places named beside the role ("the president of Russia", "Russia's president"),
+    # not elsewhere ("… un exalumno de la Universidad de Chicago")
+    said = [w.removesuffix("'s").removesuffix("’s") for w in words(question.text)]
+    at = next((i for i, w in enumerate(said) if lexicon.stem.stemWord(w.lower()) == role), -1)
+    near = said[max(at - 2, 0) : at + 4] if at >= 0 else []
+    owners = [w for w in near if w in question.lone_names and w in known_places(lexicon.code)]
+    if not owners:
+        return True
+    mine = {lexicon.stem.stemWord(w.lower())[:4] for w in owners}
+    tokens = WORD.findall(store.text(row))
+    for before, word in itertools.pairwise(tokens):
+        if (
+            lexicon.stem.stemWord(word.lower()).startswith(role)
+            and before[:1].isupper()
+            and (demonym_of(before, lexicon.code) or before in known_places(lexicon.code))
+            and lexicon.stem.stemWord(before.lower())[:4] not in mine
+        ):
+            return False
+    held: set[str] = set()
+    at, hops = row, 0
+    while at >= 0 and hops < _OWNER_HOPS:
+        info = store.infos[at]
+        held.update(info.stems)
+        if info.section >= 0:
+            held.update(store.infos[info.section].stems)
+        at, hops = (info.previous if info.refers_back else -1), hops + 1
+    return bool(mine & {s[:4] for s in held})
+
+
+# How many sentences back a role's owner may be named: "Kazakhstan was the last state … It
+# then established itself … His successor, Kassym-Jomart Tokayev, has been the country's leader".
+_OWNER_HOPS = 3
 
 
 def _another_place(
