@@ -168,6 +168,9 @@ class Lexicon:
     # sentence ("the plant is due to open in 2030"): a date or figure a sentence gives of
     # what has happened ("signed in June 2025") does not answer what is to come.
     future: re.Pattern[str] | None = None
+    # A question's verbs in the past, before which the future is another's ("When did they
+    # agree that Russia will build it?").
+    past_auxiliaries: frozenset[str] = frozenset()
     # Words that date something by another event: "In June 2022, a few months after the
     # unrest": June 2022 is not the unrest's date.
     relative_words: frozenset[str] = frozenset()
@@ -499,6 +502,8 @@ ENGLISH = Lexicon(
         r"|\bdue (?:to (?:be|start|begin|open|close|end|finish|come|enter|launch|resume|run"
         r"|return|complete|expire|take)\b|for\b)"
     ),
+    # not "was": "when was the plant expected to open?" asks what was to come
+    past_auxiliaries=frozenset({"did"}),
     relative_words=frozenset("after before following".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),

@@ -267,6 +267,9 @@ def test_a_question_that_names_no_thing_has_none() -> None:
         ("What is the plant expected to produce by 2030?", True),
         ("How much of the greenhouse effect is due to carbon dioxide?", False),
         ("When did the troops withdraw?", False),
+        # the future of another's words: it asks when they agreed
+        ("When did they agree that Russia will build the plant?", False),
+        ("When was the plant expected to open?", True),
     ],
 )
 def test_a_question_about_the_future_is_known_by_its_words(question: str, future: bool) -> None:

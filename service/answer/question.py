@@ -270,7 +270,7 @@ def analyse(
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))
     years = frozenset(f for m in mentions if m.kind == DATE for f in figures(m.value) if is_year(f))
     months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
-    future = lexicon.future is not None and lexicon.future.search(text) is not None
+    future = _asks_ahead(text, lexicon)
     parts: tuple[Question, ...] = ()
     if split:
         pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
@@ -297,6 +297,16 @@ def analyse(
         or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
         role,
         future,
+    )
+
+
+def _asks_ahead(text: str, lexicon: Lexicon) -> bool:
+    """Whether a question asks about what is to come: it speaks of the future, and not after
+    a verb in the past ("When did they agree that Russia will build it?" asks when they
+    agreed)."""
+    ahead = lexicon.future.search(text) if lexicon.future else None
+    return ahead is not None and not any(
+        w.lower() in lexicon.past_auxiliaries for w in words(text[: ahead.start()])
     )
 
 
