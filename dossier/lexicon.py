@@ -174,6 +174,12 @@ class Lexicon:
     # Words that date something by another event: "In June 2022, a few months after the
     # unrest": June 2022 is not the unrest's date.
     relative_words: frozenset[str] = frozenset()
+    # Words before a year that give a figure for that year ("USD 5.2 billion in 2003"), unlike
+    # those that give a baseline ("up 30% from 2022").
+    period_words: frozenset[str] = frozenset()
+    # The word that pairs a list of figures with the list of years before it, in order ("in
+    # 2022 and 2023 … $26 billion and $27 billion respectively").
+    respectively: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
     # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
@@ -505,6 +511,8 @@ ENGLISH = Lexicon(
     # not "was": "when was the plant expected to open?" asks what was to come
     past_auxiliaries=frozenset({"did"}),
     relative_words=frozenset("after before following".split()),
+    period_words=frozenset("in during by".split()),
+    respectively=frozenset({"respectively"}),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
@@ -755,6 +763,8 @@ FRENCH = Lexicon(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
     ),
     relative_words=frozenset("après avant".split()),
+    period_words=frozenset("en".split()),
+    respectively=frozenset({"respectivement"}),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
 
@@ -965,6 +975,8 @@ GERMAN = Lexicon(
         "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
     ),
     relative_words=frozenset("nach vor".split()),
+    period_words=frozenset("im".split()),
+    respectively=frozenset({"jeweils"}),
 )
 
 _ES_THING = _thing()
@@ -1177,6 +1189,8 @@ SPANISH = Lexicon(
     ),
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras".split()),
+    period_words=frozenset("en durante".split()),
+    respectively=frozenset({"respectivamente"}),
 )
 
 _RU_THING = _thing(r"[\w-]+")
@@ -1317,6 +1331,8 @@ RUSSIAN = Lexicon(
     ),
     present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
+    period_words=frozenset("в во".split()),
+    respectively=frozenset({"соответственно"}),
     decade_mention=r"\b(?:1[5-9]|20)\d0-[хе]\b",
     year_words=frozenset("в во с со до после к году".split()),
     century_mention=r"\b[XVI]+\s+век[ае]?\b",

@@ -650,6 +650,26 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
     assert _short_answer("Who is the general manager?", store, 2) == "John Elway"
 
 
+def test_a_figure_given_for_another_year_than_the_one_asked_is_not_the_answer() -> None:
+    """A figure is given for the year a word places it in ("EUR 3.1 billion in 2009"), or
+    for the year in the same place of a list it pairs "respectively"; "up 12% from 2015" is
+    not the figure for 2015, and a figure placed in no year may answer any."""
+    store = _store_of(
+        "Exports rose between 2009 and 2016, reaching EUR 7.4 billion in exports in 2016. "
+        "The years 2018 and 2019 were the best, with sales of $4 billion and $6 billion "
+        "respectively. Imports reached $9 billion in 2017, up 12% from 2015. "
+        "In 2012, the harvest grew to 80 tonnes."
+    )
+    assert _short_answer("How much were exports worth in 2016?", store, 0) == "EUR 7.4 billion"
+    assert _short_answer("How much were exports worth in 2009?", store, 0) is None
+    assert _short_answer("How much were sales worth in 2019?", store, 1) == "$6 billion"
+    assert _short_answer("How much were sales worth in 2018?", store, 1) == "$4 billion"
+    assert _short_answer("How much were imports in 2017?", store, 2) == "$9 billion"
+    assert _short_answer("How much were imports in 2015?", store, 2) != "$9 billion"
+    assert _short_answer("How big was the harvest in 2012?", store, 3) == "80"
+    assert _short_answer("How big was the harvest in 2013?", store, 3) is None
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceStore, figures, is_title
+from dossier.index.sentences import Mention, SentenceStore, figures, is_title, is_year
 from dossier.lexicon import (
     AMOUNT,
     COUNT,
@@ -215,6 +215,7 @@ def best_answer_for(
     closeness = 0.0
     best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
     years = question.time_bound
+    given_years = question.kind == NUMBER and bool(years)  # "the trade volume in 2003"
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
         # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022, or for
@@ -274,6 +275,10 @@ def best_answer_for(
                 continue
             if amount and mention.kind == NUMBER and fits(SHARE, mention, "", "", lexicon):
                 continue  # "75% of export earnings" is no GDP
+            if given_years and mention.kind == NUMBER:
+                given = _given_for(store, r, mention, lexicon, pauses)
+                if given and not given & years:
+                    continue  # "USD 18.5 billion in 2018" is not the figure for 2003
             near = max(
                 (
                     weight
@@ -345,6 +350,52 @@ def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
     NEAR_CHARS of text does)."""
     low, high = (mention.end, anchor) if anchor >= mention.start else (anchor, mention.start)
     return bisect.bisect_left(pauses, high) - bisect.bisect_left(pauses, low)
+
+
+def _years_of(mention: Mention) -> set[int]:
+    return {int(f) for f in re.findall(r"\d+", mention.value) if is_year(f)}
+
+
+def _given_for(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, pauses: list[int]
+) -> set[int]:
+    """The years a figure is given for: the one in the same place in the list of years
+    before a list of figures given "respectively" ("The years 2022 and 2023 … $26 billion and
+    $27 billion respectively"); else the year after it in its clause, or failing that before
+    it, that a word places it in ("USD 5.2 billion in 2003", "In 2020, growth fell to -2.5%").
+    Empty when none does: "up 30% from 2022" is no figure for 2022."""
+    info = store.infos[row]
+    text = store.text(row)
+    dated = [m for m in info.mentions if m.kind == DATE and _years_of(m)]
+    if not dated:
+        return set()
+    if lexicon.respectively:
+        said = next(
+            (
+                info.start + w.start()
+                for w in WORD.finditer(text, mention.end - info.start)
+                if w.group().lower() in lexicon.respectively
+            ),
+            None,
+        )
+        if said is not None:
+            listed = [m for m in info.mentions if m.kind == NUMBER and m.end <= said]
+            first = min(m.start for m in listed)
+            before = [m for m in dated if m.end <= first]
+            if len(listed) == len(before) > 1:
+                return _years_of(before[listed.index(mention)])
+
+    def placed(date: Mention) -> bool:
+        low, high = sorted((date.start, mention.start))
+        return around(store, row, date)[0] in lexicon.period_words and bisect.bisect_left(
+            pauses, high
+        ) == bisect.bisect_left(pauses, low)
+
+    after = next((m for m in dated if m.start >= mention.end), None)
+    if after is not None and after.start - mention.end <= NEAR_CHARS and placed(after):
+        return _years_of(after)
+    before = [m for m in dated if m.end <= mention.start and placed(m)]
+    return _years_of(before[-1]) if before else set()
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
