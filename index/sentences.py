@@ -246,6 +246,14 @@ def _normalise_number(kind: str, text: str) -> str:
     return value
 
 
+def initials_of(mention: Mention) -> str:
+    """The acronym a name of two or more capitalised words may go by ("CSTO"), else ""."""
+    capitals = [w for w in re.split(r"[\s–-]+", mention.text) if w[:1].isupper()]
+    if mention.kind in (DATE, NUMBER) or len(capitals) < 2:
+        return ""
+    return "".join(w[0] for w in capitals)
+
+
 def is_year(figure: str) -> bool:
     """Four digits from 1000 to 2199: a year ("2022"), not a decade ("2010s"), a longer
     number or the 9000 of "9000 BP"."""
@@ -685,10 +693,9 @@ class SentenceStore:
         out: dict[str, tuple[tuple[str, ...], str]] = {}
         for info in self.infos:
             for m in info.mentions:
-                capitals = [w for w in re.split(r"[\s–-]+", m.text) if w[:1].isupper()]
-                if m.kind in (DATE, NUMBER) or len(capitals) < 2:
+                initials = initials_of(m)
+                if not initials:
                     continue
-                initials = "".join(w[0] for w in capitals)
                 stems = tuple(
                     stem
                     for offset, stem in zip(info.stem_offsets, info.stems, strict=True)

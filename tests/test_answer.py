@@ -670,6 +670,15 @@ def test_a_figure_given_for_another_year_than_the_one_asked_is_not_the_answer() 
     assert _short_answer("How big was the harvest in 2013?", store, 3) is None
 
 
+def test_a_name_the_question_gives_by_its_acronym_is_not_the_answer() -> None:
+    """ "Who led the CSTO force?" was answered "Collective Security Treaty Organisation":
+    the question names it by its initials."""
+    store = _store_of("The Northern Shipping Union sent ships, and the Coast Guard led the convoy.")
+    assert _short_answer("Who did the NSU send?", store, 0) == "Coast Guard"
+    assert _short_answer("Who helped the NSU convoy?", store, 0) == "Coast Guard"
+    assert _short_answer("Who led the CG convoy?", store, 0) == "Northern Shipping Union"
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

@@ -12,7 +12,14 @@ import re
 from functools import lru_cache
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceStore, figures, is_title, is_year
+from dossier.index.sentences import (
+    Mention,
+    SentenceStore,
+    figures,
+    initials_of,
+    is_title,
+    is_year,
+)
 from dossier.lexicon import (
     AMOUNT,
     COUNT,
@@ -60,7 +67,8 @@ NEAR_CHARS = 40.0
 def in_question(mention: Mention, question: Question, question_text: str) -> bool:
     """Whether the question already holds the mention; a person, by the surname it names
     alone ("Nursultan Nazarbayev" is not who succeeded Nazarbayev, but "Theo Kearney" may
-    be whom Kearney Boulevard is named after)."""
+    be whom Kearney Boulevard is named after); a name, by its acronym ("Who led the CSTO
+    force?" is not answered "Collective Security Treaty Organisation")."""
     if mention.kind in (DATE, NUMBER):
         digits = figures(mention.value)
         if digits:
@@ -68,6 +76,9 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
         return _says(question_text, mention.text.lower())
     said = mention.text.split()
     if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
+        return True
+    acronym = initials_of(mention)
+    if acronym and re.search(rf"(?<!\w){acronym}(?!\w)", question.text):
         return True
     return _says(question_text, mention.text.lower()) or all(
         _says(question_text, w.lower()) for w in said
