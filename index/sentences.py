@@ -516,7 +516,7 @@ def annotate(
                 for m in name_mentions(sentence, s, lexicon, known)
                 if not any(n.start < m.end and m.start < n.end for n in numbers)
             ]
-            info.mentions = sorted(numbers + names, key=lambda m: m.start)
+            info.mentions = _titled(text, sorted(numbers + names, key=lambda m: m.start), lexicon)
             previous = len(out)
         out.append(info)
     places = _places(text, out, lexicon) | known_places(lexicon.code)
@@ -529,6 +529,29 @@ def annotate(
             replace(m, kind=PERSON) if m.kind == NAME and m.text in surnames else m
             for m in info.mentions
         ]
+    return out
+
+
+def _titled(text: str, mentions: list[Mention], lexicon: Lexicon) -> list[Mention]:
+    """A century the text capitalises after a name is the end of that name, not a date: the
+    "Treaty of Good Neighbourliness and Alliance in the 21st Century" was not signed in the
+    21st century but in 2013; "the Museum of the Nineteenth Century"."""
+    out: list[Mention] = []
+    for mention in mentions:
+        name = out[-1] if out else None
+        if (
+            name is not None
+            and mention.kind == DATE
+            and name.kind not in (DATE, NUMBER)
+            and re.search(lexicon.century_mention, mention.text, re.I)
+            and any(w[:1].isupper() for w in mention.text.split()[1:])
+            and 0 < len(gap := text[name.end : mention.start].lower().split()) <= 2
+            and all(w in lexicon.connectors or w in lexicon.period_words for w in gap)
+        ):
+            titled = text[name.start : mention.end]
+            out[-1] = replace(name, end=mention.end, text=titled, value=titled)
+        else:
+            out.append(mention)
     return out
 
 

@@ -547,6 +547,21 @@ def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
     assert titled["Protocol of Amendments"] == titled["Warsaw Pact"] == ORGANISATION
 
 
+def test_a_century_a_name_ends_with_is_part_of_the_name() -> None:
+    """The "Pact of Concord for the 22nd Century (2041)" was signed in 2041, not in the 22nd
+    century; a century in running text is still a date."""
+    kinds = _kinds_of(
+        "They signed the Pact of Concord for the 22nd Century (2041). "
+        "The Gallery of the Eighteenth Century opened. Trade in the 19th century grew."
+    )
+    assert kinds["Pact of Concord for the 22nd Century"] == ORGANISATION
+    assert kinds["2041"] == DATE and "22nd Century" not in kinds
+    assert "Gallery of the Eighteenth Century" in kinds
+    assert kinds["19th century"] == DATE
+    store = _store_of("They signed the Pact of Concord for the 22nd Century (2041).")
+    assert _short_answer("When was the Pact of Concord signed?", store, 0) == "2041"
+
+
 def test_countries_and_cities_are_places_whatever_the_document_does_with_them() -> None:
     """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel),
     and so is Astana, joined to Moscow by "and": none answers "which company"."""
