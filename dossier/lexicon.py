@@ -510,7 +510,7 @@ ENGLISH = Lexicon(
     ),
     # not "was": "when was the plant expected to open?" asks what was to come
     past_auxiliaries=frozenset({"did"}),
-    relative_words=frozenset("after before following".split()),
+    relative_words=frozenset("after before following subsequently later".split()),
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
@@ -762,7 +762,7 @@ FRENCH = Lexicon(
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
     ),
-    relative_words=frozenset("après avant".split()),
+    relative_words=frozenset("après avant ultérieurement".split()),
     period_words=frozenset("en".split()),
     respectively=frozenset({"respectivement"}),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
@@ -974,7 +974,7 @@ GERMAN = Lexicon(
     present_words=frozenset(
         "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
     ),
-    relative_words=frozenset("nach vor".split()),
+    relative_words=frozenset("nach vor später".split()),
     period_words=frozenset("im".split()),
     respectively=frozenset({"jeweils"}),
 )
@@ -1188,7 +1188,7 @@ SPANISH = Lexicon(
         r"(?:artículo|análisis|informe|texto|estudio|documento)\b"
     ),
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
-    relative_words=frozenset("después antes tras".split()),
+    relative_words=frozenset("después antes tras posteriormente".split()),
     period_words=frozenset("en durante".split()),
     respectively=frozenset({"respectivamente"}),
 )

@@ -1045,6 +1045,14 @@ def test_a_date_set_by_the_event_asked_about_is_not_its_date(index: Index) -> No
     assert _evidence_of(index, after, forum)["kind_found"] == 1.0
 
 
+def test_a_date_before_what_was_done_subsequently_is_not_its_date() -> None:
+    """ "Agreement on the Use of the Baikonur Cosmodrome (2004, subsequently revised)": 2004
+    is when it was made, not when it was revised."""
+    store = _store_of("They signed the Harbour Accord (1987, subsequently amended) in Oslo.")
+    assert _short_answer("When was the Harbour Accord amended?", store, 0) is None
+    assert _short_answer("When was the Harbour Accord signed?", store, 0) == "1987"
+
+
 def test_a_year_the_sentence_before_names_is_held(index: Index) -> None:
     """ "… in 2020, …. Growth fell to -2.5%": the figure is 2020's."""
     growth = _evidence_of(
