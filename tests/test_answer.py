@@ -663,6 +663,12 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
     assert _short_answer("What was the growth rate?", store, 0) == "-2.5%"
     assert _short_answer("When did Galor and Zeira show that inequality lasts?", store, 1) == "1993"
     assert _short_answer("Who is the general manager?", store, 2) == "John Elway"
+    # nor a time since an event ("two weeks after"): it is as near as its characters say
+    left = _store_of("Nearly two weeks after being deployed, the troops withdrew.")
+    answer, near = best_answer(
+        analyse("How long did the troops stay?", EN, lambda _: 1.0), left, [0]
+    )
+    assert answer is not None and answer.text == "two" and near > 0.4
 
 
 def test_a_figure_given_for_another_year_than_the_one_asked_is_not_the_answer() -> None:

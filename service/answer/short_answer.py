@@ -327,8 +327,8 @@ _PAUSE = re.compile(r"[,;:](?=\s)")
 
 def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
     """The document offsets of the pauses in a sentence, in order; not those around a phrase
-    of time ("In 1993, Galor and Zeira showed …", "… to leave the USSR, in December 1991":
-    the date is the clause's)."""
+    of time ("In 1993, Galor and Zeira showed …", "… to leave the USSR, in December 1991",
+    "Two weeks after being deployed, the troops withdrew": the date or time is the clause's)."""
     info = store.infos[row]
     dates = tuple(m.start - info.start for m in info.mentions if m.kind == DATE)
     return [info.start + at for at in _pause_offsets(store.text(row), dates, lexicon.code)]
@@ -337,16 +337,18 @@ def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
 @lru_cache(maxsize=16384)
 def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, ...]:
     """`_pauses` within one sentence's text (the same for every question: cached)."""
-    year_words = lexicon_for(code).year_words
+    lexicon = lexicon_for(code)
     found = [m.start() for m in _PAUSE.finditer(text)]
     bounds = [-1, *found, len(text)]
 
     def of_time(begin: int, end: int) -> bool:  # "in December 1991", not "by intercepting"
-        first = WORD.search(text, begin, end)
-        return (
-            first is not None
-            and first.group().lower() in year_words
-            and any(begin <= d < end for d in dates)
+        said = [w.lower() for w in WORD.findall(text, begin, end)]
+        if said and said[0] in lexicon.year_words and any(begin <= d < end for d in dates):
+            return True
+        # "Nearly two weeks after being deployed, the troops withdrew": a time since an event
+        return any(
+            a in lexicon.extent_words and b in lexicon.relative_words
+            for a, b in itertools.pairwise(said)
         )
 
     return tuple(
