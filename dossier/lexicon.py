@@ -259,7 +259,7 @@ _EN_WORKS = r"(?:article|analysis|report|paper|piece|text|study|document|essay|b
 _EN_MEASURES = (
     "value|volume|amount|size|share|number|area|rate|level|percentage|proportion|total|"
     "figure|cost|price|population|growth|deficit|surplus|debt|capacity|output|revenue|"
-    "income|turnover|production|length|distance|budget|gdp|inflation|unemployment"
+    "income|turnover|production|length|distance|budget|gdp|inflation|unemployment|toll"
 )
 
 

@@ -1285,6 +1285,18 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     )
 
 
+def test_a_figure_of_something_the_sources_never_mention_is_refused(engine: Engine) -> None:
+    """ "What was the unemployment rate in 2020?" was answered "one-third" (of GDP): no figure
+    of the sources is a rate of something they never mention. A figure asked in a unit
+    ("how much money") is still compared by what it counts; "growth" they do mention."""
+    refused = engine.ask("What was the unemployment rate in Kazakhstan in 2020?")
+    assert refused.abstained and refused.answer.endswith("the sources never mention unemployment.")
+    growth = engine.ask("What was the growth rate in 2020?")
+    assert growth.answer_span is not None and growth.answer_span.text == "-2.5%"
+    money = engine.ask("How much money was the stimulus package?")
+    assert money.answer_span is not None and money.answer_span.text == "£15 billion"
+
+
 def test_who_wrote_a_source_is_answered_where_its_text_names_the_author(engine: Engine) -> None:
     """corpus/sources.toml lists the article's authors; its byline names them."""
     for question in ("Who wrote this analysis?", "Who is the author of the article?"):

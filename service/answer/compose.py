@@ -38,7 +38,7 @@ from dossier.index.sentences import Mention, SentenceStore, number_mentions
 from dossier.lexicon import DATE, EXTENT, Lexicon, lexicon_for
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
-from dossier.service.answer.evidence import Evidence, features
+from dossier.service.answer.evidence import Evidence, features, unnamed_measure
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
 from dossier.types import AnswerSpan, Citation, ScoredPassage
@@ -86,6 +86,8 @@ def why_not(
         never = [f for f in absent if store.document_frequency.get(f.stem, 0) == 0]
         key, terms = ("never", never) if never else ("not_found", absent)
         return messages[key].format(terms=_join([f.word for f in terms], lexicon))
+    if unnamed := unnamed_measure(question, store, lexicon):
+        return messages["never"].format(terms=_join(unnamed, lexicon))
     # The sentence most about the question's subject says what the sources do cover.
     topical = int(np.lexsort((probability, evidence.column("focus")))[-1])
     best_held = evidence.held[topical]

@@ -47,6 +47,7 @@ from dossier.index.sentences import (
     is_title,
 )
 from dossier.lexicon import (
+    NUMBER,
     OTHER,
     REASON,
     Lexicon,
@@ -55,6 +56,7 @@ from dossier.lexicon import (
     demonym_of,
     known_tongues,
     lexicon_for,
+    words,
 )
 from dossier.service.answer.question import Focus, Question
 from dossier.service.answer.reader import READER_FEATURE, Reader
@@ -269,6 +271,7 @@ def features(
     # about what the question names, whatever else it holds.
     asked_in = lexicon_for(question.language)
     unheard = any(not _heard(f, store, asked_in) for f in question.focus)
+    unheard = unheard or bool(unnamed_measure(question, store, asked_in))
     only_names = bool(names) and not common
     open_focus = _open_focus(question, asked_in)
     accepts = ACCEPTS.get(question.kind)
@@ -407,6 +410,24 @@ def features(
     )
 
 
+def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
+    """The words of the measure a figure is asked of that the sources never write, when they
+    write none of them: "What was the unemployment rate?" (a "rate" of something the sources
+    never mention) cannot be answered by any figure of theirs. Not when the question says
+    what sort of figure it wants ("how much money", "how many soldiers": a unit): what it
+    counts is then compared in meaning (`counting_other_things`), "soldiers" with "troops"."""
+    if question.kind != NUMBER or question.unit or not question.thing_stems:
+        return []
+    said = [
+        (offset, stem)
+        for offset, stem in content_stems_at(question.thing, lexicon)
+        if stem in question.thing_stems
+    ]
+    if any(store.document_frequency.get(stem, 0) for _, stem in said):
+        return []
+    return [next(iter(words(question.thing[offset:])), stem) for offset, stem in said]
+
+
 def _heard(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
     """Whether the sources write this name of the question, in some spelling near it, by a
     part of it ("Sino-Kazakh"), or as what it is the adjective of ("Chinese": China), or it is
@@ -440,4 +461,5 @@ __all__ = [
     "candidates",
     "features",
     "in_language",
+    "unnamed_measure",
 ]
