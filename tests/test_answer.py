@@ -693,11 +693,15 @@ def test_a_figure_given_for_another_year_than_the_one_asked_is_not_the_answer() 
 
 def test_a_name_the_question_gives_by_its_acronym_is_not_the_answer() -> None:
     """ "Who led the CSTO force?" was answered "Collective Security Treaty Organisation":
-    the question names it by its initials."""
+    the question names it by its initials. "Who signed the Treaty of Good Neighbourliness
+    for Kazakhstan?" was answered with the treaty's full name."""
     store = _store_of("The Northern Shipping Union sent ships, and the Coast Guard led the convoy.")
     assert _short_answer("Who did the NSU send?", store, 0) == "Coast Guard"
     assert _short_answer("Who helped the NSU convoy?", store, 0) == "Coast Guard"
     assert _short_answer("Who led the CG convoy?", store, 0) == "Northern Shipping Union"
+    # nor a longer name that starts as the question's does
+    pact = _store_of("In 1990 the city signed the Pact of Harbour Peace for Fishermen with Oslo.")
+    assert _short_answer("Who signed the Pact of Harbour Peace?", pact, 0) == "Oslo"
 
 
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:

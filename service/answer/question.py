@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from dossier.index.sentences import figures, is_year, month_of, number_mentions
+from dossier.index.sentences import figures, is_year, month_of, name_mentions, number_mentions
 from dossier.lexicon import (
     DATE,
     MONTH,
@@ -25,6 +25,7 @@ from dossier.lexicon import (
     SHORT_KINDS,
     Lexicon,
     content_stems_at,
+    lexicon_for,
     words,
 )
 
@@ -85,6 +86,12 @@ class Question:
             and not (i > 1 and capital[i - 1])
             and not (i + 1 < len(tokens) and capital[i + 1])
         )
+
+    @cached_property
+    def long_names(self) -> tuple[str, ...]:
+        """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan")."""
+        found = name_mentions(self.text, 0, lexicon_for(self.language), set())
+        return tuple(m.text for m in found if " " in m.text)
 
     @property
     def multi_part(self) -> bool:

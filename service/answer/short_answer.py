@@ -68,7 +68,9 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     """Whether the question already holds the mention; a person, by the surname it names
     alone ("Nursultan Nazarbayev" is not who succeeded Nazarbayev, but "Theo Kearney" may
     be whom Kearney Boulevard is named after); a name, by its acronym ("Who led the CSTO
-    force?" is not answered "Collective Security Treaty Organisation")."""
+    force?" is not answered "Collective Security Treaty Organisation") or by its first two
+    capitalised words or more ("Who signed the Treaty of Good Neighbourliness for Kazakhstan?"
+    is not answered "Treaty of Good Neighbourliness and Alliance in the 21st Century")."""
     if mention.kind in (DATE, NUMBER):
         digits = figures(mention.value)
         if digits:
@@ -80,9 +82,18 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     acronym = initials_of(mention)
     if acronym and re.search(rf"(?<!\w){acronym}(?!\w)", question.text):
         return True
-    return _says(question_text, mention.text.lower()) or all(
-        _says(question_text, w.lower()) for w in said
+    return (
+        _says(question_text, mention.text.lower())
+        or all(_says(question_text, w.lower()) for w in said)
+        or any(_same_start(said, name.split()) for name in question.long_names)
     )
+
+
+def _same_start(name: list[str], other: list[str]) -> bool:
+    """Whether two names start with the same two capitalised words or more ("Treaty of Good
+    Neighbourliness and Alliance …" and "Treaty of Good Neighbourliness for Kazakhstan")."""
+    shared = itertools.takewhile(lambda pair: pair[0] == pair[1], zip(name, other, strict=False))
+    return sum(a[:1].isupper() for a, _ in shared) >= 2
 
 
 def _says(text: str, phrase: str) -> bool:
