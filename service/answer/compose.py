@@ -68,6 +68,17 @@ def _join(items: list[str], lexicon: Lexicon) -> str:
     return f"{', '.join(items[:-1])} {lexicon.messages['and']} {items[-1]}"
 
 
+def _whole_names(said: list[str], question: Question) -> list[str]:
+    """A word of a name the question gives in several named by the whole name: "never
+    mention Joe Biden", not "Joe and Biden"; "the United Nations", not "United"."""
+    out: list[str] = []
+    for word in said:
+        whole = next((name for name in question.long_names if word in name.split()), word)
+        if whole not in out and not (whole == word and any(word in o.split() for o in out)):
+            out.append(whole)
+    return out
+
+
 def why_not(
     question: Question,
     evidence: Evidence,
@@ -85,7 +96,8 @@ def why_not(
     if absent:
         never = [f for f in absent if store.document_frequency.get(f.stem, 0) == 0]
         key, terms = ("never", never) if never else ("not_found", absent)
-        return messages[key].format(terms=_join([f.word for f in terms], lexicon))
+        said = _whole_names([f.word for f in terms], question)
+        return messages[key].format(terms=_join(said, lexicon))
     if unnamed := unnamed_measure(question, store, lexicon):
         return messages["never"].format(terms=_join(unnamed, lexicon))
     # The sentence most about the question's subject says what the sources do cover.

@@ -10,6 +10,7 @@ the decade 2010s, not the number 2010). A question with several parts ("When
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -89,9 +90,11 @@ class Question:
 
     @cached_property
     def long_names(self) -> tuple[str, ...]:
-        """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan")."""
+        """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
+        an owner before them left out ("NATO's Partnership for Peace")."""
         found = name_mentions(self.text, 0, lexicon_for(self.language), set())
-        return tuple(m.text for m in found if " " in m.text)
+        names = [re.sub(r"^.*[’']s\s+", "", m.text) for m in found]
+        return tuple(name for name in names if " " in name)
 
     @property
     def multi_part(self) -> bool:
