@@ -162,6 +162,9 @@ class Lexicon:
     since_words: frozenset[str] = frozenset()
     # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
     author_question: re.Pattern[str] | None = None
+    # A question asking what an acronym stands for ("What does CSTO stand for?"): the
+    # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
+    acronym_question: re.Pattern[str] | None = None
     # Words by which a question asks about the present: "who is the current president".
     present_words: frozenset[str] = frozenset()
     # What speaks of the future, in a question ("when will the plant open?") and in a
@@ -383,6 +386,7 @@ ENGLISH = Lexicon(
         "no_kind": "the passages found mention {held} but give no {missing}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
+        "unspelled": "the sources write {acronym} but never spell it out",
         "bygone": "the passages found mention {held} but only what has happened, "
         "not what is to come",
         "no_support": "the passages found mention {held} but none of their sentences answers it",
@@ -495,6 +499,12 @@ ENGLISH = Lexicon(
         r"|\b\d[\d,]*\s?(?:BP|BCE|BC|CE|AD)\b|\b(?:AD|CE)\s?\d{1,4}\b"
     ),
     since_words=frozenset("since".split()),
+    acronym_question=re.compile(
+        r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})"
+        r"(?=(?i:\s+stands?\s+for)\b)"
+        r"|(?i:\b(?:full\s+name|full\s+form|long\s+form)\s+of\s+(?:the\s+)?)"
+        r"(?P<full>[A-Z][A-Z0-9]{1,7})\b"
+    ),
     author_question=_p(
         rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"
         rf"|\b(?:author|writer)s? of (?:this|the|that) {_EN_WORKS}\b"
@@ -661,6 +671,7 @@ FRENCH = Lexicon(
         "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
         "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
         "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
+        "unspelled": "les sources écrivent {acronym} sans jamais le développer",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
         "pas ce qui est à venir",
         "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
@@ -754,6 +765,10 @@ FRENCH = Lexicon(
     settlement_words=frozenset("ville capitale village commune".split()),
     present_copulas=frozenset({"est", "sont"}),
     since_words=frozenset("depuis dès".split()),
+    acronym_question=re.compile(
+        r"(?i:\bque\s+(?:signifie|veut\s+dire)\s+(?:(?:le\s+sigle|l['’]acronyme)\s+)?"
+        r"(?:l['’]|le\s+|la\s+|les\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})\b"
+    ),
     author_question=_p(
         r"\bqui a (?:écrit|rédigé) (?:cet |cette |ce |le |la |l['’])\s*(?:article|analyse|rapport"
         r"|texte|étude|note|document)\b|\b(?:auteur|autrice)e?s? (?:de cet |de cette |de l['’]|du "
@@ -877,6 +892,7 @@ GERMAN = Lexicon(
         "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
         "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
+        "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
         "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
         "beantwortet die Frage",
@@ -965,6 +981,10 @@ GERMAN = Lexicon(
     locatives=frozenset("in nach".split()),
     settlement_words=frozenset("stadt hauptstadt dorf gemeinde".split()),
     since_words=frozenset("seit ab".split()),
+    acronym_question=re.compile(
+        r"(?i:\b(?:wof(?:ü|u)r\s+steht|was\s+bedeutet)\s+(?:die\s+Abk(?:ü|u)rzung\s+)?"
+        r"(?:die\s+|der\s+|das\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})\b"
+    ),
     author_question=_p(
         r"\bwer hat (?:diesen|den|dieses|das|diese|die) (?:Artikel|Bericht|Text|Beitrag|Analyse"
         r"|Studie|Dokument) (?:geschrieben|verfasst)\b"
@@ -1097,6 +1117,7 @@ SPANISH = Lexicon(
         "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
         "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
+        "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
         "no lo que vendrá",
         "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
@@ -1182,6 +1203,10 @@ SPANISH = Lexicon(
     settlement_words=frozenset("ciudad capital pueblo municipio".split()),
     present_copulas=frozenset({"es", "son"}),
     since_words=frozenset("desde".split()),
+    acronym_question=re.compile(
+        r"(?i:\bqu(?:é|e)\s+significan?\s+(?:(?:las\s+siglas|el\s+acr(?:ó|o)nimo)\s+)?"
+        r"(?:la\s+|el\s+|los\s+|las\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})\b"
+    ),
     author_question=_p(
         r"\bquién (?:escribió|redactó) (?:este|esta|el|la) (?:artículo|análisis|informe|texto"
         r"|estudio|documento)\b|\b(?:autor|autora|autores) (?:de este|de esta|del|de la) "
@@ -1277,6 +1302,7 @@ RUSSIAN = Lexicon(
         "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
         "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
+        "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
         "а не то, что будет",
         "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
@@ -1325,6 +1351,10 @@ RUSSIAN = Lexicon(
     generic_persons=frozenset("человек люди мужчина женщина член члены игрок игроки".split()),
     settlement_words=frozenset("город столица село".split()),
     since_words=frozenset("с со".split()),
+    acronym_question=re.compile(
+        r"(?i:\b(?:что\s+означает|как\s+расшифровывается)\s+(?:аббревиатура\s+)?)"
+        r"(?P<acronym>[A-ZА-ЯЁ][A-ZА-ЯЁ0-9]{1,7})(?!\w)"
+    ),
     author_question=_p(
         r"\bкто (?:написал|автор) (?:эту |этот |это )?(?:стать|анализ|доклад|текст|отч[её]т)"
         r"|\bавтор\w* (?:этой |этого )?(?:стать|анализ|доклад|текст|отч[её]т)"

@@ -55,6 +55,7 @@ from dossier.service.answer import (
     compose,
     features,
 )
+from dossier.service.answer.acronym import asked_acronym
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
 from dossier.service.answer.evidence import Evidence
@@ -1304,6 +1305,26 @@ def test_a_figure_of_something_the_sources_never_mention_is_refused(engine: Engi
     assert growth.answer_span is not None and growth.answer_span.text == "-2.5%"
     money = engine.ask("How much money was the stimulus package?")
     assert money.answer_span is not None and money.answer_span.text == "£15 billion"
+
+
+def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(
+    engine: Engine,
+) -> None:
+    """ "What does CSTO stand for?" was refused: the question holds the name by its initials.
+    The sentence writing the name beside its acronym comes first; an acronym the sources
+    write but never spell out is refused as such."""
+    answer = engine.ask("What does CSTO stand for?")
+    assert answer.answer_span is not None
+    assert answer.answer_span.text == "Collective Security Treaty Organisation"
+    assert answer.citations[0].quote.startswith("The regime responded")
+    pipeline = engine.ask("What is the full name of the BTC pipeline?")
+    assert pipeline.answer_span is not None and pipeline.answer_span.text == "Baku-Tbilisi-Ceyhan"
+    assert "(BTC)" in pipeline.citations[0].quote
+    nato = engine.ask("What does NATO stand for?")
+    assert nato.abstained and nato.answer.endswith("the sources write NATO but never spell it out.")
+    assert asked_acronym("Que veut dire le sigle OTSC ?", lexicon_for("fr")) == "OTSC"
+    assert asked_acronym("Что означает ОДКБ?", lexicon_for("ru")) == "ОДКБ"
+    assert asked_acronym("What does the CSTO do?", EN) is None
 
 
 def test_who_wrote_a_source_is_answered_where_its_text_names_the_author(engine: Engine) -> None:

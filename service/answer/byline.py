@@ -24,11 +24,13 @@ _SEPARATORS = re.compile(r"\s*(?:;|,|&|\band\b|\bet\b|\bund\b|\by\b|\bи\b)\s*")
 
 
 @dataclass(frozen=True)
-class Byline:
-    rows: list[int]  # sentence-store rows naming the authors, in document order
+class Named:
+    """A name the sources' text gives that answers the question outright, and where."""
+
+    rows: list[int]  # sentence-store rows to cite, in document order
     source_id: str
-    name: str  # the first author named
-    start: int  # where the text names them
+    name: str  # the short answer: the first author named, the name spelled out
+    start: int  # where the text gives it
     row: int  # the row holding that
 
 
@@ -39,7 +41,7 @@ def authors(listed: str | None) -> list[str]:
 
 def byline(
     question: str, passages: list[ScoredPassage], index: Index, lexicon: Lexicon
-) -> Byline | None:
+) -> Named | None:
     """For a question asking who wrote a source, where its text names the authors; None
     for any other question, or when no source of the passages names its authors.
 
@@ -62,8 +64,8 @@ def byline(
         if found:
             row, start, name = found[0]
             rows = sorted({r for r, _, _ in found}, key=lambda r: store.infos[r].start)
-            return Byline(rows, source_id, name, start, row)
+            return Named(rows, source_id, name, start, row)
     return None
 
 
-__all__ = ["Byline", "authors", "byline"]
+__all__ = ["Named", "authors", "byline"]

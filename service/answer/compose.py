@@ -22,7 +22,9 @@ Rules, in order:
    best sentence's answer of that kind is also given as `answer_span`.
 
 A question asking who wrote a source is answered first, apart (byline.py):
-by the sentences where the text names the authors its metadata lists.
+by the sentences where the text names the authors its metadata lists; so is
+one asking what an acronym stands for (acronym.py), by a sentence spelling
+it out.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import numpy as np
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, number_mentions
 from dossier.lexicon import DATE, EXTENT, Lexicon, lexicon_for
+from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
 from dossier.service.answer.evidence import Evidence, features, unnamed_measure
@@ -167,8 +170,18 @@ def compose(
     if store is None:
         raise ValueError("the index has no sentence store; re-run `dossier ingest`")
     lexicon = lexicon_for(language)
-    named = byline(question_text, passages, index, lexicon)
-    if named is not None:  # the text names the source's listed author: certain
+    acronym = asked_acronym(question_text, lexicon)
+    named = byline(question_text, passages, index, lexicon) or (
+        expansion(acronym, index) if acronym else None
+    )
+    if (
+        named is None
+        and acronym
+        and store.document_frequency.get(lexicon.stem.stemWord(acronym.lower()))
+    ):
+        reason = lexicon.messages["unspelled"].format(acronym=acronym)
+        return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, 0.0, reason)
+    if named is not None:  # the text names the listed author, or spells the acronym out
         holding = {r: _passage_holding(index, passages, r) for r in named.rows}
         text, citations, number_of = cite(named.rows, lambda r: holding[r].id, index)
         span = AnswerSpan(
