@@ -198,6 +198,25 @@ def names_a_thing(word: str) -> bool:
     return not senses or senses.count("n") > senses.count("v")
 
 
+# Letters a derived form must share with its word's start ("successor" for "succeed",
+# "invasion" for "invade"), so that a sense's synonyms ("follow") are not taken for forms.
+DERIVED_PREFIX = 4
+
+
+@lru_cache(maxsize=8192)
+def derived(word: str) -> frozenset[str]:
+    """The forms WordNet derives from an English word or it from them ("successor",
+    "succession" for "succeeded"; "resignation" for "resign"), the word's own left out."""
+    database = wordnet()
+    if database is None:
+        return frozenset()
+    lower = word.lower()
+    start = lower[:DERIVED_PREFIX]
+    return frozenset(
+        w for w in database.relatives(lower, frozenset({"+"})) if w.startswith(start) and w != lower
+    )
+
+
 @lru_cache(maxsize=8192)
 def relatives(word: str) -> frozenset[str]:
     """`WordNet.relatives` of an English word; empty without the database."""
@@ -205,4 +224,13 @@ def relatives(word: str) -> frozenset[str]:
     return database.relatives(word) if database is not None else frozenset()
 
 
-__all__ = ["POINTERS", "SENSES", "WordNet", "data_dir", "names_a_thing", "relatives", "wordnet"]
+__all__ = [
+    "POINTERS",
+    "SENSES",
+    "WordNet",
+    "data_dir",
+    "derived",
+    "names_a_thing",
+    "relatives",
+    "wordnet",
+]

@@ -340,6 +340,10 @@ def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> Non
     assert not answer.abstained, answer.answer
     assert "Collective Security Treaty Organisation" in answer.answer
     assert "two weeks" in answer.answer
+    # A part is not answered with a name the question gives ("him": Nazarbayev), and a
+    # form derived from its word is held ("successor" for "succeeded").
+    both = engine.ask("When did Nazarbayev resign, and who succeeded him?")
+    assert "19 March 2019" in both.answer and "His successor, Kassym-Jomart Tokayev" in both.answer
 
 
 # The sentence store --------------------------------------------------------------------------

@@ -23,6 +23,14 @@ def test_relatives_are_synonyms_broader_narrower_and_derived_words() -> None:
     assert "neighbour" in wordnet.relatives("neighbourhood")  # a derived form
 
 
+def test_derived_forms_share_the_word_s_start_and_leave_its_synonyms_out() -> None:
+    assert {"successor", "succession"} <= wordnet.derived("succeeded")
+    assert "follow" not in wordnet.derived("succeeded")  # a synonym of a sense, not a form
+    assert wordnet.derived("resign") == {"resignation"}
+    assert "resign" not in wordnet.derived("resign")
+    assert wordnet.derived("qandy") == frozenset()
+
+
 def test_an_inflected_form_is_read_as_its_lemma() -> None:
     assert wordnet.relatives("geese") == wordnet.relatives("goose")  # an exception list's
     assert wordnet.relatives("treaties") == wordnet.relatives("treaty")  # a suffix rule's

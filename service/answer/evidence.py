@@ -278,7 +278,8 @@ def features(
     short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
     # What depends on the question alone, computed once rather than per candidate.
-    text = question.text.lower()
+    text = question.asked.lower()
+    derived = question.derived
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
@@ -312,6 +313,7 @@ def features(
         other, aliases, lexicon = known
         read = store.read_rows(candidate.row)
         held = _translated(_held(store, read), aliases)
+        held |= {derived[s] for s in held if s in derived}
         helds.append(frozenset(held))
         section = infos[candidate.row].section
         with_section = held | (

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from dossier import wordnet
 from dossier.index.sentences import figures, is_year, month_of, name_mentions, number_mentions
 from dossier.lexicon import (
     DATE,
@@ -59,11 +60,17 @@ class Question:
     present: bool = False  # it asks about the present ("the current president")
     role: bool = False  # `thing` is a role its answer must be given ("who is the X")
     future: bool = False  # it asks about what is to come ("when will the plant open?")
+    whole: str = ""  # the question it is a part of ("When did X resign, and who succeeded him?")
 
     @property
     def expects_short(self) -> bool:
         """The answer is a date, figure or name, given as `answer_span`."""
         return self.kind in SHORT_KINDS
+
+    @property
+    def asked(self) -> str:
+        """The whole question's text: what it names, a part names too (him: X)."""
+        return self.whole or self.text
 
     @property
     def time_bound(self) -> set[int]:
@@ -77,7 +84,7 @@ class Question:
         """Its one-word names: capitalised words with no capitalised word beside them (the
         first word aside), possessive dropped ("Nazarbayev", not "Kearney" of "Kearney
         Boulevard")."""
-        tokens = [w.removesuffix("'s").removesuffix("’s") for w in words(self.text)]
+        tokens = [w.removesuffix("'s").removesuffix("’s") for w in words(self.asked)]
         capital = [w[:1].isupper() for w in tokens]
         return frozenset(
             w
@@ -89,10 +96,27 @@ class Question:
         )
 
     @cached_property
+    def derived(self) -> dict[str, str]:
+        """The stems of forms derived from its common focus words, to theirs: a sentence
+        naming the "successor" holds "succeeded", one on the "invasion" holds "invade"
+        (WordNet's derivations, so English only)."""
+        if self.language != "en":
+            return {}
+        stem = lexicon_for(self.language).stem.stemWord
+        own = self.weights()
+        return {
+            stem(form): f.stem
+            for f in self.focus
+            if not f.is_name
+            for form in sorted(wordnet.derived(f.word))
+            if stem(form) not in own
+        }
+
+    @cached_property
     def long_names(self) -> tuple[str, ...]:
         """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
         an owner before them left out ("NATO's Partnership for Peace")."""
-        found = name_mentions(self.text, 0, lexicon_for(self.language), set())
+        found = name_mentions(self.asked, 0, lexicon_for(self.language), set())
         names = [re.sub(r"^.*[’']s\s+", "", m.text) for m in found]
         return tuple(name for name in names if " " in name)
 
@@ -288,7 +312,7 @@ def analyse(
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(
-                _inherit(part, tuple(focus.values()), years, months, future) for part in parts
+                _inherit(part, text, tuple(focus.values()), years, months, future) for part in parts
             )
     return Question(
         text,
@@ -322,13 +346,16 @@ def _asks_ahead(text: str, lexicon: Lexicon) -> bool:
 
 def _inherit(
     part: Question,
+    text: str,
     whole: tuple[Focus, ...],
     years: frozenset[str],
     months: frozenset[tuple[str, str]],
     future: bool,
 ) -> Question:
     """A part keeps its own focus at full weight and the rest of the question's at half,
-    the question's years when it names none, and its future when it names only what it asks.
+    the question's years when it names none, its future when it names only what it asks,
+    and its text: a name the question gives is no answer to a part ("…, and who succeeded
+    him?" is not Nazarbayev).
 
     "…, and at what site?" is about the subject named earlier in the question (and where
     "which company will build …" asks where it will be); "Under the 1996 accord, which
@@ -353,6 +380,7 @@ def _inherit(
         role=part.role,
         # "…, and at what site?": it names only what it asks for
         future=part.future or (future and all(f.stem in part.thing_stems for f in part.focus)),
+        whole=text,
     )
 
 

@@ -80,7 +80,7 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
         return True
     acronym = initials_of(mention)
-    if acronym and re.search(rf"(?<!\w){acronym}(?!\w)", question.text):
+    if acronym and re.search(rf"(?<!\w){acronym}(?!\w)", question.asked):
         return True
     return (
         _says(question_text, mention.text.lower())
@@ -162,7 +162,7 @@ def best_answer(
         return None, 0.0
     lexicon = lexicon_for(language or question.language)
     return best_answer_for(
-        question, store, rows, aliases, lexicon, accepts, question.text.lower(), question.weights()
+        question, store, rows, aliases, lexicon, accepts, question.asked.lower(), question.weights()
     )
 
 
@@ -186,10 +186,12 @@ def best_answer_for(
     """
     heaviest = max(weights.values(), default=0.0) or 1.0
     anchors: list[tuple[int, float]] = []
+    derived = question.derived  # "successor" stands where "succeeded" would
     for r in rows:
         info = store.infos[r]
         for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
             stem = aliases.get(stem, stem) if aliases else stem
+            stem = derived.get(stem, stem)
             if stem in question.thing_stems:
                 anchors.append((offset, 1.0))
             elif stem in weights:
