@@ -165,6 +165,9 @@ class Lexicon:
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
     # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
     acronym_question: re.Pattern[str] | None = None
+    # An unnamed thing a year tells apart ("the 1994 agreement"), with the thing asked for
+    # in the place of {thing} and the phrase to answer with as group 1 (regex; "" for none).
+    dated_thing: str = ""
     # Words by which a question asks about the present: "who is the current president".
     present_words: frozenset[str] = frozenset()
     # What speaks of the future, in a question ("when will the plant open?") and in a
@@ -499,6 +502,7 @@ ENGLISH = Lexicon(
         r"|\b\d[\d,]*\s?(?:BP|BCE|BC|CE|AD)\b|\b(?:AD|CE)\s?\d{1,4}\b"
     ),
     since_words=frozenset("since".split()),
+    dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
     acronym_question=re.compile(
         r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})"
         r"(?=(?i:\s+stands?\s+for)\b)"
@@ -765,6 +769,7 @@ FRENCH = Lexicon(
     settlement_words=frozenset("ville capitale village commune".split()),
     present_copulas=frozenset({"est", "sont"}),
     since_words=frozenset("depuis dès".split()),
+    dated_thing=r"\b(?:l['’]|les? |la )({thing}s? de (?:1[5-9]|20)\d\d)\b",
     acronym_question=re.compile(
         r"(?i:\bque\s+(?:signifie|veut\s+dire)\s+(?:(?:le\s+sigle|l['’]acronyme)\s+)?"
         r"(?:l['’]|le\s+|la\s+|les\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})\b"
@@ -1203,6 +1208,7 @@ SPANISH = Lexicon(
     settlement_words=frozenset("ciudad capital pueblo municipio".split()),
     present_copulas=frozenset({"es", "son"}),
     since_words=frozenset("desde".split()),
+    dated_thing=r"\b(?:el|la|los|las) ({thing}(?:e?s)? de (?:1[5-9]|20)\d\d)\b",
     acronym_question=re.compile(
         r"(?i:\bqu(?:é|e)\s+significan?\s+(?:(?:las\s+siglas|el\s+acr(?:ó|o)nimo)\s+)?"
         r"(?:la\s+|el\s+|los\s+|las\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})\b"

@@ -709,6 +709,22 @@ def test_a_name_the_question_gives_by_its_acronym_is_not_the_answer() -> None:
     assert _short_answer("Who signed the Pact of Harbour Peace?", pact, 0) == "Oslo"
 
 
+def test_a_thing_a_year_tells_apart_answers_which_thing() -> None:
+    """ "Which agreement did the 2020 agreement replace?" was answered with a treaty's name
+    near it: "the 1994 agreement" is one too, though unnamed; the one the question names
+    is not the answer."""
+    store = _store_of(
+        "They signed the Harbour Accord and the new fishing agreement of 2020, which replaces "
+        "the 1994 agreement."
+    )
+    assert _short_answer("Which agreement did the 2020 agreement replace?", store, 0) == (
+        "1994 agreement"
+    )
+    assert _short_answer("Which agreement did the 1994 agreement precede?", store, 0) != (
+        "1994 agreement"
+    )
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

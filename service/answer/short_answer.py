@@ -250,7 +250,7 @@ def best_answer_for(
             when and (when.excludes(years, question.months) if years else when.last != PRESENT)
         )
         pauses = _pauses(store, r, lexicon)
-        for mention in store.infos[r].mentions:
+        for mention in [*store.infos[r].mentions, *_dated_things(store, r, question, lexicon)]:
             if (
                 mention.kind not in accepts
                 and mention.kind not in fallback
@@ -422,6 +422,31 @@ def _given_for(
         return _years_of(after)
     before = [m for m in dated if m.end <= mention.start and placed(m)]
     return _years_of(before[-1]) if before else set()
+
+
+def _dated_things(
+    store: SentenceStore, row: int, question: Question, lexicon: Lexicon
+) -> list[Mention]:
+    """The things of the kind "which X" asks for that a sentence tells apart by a year
+    rather than a name: "Which agreement did the 2020 agreement replace?" "the 1994
+    agreement" (in "…, which replaces the 1994 agreement")."""
+    if question.kind not in (ORGANISATION, NAME) or not question.thing or not lexicon.dated_thing:
+        return []
+    asked = question.thing.split()[-1].lower()
+    singular = next(
+        (asked[: -len(end)] + one for end, one in lexicon.plurals if asked.endswith(end)), asked
+    )
+    pattern = _dated_pattern(lexicon.dated_thing, re.escape(singular))
+    info = store.infos[row]
+    return [
+        Mention(info.start + m.start(1), info.start + m.end(1), question.kind, m[1], m[1])
+        for m in pattern.finditer(store.text(row))
+    ]
+
+
+@lru_cache(maxsize=1024)
+def _dated_pattern(template: str, thing: str) -> re.Pattern[str]:
+    return re.compile(template.replace("{thing}", thing), re.IGNORECASE)
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
