@@ -390,6 +390,8 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             kind = PLACE
         elif len(words) in (2, 3) and all(w[:1].isalpha() for w in words) and not phrase.isupper():
             kind = PERSON if all(_capitalised(w) for w in phrase.split()) else NAME
+            if before in lexicon.definite_words:
+                kind = NAME  # "the Qandy Quantar": an event's name; a person has no article
             kind = _example_of(tokens, i, lexicon) or kind  # "officials such as John Smith"
         else:
             kind = _example_of(tokens, i, lexicon) or NAME  # "companies such as Gazprom"

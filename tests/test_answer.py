@@ -546,6 +546,11 @@ def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
     assert kinds["Security Council"] == ORGANISATION
     assert kinds["Maria Zakharova"] == PERSON
     assert kinds["Bad Romance"] == PERSON  # a song is no kind of answer: by default, as before
+    # a person has no article: "after the Qandy Quantar" names an event
+    assert _kinds_of("Weeks after the Velvet Spring, Anna Berg resigned.") == {
+        "Velvet Spring": NAME,
+        "Anna Berg": PERSON,
+    }
     # A treaty's name is an organisation's, so a protocol's, a convention's or a pact's is too:
     # "Protocol of Amendments" was the city "In which city was the Treaty signed?" asked for.
     titled = _kinds_of("Later came the Protocol of Amendments and the Warsaw Pact.")
