@@ -1251,6 +1251,10 @@ def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine)
     for citation in answer.citations:
         assert document.text[citation.start : citation.end] == citation.quote
     assert len(answer.citations) <= 3
+    # An antecedent that holds none of the question's terms nor the answer adds nothing:
+    # "However, he retained …" before "His successor, Kassym-Jomart Tokayev, …".
+    abolished = engine.ask("What did Tokayev abolish?")
+    assert [c.quote[:28] for c in abolished.citations] == ["His successor, Kassym-Jomart"]
 
 
 @pytest.mark.parametrize(

@@ -243,11 +243,23 @@ def compose(
     texts: set[str] = set()
     rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
 
+    asked = question.weights().keys() | question.thing_stems
+
     def take(position: int) -> bool:
-        """Cite a candidate (and its antecedent); False when it adds no new text or room."""
-        wanted = store.read_rows(evidence.candidates[position].row)
+        """Cite a candidate (and its antecedent, where that holds a focus term or the answer:
+        not "However, he retained …" before "His successor, Kassym-Jomart Tokayev, …
+        abolishing the death penalty"); False when it adds no new text or room."""
+        row = evidence.candidates[position].row
+        answer = evidence.answers[position]
+        wanted = [
+            r
+            for r in store.read_rows(row)
+            if r == row
+            or asked & set(store.infos[r].stems)
+            or (answer is not None and store.infos[r].start <= answer.start < store.infos[r].end)
+        ]
         fresh = [r for r in wanted if _normal(store.text(r)) not in texts]
-        if evidence.candidates[position].row not in fresh:
+        if row not in fresh:
             return False
         if len(rows) + len(fresh) > max_sentences:
             fresh = fresh[-1:]  # keep the sentence itself rather than its antecedent
