@@ -1255,6 +1255,11 @@ def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine)
     # "However, he retained …" before "His successor, Kassym-Jomart Tokayev, …".
     abolished = engine.ask("What did Tokayev abolish?")
     assert [c.quote[:28] for c in abolished.citations] == ["His successor, Kassym-Jomart"]
+    # Nor is a sentence read after the one holding the answer, when it holds nothing of the
+    # kind asked ("These texts provide for military training …" after "… the 1994 agreement").
+    replaced = engine.ask("Which agreement did the 2020 military cooperation agreement replace?")
+    assert replaced.answer_span is not None and replaced.answer_span.text == "1994 agreement"
+    assert [c.quote[:22] for c in replaced.citations] == ["The military alliance "]
 
 
 @pytest.mark.parametrize(

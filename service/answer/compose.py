@@ -44,6 +44,7 @@ from dossier.service.answer.byline import byline
 from dossier.service.answer.evidence import Evidence, features, unnamed_measure
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
+from dossier.service.answer.short_answer import ACCEPTS
 from dossier.types import AnswerSpan, Citation, ScoredPassage
 
 
@@ -239,6 +240,8 @@ def compose(
         if whole
         else max(answered_parts, key=lambda a: a[1])
     )
+    if leading is question:
+        best = _answering_sentence(best, evidence, probability, threshold, store, question)
     chosen: list[int] = []  # candidate positions, in order of priority
     texts: set[str] = set()
     rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
@@ -296,6 +299,37 @@ def compose(
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
     span = _answer_span(leading, leading_evidence, best, store, number_of, lexicon)
     return Composed(text, citations, span, confidence, None)
+
+
+def _answering_sentence(
+    best: int,
+    evidence: Evidence,
+    probability: np.ndarray,
+    threshold: float,
+    store: SentenceStore,
+    question: Question,
+) -> int:
+    """The candidate of the sentence the best one refers back to, when the answer is there
+    and the best one holds nothing of the kind asked: for "Which agreement did the 2020
+    agreement replace?", "… the 1994 agreement." rather than "These texts provide for
+    military training …" read after it. The other must pass itself."""
+    answer = evidence.answers[best]
+    info = store.infos[evidence.candidates[best].row]
+    if answer is None or info.start <= answer.start < info.end:
+        return best
+    accepts = ACCEPTS.get(question.kind, frozenset())
+    if any(m.kind in accepts for m in info.mentions):
+        return best
+    return next(
+        (
+            i
+            for i, c in enumerate(evidence.candidates)
+            if store.infos[c.row].start <= answer.start < store.infos[c.row].end
+            and evidence.answers[i] == answer
+            and probability[i] >= threshold
+        ),
+        best,
+    )
 
 
 def cite(
