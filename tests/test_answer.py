@@ -1262,6 +1262,22 @@ def test_an_answer_cites_the_antecedent_first_and_gives_the_span(engine: Engine)
     assert [c.quote[:22] for c in replaced.citations] == ["The military alliance "]
 
 
+def test_which_things_are_answered_with_the_list_they_stand_in(engine: Engine) -> None:
+    """ "Which separatist republics …?" was answered "Donetsk" of "Donetsk and Luhansk"."""
+    for question, expected in (
+        ("Which separatist republics did Tokayev refuse to recognise?", "Donetsk and Luhansk"),
+        (
+            "Which countries does the Eurasian Economic Union cover?",
+            "Russia, Kazakhstan and Belarus",
+        ),
+    ):
+        span = engine.ask(question).answer_span
+        assert span is not None and span.text == expected
+        assert engine.document(span.source_id).text[span.start : span.end] == expected
+    one = engine.ask("Which separatist republic did Tokayev refuse to recognise?").answer_span
+    assert one is not None and " and " not in one.text
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [

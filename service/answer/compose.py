@@ -37,7 +37,7 @@ import numpy as np
 
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, number_mentions
-from dossier.lexicon import DATE, EXTENT, Lexicon, lexicon_for
+from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
@@ -389,15 +389,18 @@ def _answer_span(
         info = store.infos[r]
         if info.start <= mention.start and mention.end <= info.end and r in number_of:
             text = store.documents[info.source_id].text
-            end = mention.end
+            start, end = mention.start, mention.end
             if question.unit == EXTENT:  # "how long": "30 years", not "30"
                 unit = re.match(r"\s+(\w+)", text[end : info.end])
                 if unit and unit.group(1).lower() in lexicon.extent_words:
                     end += unit.end()
+            if _asks_several(question, lexicon):
+                accepts = ACCEPTS.get(question.kind, frozenset()) | {mention.kind}
+                start, end = _listed(info.mentions, mention, accepts, text, lexicon)
             return AnswerSpan(
-                text=text[mention.start : end],
+                text=text[start:end],
                 source_id=info.source_id,
-                start=mention.start,
+                start=start,
                 end=end,
                 citation=number_of[r],
             )
@@ -405,3 +408,30 @@ def _answer_span(
 
 
 __all__ = ["Composed", "compose", "why_not"]
+
+
+def _asks_several(question: Question, lexicon: Lexicon) -> bool:
+    """Whether "which X" asks for several ("which republics", "which countries")."""
+    if not question.thing or question.kind in (DATE, NUMBER):
+        return False
+    asked = question.thing.split()[-1].lower()
+    return not asked.endswith("ss") and any(
+        asked.endswith(ending) and lexicon.thing_kind(asked[: -len(ending)] + singular)
+        for ending, singular in lexicon.plurals
+    )
+
+
+def _listed(
+    mentions: list[Mention], mention: Mention, kinds: frozenset[str], text: str, lexicon: Lexicon
+) -> tuple[int, int]:
+    """The span of the list a mention stands in, of mentions of the kinds asked joined by
+    commas or "and": "Donetsk and Luhansk", "Russia, Kazakhstan and Belarus"."""
+    joiners = {",", lexicon.messages["and"], f", {lexicon.messages['and']}"}
+    kin = [m for m in mentions if m.kind in kinds]
+    at = kin.index(mention)
+    first = last = at
+    while first > 0 and text[kin[first - 1].end : kin[first].start].strip() in joiners:
+        first -= 1
+    while last + 1 < len(kin) and text[kin[last].end : kin[last + 1].start].strip() in joiners:
+        last += 1
+    return kin[first].start, kin[last].end
