@@ -113,6 +113,11 @@ class Question:
         }
 
     @cached_property
+    def acronyms(self) -> frozenset[str]:
+        """Its words in capitals, which may stand for a name ("CSTO")."""
+        return frozenset(w for w in words(self.asked) if len(w) > 1 and w.isupper())
+
+    @cached_property
     def long_names(self) -> tuple[str, ...]:
         """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
         an owner before them left out ("NATO's Partnership for Peace")."""

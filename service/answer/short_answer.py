@@ -79,8 +79,7 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     said = mention.text.split()
     if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
         return True
-    acronym = initials_of(mention)
-    if acronym and re.search(rf"(?<!\w){acronym}(?!\w)", question.asked):
+    if question.acronyms and initials_of(mention) in question.acronyms:
         return True
     return (
         _says(question_text, mention.text.lower())
@@ -240,6 +239,7 @@ def best_answer_for(
     best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
     years = question.time_bound
     given_years = question.kind == NUMBER and bool(years)  # "the trade volume in 2003"
+    dated_kind = question.kind in (ORGANISATION, NAME) and bool(question.thing)  # "1994 agreement"
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
         # Nazarbayev, … from 1991 to 2019. His successor, Tokayev, …" for 2022, or for
@@ -250,7 +250,8 @@ def best_answer_for(
             when and (when.excludes(years, question.months) if years else when.last != PRESENT)
         )
         pauses = _pauses(store, r, lexicon)
-        for mention in [*store.infos[r].mentions, *_dated_things(store, r, question, lexicon)]:
+        unnamed = _dated_things(store, r, question, lexicon) if dated_kind else []
+        for mention in [*store.infos[r].mentions, *unnamed]:
             if (
                 mention.kind not in accepts
                 and mention.kind not in fallback
@@ -430,7 +431,7 @@ def _dated_things(
     """The things of the kind "which X" asks for that a sentence tells apart by a year
     rather than a name: "Which agreement did the 2020 agreement replace?" "the 1994
     agreement" (in "…, which replaces the 1994 agreement")."""
-    if question.kind not in (ORGANISATION, NAME) or not question.thing or not lexicon.dated_thing:
+    if not question.thing or not lexicon.dated_thing:
         return []
     asked = question.thing.split()[-1].lower()
     singular = next(
