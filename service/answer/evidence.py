@@ -279,7 +279,7 @@ def features(
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
     # What depends on the question alone, computed once rather than per candidate.
     text = question.asked.lower()
-    derived = question.derived
+    derived = derived_forms(question, store)
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
@@ -324,7 +324,7 @@ def features(
             answer, near = None, 0.0
         else:
             answer, near = best_answer_for(
-                question, store, read, aliases, lexicon, accepts, text, weights, uncounted
+                question, store, read, aliases, lexicon, accepts, text, weights, uncounted, derived
             )
         answers.append(answer)
         eligible[i] = answer is not None or (
@@ -412,6 +412,24 @@ def features(
     )
 
 
+def derived_forms(question: Question, store: SentenceStore) -> dict[str, str]:
+    """The stems of forms derived from the question's common focus words that the sources
+    never write, to theirs: a sentence naming the "successor" holds "succeeded", one on the
+    "invasion" holds "invade" (WordNet's derivations, so English only; a word the sources
+    write is matched as it is, and not looked up)."""
+    if question.language != "en":
+        return {}
+    stem = lexicon_for(question.language).stem.stemWord
+    own = question.weights()
+    return {
+        stem(form): f.stem
+        for f in question.focus
+        if not f.is_name and not store.document_frequency.get(f.stem, 0)
+        for form in sorted(wordnet.derived(f.word))
+        if stem(form) not in own
+    }
+
+
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
     """The words of the measure a figure is asked of that the sources never write, when they
     write none of them: "What was the unemployment rate?" (a "rate" of something the sources
@@ -461,6 +479,7 @@ __all__ = [
     "Candidate",
     "Evidence",
     "candidates",
+    "derived_forms",
     "features",
     "in_language",
     "unnamed_measure",

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from dossier import wordnet
 from dossier.index.sentences import figures, is_year, month_of, name_mentions, number_mentions
 from dossier.lexicon import (
     DATE,
@@ -94,23 +93,6 @@ class Question:
             and not (i > 1 and capital[i - 1])
             and not (i + 1 < len(tokens) and capital[i + 1])
         )
-
-    @cached_property
-    def derived(self) -> dict[str, str]:
-        """The stems of forms derived from its common focus words, to theirs: a sentence
-        naming the "successor" holds "succeeded", one on the "invasion" holds "invade"
-        (WordNet's derivations, so English only)."""
-        if self.language != "en":
-            return {}
-        stem = lexicon_for(self.language).stem.stemWord
-        own = self.weights()
-        return {
-            stem(form): f.stem
-            for f in self.focus
-            if not f.is_name
-            for form in sorted(wordnet.derived(f.word))
-            if stem(form) not in own
-        }
 
     @cached_property
     def acronyms(self) -> frozenset[str]:

@@ -175,9 +175,11 @@ def best_answer_for(
     text: str,
     weights: dict[str, float],
     uncounted: frozenset[tuple[int, int]] = frozenset(),
+    derived: dict[str, str] | None = None,
 ) -> tuple[Mention | None, float]:
     """`best_answer` with what depends on the question alone given (per candidate: once).
-    `uncounted`: the (row, start) of figures that count something other than what is asked.
+    `uncounted`: the (row, start) of figures that count something other than what is asked;
+    `derived`: stems standing for a focus stem ("successor" for "succeed": `derived_forms`).
 
     Closeness counts each anchor (a focus term or the thing asked for) by its weight
     over the question's heaviest: a year beside "Kazakhstan" in an index about
@@ -185,12 +187,11 @@ def best_answer_for(
     """
     heaviest = max(weights.values(), default=0.0) or 1.0
     anchors: list[tuple[int, float]] = []
-    derived = question.derived  # "successor" stands where "succeeded" would
     for r in rows:
         info = store.infos[r]
         for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
             stem = aliases.get(stem, stem) if aliases else stem
-            stem = derived.get(stem, stem)
+            stem = derived.get(stem, stem) if derived else stem
             if stem in question.thing_stems:
                 anchors.append((offset, 1.0))
             elif stem in weights:
