@@ -74,7 +74,7 @@ def _join(items: list[str], lexicon: Lexicon) -> str:
 
 def _whole_names(said: list[str], question: Question) -> list[str]:
     """A word of a name the question gives in several named by the whole name: "never
-    mention Joe Biden", not "Joe and Biden"; "the United Nations", not "United"."""
+    mention Joe Biden", not "Joe and Biden"; "United Nations", not "United"."""
     out: list[str] = []
     for word in said:
         whole = next((name for name in question.long_names if word in name.split()), word)
