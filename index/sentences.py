@@ -365,6 +365,7 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
                 and j + 1 < len(tokens)
                 and _capitalised(tokens[j + 1][2])
                 and text[tokens[j][1] : tokens[j + 1][0]].strip() == ""
+                and not _parts_names(tokens, i, j, lexicon)
             ):
                 j += 2
             elif nxt.lower() in lexicon.name_joiners and (
@@ -407,6 +408,24 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
         out.append(Mention(offset + start, offset + end, kind, phrase, phrase))
         i = j
     return out
+
+
+def _parts_names(tokens: list[tuple[int, int, str]], i: int, j: int, lexicon: Lexicon) -> bool:
+    """Whether a connector (`tokens[j]`) parts two names rather than carrying one on: it
+    says where a person is from ("Friedrich Ratzel of Germany", "… de Alemania": two or
+    three capitalised words naming no organisation or place, then a country or city; not
+    "University of Chicago" nor "Bank of England"), or it is "and" after a place ("Alemania
+    y Halford Mackinder"; "Asuntos Exteriores y Cooperación" goes on)."""
+    places = known_places(lexicon.code)
+    named = [w for _, _, w in tokens[i:j]]
+    if tokens[j][2].lower() == lexicon.messages["and"]:
+        return " ".join(named) in places
+    if not 2 <= len(named) <= 3 or any(
+        w.lower() in lexicon.organisation_words or w.lower() in lexicon.place_words for w in named
+    ):
+        return False
+    after = [w for _, _, w in tokens[j + 1 : j + 3]]
+    return after[0] in places or " ".join(after) in places
 
 
 def _joined_title(

@@ -546,6 +546,25 @@ def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
     assert kinds["Security Council"] == ORGANISATION
     assert kinds["Maria Zakharova"] == PERSON
     assert kinds["Bad Romance"] == PERSON  # a song is no kind of answer: by default, as before
+    # "of" after a person's name says where they are from; "and" after a place parts names
+    assert _kinds_of(
+        "Geographers such as Anna Berg of Germany and the Bank of England agreed."
+    ) == {
+        "Anna Berg": PERSON,
+        "Germany": PLACE,
+        "Bank of England": ORGANISATION,
+    }
+    spanish = Document(
+        source_id="d",
+        text="Geógrafos como Anna Berg de Alemania y Olaf Lund de Noruega apoyaron al Ministerio "
+        "de Asuntos Exteriores y Cooperación.",
+        format="text",
+        sha256="0",
+        language="es",
+    )
+    named = {m.text: m.kind for i in annotate(spanish, lexicon_for("es")) for m in i.mentions}
+    assert named["Anna Berg"] == PERSON and named["Alemania"] == PLACE
+    assert "Ministerio de Asuntos Exteriores y Cooperación" in named
     # a person has no article: "after the Qandy Quantar" names an event
     assert _kinds_of("Weeks after the Velvet Spring, Anna Berg resigned.") == {
         "Velvet Spring": NAME,
