@@ -749,6 +749,18 @@ def test_a_thing_a_year_tells_apart_answers_which_thing() -> None:
     )
 
 
+def test_a_count_of_one_of_many_counts_what_follows_of(index: Index) -> None:
+    """ "How many separatist republics did Tokayev refuse to recognise?" was answered "one",
+    from "during one of his speeches": that counts speeches."""
+    speeches = "The Kazakh president was invited and, during one of his speeches"
+    refused = _evidence_of(
+        index, "How many separatist republics did Tokayev refuse to recognise?", speeches
+    )
+    assert refused["kind_found"] == 0.0
+    counted = _evidence_of(index, "How many speeches did the Kazakh president give?", speeches)
+    assert counted["kind_found"] == 1.0
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

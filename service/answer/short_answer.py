@@ -545,7 +545,8 @@ def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon,
     tokens = _TOKEN.findall(store.text(row)[mention.end - info.start :])
     if unit == AMOUNT and tokens and tokens[0].lower() in lexicon.measure_units:
         tokens = tokens[1:]  # "21,000 tonnes of uranium": what it counts follows the unit
-    if unit in (SHARE, AMOUNT) and tokens and tokens[0].lower() in lexicon.of_words:
+    if unit in (SHARE, AMOUNT, COUNT) and tokens and tokens[0].lower() in lexicon.of_words:
+        # "half of foreign companies", "one of his speeches"
         tokens = list(itertools.dropwhile(lambda t: t.lower() in lexicon.stop_words, tokens[1:]))
     elif unit == SHARE:
         return ""  # "30% from 2022": not a share of anything named
