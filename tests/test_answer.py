@@ -761,6 +761,16 @@ def test_a_count_of_one_of_many_counts_what_follows_of(index: Index) -> None:
     assert counted["kind_found"] == 1.0
 
 
+def test_a_date_naming_a_month_the_question_does_not_is_not_in_the_question() -> None:
+    """ "In which month of 2022 did the forum take place?" was refused: "June 2022" was read
+    as the question's own 2022."""
+    store = _store_of("In June 2022, the harbour forum was held in Bergen.")
+    assert _short_answer("In which month of 2022 was the harbour forum held?", store, 0) == (
+        "June 2022"
+    )
+    assert _short_answer("When in June 2022 was the harbour forum held?", store, 0) is None
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

@@ -19,6 +19,7 @@ from dossier.index.sentences import (
     initials_of,
     is_title,
     is_year,
+    month_of,
 )
 from dossier.lexicon import (
     AMOUNT,
@@ -73,8 +74,12 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     is not answered "Treaty of Good Neighbourliness and Alliance in the 21st Century")."""
     if mention.kind in (DATE, NUMBER):
         digits = figures(mention.value)
-        if digits:
-            return all(d in question.numbers for d in digits)
+        if digits:  # and the month it names, if any ("June 2022" answers "which month of 2022")
+            asked = {month for _, month in question.months}
+            dated = month_of(mention, lexicon_for(question.language))
+            return all(d in question.numbers for d in digits) and all(
+                month in asked for _, month in dated
+            )
         return _says(question_text, mention.text.lower())
     said = mention.text.split()
     if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
