@@ -771,6 +771,25 @@ def test_a_date_naming_a_month_the_question_does_not_is_not_in_the_question() ->
     assert _short_answer("When in June 2022 was the harbour forum held?", store, 0) is None
 
 
+def test_a_place_the_question_names_without_its_kind_word_is_in_the_question() -> None:
+    """ "Who supported the underwater pipeline across the Caspian?" was answered "Caspian
+    Sea": the question names it, without "Sea"."""
+    store = _store_of("Tankers cross the Baltic Sea, on a route the Oslo Shipping Union supported.")
+    assert _short_answer("Who supported the route across the Baltic?", store, 0) == (
+        "Oslo Shipping Union"
+    )
+
+
+def test_a_role_s_owner_is_the_place_or_people_named_before_it_or_after_its_of() -> None:
+    """ "Which Russian president questioned Kazakhstan's statehood?" was answered
+    "Nazarbayev", Kazakhstan's: the owner is the people named before the role, not a place
+    named later in the question."""
+    store = _store_of("Norway was the first state to join. It then chose Anna Berg as president.")
+    assert _short_answer("Which Swedish president questioned Norway's entry?", store, 1) is None
+    assert _short_answer("Who is the president of Sweden?", store, 1) is None
+    assert _short_answer("Who is Norway's president?", store, 1) == "Anna Berg"
+
+
 def test_a_place_of_another_kind_than_the_one_asked_is_not_the_answer() -> None:
     """ "Which river flows through Astana?" was answered "Caspian Sea", then "Russia": a sea,
     a field or a country is not a river, and a city is not a lake; a port may be a city."""

@@ -86,9 +86,12 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
         return True
     if question.acronyms and initials_of(mention) in question.acronyms:
         return True
+    lexicon = lexicon_for(question.language)
+    # "the Caspian" is the Caspian Sea
+    own = [w for w in said if w.lower() not in lexicon.place_words] or said
     return (
         _says(question_text, mention.text.lower())
-        or all(_says(question_text, w.lower()) for w in said)
+        or all(_says(question_text, w.lower()) for w in own)
         or any(_same_start(said, name.split()) for name in question.long_names)
     )
 
@@ -489,8 +492,16 @@ def _of_owner(
     # not elsewhere ("… un exalumno de la Universidad de Chicago")
     said = [w.removesuffix("'s").removesuffix("’s") for w in words(question.text)]
     at = next((i for i, w in enumerate(said) if lexicon.stem.stemWord(w.lower()) == role), -1)
-    near = said[max(at - 2, 0) : at + 4] if at >= 0 else []
-    owners = [w for w in near if w in question.lone_names and w in known_places(lexicon.code)]
+    # before the role ("Russia's president", "the Russian president") or after its "of"
+    joined = at >= 0 and at + 1 < len(said) and said[at + 1].lower() in lexicon.connectors
+    after = said[at + 2 : at + 4] if joined else []
+    near = [*said[max(at - 2, 0) : max(at, 0)], *after]
+    owners = [
+        w
+        for w in near
+        if w in question.lone_names
+        and (w in known_places(lexicon.code) or demonym_of(w, lexicon.code))
+    ]
     if not owners:
         return True
     mine = {lexicon.stem.stemWord(w.lower())[:4] for w in owners}
