@@ -1437,6 +1437,14 @@ def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(
     assert asked_acronym("What does the CSTO do?", EN) is None
 
 
+def test_a_yes_no_question_needs_a_sentence_about_its_words(engine: Engine) -> None:
+    """ "Does Kazakhstan use the euro?" cited "Moscow has a significant hold over Kazakh
+    exports, particularly to Europe": a yes/no question is read as an open one is."""
+    assert engine.ask("Does Kazakhstan use the euro?").abstained
+    answered = engine.ask("Has Kazakhstan abolished the death penalty?")
+    assert "abolishing the death penalty" in answered.answer
+
+
 def test_who_wrote_a_source_is_answered_where_its_text_names_the_author(engine: Engine) -> None:
     """corpus/sources.toml lists the article's authors; its byline names them."""
     for question in ("Who wrote this analysis?", "Who is the author of the article?"):

@@ -50,6 +50,7 @@ from dossier.lexicon import (
     NUMBER,
     OTHER,
     REASON,
+    YESNO,
     Lexicon,
     content_stems,
     content_stems_at,
@@ -220,7 +221,11 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     """The common focus words of an open question that names a thing ("currency"; "what did
     Russia launch" names none: a verb is paraphrased too freely); empty where the rule does
     not apply (a date, figure or name is asked, or no WordNet reads the question)."""
-    if question.kind not in (OTHER, REASON) or lexicon.code != "en" or wordnet.wordnet() is None:
+    if (
+        question.kind not in (OTHER, REASON, YESNO)
+        or lexicon.code != "en"
+        or wordnet.wordnet() is None
+    ):
         return []
     common = [f for f in question.focus if not f.is_name]
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
