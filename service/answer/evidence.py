@@ -276,6 +276,7 @@ def features(
     # about what the question names, whatever else it holds.
     asked_in = lexicon_for(question.language)
     unheard = any(not _heard(f, store, asked_in) for f in question.focus)
+    # …nor can any figure of theirs give a measure they never mention ("the unemployment rate")
     unheard = unheard or bool(unnamed_measure(question, store, asked_in))
     only_names = bool(names) and not common
     open_focus = _open_focus(question, asked_in)
