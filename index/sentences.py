@@ -527,7 +527,8 @@ def annotate(
         )
         if heading:
             section = len(out)
-        located = content_stems_at(sentence, lexicon)
+        # a bare URL writes no words ("…/caspian-pipeline-consortium-…" names no consortium)
+        located = [] if _URL.match(sentence) else content_stems_at(sentence, lexicon)
         info.stems = [stem for _, stem in located]
         info.stem_offsets = [s + offset for offset, _ in located]
         if not heading:

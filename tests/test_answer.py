@@ -591,6 +591,16 @@ def test_a_century_a_name_ends_with_is_part_of_the_name() -> None:
     assert _short_answer("When was the Pact of Concord signed?", store, 0) == "2041"
 
 
+def test_a_bare_url_writes_no_words() -> None:
+    """The article's references list ".../caspian-pipeline-consortium-barometre…": that does
+    not make "When was the Caspian Pipeline Consortium founded?" about something it names."""
+    store = _store_of(
+        "Oil flows west.\n\nhttps://example.org/notes/caspian-pipeline-consortium-report\n"
+    )
+    assert store.document_frequency.get("consortium", 0) == 0
+    assert store.document_frequency.get("oil", 0) == 1
+
+
 def test_countries_and_cities_are_places_whatever_the_document_does_with_them() -> None:
     """No "in Russia" here, yet Russia and Moscow are places (CLDR's names, via Babel),
     and so is Astana, joined to Moscow by "and": none answers "which company"."""
