@@ -196,14 +196,19 @@ class Lexicon:
     def stem(self) -> Stemmer.Stemmer:
         return _stemmer(self.stemmer)
 
+    def singulars(self, word: str) -> list[str]:
+        """The singulars a lower-case word may be the plural of, by the lexicon's endings
+        ("treaties": treaty, treati, treatie; "states": stat, state), first ending first."""
+        return [word[: -len(end)] + one for end, one in self.plurals if word.endswith(end)]
+
     def thing_kind(self, word: str) -> str | None:
         """The answer kind a noun names ("year" → date, "années" → date), if any."""
         lower = word.lower()
         if lower in self.thing_kinds:
             return self.thing_kinds[lower]
-        for ending, singular in self.plurals:
-            if lower.endswith(ending) and lower[: -len(ending)] + singular in self.thing_kinds:
-                return self.thing_kinds[lower[: -len(ending)] + singular]
+        for singular in self.singulars(lower):
+            if singular in self.thing_kinds:
+                return self.thing_kinds[singular]
         if self.thing_by_stem:
             return _thing_stems(self).get(self.stem.stemWord(lower))
         return None

@@ -733,21 +733,32 @@ class SentenceStore:
         ]
 
     @cached_property
-    def _acronyms(self) -> dict[str, tuple[tuple[str, ...], str]]:
-        """Initials of the sources' multi-word names, to the stems of the words and the name."""
-        out: dict[str, tuple[tuple[str, ...], str]] = {}
-        for info in self.infos:
+    def by_initials(self) -> dict[str, list[tuple[int, Mention]]]:
+        """The sources' names of several capitalised words by their initials ("CSTO"): each
+        (row, mention) that writes one, in document order."""
+        out: dict[str, list[tuple[int, Mention]]] = {}
+        for row, info in enumerate(self.infos):
             for m in info.mentions:
-                initials = initials_of(m)
-                if not initials:
-                    continue
+                if initials := initials_of(m):
+                    out.setdefault(initials, []).append((row, m))
+        return out
+
+    @cached_property
+    def _acronyms(self) -> dict[str, tuple[tuple[str, ...], str]]:
+        """Initials of the sources' multi-word names, to the stems of the words and the name
+        (the first that holds stems)."""
+        out: dict[str, tuple[tuple[str, ...], str]] = {}
+        for initials, named in self.by_initials.items():
+            for row, m in named:
+                info = self.infos[row]
                 stems = tuple(
                     stem
                     for offset, stem in zip(info.stem_offsets, info.stems, strict=True)
                     if m.start <= offset < m.end
                 )
                 if stems:
-                    out.setdefault(initials, (stems, m.text))
+                    out[initials] = (stems, m.text)
+                    break
         return out
 
     @cached_property

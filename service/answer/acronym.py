@@ -2,7 +2,7 @@
 
 "What does CSTO stand for?" is answered by a name whose initials are the
 acronym ("Collective Security Treaty Organisation"), as the sentence store
-reads initials (`initials_of`): the evidence step would refuse it, since
+reads initials (`SentenceStore.by_initials`): the evidence step would refuse it, since
 the question already holds that name by its acronym. The sentence giving
 the name beside its acronym ("the Baku-Tbilisi-Ceyhan (BTC) pipeline") is
 cited first; failing one, the first sentence that spells it out. An acronym
@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from dossier.index.search import Index
-from dossier.index.sentences import initials_of
 from dossier.lexicon import Lexicon
 from dossier.service.answer.byline import Named
 
@@ -32,16 +31,12 @@ def expansion(acronym: str, index: Index) -> Named | None:
     store = index.sentences
     if store is None:
         return None
-    written = re.compile(rf"(?<!\w){re.escape(acronym)}(?!\w)")
-    found = [
-        (not written.search(store.text(row)), row, mention)
-        for row, info in enumerate(store.infos)
-        for mention in info.mentions
-        if initials_of(mention) == acronym
-    ]
-    if not found:
+    named = store.by_initials.get(acronym)
+    if not named:
         return None
-    _, row, mention = min(found, key=lambda f: (f[0], f[1]))
+    written = re.compile(rf"(?<!\w){re.escape(acronym)}(?!\w)")
+    # the first that writes the acronym beside the name, else the first
+    row, mention = next(((r, m) for r, m in named if written.search(store.text(r))), named[0])
     source_id = store.infos[row].source_id
     return Named([row], source_id, mention.text, mention.start, row)
 

@@ -416,8 +416,7 @@ def _asks_several(question: Question, lexicon: Lexicon) -> bool:
         return False
     asked = question.thing.split()[-1].lower()
     return not asked.endswith("ss") and any(
-        asked.endswith(ending) and lexicon.thing_kind(asked[: -len(ending)] + singular)
-        for ending, singular in lexicon.plurals
+        lexicon.thing_kind(singular) for singular in lexicon.singulars(asked)
     )
 
 

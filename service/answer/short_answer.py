@@ -443,9 +443,7 @@ def _dated_things(
     if not question.thing or not lexicon.dated_thing:
         return []
     asked = question.thing.split()[-1].lower()
-    singular = next(
-        (asked[: -len(end)] + one for end, one in lexicon.plurals if asked.endswith(end)), asked
-    )
+    singular = next(iter(lexicon.singulars(asked)), asked)
     pattern = _dated_pattern(lexicon.dated_thing, re.escape(singular))
     info = store.infos[row]
     return [
