@@ -186,6 +186,9 @@ class Lexicon:
     # The word that pairs a list of figures with the list of years before it, in order ("in
     # 2022 and 2023 … $26 billion and $27 billion respectively").
     respectively: frozenset[str] = frozenset()
+    # The word that names who does what a past participle says ("supported by Washington",
+    # "soutenu par Washington"): the agent a "who" question asks for.
+    agent_words: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
     # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
@@ -532,6 +535,7 @@ ENGLISH = Lexicon(
     relative_words=frozenset("after before following subsequently later".split()),
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
+    agent_words=frozenset({"by"}),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
@@ -790,6 +794,7 @@ FRENCH = Lexicon(
     relative_words=frozenset("après avant ultérieurement".split()),
     period_words=frozenset("en".split()),
     respectively=frozenset({"respectivement"}),
+    agent_words=frozenset({"par"}),
     elision=re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=[^\W\d_])", re.I),
 )
 
@@ -1007,6 +1012,7 @@ GERMAN = Lexicon(
     relative_words=frozenset("nach vor später".split()),
     period_words=frozenset("im".split()),
     respectively=frozenset({"jeweils"}),
+    agent_words=frozenset({"von"}),
 )
 
 _ES_THING = _thing()
@@ -1227,6 +1233,7 @@ SPANISH = Lexicon(
     relative_words=frozenset("después antes tras posteriormente".split()),
     period_words=frozenset("en durante".split()),
     respectively=frozenset({"respectivamente"}),
+    agent_words=frozenset({"por"}),
 )
 
 _RU_THING = _thing(r"[\w-]+")

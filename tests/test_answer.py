@@ -885,6 +885,19 @@ def test_a_bare_who_may_be_answered_by_an_organisation_or_a_place_after_any_pers
     assert _short_answer("Who controls the alliance?", store, 1) == "Russia"
 
 
+def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() -> None:
+    """The agent a past participle names ("supported by Lisbon") answers "who supports",
+    though a name of the kind asked for stands nearer the question's words."""
+    store = _store_of(
+        "Porto chose the northern route over the coastal rail line (CRL) supported by Lisbon."
+    )
+    assert _short_answer("Who supported the coastal rail line?", store, 0) == "Lisbon"
+    # each question's own verb names its agent
+    store = _store_of("The coastal rail line, planned by Porto, was supported by Lisbon.")
+    assert _short_answer("Who planned the coastal rail line?", store, 0) == "Porto"
+    assert _short_answer("Who supported the coastal rail line?", store, 0) == "Lisbon"
+
+
 @pytest.mark.parametrize(
     ("sentence", "refers_back"),
     [

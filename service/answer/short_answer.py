@@ -243,9 +243,12 @@ def best_answer_for(
     natural = place in lexicon.natural_places  # nor a city
     # "what is Kazakhstan's GDP": an amount, which a share is not
     amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
+    # "who supports the pipeline": "the pipeline supported by Washington"
+    asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
+    verbs = {f.stem for f in question.focus if not f.is_name}
     best: Mention | None = None
     closeness = 0.0
-    best_rank: tuple[bool, bool, bool, float] = (False, False, False, 0.0)
+    best_rank: tuple[bool, bool, bool, bool, float] = (False, False, False, False, 0.0)
     years = question.time_bound
     given_years = question.kind == NUMBER and bool(years)  # "the trade volume in 2003"
     dated_kind = question.kind in (ORGANISATION, NAME) and bool(question.thing)  # "1994 agreement"
@@ -333,8 +336,15 @@ def best_answer_for(
             )
             # a name of the kind asked for before a person's name by default only, and
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
-            # space launch facility")
-            rank = (mention.kind in accepts, mention.kind == question.kind, dated, near)
+            # space launch facility"); who does what the question asks before either
+            agent = asks_agent and _agent(store, r, mention, lexicon, verbs)
+            rank = (
+                mention.kind in accepts or agent,
+                agent,
+                mention.kind == question.kind,
+                dated,
+                near,
+            )
             if best is None or rank > best_rank:
                 best, best_rank = mention, rank
             closeness = max(closeness, near)
@@ -455,6 +465,23 @@ def _dated_things(
 @lru_cache(maxsize=1024)
 def _dated_pattern(template: str, thing: str) -> re.Pattern[str]:
     return re.compile(template.replace("{thing}", thing), re.IGNORECASE)
+
+
+def _agent(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, verbs: set[str]
+) -> bool:
+    """Whether a name is who does what a question's word says, by the word that names the
+    agent right after it ("supported by Washington" for "who supports …", "financed by the
+    Samrouk Kazyna fund" for "who financed …")."""
+    info = store.infos[row]
+    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
+    if before and before[-1] in lexicon.definite_words:
+        before.pop()
+    return (
+        len(before) >= 2
+        and before[-1] in lexicon.agent_words
+        and lexicon.stem.stemWord(before[-2]) in verbs
+    )
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
