@@ -885,6 +885,14 @@ def test_a_bare_who_may_be_answered_by_an_organisation_or_a_place_after_any_pers
     assert _short_answer("Who controls the alliance?", store, 1) == "Russia"
 
 
+def test_a_name_owning_what_the_question_s_owner_owns_is_not_the_answer() -> None:
+    """ "Porto's main rival" stands where the question's "Lisbon's main rival" stands: the
+    owner, not the rival asked for."""
+    store = _store_of("In the north, Braga is now Porto’s main rival.")
+    assert _short_answer("Which city is Lisbon's main rival?", store, 0) == "Braga"
+    assert _short_answer("Which city is Braga's main rival?", store, 0) is None
+
+
 def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() -> None:
     """The agent a past participle names ("supported by Lisbon") answers "who supports",
     though a name of the kind asked for stands nearer the question's words."""

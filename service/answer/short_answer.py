@@ -243,6 +243,8 @@ def best_answer_for(
     natural = place in lexicon.natural_places  # nor a city
     # "what is Kazakhstan's GDP": an amount, which a share is not
     amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
+    # "Kazakhstan's main trading partner": what "X's main" owns is asked, X is not the answer
+    owned = {lexicon.stem.stemWord(w.lower()) for w in _OWNED.findall(question.text)}
     # "who supports the pipeline": "the pipeline supported by Washington"
     asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
     verbs = {f.stem for f in question.focus if not f.is_name}
@@ -272,6 +274,8 @@ def best_answer_for(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, owned, lexicon):
+                continue  # "China is now Astana's main trading partner": not Astana
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
                 or (place and _another_place(store, r, mention, place, lexicon))
@@ -465,6 +469,22 @@ def _dated_things(
 @lru_cache(maxsize=1024)
 def _dated_pattern(template: str, thing: str) -> re.Pattern[str]:
     return re.compile(template.replace("{thing}", thing), re.IGNORECASE)
+
+
+# A possessive and the word it owns: "Kazakhstan's main trading partner" → "main".
+_OWNED = re.compile(r"[’']s\s+([^\W\d_]+)")
+
+
+def _owns(
+    store: SentenceStore, row: int, mention: Mention, owned: set[str], lexicon: Lexicon
+) -> bool:
+    """Whether a name owns what the question's owner does ("Astana's main trading partner"
+    for "Kazakhstan's main trading partner"): it stands where the question's owner stands."""
+    info = store.infos[row]
+    if not owned:
+        return False
+    found = _OWNED.match(store.text(row)[mention.end - info.start :])
+    return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
 
 
 def _agent(
