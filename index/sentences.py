@@ -495,6 +495,30 @@ def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> s
     return known | {w for w in titled | opening if w.lower() not in lower}
 
 
+def _title_case(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> set[str]:
+    """Words a title capitalises alone that the document writes as common words: "Use" in
+    "Agreement on the Use of the Baikonur Cosmodrome" ("using"), "Cooperation" in "Treaty
+    of Friendship, Cooperation and Mutual Assistance". Not a word running text capitalises
+    mid-sentence ("Alliance" where it says "the Atlantic Alliance")."""
+    running: set[str] = set()
+    common: set[str] = set()
+    titled: set[str] = set()
+    for s, e in spans:
+        sentence = text[s:e]
+        title = is_title(sentence)
+        for k, (_, _, word) in enumerate(_tokens(sentence, lexicon.elision)):
+            if not _capitalised(word):
+                common.add(word.lower())
+            elif title:
+                titled.add(word)
+            elif k > 0:
+                running.add(word)
+    stems = set(lexicon.stem.stemWords(sorted(common)))
+    return {
+        w for w in titled - running if not w.isupper() and lexicon.stem.stemWord(w.lower()) in stems
+    }
+
+
 # Building ----------------------------------------------------------------------------
 
 
@@ -511,6 +535,7 @@ def annotate(
     # and a country or city CLDR names is a name even where it only opens sentences
     # ("Greenland signed a treaty in 1985")
     known = _known_names(text, spans, lexicon) | known_places(lexicon.code)
+    title_case = _title_case(text, spans, lexicon)
     out: list[SentenceInfo] = []
     previous = section = -1
     for s, e in spans:
@@ -533,10 +558,12 @@ def annotate(
         info.stem_offsets = [s + offset for offset, _ in located]
         if not heading:
             numbers = number_mentions(sentence, s, lexicon)
+            title = is_title(sentence)
             names = [
                 m
                 for m in name_mentions(sentence, s, lexicon, known)
                 if not any(n.start < m.end and m.start < n.end for n in numbers)
+                and not (title and m.text in title_case)  # "Agreement on the Use of …"
             ]
             info.mentions = _titled(text, sorted(numbers + names, key=lambda m: m.start), lexicon)
             previous = len(out)

@@ -952,6 +952,22 @@ def test_a_title_does_not_make_a_common_word_a_name() -> None:
     assert "Baikonur" in named
 
 
+def test_a_title_case_word_alone_within_a_title_is_not_a_name() -> None:
+    """ "Agreement on the Use of the Lena Dam (2004)": "Use" is a common word the title
+    capitalises (the text writes "using"), so no "who" is answered with it; "Lena Dam" and
+    a word running text capitalises ("Alliance") stay names."""
+    text = (
+        "Both states keep using the dam. The Atlantic Alliance watched.\n\n"
+        "Agreement on the Use of the Lena Dam (2004)\n\n"
+        "Accord on the Alliance (1992)\n\n"
+    )
+    named = {text[m.start : m.end] for i in _annotated(text) for m in i.mentions}
+    assert "Use" not in named
+    assert {"Lena Dam", "Alliance"} <= named
+    store = _store_of(text)
+    assert _short_answer("Who owns the Lena Dam?", store, 2) is None
+
+
 def _mention(text: str, phrase: str) -> tuple[object, str, str]:
     """The mention of `phrase` in `text`, with the words just before and after it."""
     mention = next(
