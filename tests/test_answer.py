@@ -893,6 +893,18 @@ def test_a_name_owning_what_the_question_s_owner_owns_is_not_the_answer() -> Non
     assert _short_answer("Which city is Braga's main rival?", store, 0) is None
 
 
+def test_no_place_is_an_event_nor_the_country_of_the_people_the_question_names() -> None:
+    """ "Months after the Blue Fair": a name something is dated by is an event, no place;
+    "Chinese speakers" live somewhere the question does not already name, not in China."""
+    store = _store_of("Months after the Blue Fair, the Harbour Fair was held.")
+    assert _short_answer("Where was the Harbour Fair held?", store, 0) is None
+    store = _store_of("Chinese speakers live near the border, as in China.")
+    assert _short_answer("Where do Chinese speakers live?", store, 0) is None
+    store = _store_of("Chinese speakers live near the border with Mongolia, as in China.")
+    assert _short_answer("Where do Chinese speakers live?", store, 0) == "Mongolia"
+    assert _short_answer("Where is the border?", store, 0) == "Mongolia"
+
+
 def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() -> None:
     """The agent a past participle names ("supported by Lisbon") answers "who supports",
     though a name of the kind asked for stands nearer the question's words."""

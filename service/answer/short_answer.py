@@ -245,6 +245,14 @@ def best_answer_for(
     amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
     # "Kazakhstan's main trading partner": what "X's main" owns is asked, X is not the answer
     owned = {lexicon.stem.stemWord(w.lower()) for w in _OWNED.findall(question.text)}
+    # "where do Russian speakers live": not in Russia, which the question names by its people
+    peoples_places = {
+        place
+        for word in words(question.text)
+        if word[:1].isupper()
+        for place in demonym_of(word, lexicon.code)
+        if len(word) <= len(place) + 2  # "Kazakh", "Ukrainian"; not "Kenyatta" for Kenya
+    }
     # "who supports the pipeline": "the pipeline supported by Washington"
     asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
     verbs = {f.stem for f in question.focus if not f.is_name}
@@ -276,6 +284,10 @@ def best_answer_for(
                 continue
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
+            if question.kind == PLACE and (
+                mention.text in peoples_places or _an_event(store, r, mention, lexicon)
+            ):
+                continue
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
                 or (place and _another_place(store, r, mention, place, lexicon))
@@ -485,6 +497,18 @@ def _owns(
         return False
     found = _OWNED.match(store.text(row)[mention.end - info.start :])
     return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
+
+
+def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a name of no known kind is an event by what dates something by it ("a few
+    months after the Qandy Quantar"): no place asked for."""
+    if mention.kind != NAME:
+        return False
+    info = store.infos[row]
+    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-2:]]
+    if before and before[-1] in lexicon.definite_words:
+        before.pop()
+    return bool(before) and before[-1] in lexicon.relative_words
 
 
 def _agent(
