@@ -695,6 +695,8 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
         "was held by John Elway, who is currently the general manager."
     )
     assert _short_answer("What was the budget deficit?", store, 0) == "4%"
+    # and "and the" starts a clause with a subject of its own: 4% is the deficit's
+    assert _short_answer("How much did the poverty rate rise?", store, 0) == "doubled"
     # a share is no amount: "one-third of GDP" is not the GDP, nor is a share of anything else
     oil = _store_of("Oil accounts for one-third of GDP and more than 75% of export earnings.")
     assert _short_answer("What is the GDP?", oil, 0) is None

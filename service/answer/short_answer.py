@@ -368,9 +368,10 @@ def best_answer_for(
 
 
 # A pause between clauses: a comma, semicolon or colon before a space ("Growth fell to -2.5%,
-# the budget deficit reached 4%": -2.5% is not the deficit). Not "2,724", nor a bracket ("30,400
-# (19.3%) had a female householder"). It parts a date or figure from a term, not a name from
-# one: "Henry Cole, the museum's first director".
+# the budget deficit reached 4%": -2.5% is not the deficit), or "and" before a new subject
+# (`_clause_joiner`). Not "2,724", nor a bracket ("30,400 (19.3%) had a female householder").
+# It parts a date or figure from a term, not a name from one: "Henry Cole, the museum's first
+# director".
 _PAUSE = re.compile(r"[,;:](?=\s)")
 
 
@@ -388,6 +389,10 @@ def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, .
     """`_pauses` within one sentence's text (the same for every question: cached)."""
     lexicon = lexicon_for(code)
     found = [m.start() for m in _PAUSE.finditer(text)]
+    # "… reached 4% of GDP and the poverty rate almost doubled": "and" before a new subject
+    joiner = _clause_joiner(code)
+    if joiner is not None:
+        found = sorted(found + [m.start() for m in joiner.finditer(text)])
     bounds = [-1, *found, len(text)]
 
     def of_time(begin: int, end: int) -> bool:  # "in December 1991", not "by intercepting"
@@ -405,6 +410,16 @@ def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, .
         for k, at in enumerate(found)
         if not of_time(bounds[k] + 1, at) and not of_time(at + 1, bounds[k + 2])
     )
+
+
+@lru_cache(maxsize=16)
+def _clause_joiner(code: str) -> re.Pattern[str] | None:
+    """ "and" before a definite article: the start of a clause with a subject of its own."""
+    lexicon = lexicon_for(code)
+    if not lexicon.definite_words:
+        return None
+    articles = "|".join(sorted(lexicon.definite_words))
+    return re.compile(rf"\s{re.escape(lexicon.messages['and'])}\s+(?=(?:{articles})\s)", re.I)
 
 
 def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
