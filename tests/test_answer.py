@@ -1241,6 +1241,15 @@ def _eligible(index: Index, question: str, starts_with: str) -> bool:
     return bool(evidence.eligible[rows.index(sentence_row(index, starts_with))])
 
 
+def test_a_list_item_answers_only_a_question_it_is_about(index: Index) -> None:
+    """A dated list item holds a date for any "when": it may answer only a question whose
+    focus it mostly holds, or whose year it gives."""
+    item = "Ratification of the military agreement"
+    assert _eligible(index, "When was the military agreement ratified?", item)
+    assert not _eligible(index, "When was the nuclear power plant agreement signed?", item)
+    assert _eligible(index, "Which pact concerning defence took effect in 2022?", item)
+
+
 def test_a_question_naming_what_the_sources_never_write_cannot_be_answered(
     engine: Engine, index: Index
 ) -> None:

@@ -93,6 +93,13 @@ FEATURES = (
 # did Lady Gaga sing?"); at 0.5, two more.
 ABOUT_SHARE = 0.3
 
+# A title or list item ("Ratification of the military agreement (2022)") answers only a
+# question it is about: one holding at least this share of the question's focus weight
+# (with its heading), or a year or number the question names ("Which space launch facility
+# is the subject of a 2004 agreement?"). The largest share that cost the tune split nothing
+# (0.5 lost three right answers); XQuAD English has no such titles.
+TITLE_SHARE = 0.4
+
 # Features a model file may leave out: it then scores exactly as it did before they
 # existed (answerability.json for MiniLM predates them). Any other column a model does
 # not list (the reader's) is an error, since it would be computed and silently ignored.
@@ -141,7 +148,8 @@ class Evidence:
     answers: list[Mention | None]  # per candidate: its best answer of the expected kind
     # Per candidate: False when it cannot answer, whatever its score: it says nothing the
     # question does not, or it is a title or list item ("Alma-Ata Protocol (1991)") and
-    # the question asks for more than a date, a figure or a name ("which treaty…").
+    # the question asks for more than a date, a figure or a name ("which treaty…") or is
+    # about something else (`TITLE_SHARE`).
     eligible: np.ndarray
     # Per candidate: the stems it holds (read with its antecedent), plus the question's
     # stems whose words it holds as its own language stems them.
@@ -367,6 +375,13 @@ def features(
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
             numbers_missing = 0.0
+        if (
+            share < TITLE_SHARE
+            and (not numbers or numbers_missing == 1.0)
+            and is_title(store.text(candidate.row))
+        ):
+            # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
+            eligible[i] = False
         rows_out.append(
             (
                 sum(w for s, w in weights.items() if s in held) / total if total else 0.0,
