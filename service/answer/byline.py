@@ -7,7 +7,8 @@ evidence step finds nothing to weigh. A source's metadata does know its
 authors (`corpus/sources.toml`, or what trafilatura and pypdf read from the
 page). An answer must still rest on the sources' text, so the question is
 answered only where the text itself names an author: the sentences that do
-are cited, and the first name found is the short answer.
+are cited, and the first name found is the short answer, with the names the
+text lists right after it ("Felix Klein and Louan Renard").
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Named:
 
     rows: list[int]  # sentence-store rows to cite, in document order
     source_id: str
-    name: str  # the short answer: the first author named, the name spelled out
+    name: str  # the short answer: the authors the text first names together, the name spelled out
     start: int  # where the text gives it
     row: int  # the row holding that
 
@@ -62,9 +63,17 @@ def byline(
             if rows:
                 found.append((rows[0], at, name))
         if found:
+            found.sort(key=lambda f: f[1])
             row, start, name = found[0]
+            # the authors the text lists together, as it writes them ("Felix Klein and Louan
+            # Renard"), are the answer together
+            end = start + len(name)
+            for _, at, other in found[1:]:
+                if not _SEPARATORS.fullmatch(text[end:at]):
+                    break
+                end = at + len(other)
             rows = sorted({r for r, _, _ in found}, key=lambda r: store.infos[r].start)
-            return Named(rows, source_id, name, start, row)
+            return Named(rows, source_id, text[start:end], start, row)
     return None
 
 
