@@ -918,6 +918,9 @@ def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() ->
     store = _store_of("The coastal rail line, planned by Porto, was supported by Lisbon.")
     assert _short_answer("Who planned the coastal rail line?", store, 0) == "Porto"
     assert _short_answer("Who supported the coastal rail line?", store, 0) == "Lisbon"
+    # nor is the agent of another verb who did what the question asks
+    store = _store_of("The council asked the Tagus Agency for help. It is funded by Lisbon.")
+    assert _short_answer("Who asked the agency for help?", store, 1) is None
 
 
 @pytest.mark.parametrize(

@@ -354,6 +354,8 @@ def best_answer_for(
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
             # space launch facility"); who does what the question asks before either
             agent = asks_agent and _agent(store, r, mention, lexicon, verbs)
+            if asks_agent and not agent and _agent(store, r, mention, lexicon, None):
+                continue  # "controlled by Russia" is not who called the CSTO
             rank = (
                 mention.kind in accepts or agent,
                 agent,
@@ -527,7 +529,7 @@ def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
 
 
 def _agent(
-    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, verbs: set[str]
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, verbs: set[str] | None
 ) -> bool:
     """Whether a name is who does what a question's word says, by the word that names the
     agent right after it ("supported by Washington" for "who supports …", "financed by the
@@ -536,11 +538,11 @@ def _agent(
     before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
     if before and before[-1] in lexicon.definite_words:
         before.pop()
-    return (
-        len(before) >= 2
-        and before[-1] in lexicon.agent_words
-        and lexicon.stem.stemWord(before[-2]) in verbs
-    )
+    if len(before) < 2 or before[-1] not in lexicon.agent_words:
+        return False
+    if verbs is None:  # any participle's agent
+        return before[-2].endswith(("ed", "en"))
+    return lexicon.stem.stemWord(before[-2]) in verbs
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
