@@ -1287,6 +1287,15 @@ def test_names_written_otherwise_or_in_part_are_not_unknown(index: Index, questi
     assert evidence.eligible.any()
 
 
+def test_a_peoples_adjective_is_no_unknown_name_where_its_country_is_written(
+    index: Index,
+) -> None:
+    question = "Which Chinese programme offers Kazakhstan diversification?"
+    assert _evidence_of(index, question, "At the same time, Beijing")["name_unknown"] == 0.0
+    question = "Which Martian programme offers Kazakhstan diversification?"
+    assert _evidence_of(index, question, "At the same time, Beijing")["name_unknown"] == 1.0
+
+
 def test_a_peoples_adjective_points_at_its_country_and_a_scale_is_not_a_name() -> None:
     assert "China" in demonym_of("Chinese", "en") and "Ukraine" in demonym_of("Ukrainian", "en")
     assert demonym_of("France", "en") == () and demonym_of("Peace", "en") == ()
@@ -1458,6 +1467,8 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
         return composed.reason
 
     assert reason("What is the capital of France?") == "the sources never mention France"
+    # a people's adjective is heard where its country is ("Chinese": Beijing, China)
+    assert "never mention" not in reason("Which Chinese bank financed the pipeline?")
     # a name of several words is named whole, though the sources write some of its words
     assert reason("Did Tokayev meet Joe Biden?") == "the sources never mention Joe Biden"
     assert reason("Did Russia veto it at the United Nations?") == (

@@ -41,7 +41,12 @@ from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
-from dossier.service.answer.evidence import Evidence, features, unnamed_measure
+from dossier.service.answer.evidence import (
+    Evidence,
+    features,
+    known_as_place,
+    unnamed_measure,
+)
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
@@ -98,7 +103,12 @@ def why_not(
     # A name no passage mentions is the clearest reason; a common word may be a paraphrase.
     absent = [f for f in question.focus if f.stem not in held_anywhere and f.is_name]
     if absent:
-        never = [f for f in absent if store.document_frequency.get(f.stem, 0) == 0]
+        never = [
+            f
+            for f in absent
+            if store.document_frequency.get(f.stem, 0) == 0
+            and not known_as_place(f, store, lexicon)  # "Chinese": China
+        ]
         key, terms = ("never", never) if never else ("not_found", absent)
         said = _whole_names([f.word for f in terms], question)
         return messages[key].format(terms=_join(said, lexicon))

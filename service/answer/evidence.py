@@ -278,12 +278,18 @@ def features(
     names = {f.stem: f.weight for f in question.focus if f.is_name}
     common = {f.stem: f.weight for f in question.focus if not f.is_name}
     top_idf = store.idf("\0never-a-stem\0") or 1.0
-    unknown = float(any(store.document_frequency.get(s, 0) == 0 for s in names))
     # A name the sources never write, in any spelling near it ("Partnership for Peace", "FIFA";
-    # "Sino-Kazakh" is known by one of its parts): no sentence in the question's language is
-    # about what the question names, whatever else it holds.
+    # "Sino-Kazakh" is known by one of its parts, "Chinese" by China): no sentence in the
+    # question's language is about what the question names, whatever else it holds.
     asked_in = lexicon_for(question.language)
     unheard = any(not _heard(f, store, asked_in) for f in question.focus)
+    unknown = float(
+        any(
+            store.document_frequency.get(f.stem, 0) == 0 and not known_as_place(f, store, asked_in)
+            for f in question.focus
+            if f.is_name
+        )
+    )
     # …nor can any figure of theirs give a measure they never mention ("the unemployment rate")
     unheard = unheard or bool(unnamed_measure(question, store, asked_in))
     only_names = bool(names) and not common
@@ -485,6 +491,15 @@ def _heard(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
     return any(all(store.spelled_like(s) for _, s in content_stems_at(p, lexicon)) for p in places)
 
 
+def known_as_place(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool:
+    """Whether the sources write a name the question gives as the place its people's
+    adjective names ("Chinese": China)."""
+    return any(
+        all(store.document_frequency.get(s, 0) for _, s in content_stems_at(p, lexicon))
+        for p in demonym_of(focus.word, lexicon.code)
+    )
+
+
 def _says_more(held: set[str], question: Question) -> bool:
     """Whether a sentence holds a content word that is not the question's own (or a digit)."""
     return _says_more_than(held, question.weights().keys() | question.thing_stems)
@@ -503,5 +518,6 @@ __all__ = [
     "derived_forms",
     "features",
     "in_language",
+    "known_as_place",
     "unnamed_measure",
 ]
