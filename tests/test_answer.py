@@ -135,6 +135,8 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("How many Russian companies operate in Kazakhstan?", NUMBER, "Russian companies"),
         ("Which general commanded the troops?", PERSON, "general"),
         ("Which space launch facility did Russia lease?", PLACE, "space launch facility"),
+        # the phrase before its verb is whole: its last word is its head
+        ("Which capital punishment reform did he enact?", OTHER, "capital punishment reform"),
         # …but a word is not a kind because its stem is one ("programming" is not "program")
         ("Which programming language did he create?", OTHER, "programming"),
         ("In which areas does NATO assist Kazakhstan?", OTHER, "areas"),

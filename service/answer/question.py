@@ -183,19 +183,34 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
                 # thing is named
                 return kind, None, False
             kept: list[str] = []
+            ended_by = ""
             for word in thing.split():  # the noun phrase ends at the first stop word after it
                 if word.lower() in stop:
                     if kept:
+                        ended_by = word.lower()
                         break
                     continue
                 kept.append(word)
             thing = " ".join(kept) or None
+            if not ended_by and groups.get("thing"):  # the pattern ends the phrase itself
+                after = words(text[match.end("thing") :])
+                ended_by = after[0].lower() if after else ""
         if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
             # "which key institution did…": the noun that names a kind decides, and the
             # thing asked for ends there; of several, the phrase's head ("which member
             # states": the last in English, the first in French).
             found = thing.split()
             head = _head(found, lexicon)
+            whole = (
+                head is not None
+                and lexicon.head_final
+                and ended_by in lexicon.auxiliaries | lexicon.present_copulas | {"was", "were"}
+                and head[0] < len(found) - 1
+            )
+            if whole:
+                # "which capital punishment reform did …": the phrase before the verb is
+                # whole, so its last word is its head, and "capital" only qualifies it
+                head = None
             if head is not None:
                 n, named = head
                 # "which Duma deputies": a person the sentence does not call a deputy is not
@@ -206,7 +221,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
                 return kind, " ".join(found), False
             # "which two components": the count is not the thing asked for
             counted = [w for w in found if w.lower() not in lexicon.number_words]
-            return kind, (counted or found)[0], False
+            return kind, " ".join(counted or found) if whole else (counted or found)[0], False
         if kind == NUMBER and thing and groups.get("measure"):
             return NUMBER, thing, False
         return kind, thing, False
