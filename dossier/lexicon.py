@@ -310,14 +310,17 @@ ENGLISH = Lexicon(
                 rf"\bhow (many|much) {_EN_THING}?|\bhow (many|much)\b"
                 r"|\bhow (far|large|big|long|old|high|often)\b"
                 # "what share of the population": a share of what it names
-                r"|\bwhat (?:(?:was|is|were|are) the )?(?:share|percentage|proportion|fraction) "
+                r"|\bwhat (?:(?:was|is|were|are) the )?"
+                r"(?:share|percentage|proportion|portion|fraction) "
                 r"of (?:the )?(?P<whole>[\w'’-]+(?: [\w'’-]+){0,2})"
                 # "what was the value", "what was Kazakhstan's budget deficit": a measure
                 # noun, after up to three modifiers that are not prepositions
                 r"|\bwhat (was|is|were|are|will be) (?:the |its |their |[\w-]+['’]s )?"
                 r"(?P<measure>(?:(?!(?:of|for|in|on|to|by|from|with|behind|about)\b)"
                 rf"[\w'’-]+ ){{0,3}}(?:{_EN_MEASURES})s?)\b"
-                r"|\bwhat (share|percentage|proportion|fraction|amount|number|sum|figure)\b"
+                r"|\bwhat (share|percentage|proportion|portion|fraction|amount|number|sum|figure)\b"
+                # "what was bilateral commerce worth"
+                r"|\bwhat (?:was|is|were|are) [^?]+ worth\b"
                 r"|\bwhat (was|is) the [\w-]+ (value|rate|share|level|volume)\b"
             ),
         ),
@@ -457,8 +460,8 @@ ENGLISH = Lexicon(
         (
             SHARE,
             _p(
-                r"\b(what|by what|which) (share|percentage|proportion|fraction|percent)\b"
-                r"|\bwhat (was|is|were|are) the (share|percentage|proportion)\b"
+                r"\b(what|by what|which) (share|percentage|proportion|portion|fraction|percent)\b"
+                r"|\bwhat (was|is|were|are) the (share|percentage|proportion|portion)\b"
             ),
         ),
         (

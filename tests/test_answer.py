@@ -135,6 +135,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("How many Russian companies operate in Kazakhstan?", NUMBER, "Russian companies"),
         ("Which general commanded the troops?", PERSON, "general"),
         ("Which space launch facility did Russia lease?", PLACE, "space launch facility"),
+        ("What was bilateral trade worth in 2003?", NUMBER, None),
         # the phrase before its verb is whole: its last word is its head
         ("Which capital punishment reform did he enact?", OTHER, "capital punishment reform"),
         # …but a word is not a kind because its stem is one ("programming" is not "program")
@@ -241,6 +242,7 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
         ("In what year was the pipeline completed?", None),
         ("What share of exports goes to Russia?", SHARE),
         ("By what percentage did trade grow in 2023?", SHARE),
+        ("What portion of GDP comes from oil?", SHARE),
         ("How long did the foreign troops stay?", EXTENT),
         ("How long is the border between Kazakhstan and Russia?", EXTENT),
         ("How many Russian companies operate in Kazakhstan?", COUNT),
