@@ -334,6 +334,19 @@ def test_multi_part_questions_are_split_into_parts_with_their_own_kinds() -> Non
     assert [p.future for p in signed.parts] == [False, True]
 
 
+def test_a_sentence_holding_nothing_of_the_question_and_far_from_it_cannot_answer(
+    engine: Engine,
+) -> None:
+    """ "China is now Astana's main trading partner" ranks first for "Where is the CSTO
+    headquartered?" and names a place, yet holds none of its words and is further from it
+    in meaning than the answerability model's rows are on average."""
+    answer = engine.ask("Where is the CSTO headquartered?")
+    assert answer.abstained, answer.answer
+    assert engine.answerability.typical("cos_context") is not None
+    # a paraphrase holding none of the words but close in meaning still answers
+    assert not engine.ask("How long did the foreign soldiers remain?").abstained
+
+
 def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> None:
     """The whole asks for a name and a figure at once, and no one sentence gives both; it
     was refused ("… give no figure") though each part is answered."""

@@ -84,6 +84,10 @@ class Answerability:
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))  # no overflow warning
 
+    def typical(self, feature: str) -> float | None:
+        """The mean of a feature over the rows the model was fitted on (None if unused)."""
+        return float(self.mean[self.features.index(feature)]) if feature in self.features else None
+
     # File ----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:

@@ -5,7 +5,9 @@ Rules, in order:
 1. Score every candidate sentence (answerability.py); one that cannot answer
    (evidence.py's `eligible`: it says nothing new, is a bare title, speaks
    of another time than the question names, or, for a question whose focus
-   is names alone, holds none of them) scores 0. If the best is below
+   is names alone, holds none of them) scores 0, and so does one about
+   something else (`_far_off`: none of the question's words, and further from
+   it in meaning than the model's average row). If the best is below
    the threshold, abstain, saying what is missing: a focus term no passage
    mentions, the time asked for, or the kind of answer (a date, a figure, a
    name) none gives.
@@ -216,7 +218,7 @@ def compose(
         reader_candidates=reader_candidates,
     )
     scored = model.probability(evidence.table, evidence.columns)
-    probability = scored * evidence.eligible
+    probability = scored * evidence.eligible * ~_far_off(evidence, model)
     # Each part's best candidate (its position: a part has the question's candidates, from
     # the same passages), its probability, the part and its evidence: a multi-part question
     # is answered when a part is, though the whole asks for two kinds at once ("Which
@@ -232,7 +234,9 @@ def compose(
             reader_candidates=reader_candidates,
         )
         part_probability = (
-            model.probability(part_evidence.table, part_evidence.columns) * part_evidence.eligible
+            model.probability(part_evidence.table, part_evidence.columns)
+            * part_evidence.eligible
+            * ~_far_off(part_evidence, model)
         )
         if part_probability.size and float(part_probability.max()) >= threshold:
             top = int(np.argmax(part_probability))
@@ -309,6 +313,22 @@ def compose(
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
     span = _answer_span(leading, leading_evidence, best, store, number_of, lexicon)
     return Composed(text, citations, span, confidence, None)
+
+
+def _far_off(evidence: Evidence, model: Answerability) -> np.ndarray:
+    """Candidates about something else: they hold none of the question's focus terms (nor
+    does their heading) and are further from it in meaning than the rows the model was
+    fitted on are on average. In the question's language only; across languages a sentence
+    shares few words with a question it answers. "Where is the CSTO headquartered?" is not
+    answered by "China is now Astana's main trading partner …", however well its rank and
+    its place names score."""
+    typical = model.typical("cos_context")
+    if typical is None or not evidence.candidates:
+        return np.zeros(len(evidence.candidates), dtype=bool)
+    far = (evidence.column("focus_section") == 0) & (evidence.column("cos_context") < typical)
+    if "other_language" in evidence.columns:
+        far &= evidence.column("other_language") == 0
+    return far
 
 
 def _answering_sentence(
