@@ -1445,11 +1445,43 @@ def _plain(code: str) -> Lexicon:
 
 @lru_cache(maxsize=16)
 def known_territories(code: str) -> frozenset[str]:
-    """Countries and regions as CLDR names them in the language and in English (Babel)."""
-    names: set[str] = set()
+    """Countries and regions as CLDR names them in the language and in English (Babel), by
+    each part of a name CLDR qualifies ("Myanmar (Burma)": Myanmar, Burma; "Congo -
+    Kinshasa": Congo; "Hong Kong SAR China": Hong Kong), and by the English names CLDR has
+    since replaced (`ALSO_CALLED`: "Turkey" for Türkiye)."""
+    names: set[str] = set(ALSO_CALLED)
     for locale in _locales(code):
-        names.update(name for name in locale.territories.values() if name[:1].isupper())
+        for name in locale.territories.values():
+            if name[:1].isupper():
+                names.add(name)
+                names.update(
+                    part
+                    for part in _QUALIFIED.split(name)
+                    if part[:1].isupper() and "(" not in part and ")" not in part
+                )
     return frozenset(n for n in names if "/" not in n)
+
+
+# How CLDR qualifies a territory's name: "Myanmar (Burma)", "Congo - Kinshasa", "Hong Kong SAR
+# China" (the part before " SAR" is the name).
+_QUALIFIED = re.compile(r"\s*\(|\)\s*$|\s+-\s+.*$|\s+SAR\b.*$")
+
+# English names in wide use for countries CLDR now names otherwise.
+ALSO_CALLED = frozenset(
+    {
+        "Turkey",
+        "Ivory Coast",
+        "Czech Republic",
+        "Swaziland",
+        "Macedonia",
+        "East Timor",
+        "Britain",
+        "Great Britain",
+        "Holland",
+        "Burma",
+        "Palestine",
+    }
+)
 
 
 # States that CLDR, naming today's territories, does not: a historian's sources name them as

@@ -627,6 +627,9 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     assert kinds["Rosatom Corporation"] == ORGANISATION
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
+    # by each part of a name CLDR qualifies, and by the English names it has since replaced
+    assert {"Myanmar", "Burma", "Congo", "Hong Kong", "Turkey"} <= known_territories("en")
+    assert not any(n.count("(") != n.count(")") for n in known_territories("en"))
     # a country opening a sentence is a name, though nothing else capitalises it
     text = "Greenland signed a treaty in 1985. The treaty gave it a special status."
     kinds = _kinds_of(text)
@@ -922,6 +925,13 @@ def test_no_place_is_an_event_nor_the_country_of_the_people_the_question_names()
     store = _store_of("Chinese speakers live near the border with Mongolia, as in China.")
     assert _short_answer("Where do Chinese speakers live?", store, 0) == "Mongolia"
     assert _short_answer("Where is the border?", store, 0) == "Mongolia"
+
+
+def test_a_people_is_no_organisation_place_or_named_thing() -> None:
+    store = _store_of("The Georgians have long traded with firms such as Tbilgaz.")
+    assert _short_answer("Which company trades in the region?", store, 0) == "Tbilgaz"
+    store = _store_of("The Georgians have long traded with them.")
+    assert _short_answer("Which company trades in the region?", store, 0) is None
 
 
 def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() -> None:

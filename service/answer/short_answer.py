@@ -301,12 +301,13 @@ def best_answer_for(
                 or (natural and mention.text in known_places(lexicon.code))
             ):
                 continue
-            # "Kazakh" (the Kazakh leader) is neither a place, an organisation nor a named
-            # event or treaty; a question for a language asks for OTHER ("which language")
+            # "Kazakh" (the Kazakh leader) and "the Kazakhs" are neither a place, an
+            # organisation nor a named event or treaty; a question for a language asks for
+            # OTHER ("which language")
             if (
                 question.kind in (PLACE, ORGANISATION, NAME)
                 and mention.kind == NAME
-                and mention.text in known_tongues(lexicon.code)
+                and (mention.text in known_tongues(lexicon.code) or _a_people(mention, lexicon))
             ):
                 continue
             if mention.kind == DATE and _dated_by(store, r, mention, anchors, lexicon, text):
@@ -514,6 +515,17 @@ def _owns(
         return False
     found = _OWNED.match(store.text(row)[mention.end - info.start :])
     return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
+
+
+def _a_people(mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a name is a people's, by the country it is the adjective of ("Kazakhs",
+    "Ukrainians"): the name is the country's less its last letters, and a plural."""
+    word = mention.text
+    return (
+        " " not in word
+        and word.endswith("s")
+        and any(len(word) <= len(place) + 3 for place in demonym_of(word[:-1], lexicon.code))
+    )
 
 
 def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
