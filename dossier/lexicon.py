@@ -186,6 +186,9 @@ class Lexicon:
     # The word that pairs a list of figures with the list of years before it, in order ("in
     # 2022 and 2023 … $26 billion and $27 billion respectively").
     respectively: frozenset[str] = frozenset()
+    # Words before a figure that make it a change ("up 30% from 2022", "grew by 4%"), not a
+    # share of anything (English so far).
+    change_words: frozenset[str] = frozenset()
     # The word that names who does what a past participle says ("supported by Washington",
     # "soutenu par Washington"): the agent a "who" question asks for.
     agent_words: frozenset[str] = frozenset()
@@ -539,6 +542,7 @@ ENGLISH = Lexicon(
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
     agent_words=frozenset({"by"}),
+    change_words=frozenset("up down by rose fell grew increased decreased dropped".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),

@@ -732,6 +732,12 @@ def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -
     assert answer is not None and answer.text == "two" and near > 0.4
 
 
+def test_a_change_is_no_share_of_what_the_question_names() -> None:
+    store = _store_of("Trade with Chile reached $3 billion in 2023, up 30% from 2022.")
+    assert _short_answer("What percentage of Peru's exports go to Chile?", store, 0) is None
+    assert _short_answer("By what percentage did trade with Chile grow?", store, 0) == "30%"
+
+
 def test_a_figure_given_for_another_year_than_the_one_asked_is_not_the_answer() -> None:
     """A figure is given for the year a word places it in ("EUR 3.1 billion in 2009"), or
     for the year in the same place of a list it pairs "respectively"; "up 12% from 2015" is

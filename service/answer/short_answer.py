@@ -327,6 +327,10 @@ def best_answer_for(
                     continue  # "gigatons" are tons
             if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
                 continue
+            if question.unit == SHARE and question.thing and mention.kind == NUMBER:
+                before, _ = around(store, r, mention)
+                if before in lexicon.change_words:
+                    continue  # "up 30% from 2022" is no share of Kazakhstan's exports
             if amount and mention.kind == NUMBER and fits(SHARE, mention, "", "", lexicon):
                 continue  # "75% of export earnings" is no GDP
             if given_years and mention.kind == NUMBER:
