@@ -365,7 +365,8 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "company organisation organization alliance bloc body institution agency firm "
             "bank union group party centre center bloc coalition fund consortium "
-            "corporation operator treaty agreement council".split(),
+            "corporation operator treaty agreement council newspaper outlet magazine journal "
+            "broadcaster publisher".split(),
             ORGANISATION,
         ),
         **dict.fromkeys(

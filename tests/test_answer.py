@@ -166,6 +166,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ),
         ("What is the name of the company that operates Tengiz?", ORGANISATION, "company"),
         ("Which advisory council did Tokayev create?", ORGANISATION, "advisory council"),
+        ("Which newspaper published the statement?", ORGANISATION, "newspaper"),
         # a measure noun asks for a figure, whoever's it is and however it is qualified
         ("What was Kazakhstan's budget deficit in 2023?", NUMBER, "budget deficit"),
         ("What will be the generating capacity of the plant?", NUMBER, "generating capacity"),
