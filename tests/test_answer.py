@@ -328,6 +328,10 @@ def test_multi_part_questions_are_split_into_parts_with_their_own_kinds() -> Non
     assert [p.years for p in dated.parts] == [{"1996"}, {"1996"}]
     own = analyse("What was trade in 2003, and what was the deficit in 2018?", EN, lambda s: 1.0)
     assert [p.years for p in own.parts] == [{"2003"}, {"2018"}]
+    # a part may name only its year, which is no thing it asks about
+    bare = analyse("How much was trade worth in 2003 and how much in 2018?", EN, lambda s: 1.0)
+    assert [p.years for p in bare.parts] == [{"2003"}, {"2018"}]
+    assert bare.parts[1].thing is None
     # and its future, when it has no verb of its own
     site = analyse("Which company will build the plant, and at what site?", EN, lambda s: 1.0)
     assert [p.future for p in site.parts] == [True, True]

@@ -191,7 +191,8 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
                         break
                     continue
                 kept.append(word)
-            thing = " ".join(kept) or None
+            # "how much in 2018": a year is no thing
+            thing = " ".join(kept) if any(c.isalpha() for c in "".join(kept)) else None
             if not ended_by and groups.get("thing"):  # the pattern ends the phrase itself
                 after = words(text[match.end("thing") :])
                 ended_by = after[0].lower() if after else ""
@@ -310,7 +311,12 @@ def analyse(
     parts: tuple[Question, ...] = ()
     if split:
         pieces = [p.strip(" ,;?") for p in lexicon.part_split.split(text)]
-        pieces = [p for p in pieces if p and content_stems_at(p, lexicon)]
+        # a part may name only a year or a figure ("… in 2003, and how much in 2018?")
+        pieces = [
+            p
+            for p in pieces
+            if p and (content_stems_at(p, lexicon) or number_mentions(p, 0, lexicon))
+        ]
         if len(pieces) > 1:
             parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(
