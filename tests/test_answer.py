@@ -959,6 +959,9 @@ def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() ->
     # nor is the agent of another verb who did what the question asks
     store = _store_of("The council asked the Tagus Agency for help. It is funded by Lisbon.")
     assert _short_answer("Who asked the agency for help?", store, 1) is None
+    # though it names what the question asks the name of
+    store = _store_of("The plan was partly financed by the Tagus Fund, a national wealth fund.")
+    assert _short_answer("What is the name of the national wealth fund?", store, 0) == "Tagus Fund"
 
 
 @pytest.mark.parametrize(

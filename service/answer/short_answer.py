@@ -256,6 +256,9 @@ def best_answer_for(
     # "who supports the pipeline": "the pipeline supported by Washington"
     asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
     verbs = {f.stem for f in question.focus if not f.is_name}
+    # …and a bare "who <does>" is not answered by who does another thing ("financed by the
+    # fund" still names "Kazakhstan's sovereign wealth fund")
+    bare_who = asks_agent and question.kind == PERSON and question.thing is None
     best: Mention | None = None
     closeness = 0.0
     best_rank: tuple[bool, bool, bool, bool, float] = (False, False, False, False, 0.0)
@@ -359,7 +362,7 @@ def best_answer_for(
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
             # space launch facility"); who does what the question asks before either
             agent = asks_agent and _agent(store, r, mention, lexicon, verbs)
-            if asks_agent and not agent and _agent(store, r, mention, lexicon, None):
+            if bare_who and not agent and _agent(store, r, mention, lexicon, None):
                 continue  # "controlled by Russia" is not who called the CSTO
             rank = (
                 mention.kind in accepts or agent,
