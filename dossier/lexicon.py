@@ -1530,6 +1530,29 @@ def known_places(code: str) -> frozenset[str]:
     return frozenset(n for n in names if "/" not in n)
 
 
+@lru_cache(maxsize=8)
+def countries_of_cities(code: str) -> dict[str, frozenset[str]]:
+    """The country each city CLDR names a time zone after is in, by the names of both in the
+    language and in English (Babel): "Moscow", "Moscou" → Russia, Russie. Cities in
+    several zones' countries (none, today) would list each."""
+    from babel.core import get_global
+    from babel.dates import get_timezone_location
+
+    territory_of = get_global("zone_territories")
+    out: dict[str, set[str]] = {}
+    for locale in _locales(code):
+        for zone, territory in territory_of.items():
+            country = locale.territories.get(territory)
+            if "/" not in zone or country is None:
+                continue
+            try:
+                city = get_timezone_location(zone, locale=locale, return_city=True)
+            except LookupError:
+                continue
+            out.setdefault(city, set()).add(country)
+    return {city: frozenset(countries) for city, countries in out.items()}
+
+
 def _locales(code: str) -> list[Locale]:
     """Babel's locales of the language and of English, those Babel knows."""
     from babel import Locale, UnknownLocaleError

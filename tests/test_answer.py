@@ -41,6 +41,7 @@ from dossier.lexicon import (
     PLACE,
     REASON,
     SHARE,
+    countries_of_cities,
     demonym_of,
     known_places,
     known_territories,
@@ -936,6 +937,14 @@ def test_no_place_is_an_event_nor_the_country_of_the_people_the_question_names()
     store = _store_of("Chinese speakers live near the border with Mongolia, as in China.")
     assert _short_answer("Where do Chinese speakers live?", store, 0) == "Mongolia"
     assert _short_answer("Where is the border?", store, 0) == "Mongolia"
+
+
+def test_a_city_cldr_places_in_another_country_than_the_question_s_is_not_its_answer() -> None:
+    store = _store_of("Delegates from Madrid met in Porto.")
+    assert _short_answer("Which Portuguese city did the delegates meet in?", store, 0) == "Porto"
+    assert _short_answer("Which cities in Portugal did the delegates meet in?", store, 0) == "Porto"
+    assert _short_answer("Which Spanish city did the delegates come from?", store, 0) == "Madrid"
+    assert countries_of_cities("en")["Moscow"] == {"Russia"}
 
 
 def test_a_people_is_no_organisation_place_or_named_thing() -> None:

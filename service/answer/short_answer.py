@@ -36,6 +36,7 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    countries_of_cities,
     demonym_of,
     known_places,
     known_territories,
@@ -236,7 +237,10 @@ def best_answer_for(
     fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
     # "which city", "the capital of …": a country is not one
     asked = question.thing.split()[-1].lower() if question.thing else ""
-    city = asked in lexicon.settlement_words
+    city = any(w in lexicon.settlement_words for w in (asked, *lexicon.singulars(asked)))
+    # "which Kazakh city", "the capital of Kazakhstan": not a city CLDR places elsewhere
+    countries = _countries_named(question, lexicon, asked) if city else frozenset()
+    cities = countries_of_cities(lexicon.code) if countries else {}
     # "which river": a country is not one, nor a place its name or the word after it calls
     # another kind of place ("the Caspian Sea", "the Tengiz field"); a region may be any
     place = asked if question.kind == PLACE and asked in lexicon.specific_places else ""
@@ -301,6 +305,7 @@ def best_answer_for(
                         or mention.text in FORMER_STATES  # "the USSR" is no capital either
                     )
                 )
+                or (mention.text in cities and not cities[mention.text] & countries)
                 or (natural and mention.text in known_places(lexicon.code))
             ):
                 continue
@@ -522,6 +527,29 @@ def _owns(
         return False
     found = _OWNED.match(store.text(row)[mention.end - info.start :])
     return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
+
+
+def _countries_named(question: Question, lexicon: Lexicon, asked: str) -> frozenset[str]:
+    """The countries a question places the city it asks for in, by a name or a people's
+    adjective just before the word for it, or a name after its "of" or "in" ("which Kazakh
+    city", "the capital of Kazakhstan")."""
+    territories = known_territories(lexicon.code)
+    said = words(question.text)
+    lowered = [w.lower() for w in said]
+    if asked not in lowered:
+        return frozenset()
+    at = lowered.index(asked)
+    near = said[max(0, at - 1) : at]
+    if lowered[at + 1 : at + 2] and lowered[at + 1] in lexicon.connectors | lexicon.period_words:
+        near += [w for w in said[at + 2 : at + 4] if w[:1].isupper()][:1]  # "capital of X"
+    return frozenset(
+        place
+        for word in near
+        for place in (
+            (word,) if word in territories else demonym_of(word.capitalize(), lexicon.code)
+        )
+        if place in territories and len(word) <= len(place) + 2
+    )
 
 
 def _a_people(mention: Mention, lexicon: Lexicon) -> bool:
