@@ -234,6 +234,10 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
     # The article names no Duma deputy; Putin, who questioned Kazakh statehood, is none.
     answer = engine.ask("Which Duma deputies questioned Kazakhstan's territorial integrity?")
     assert answer.answer_span is None or "Putin" not in answer.answer_span.text
+    # nor when the question asks for their names
+    names = "What are the names of the Duma deputies who questioned Kazakhstan's integrity?"
+    answer = engine.ask(names)
+    assert answer.answer_span is None or "Putin" not in answer.answer_span.text
 
 
 @pytest.mark.parametrize(
@@ -945,6 +949,16 @@ def test_a_city_cldr_places_in_another_country_than_the_question_s_is_not_its_an
     assert _short_answer("Which cities in Portugal did the delegates meet in?", store, 0) == "Porto"
     assert _short_answer("Which Spanish city did the delegates come from?", store, 0) == "Madrid"
     assert countries_of_cities("en")["Moscow"] == {"Russia"}
+
+
+def test_which_members_may_be_answered_by_the_body_they_are_members_of() -> None:
+    """ "Which lawmakers …?" against "two members of the Lusitanian Assembly": the body,
+    failing a name; not for "the names of the lawmakers", which a body is not."""
+    store = _store_of("In 2020, two members of the Lusitanian Assembly questioned the border.")
+    body = _short_answer("Which lawmakers questioned the border?", store, 0)
+    assert body == "Lusitanian Assembly"
+    names = "What are the names of the lawmakers who questioned the border?"
+    assert _short_answer(names, store, 0) is None
 
 
 def test_a_people_is_no_organisation_place_or_named_thing() -> None:

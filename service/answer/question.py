@@ -128,7 +128,14 @@ def _kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
     if lexicon.term_asked and lexicon.term_asked.search(text) and kind != PERSON:
         return OTHER, None, False  # "what are such numbers called?": a term
     if kind in (NAME, OTHER):  # "what are the names of the Duma members": persons' names
-        return (*(_named_thing(text, lexicon) or (kind, thing)), False)
+        named = _named_thing(text, lexicon)
+        if named is None:
+            return kind, thing, False
+        kind, thing = named
+        # "the names of the Duma deputies": persons the sources call deputies, as "which
+        # deputies" asks; "the names of the two members" names no role
+        head = thing.split()[-1 if lexicon.head_final else 0].lower()
+        return kind, thing, kind == PERSON and head not in lexicon.generic_persons
     return kind, thing, role
 
 

@@ -257,6 +257,14 @@ def best_answer_for(
         for place in demonym_of(word, lexicon.code)
         if len(word) <= len(place) + 2  # "Kazakh", "Ukrainian"; not "Kenyatta" for Kenya
     }
+    # "which lawmakers": after any person, the body "two members of the Duma" belong to (not
+    # "the names of the lawmakers": a body is no person's name)
+    members = (
+        question.kind == PERSON
+        and question.thing is not None
+        and question.role
+        and not (lexicon.name_of and lexicon.name_of.search(question.text))
+    )
     # "who supports the pipeline": "the pipeline supported by Washington"
     asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
     verbs = {f.stem for f in question.focus if not f.is_name}
@@ -285,6 +293,7 @@ def best_answer_for(
                 mention.kind not in accepts
                 and mention.kind not in fallback
                 and not (surmised and _surmised_person(store, r, mention))
+                and not (members and _members_of(store, r, mention, lexicon))
             ) or in_question(mention, question, text):
                 continue
             if (r, mention.start) in uncounted:
@@ -573,6 +582,22 @@ def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
     if before and before[-1] in lexicon.definite_words:
         before.pop()
     return bool(before) and before[-1] in lexicon.relative_words
+
+
+def _members_of(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether an organisation is named as what persons are members of ("two members of the
+    Duma"): it then answers "which lawmakers", failing a person's name."""
+    if mention.kind != ORGANISATION:
+        return False
+    info = store.infos[row]
+    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
+    if before and before[-1] in lexicon.definite_words | {"the"}:
+        before.pop()
+    return (
+        len(before) >= 2
+        and before[-1] in lexicon.connectors
+        and before[-2] in lexicon.generic_persons
+    )
 
 
 def _agent(
