@@ -1594,6 +1594,12 @@ def demonym_of(word: str, code: str) -> tuple[str, ...]:
     return _territories_by_prefix(code).get(word[:4].casefold(), ())
 
 
+def country_of_people(word: str, code: str) -> tuple[str, ...]:
+    """The countries a people's adjective names, as `demonym_of`, where the adjective is not
+    much longer than the country's name ("Kazakh", "Ukrainian"; not "Kenyatta" for Kenya)."""
+    return tuple(p for p in demonym_of(word, code) if len(word) <= len(p) + 2)
+
+
 def lexicon_for(language: str | None) -> Lexicon:
     """The lexicon for a language code (or stemmer name); English when None.
 

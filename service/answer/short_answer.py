@@ -37,6 +37,7 @@ from dossier.lexicon import (
     SHARE,
     Lexicon,
     countries_of_cities,
+    country_of_people,
     demonym_of,
     known_places,
     known_territories,
@@ -254,8 +255,7 @@ def best_answer_for(
         place
         for word in words(question.text)
         if word[:1].isupper()
-        for place in demonym_of(word, lexicon.code)
-        if len(word) <= len(place) + 2  # "Kazakh", "Ukrainian"; not "Kenyatta" for Kenya
+        for place in country_of_people(word, lexicon.code)
     }
     # "which lawmakers": after any person, the body "two members of the Duma" belong to (not
     # "the names of the lawmakers": a body is no person's name)
@@ -555,48 +555,46 @@ def _countries_named(question: Question, lexicon: Lexicon, asked: str) -> frozen
         place
         for word in near
         for place in (
-            (word,) if word in territories else demonym_of(word.capitalize(), lexicon.code)
+            (word,) if word in territories else country_of_people(word.capitalize(), lexicon.code)
         )
-        if place in territories and len(word) <= len(place) + 2
+        if place in territories
     )
 
 
 def _a_people(mention: Mention, lexicon: Lexicon) -> bool:
-    """Whether a name is a people's, by the country it is the adjective of ("Kazakhs",
-    "Ukrainians"): the name is the country's less its last letters, and a plural."""
+    """Whether a name is a people's: the plural of the adjective of a country ("Kazakhs",
+    "Ukrainians")."""
     word = mention.text
     return (
-        " " not in word
-        and word.endswith("s")
-        and any(len(word) <= len(place) + 3 for place in demonym_of(word[:-1], lexicon.code))
+        " " not in word and word.endswith("s") and bool(country_of_people(word[:-1], lexicon.code))
     )
+
+
+def _words_before(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> list[str]:
+    """The two words before a mention in its sentence, lower-cased, past an article ("after
+    the Qandy Quantar": after; "members of the Duma": members, of)."""
+    info = store.infos[row]
+    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
+    if before and before[-1] in lexicon.definite_words:
+        before.pop()
+    return before[-2:]
 
 
 def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
     """Whether a name of no known kind is an event by what dates something by it ("a few
     months after the Qandy Quantar"): no place asked for."""
-    if mention.kind != NAME:
-        return False
-    info = store.infos[row]
-    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-2:]]
-    if before and before[-1] in lexicon.definite_words:
-        before.pop()
+    before = _words_before(store, row, mention, lexicon) if mention.kind == NAME else []
     return bool(before) and before[-1] in lexicon.relative_words
 
 
 def _members_of(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
     """Whether an organisation is named as what persons are members of ("two members of the
     Duma"): it then answers "which lawmakers", failing a person's name."""
-    if mention.kind != ORGANISATION:
-        return False
-    info = store.infos[row]
-    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
-    if before and before[-1] in lexicon.definite_words | {"the"}:
-        before.pop()
+    before = _words_before(store, row, mention, lexicon) if mention.kind == ORGANISATION else []
     return (
-        len(before) >= 2
-        and before[-1] in lexicon.connectors
-        and before[-2] in lexicon.generic_persons
+        len(before) == 2
+        and before[1] in lexicon.connectors
+        and before[0] in lexicon.generic_persons
     )
 
 
@@ -606,10 +604,7 @@ def _agent(
     """Whether a name is who does what a question's word says, by the word that names the
     agent right after it ("supported by Washington" for "who supports …", "financed by the
     Samrouk Kazyna fund" for "who financed …")."""
-    info = store.infos[row]
-    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-3:]]
-    if before and before[-1] in lexicon.definite_words:
-        before.pop()
+    before = _words_before(store, row, mention, lexicon)
     if len(before) < 2 or before[-1] not in lexicon.agent_words:
         return False
     if verbs is None:  # any participle's agent
