@@ -155,6 +155,9 @@ class Lexicon:
     # The present tense of "to be" after a question's first word: "who is the president"
     # asks who holds the role now.
     present_copulas: frozenset[str] = frozenset()
+    # …and in the past: with them and the auxiliaries, the verb that ends a question's noun
+    # phrase ("which capital punishment reform did …", "which oil company was …").
+    past_copulas: frozenset[str] = frozenset()
     # What a question asks for when it wants a city, not a country ("which city", "the
     # capital of …"): a country is not the answer.
     settlement_words: frozenset[str] = frozenset()
@@ -504,6 +507,7 @@ ENGLISH = Lexicon(
     name_joiners=frozenset({"and", "&"}),
     settlement_words=frozenset("city town capital village municipality".split()),
     present_copulas=frozenset({"is", "are"}),
+    past_copulas=frozenset({"was", "were"}),
     year_words=frozenset(
         "in by since until till from to circa c around before after of during".split()
     ),

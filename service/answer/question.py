@@ -212,7 +212,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             whole = (
                 head is not None
                 and lexicon.head_final
-                and ended_by in lexicon.auxiliaries | lexicon.present_copulas | {"was", "were"}
+                and ended_by in lexicon.auxiliaries | lexicon.present_copulas | lexicon.past_copulas
                 and head[0] < len(found) - 1
             )
             if whole:
