@@ -193,7 +193,8 @@ class Lexicon:
     # share of anything (English so far).
     change_words: frozenset[str] = frozenset()
     # The word that names who does what a past participle says ("supported by Washington",
-    # "soutenu par Washington"): the agent a "who" question asks for.
+    # "soutenu par Washington"): the agent a "who" question asks for. Not German "von",
+    # which is as often "of" ("der Präsident von Frankreich").
     agent_words: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
@@ -1024,7 +1025,6 @@ GERMAN = Lexicon(
     relative_words=frozenset("nach vor später".split()),
     period_words=frozenset("im".split()),
     respectively=frozenset({"jeweils"}),
-    agent_words=frozenset({"von"}),
 )
 
 _ES_THING = _thing()
