@@ -9,6 +9,7 @@ import bisect
 import itertools
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from dossier.index.search import Index
@@ -236,41 +237,15 @@ def best_answer_for(
     # A bare "who" ("who did Internet2 partner with?") may be an organisation, after any
     # person; "which two Duma members" names persons
     fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
-    # "which city", "the capital of …": a country is not one
     asked = question.thing.split()[-1].lower() if question.thing else ""
-    city = any(w in lexicon.settlement_words for w in (asked, *lexicon.singulars(asked)))
-    # "which Kazakh city", "the capital of Kazakhstan": not a city CLDR places elsewhere
-    countries = _countries_named(question, lexicon, asked) if city else frozenset()
-    cities = countries_of_cities(lexicon.code) if countries else {}
+    said = _read(question, lexicon.code)
+    cities = countries_of_cities(lexicon.code) if said.countries else {}
     # "which river": a country is not one, nor a place its name or the word after it calls
     # another kind of place ("the Caspian Sea", "the Tengiz field"); a region may be any
     place = asked if question.kind == PLACE and asked in lexicon.specific_places else ""
     natural = place in lexicon.natural_places  # nor a city
     # "what is Kazakhstan's GDP": an amount, which a share is not
     amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
-    # "Kazakhstan's main trading partner": what "X's main" owns is asked, X is not the answer
-    owned = {lexicon.stem.stemWord(w.lower()) for w in _OWNED.findall(question.text)}
-    # "where do Russian speakers live": not in Russia, which the question names by its people
-    peoples_places = {
-        place
-        for word in words(question.text)
-        if word[:1].isupper()
-        for place in country_of_people(word, lexicon.code)
-    }
-    # "which lawmakers": after any person, the body "two members of the Duma" belong to (not
-    # "the names of the lawmakers": a body is no person's name)
-    members = (
-        question.kind == PERSON
-        and question.thing is not None
-        and question.role
-        and not (lexicon.name_of and lexicon.name_of.search(question.text))
-    )
-    # "who supports the pipeline": "the pipeline supported by Washington"
-    asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
-    verbs = {f.stem for f in question.focus if not f.is_name}
-    # …and a bare "who <does>" is not answered by who does another thing ("financed by the
-    # fund" still names "Kazakhstan's sovereign wealth fund")
-    bare_who = asks_agent and question.kind == PERSON and question.thing is None
     best: Mention | None = None
     closeness = 0.0
     best_rank: tuple[bool, bool, bool, bool, float] = (False, False, False, False, 0.0)
@@ -293,28 +268,28 @@ def best_answer_for(
                 mention.kind not in accepts
                 and mention.kind not in fallback
                 and not (surmised and _surmised_person(store, r, mention))
-                and not (members and _members_of(store, r, mention, lexicon))
+                and not (said.members and _members_of(store, r, mention, lexicon))
             ) or in_question(mention, question, text):
                 continue
             if (r, mention.start) in uncounted:
                 continue
-            if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, owned, lexicon):
+            if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
             if question.kind == PLACE and (
-                mention.text in peoples_places or _an_event(store, r, mention, lexicon)
+                mention.text in said.peoples_places or _an_event(store, r, mention, lexicon)
             ):
                 continue
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
                 or (place and _another_place(store, r, mention, place, lexicon))
                 or (
-                    (city or place)
+                    (said.city or place)
                     and (
                         mention.text in known_territories(lexicon.code)
                         or mention.text in FORMER_STATES  # "the USSR" is no capital either
                     )
                 )
-                or (mention.text in cities and not cities[mention.text] & countries)
+                or (mention.text in cities and not cities[mention.text] & said.countries)
                 or (natural and mention.text in known_places(lexicon.code))
             ):
                 continue
@@ -375,8 +350,8 @@ def best_answer_for(
             # a name of the kind asked for before a person's name by default only, and
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
             # space launch facility"); who does what the question asks before either
-            agent = asks_agent and _agent(store, r, mention, lexicon, verbs)
-            if bare_who and not agent and _agent(store, r, mention, lexicon, None):
+            agent = said.asks_agent and _agent(store, r, mention, lexicon, said.verbs)
+            if said.bare_who and not agent and _agent(store, r, mention, lexicon, None):
                 continue  # "controlled by Russia" is not who called the CSTO
             rank = (
                 mention.kind in accepts or agent,
@@ -520,6 +495,57 @@ def _dated_things(
 @lru_cache(maxsize=1024)
 def _dated_pattern(template: str, thing: str) -> re.Pattern[str]:
     return re.compile(template.replace("{thing}", thing), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Said:
+    """What `best_answer_for` reads of a question alone, once per question (`_read`)."""
+
+    # "which city", "the capital of …": a country is not one, nor a city CLDR places in
+    # another country than the question's ("which Kazakh city": not Moscow)
+    city: bool
+    countries: frozenset[str]
+    # "Kazakhstan's main trading partner": what "X's main" owns is asked, X is not the answer
+    owned: frozenset[str]
+    # "where do Russian speakers live": not in Russia, which the question names by its people
+    peoples_places: frozenset[str]
+    # "which lawmakers": after any person, the body "two members of the Duma" belong to (not
+    # "the names of the lawmakers": a body is no person's name)
+    members: bool
+    # "who supports the pipeline": "the pipeline supported by Washington"; and a bare "who
+    # <does>" is not answered by who does another thing ("financed by the fund" still names
+    # "Kazakhstan's sovereign wealth fund")
+    asks_agent: bool
+    bare_who: bool
+    verbs: frozenset[str]
+
+
+@lru_cache(maxsize=1024)
+def _read(question: Question, code: str) -> _Said:
+    lexicon = lexicon_for(code)
+    asked = question.thing.split()[-1].lower() if question.thing else ""
+    city = any(w in lexicon.settlement_words for w in (asked, *lexicon.singulars(asked)))
+    asks_agent = question.kind in (PERSON, ORGANISATION) and bool(lexicon.agent_words)
+    return _Said(
+        city=city,
+        countries=_countries_named(question, lexicon, asked) if city else frozenset(),
+        owned=frozenset(lexicon.stem.stemWord(w.lower()) for w in _OWNED.findall(question.text)),
+        peoples_places=frozenset(
+            place
+            for word in words(question.text)
+            if word[:1].isupper()
+            for place in country_of_people(word, code)
+        ),
+        members=(
+            question.kind == PERSON
+            and question.thing is not None
+            and question.role
+            and not (lexicon.name_of and lexicon.name_of.search(question.text))
+        ),
+        asks_agent=asks_agent,
+        bare_who=asks_agent and question.kind == PERSON and question.thing is None,
+        verbs=frozenset(f.stem for f in question.focus if not f.is_name),
+    )
 
 
 # A possessive and the word it owns: "Kazakhstan's main trading partner" → "main".
