@@ -1521,39 +1521,29 @@ def known_places(code: str) -> frozenset[str]:
     the cities time zones are named after, as CLDR writes them in the language and in
     English (Babel), and `FORMER_STATES`. "Russia" and "Moscow" are places even in a
     document that never writes "in Russia"."""
-    from babel.dates import get_timezone_location
-
-    names: set[str] = set(known_territories(code)) | FORMER_STATES
-    zones = [z for z in zoneinfo.available_timezones() if "/" in z and z[:1].isupper()]
-    for locale in _locales(code):
-        for zone in zones:
-            try:
-                names.add(get_timezone_location(zone, locale=locale, return_city=True))
-            except LookupError:
-                continue
+    names = set(known_territories(code)) | FORMER_STATES | set(countries_of_cities(code))
     return frozenset(n for n in names if "/" not in n)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def countries_of_cities(code: str) -> dict[str, frozenset[str]]:
-    """The country each city CLDR names a time zone after is in, by the names of both in the
-    language and in English (Babel): "Moscow", "Moscou" → Russia, Russie. Cities in
-    several zones' countries (none, today) would list each."""
+    """The cities time zones are named after, as CLDR writes them in the language and in
+    English (Babel), each with the country it is in, named both ways ("Moscow", "Moscou" →
+    Russia, Russie; empty where CLDR gives no country)."""
     from babel.core import get_global
     from babel.dates import get_timezone_location
 
     territory_of = get_global("zone_territories")
+    zones = [z for z in zoneinfo.available_timezones() if "/" in z and z[:1].isupper()]
     out: dict[str, set[str]] = {}
     for locale in _locales(code):
-        for zone, territory in territory_of.items():
-            country = locale.territories.get(territory)
-            if "/" not in zone or country is None:
-                continue
+        for zone in zones:
             try:
                 city = get_timezone_location(zone, locale=locale, return_city=True)
             except LookupError:
                 continue
-            out.setdefault(city, set()).add(country)
+            country = locale.territories.get(territory_of.get(zone, ""))
+            out.setdefault(city, set()).update([country] if country else [])
     return {city: frozenset(countries) for city, countries in out.items()}
 
 

@@ -289,7 +289,7 @@ def best_answer_for(
                         or mention.text in FORMER_STATES  # "the USSR" is no capital either
                     )
                 )
-                or (mention.text in cities and not cities[mention.text] & said.countries)
+                or bool((there := cities.get(mention.text)) and there.isdisjoint(said.countries))
                 or (natural and mention.text in known_places(lexicon.code))
             ):
                 continue
