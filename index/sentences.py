@@ -463,18 +463,26 @@ def _example_of(tokens: list[tuple[int, int, str]], i: int, lexicon: Lexicon) ->
     return None
 
 
-def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> set[str]:
-    """Words the document capitalises somewhere other than at a sentence start.
+def _capitalised_words(
+    text: str, spans: list[tuple[int, int]], lexicon: Lexicon
+) -> tuple[set[str], set[str]]:
+    """What a document's capitals say, in one pass over its words: the words it capitalises
+    somewhere other than at a sentence start (names), and the words a title capitalises
+    that it otherwise writes as common words (title case).
 
     A title capitalises common words ("III) Military relationship"): a word it alone
-    capitalises so counts only if the document never writes it in lower case. So does
-    the first word of a run of capitalised words opening a sentence ("James Hutton is
-    …", not "The Hague" nor "Trade Minister …" where the document writes "trade").
+    capitalises counts as a name only if the document never writes it in lower case. So
+    does the first word of a run of capitalised words opening a sentence ("James Hutton is
+    …", not "The Hague" nor "Trade Minister …" where the document writes "trade"). A
+    word a title capitalises whose stem the document writes in lower case, and running
+    text never capitalises, is title case: "Use" in "Agreement on the Use of the Baikonur
+    Cosmodrome" ("using"); not "Alliance" where the text says "the Atlantic Alliance".
     """
     known: set[str] = set()
     titled: set[str] = set()
     opening: set[str] = set()
     lower: set[str] = set()
+    in_titles: set[str] = set()
     for s, e in spans:
         sentence = text[s:e]
         title = is_title(sentence)
@@ -482,7 +490,10 @@ def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> s
         for k, (_, _, word) in enumerate(tokens):
             if not _capitalised(word):
                 lower.add(word)
-            elif k > 0:
+                continue
+            if title:
+                in_titles.add(word)
+            if k > 0:
                 (titled if title else known).add(_POSSESSIVE.sub("", word))
             elif (
                 not title
@@ -492,31 +503,14 @@ def _known_names(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> s
                 and word.lower() not in lexicon.stop_words
             ):
                 opening.add(word)
-    return known | {w for w in titled | opening if w.lower() not in lower}
-
-
-def _title_case(text: str, spans: list[tuple[int, int]], lexicon: Lexicon) -> set[str]:
-    """Words a title capitalises alone that the document writes as common words: "Use" in
-    "Agreement on the Use of the Baikonur Cosmodrome" ("using"), "Cooperation" in "Treaty
-    of Friendship, Cooperation and Mutual Assistance". Not a word running text capitalises
-    mid-sentence ("Alliance" where it says "the Atlantic Alliance")."""
-    running: set[str] = set()
-    common: set[str] = set()
-    titled: set[str] = set()
-    for s, e in spans:
-        sentence = text[s:e]
-        title = is_title(sentence)
-        for k, (_, _, word) in enumerate(_tokens(sentence, lexicon.elision)):
-            if not _capitalised(word):
-                common.add(word.lower())
-            elif title:
-                titled.add(word)
-            elif k > 0:
-                running.add(word)
-    stems = set(lexicon.stem.stemWords(sorted(common)))
-    return {
-        w for w in titled - running if not w.isupper() and lexicon.stem.stemWord(w.lower()) in stems
+    names = known | {w for w in titled | opening if w.lower() not in lower}
+    common = set(lexicon.stem.stemWords(sorted({w.lower() for w in lower})))
+    title_case = {
+        w
+        for w in in_titles - known
+        if not w.isupper() and lexicon.stem.stemWord(w.lower()) in common
     }
+    return names, title_case
 
 
 # Building ----------------------------------------------------------------------------
@@ -534,8 +528,8 @@ def annotate(
         spans = sentence_spans(text, document.language or lexicon.code)  # pysbd, per language
     # and a country or city CLDR names is a name even where it only opens sentences
     # ("Greenland signed a treaty in 1985")
-    known = _known_names(text, spans, lexicon) | known_places(lexicon.code)
-    title_case = _title_case(text, spans, lexicon)
+    known, title_case = _capitalised_words(text, spans, lexicon)
+    known |= known_places(lexicon.code)
     out: list[SentenceInfo] = []
     previous = section = -1
     for s, e in spans:
