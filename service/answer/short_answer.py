@@ -557,10 +557,9 @@ def _owns(
 ) -> bool:
     """Whether a name owns what the question's owner does ("Astana's main trading partner"
     for "Kazakhstan's main trading partner"): it stands where the question's owner stands."""
-    info = store.infos[row]
     if not owned:
         return False
-    found = _OWNED.match(store.text(row)[mention.end - info.start :])
+    found = _OWNED.match(store.text(row)[mention.end - store.infos[row].start :])
     return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
 
 
