@@ -1201,7 +1201,12 @@ def test_a_name_qualifying_a_noun_is_not_an_organisation(index: Index) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["Who succeeded Nazarbayev?", "Who was Nazarbayev's successor?"]
+    "question",
+    [
+        "Who succeeded Nazarbayev?",
+        "Who was Nazarbayev's successor?",
+        "who succeded nazarbayev",  # typed without capitals (and misspelt)
+    ],
 )
 def test_the_person_a_question_names_by_surname_is_not_its_answer(
     engine: Engine, question: str

@@ -100,6 +100,12 @@ class Question:
         return frozenset(w for w in words(self.asked) if len(w) > 1 and w.isupper())
 
     @cached_property
+    def uncased(self) -> bool:
+        """Whether it was typed without capitals ("who succeded nazarbayev"): its names
+        cannot be told from its words by case."""
+        return not any(w[:1].isupper() for w in words(self.asked)[1:])
+
+    @cached_property
     def long_names(self) -> tuple[str, ...]:
         """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
         an owner before them left out ("NATO's Partnership for Peace")."""

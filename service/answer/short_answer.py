@@ -85,8 +85,15 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
             )
         return _says(question_text, mention.text.lower())
     said = mention.text.split()
-    if mention.kind == PERSON and len(said) > 1 and said[-1] in question.lone_names:
-        return True
+    if (
+        mention.kind == PERSON
+        and len(said) > 1
+        and (
+            said[-1] in question.lone_names
+            or (question.uncased and _says(question_text, said[-1].lower()))
+        )
+    ):
+        return True  # "Nursultan Nazarbayev" is not who succeeded Nazarbayev (or nazarbayev)
     if question.acronyms and initials_of(mention) in question.acronyms:
         return True
     lexicon = lexicon_for(question.language)
