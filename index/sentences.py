@@ -32,6 +32,7 @@ import logging
 import math
 import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -126,6 +127,11 @@ class SentenceInfo:
         data = json.loads(line)
         data["mentions"] = [Mention(*m) for m in data["mentions"]]
         return cls(**data)
+
+
+def script_of(word: str) -> str:
+    """The script of a word's first letter, as Unicode names it ("LATIN", "CYRILLIC")."""
+    return unicodedata.name(word[:1], "").split(" ")[0] if word else ""
 
 
 def is_title(text: str) -> bool:
@@ -724,6 +730,12 @@ class SentenceStore:
     @cached_property
     def _vocabulary(self) -> list[str]:
         return sorted(self.document_frequency)
+
+    @cached_property
+    def scripts(self) -> frozenset[str]:
+        """The scripts the sources' words are written in ("LATIN", "CYRILLIC"): a name in
+        another script may be one they write otherwise ("Назарбаев", "Nazarbayev")."""
+        return frozenset(script_of(stem) for stem in self.document_frequency)
 
     def spelled_like(self, stem: str) -> bool:
         """Whether some sentence holds `stem` or a stem spelled nearly like it (a typo, another

@@ -1538,6 +1538,8 @@ def test_abstentions_say_what_is_missing(engine: Engine, index: Index) -> None:
     assert reason("What is the capital of France?") == "the sources never mention France"
     # a people's adjective is heard where its country is ("Chinese": Beijing, China)
     assert "never mention" not in reason("Which Chinese bank financed the pipeline?")
+    # nor can a name in another script than the sources' be said never to be written
+    assert "never mention" not in reason("Кто сменил Назарбаева?")
     # a name of several words is named whole, though the sources write some of its words
     assert reason("Did Tokayev meet Joe Biden?") == "the sources never mention Joe Biden"
     assert reason("Did Russia veto it at the United Nations?") == (
