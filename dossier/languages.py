@@ -9,6 +9,7 @@ corpus's): an unexpected language is accepted only when the detector is sure.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +38,25 @@ _BY_NAME = {name.lower(): code for code, name in NAMES.items()}
 # short questions, e.g. "Who do gurus control?" as Portuguese, all score below 0.6).
 SURE = 0.7
 DOCUMENT_CHARS = 20_000  # enough to be sure, and bounded time for huge documents
+
+# The scripts the detectable languages not written in Latin letters use, as Unicode names
+# them: a text in Cyrillic is no expected English, however unsure the detector is.
+SCRIPTS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("ar", "fa"), frozenset({"ARABIC"})),
+    **dict.fromkeys(("bg", "kk", "ky", "ru", "sr", "uk"), frozenset({"CYRILLIC"})),
+    "el": frozenset({"GREEK"}),
+    "hi": frozenset({"DEVANAGARI"}),
+    "hy": frozenset({"ARMENIAN"}),
+    "ja": frozenset({"HIRAGANA", "KATAKANA", "CJK"}),
+    "ko": frozenset({"HANGUL"}),
+    "ta": frozenset({"TAMIL"}),
+    "zh": frozenset({"CJK"}),
+}
+LATIN = frozenset({"LATIN"})
+# Of the languages of a text's script within this share of the most probable one's
+# probability, a favoured one (one Dossier has a lexicon for) is taken: short Russian
+# questions score as Bulgarian about as often as Russian.
+FAVOURED_SHARE = 0.5
 
 _lock = threading.Lock()
 _identifier: Any = None
@@ -73,12 +93,19 @@ def _get() -> Any:
         return _identifier
 
 
-def detect(text: str, *, expected: Iterable[str | None] | None = None) -> str | None:
+def detect(
+    text: str,
+    *,
+    expected: Iterable[str | None] | None = None,
+    favoured: Iterable[str] = (),
+) -> str | None:
     """The language of `text`, or None when it has no letters to tell by.
 
     With `expected` (e.g. the languages of the corpus), a language outside it
     is returned only when its probability is at least `SURE`; otherwise the
-    most probable expected language is.
+    most probable expected language written in the text's script is. Failing
+    one, among the languages of that script nearly as probable as the best
+    (`FAVOURED_SHARE`), a `favoured` one is taken first.
     """
     sample = text[:DOCUMENT_CHARS]
     if not any(c.isalpha() for c in sample):
@@ -88,10 +115,25 @@ def detect(text: str, *, expected: Iterable[str | None] | None = None) -> str | 
     wanted = {c for c in (expected or ()) if c}
     if not wanted or best in wanted or probability >= SURE:
         return str(best)
-    for code, _ in ranked:
+    script = _script(sample)
+    written = [(c, p) for c, p in ranked if script in SCRIPTS.get(c, LATIN)] or ranked
+    for code, _ in written:
         if code in wanted:
             return str(code)
-    return str(best)
+    top = written[0][1]
+    liked = set(favoured)
+    near = [c for c, p in written if p >= FAVOURED_SHARE * top]
+    return str(next((c for c in near if c in liked), written[0][0]))
+
+
+def _script(text: str) -> str:
+    """The script most of a text's letters are written in, as Unicode names it ("LATIN")."""
+    counts: dict[str, int] = {}
+    for c in text:
+        if c.isalpha():
+            script = unicodedata.name(c, "").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else ""
 
 
 def document_language(declared: str | None, text: str) -> str | None:

@@ -33,6 +33,7 @@ from dossier.index.lexical import LexicalIndex
 from dossier.index.manifest import Manifest
 from dossier.index.sentences import SentenceStore
 from dossier.languages import detect
+from dossier.lexicon import LEXICONS
 from dossier.types import Document, IngestReport, Mode, Passage, ScoredPassage
 
 MODES: tuple[str, ...] = get_args(Mode)
@@ -172,7 +173,7 @@ class Index:
         if not self.languages:
             return [None] * len(queries)
         expected = [*self.languages, ANALYST_LANGUAGE]
-        return [detect(q, expected=expected) for q in queries]
+        return [detect(q, expected=expected, favoured=LEXICONS) for q in queries]
 
     def lexical_scale(self, language: str | None, fusion: Fusion) -> Callable | None:
         """Per-row factors on the lexical share for a query in `language` (None: none)."""

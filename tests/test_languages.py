@@ -87,6 +87,12 @@ def test_a_short_question_prefers_the_expected_languages() -> None:
     assert languages.detect(question, expected=["de", "en"]) == "en"
     # A question clearly in an unexpected language keeps its language.
     assert languages.detect("Wer hat den Super Bowl gewonnen?", expected=["en"]) == "de"
+    # A question in another script is never an expected language written otherwise, and of
+    # its script's languages nearly as probable, a favoured one is taken (py3langid reads
+    # this Russian question as Bulgarian, p ≈ 0.39, Russian 0.38).
+    russian = "Кто сменил Назарбаева?"
+    assert languages.detect(russian, expected=["en"]) != "en"
+    assert languages.detect(russian, expected=["en"], favoured=["en", "ru"]) == "ru"
 
 
 def test_passages_carry_their_documents_language() -> None:
