@@ -353,8 +353,10 @@ def test_a_sentence_holding_nothing_of_the_question_and_far_from_it_cannot_answe
     answer = engine.ask("Where is the CSTO headquartered?")
     assert answer.abstained, answer.answer
     assert engine.answerability.typical("cos_context") is not None
-    # a paraphrase holding none of the words but close in meaning still answers
+    # a paraphrase holding none of the words but close in meaning still answers, and so
+    # does a sentence holding the year asked about ("In 2014–2015, falling oil prices …")
     assert not engine.ask("How long did the foreign soldiers remain?").abstained
+    assert not engine.ask("What happened in 2014?").abstained
 
 
 def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> None:

@@ -219,7 +219,7 @@ def compose(
         reader_candidates=reader_candidates,
     )
     scored = model.probability(evidence.table, evidence.columns)
-    probability = scored * evidence.eligible * ~_far_off(evidence, model)
+    probability = scored * evidence.eligible * ~_far_off(evidence, model, question)
     # Each part's best candidate (its position: a part has the question's candidates, from
     # the same passages), its probability, the part and its evidence: a multi-part question
     # is answered when a part is, though the whole asks for two kinds at once ("Which
@@ -237,7 +237,7 @@ def compose(
         part_probability = (
             model.probability(part_evidence.table, part_evidence.columns)
             * part_evidence.eligible
-            * ~_far_off(part_evidence, model)
+            * ~_far_off(part_evidence, model, part)
         )
         if part_probability.size and float(part_probability.max()) >= threshold:
             top = int(np.argmax(part_probability))
@@ -316,17 +316,20 @@ def compose(
     return Composed(text, citations, span, confidence, None)
 
 
-def _far_off(evidence: Evidence, model: Answerability) -> np.ndarray:
+def _far_off(evidence: Evidence, model: Answerability, question: Question) -> np.ndarray:
     """Candidates about something else: they hold none of the question's focus terms (nor
-    does their heading) and are further from it in meaning than the rows the model was
-    fitted on are on average. In the question's language only; across languages a sentence
-    shares few words with a question it answers. "Where is the CSTO headquartered?" is not
-    answered by "China is now Astana's main trading partner …", however well its rank and
-    its place names score."""
+    does their heading) nor any year or number it names, and are further from it in meaning
+    than the rows the model was fitted on are on average. In the question's language only;
+    across languages a sentence shares few words with a question it answers. "Where is the
+    CSTO headquartered?" is not answered by "China is now Astana's main trading partner …",
+    however well its rank and its place names score; "What happened in 2014?" is by "In
+    2014–2015, falling oil prices …"."""
     typical = model.typical("cos_context")
     if typical is None or not evidence.candidates:
         return np.zeros(len(evidence.candidates), dtype=bool)
     far = (evidence.column("focus_section") == 0) & (evidence.column("cos_context") < typical)
+    if question.numbers:
+        far &= evidence.column("numbers_missing") == 1.0
     if "other_language" in evidence.columns:
         far &= evidence.column("other_language") == 0
     return far
