@@ -115,8 +115,8 @@ def detect(
     wanted = {c for c in (expected or ()) if c}
     if not wanted or best in wanted or probability >= SURE:
         return str(best)
-    script = _script(sample)
-    written = [(c, p) for c, p in ranked if script in SCRIPTS.get(c, LATIN)] or ranked
+    written_in = script(sample)
+    written = [(c, p) for c, p in ranked if written_in in SCRIPTS.get(c, LATIN)] or ranked
     for code, _ in written:
         if code in wanted:
             return str(code)
@@ -126,13 +126,14 @@ def detect(
     return str(next((c for c in near if c in liked), written[0][0]))
 
 
-def _script(text: str) -> str:
-    """The script most of a text's letters are written in, as Unicode names it ("LATIN")."""
+def script(text: str) -> str:
+    """The script most of a text's letters are written in, as Unicode names it ("LATIN",
+    "CYRILLIC"); "" when it has none."""
     counts: dict[str, int] = {}
     for c in text:
         if c.isalpha():
-            script = unicodedata.name(c, "").split(" ")[0]
-            counts[script] = counts.get(script, 0) + 1
+            letter = unicodedata.name(c, "").split(" ")[0]
+            counts[letter] = counts.get(letter, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else ""
 
 
@@ -141,4 +142,13 @@ def document_language(declared: str | None, text: str) -> str | None:
     return normalise(declared) or detect(text)
 
 
-__all__ = ["DETECTABLE", "NAMES", "SURE", "detect", "document_language", "name", "normalise"]
+__all__ = [
+    "DETECTABLE",
+    "NAMES",
+    "SURE",
+    "detect",
+    "document_language",
+    "name",
+    "normalise",
+    "script",
+]

@@ -32,7 +32,6 @@ import logging
 import math
 import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -45,6 +44,7 @@ from dossier.index.embed import Embedder
 from dossier.index.encoders import Pooled, Ranges
 from dossier.index.manifest import text_key
 from dossier.ingest.split import sentence_spans
+from dossier.languages import script
 from dossier.lexicon import (
     DATE,
     FORMER_STATES,
@@ -127,11 +127,6 @@ class SentenceInfo:
         data = json.loads(line)
         data["mentions"] = [Mention(*m) for m in data["mentions"]]
         return cls(**data)
-
-
-def script_of(word: str) -> str:
-    """The script of a word's first letter, as Unicode names it ("LATIN", "CYRILLIC")."""
-    return unicodedata.name(word[:1], "").split(" ")[0] if word else ""
 
 
 def is_title(text: str) -> bool:
@@ -735,7 +730,7 @@ class SentenceStore:
     def scripts(self) -> frozenset[str]:
         """The scripts the sources' words are written in ("LATIN", "CYRILLIC"): a name in
         another script may be one they write otherwise ("Назарбаев", "Nazarbayev")."""
-        return frozenset(script_of(stem) for stem in self.document_frequency)
+        return frozenset(script(stem) for stem in self.document_frequency)
 
     def spelled_like(self, stem: str) -> bool:
         """Whether some sentence holds `stem` or a stem spelled nearly like it (a typo, another

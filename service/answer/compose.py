@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceStore, number_mentions, script_of
+from dossier.index.sentences import Mention, SentenceStore, number_mentions
+from dossier.languages import script
 from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
@@ -110,7 +111,7 @@ def why_not(
             for f in absent
             if store.document_frequency.get(f.stem, 0) == 0
             and not known_as_place(f, store, lexicon)  # "Chinese": China
-            and script_of(f.word) in store.scripts  # "Назарбаев" may be "Nazarbayev"
+            and script(f.word) in store.scripts  # "Назарбаев" may be "Nazarbayev"
         ]
         key, terms = ("never", never) if never else ("not_found", absent)
         said = _whole_names([f.word for f in terms], question)
