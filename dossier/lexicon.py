@@ -192,6 +192,9 @@ class Lexicon:
     # Words before a figure that make it a change ("up 30% from 2022", "grew by 4%"), not a
     # share of anything (English so far).
     change_words: frozenset[str] = frozenset()
+    # Words that end an event's name ("the St. Petersburg International Economic Forum"):
+    # it names no organisation, unless one of them is what the question asks for.
+    event_words: frozenset[str] = frozenset()
     # The word that names who does what a past participle says ("supported by Washington",
     # "soutenu par Washington"): the agent a "who" question asks for. Not German "von",
     # which is as often "of" ("der Präsident von Frankreich").
@@ -548,6 +551,9 @@ ENGLISH = Lexicon(
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
     agent_words=frozenset({"by"}),
+    event_words=frozenset(
+        "forum summit conference festival games championship cup expo exhibition".split()
+    ),
     change_words=frozenset("up down by rose fell grew increased decreased dropped".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),

@@ -963,6 +963,13 @@ def test_which_members_may_be_answered_by_the_body_they_are_members_of() -> None
     assert _short_answer(names, store, 0) is None
 
 
+def test_an_event_is_no_organisation_unless_one_is_asked_for() -> None:
+    store = _store_of("In May the Tagus Trade Forum met, and the Tagus Party attended.")
+    assert _short_answer("Which party attended the meeting?", store, 0) == "Tagus Party"
+    store = _store_of("In May the delegates attended the Tagus Trade Forum.")
+    assert _short_answer("Which organisation did the delegates meet?", store, 0) is None
+
+
 def test_a_people_is_no_organisation_place_or_named_thing() -> None:
     store = _store_of("The Georgians have long traded with firms such as Tbilgaz.")
     assert _short_answer("Which company trades in the region?", store, 0) == "Tbilgaz"

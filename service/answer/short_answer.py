@@ -286,6 +286,12 @@ def best_answer_for(
                 mention.text in said.peoples_places or _an_event(store, r, mention, lexicon)
             ):
                 continue
+            if (
+                question.kind == ORGANISATION
+                and asked not in lexicon.event_words
+                and mention.text.split()[-1].lower() in lexicon.event_words
+            ):
+                continue  # "the St. Petersburg International Economic Forum" is no party
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
                 or (place and _another_place(store, r, mention, place, lexicon))
