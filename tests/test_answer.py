@@ -968,6 +968,9 @@ def test_an_event_is_no_organisation_unless_one_is_asked_for() -> None:
     assert _short_answer("Which party attended the meeting?", store, 0) == "Tagus Party"
     store = _store_of("In May the delegates attended the Tagus Trade Forum.")
     assert _short_answer("Which organisation did the delegates meet?", store, 0) is None
+    # nor is a name something is dated by ("months after the Blue Fair")
+    store = _store_of("Months after the Blue Fair, the delegates met.")
+    assert _short_answer("Which organisation did the delegates form?", store, 0) is None
 
 
 def test_a_people_is_no_organisation_place_or_named_thing() -> None:

@@ -282,9 +282,9 @@ def best_answer_for(
                 continue
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
-            if question.kind == PLACE and (
-                mention.text in said.peoples_places or _an_event(store, r, mention, lexicon)
-            ):
+            if question.kind == PLACE and mention.text in said.peoples_places:
+                continue
+            if question.kind in (PLACE, ORGANISATION) and _an_event(store, r, mention, lexicon):
                 continue
             if (
                 question.kind == ORGANISATION
@@ -620,7 +620,7 @@ def _words_before(store: SentenceStore, row: int, mention: Mention, lexicon: Lex
 
 def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
     """Whether a name of no known kind is an event by what dates something by it ("a few
-    months after the Qandy Quantar"): no place asked for."""
+    months after the Qandy Quantar"): no place or organisation asked for."""
     before = _words_before(store, row, mention, lexicon) if mention.kind == NAME else []
     return bool(before) and before[-1] in lexicon.relative_words
 
