@@ -442,9 +442,6 @@ def _answer_span(
     return None
 
 
-__all__ = ["Composed", "compose", "why_not"]
-
-
 def _asks_several(question: Question, lexicon: Lexicon) -> bool:
     """Whether "which X" asks for several ("which republics", "which countries")."""
     if not question.thing or question.kind in (DATE, NUMBER):
@@ -469,3 +466,6 @@ def _listed(
     while last + 1 < len(kin) and text[kin[last].end : kin[last + 1].start].strip() in joiners:
         last += 1
     return kin[first].start, kin[last].end
+
+
+__all__ = ["Composed", "compose", "why_not"]

@@ -347,8 +347,9 @@ def features(
                 question, store, read, aliases, lexicon, accepts, text, weights, uncounted, derived
             )
         answers.append(answer)
+        title = is_title(store.text(candidate.row))  # a heading or list item
         eligible[i] = answer is not None or (
-            _says_more_than(held, own) and (asks_name or not is_title(store.text(candidate.row)))
+            _says_more_than(held, own) and (asks_name or not title)
         )
         if unheard and not other:
             eligible[i] = False
@@ -381,11 +382,7 @@ def features(
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
             numbers_missing = 0.0
-        if (
-            share < TITLE_SHARE
-            and (not numbers or numbers_missing == 1.0)
-            and is_title(store.text(candidate.row))
-        ):
+        if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
             eligible[i] = False
         rows_out.append(
