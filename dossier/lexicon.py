@@ -122,6 +122,9 @@ class Lexicon:
     sort_of: re.Pattern[str] | None = None
     # "what are such numbers called?": a term is asked for, whatever the words before say.
     term_asked: re.Pattern[str] | None = None
+    # "What name does the article give to the unrest?": what the sources call something
+    # they describe (a section's heading may be that name: `heading.py`).
+    name_given: re.Pattern[str] | None = None
     # A noun phrase's head is its last noun ("oil companies"), not its first ("compagnies
     # pétrolières").
     head_final: bool = False
@@ -379,7 +382,7 @@ ENGLISH = Lexicon(
         **dict.fromkeys(
             "country city place region town capital site state republic nation "
             "location province port facility base airport station cosmodrome mine "
-            "island river lake mountain district county village".split(),
+            "island river lake mountain district county village territory".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -560,6 +563,11 @@ ENGLISH = Lexicon(
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
     term_asked=_p(r"\b(?:called|termed|known as)\s*\??\s*$"),
+    name_given=_p(
+        r"\b(?:what|which) names? (?:do|does|did|is|was|are|were)\b|\bby what name\b"
+        r"|\bwhat (?:do|does|did) (?:the |this |these )?[\w'’-]+ (?:call|name|term|label)\b"
+        r"|\bhow (?:do|does|did) (?:the |this |these )?[\w'’-]+ (?:refer to|call|name)\b"
+    ),
     sort_of=_p(
         r"\b(?:what|which) (?:type|kind|sort|form|group|body|class|category|variety)s? of\b"
     ),
@@ -674,7 +682,7 @@ FRENCH = Lexicon(
         ),
         **dict.fromkeys(
             "pays ville lieu région endroit capitale site état république nation zone "
-            "province port continent île fleuve rivière".split(),
+            "province port continent île fleuve rivière territoire".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -897,7 +905,7 @@ GERMAN = Lexicon(
         ),
         **dict.fromkeys(
             "land stadt ort region gegend hauptstadt standort staat republik nation gebiet "
-            "provinz hafen kontinent insel fluss".split(),
+            "provinz hafen kontinent insel fluss territorium".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -1122,7 +1130,7 @@ SPANISH = Lexicon(
         ),
         **dict.fromkeys(
             "país ciudad lugar región sitio capital estado república nación zona área "
-            "provincia puerto continente isla río".split(),
+            "provincia puerto continente isla río territorio".split(),
             PLACE,
         ),
         **dict.fromkeys(
@@ -1309,7 +1317,7 @@ RUSSIAN = Lexicon(
         ),
         **dict.fromkeys(
             "страна город место регион столица государство республика область провинция "
-            "порт".split(),
+            "порт территория".split(),
             PLACE,
         ),
         **dict.fromkeys(

@@ -716,14 +716,15 @@ class SentenceStore:
         for k in range(len(stem) - 1, MIN_ALIAS - 1, -1):
             if self.document_frequency.get(stem[:k], 0):
                 return (stem[:k],)
-        at = bisect.bisect_left(self._vocabulary, stem)
-        longer = [v for v in self._vocabulary[at : at + 50] if v.startswith(stem) and "-" not in v]
+        at = bisect.bisect_left(self.vocabulary, stem)
+        longer = [v for v in self.vocabulary[at : at + 50] if v.startswith(stem) and "-" not in v]
         if longer:
             return (min(longer, key=len),)
         return tuple(self._spelled_near(stem, SPELLED_AS))
 
     @cached_property
-    def _vocabulary(self) -> list[str]:
+    def vocabulary(self) -> list[str]:
+        """Every stem a sentence holds, sorted."""
         return sorted(self.document_frequency)
 
     @cached_property
@@ -748,7 +749,7 @@ class SentenceStore:
     @cached_property
     def _by_start_and_length(self) -> dict[tuple[str, int], list[str]]:
         out: dict[tuple[str, int], list[str]] = {}
-        for stem in self._vocabulary:
+        for stem in self.vocabulary:
             out.setdefault((stem[:2], len(stem)), []).append(stem)
         return out
 

@@ -59,7 +59,8 @@ from dossier.service.answer import (
 from dossier.service.answer.acronym import asked_acronym
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence
+from dossier.service.answer.evidence import Evidence, peoples_forms
+from dossier.service.answer.heading import naming_heading
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.answer.short_answer import best_answer, fits
 from dossier.service.engine import Engine
@@ -997,6 +998,76 @@ def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() ->
     # though it names what the question asks the name of
     store = _store_of("The plan was partly financed by the Tagus Fund, a national wealth fund.")
     assert _short_answer("What is the name of the national wealth fund?", store, 0) == "Tagus Fund"
+
+
+def test_a_people_stands_for_its_country_and_the_country_for_its_people() -> None:
+    """ "The Chinese envoy refused to recognise …" is about China, asked by name; and a
+    sentence naming China is about what the question calls Chinese."""
+    store = _store_of(
+        "The Chinese envoy refused to recognise the breakaway republics. China sent aid."
+    )
+    asked = analyse("Which territories did China refuse to recognise?", EN, store.idf)
+    assert asked.kind == PLACE  # a territory is a place
+    assert peoples_forms(asked, store, EN) == {"chines": "china"}
+    adjective = analyse("What did the Chinese envoy refuse?", EN, store.idf)
+    assert peoples_forms(adjective, store, EN) == {"china": "chines"}
+    # a name that is neither leaves the sentences' words as they are
+    assert peoples_forms(analyse("What did Lisbon refuse?", EN, store.idf), store, EN) == {}
+
+
+def test_a_sentence_naming_a_people_holds_its_country_in_its_shares(index: Index) -> None:
+    """ "The Kazakh president … did not recognise the separatist republics" holds Kazakhstan
+    for the focus shares, though not for the rules that want the name written (see
+    `test_a_question_of_names_alone_needs_a_sentence_holding_one`)."""
+    asked = "Which breakaway territories did Kazakhstan refuse to recognise?"
+    row = _evidence_of(index, asked, "The Kazakh president was invited")
+    assert row["names_missing"] == 0.0
+
+
+def test_a_heading_names_what_its_section_tells() -> None:
+    """ "2) The Velvet Days" above "In March 1989, crowds filled the squares …": asked what
+    the report calls the protests of March 1989, the sentence names nothing; its heading
+    does. Not for a sentence further into the section, nor under a heading that is no name
+    (in sentence case), nor for a question not asking what something is called."""
+    text = (
+        "1) Before\n\nThe economy had stalled for years.\n\n2) The Velvet Days\n\n"
+        "In March 1989, crowds filled the squares of the capital. The government fell a "
+        "week later.\n\n3) After the fall\n\nIn 1990, a new assembly was elected."
+    )
+    store = _store_of(text)
+    row = next(r for r in range(len(store)) if store.text(r).startswith("In March 1989"))
+    asked = analyse("What name does the report give to the March 1989 protests?", EN, store.idf)
+    named = naming_heading(asked, row, store, EN)
+    assert named is not None and text[named.start : named.end] == "The Velvet Days"
+    assert store.text(named.row) == "2) The Velvet Days"
+    for other in (
+        "How does the report refer to the events of March 1989?",
+        "By what name are the March 1989 protests known?",
+    ):
+        assert naming_heading(analyse(other, EN, store.idf), row, store, EN) == named
+    assert (
+        naming_heading(analyse("What happened in March 1989?", EN, store.idf), row, store, EN)
+        is None
+    )
+    later = row + 1  # "The government fell a week later."
+    assert (
+        naming_heading(analyse("What name is given to the fall?", EN, store.idf), later, store, EN)
+        is None
+    )
+    after = next(r for r in range(len(store)) if store.text(r).startswith("In 1990"))
+    assert (
+        naming_heading(
+            analyse("What name does the report give to 1990?", EN, store.idf), after, store, EN
+        )
+        is None
+    )
+
+
+def test_the_name_a_heading_gives_is_the_answer_span(engine: Engine) -> None:
+    answer = engine.ask("What name does the article give to the January 2022 unrest?")
+    assert answer.answer_span is not None and answer.answer_span.text == "Qandy Quantar"
+    cited = {c.n: c.quote for c in answer.citations}
+    assert cited[answer.answer_span.citation] == "2) Qandy Quantar"
 
 
 @pytest.mark.parametrize(

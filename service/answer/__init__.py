@@ -12,6 +12,7 @@ The package's modules are the steps, in order:
 - `compose`: the cited sentences (or an abstention saying what is missing);
 - `byline`: who wrote a source, where its text names the authors its metadata lists;
 - `acronym`: what an acronym stands for, where the sources spell it out;
+- `heading`: the name a section's heading gives what the section tells;
 - `reader`: an optional cross-encoder whose score is one more feature.
 
 Language-specific words live in `dossier.lexicon`.

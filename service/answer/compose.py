@@ -21,7 +21,9 @@ Rules, in order:
    sentences in document order within a source, sources in the order of
    their best sentence.
 4. When the question expects a short answer (a date, a figure, a name), the
-   best sentence's answer of that kind is also given as `answer_span`.
+   best sentence's answer of that kind is also given as `answer_span`; when it
+   asks what the sources call something, the name the best sentence's section
+   heading gives it (heading.py) is cited and given as `answer_span`.
 
 A question asking who wrote a source is answered first, apart (byline.py):
 by the sentences where the text names the authors its metadata lists; so is
@@ -50,6 +52,7 @@ from dossier.service.answer.evidence import (
     known_as_place,
     unnamed_measure,
 )
+from dossier.service.answer.heading import naming_heading
 from dossier.service.answer.question import Question, analyse
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
@@ -291,6 +294,15 @@ def compose(
         return True
 
     take(best)
+    # "What name does the article give to the January 2022 unrest?": its section's heading
+    named = (
+        naming_heading(question, evidence.candidates[best].row, store, lexicon)
+        if leading is question and len(rows) < max_sentences
+        else None
+    )
+    if named is not None:
+        texts.add(_normal(store.text(named.row)))
+        rows.append((named.row, best))
     held: set[str] = set(evidence.held[best])
     for position, _, _, _ in answered_parts:
         if position not in chosen:
@@ -314,6 +326,15 @@ def compose(
 
     text, citations, number_of = cite([r for r, _ in rows], passage_of, index)
     span = _answer_span(leading, leading_evidence, best, store, number_of, lexicon)
+    if named is not None:
+        source_id = store.infos[named.row].source_id
+        span = AnswerSpan(
+            text=store.documents[source_id].text[named.start : named.end],
+            source_id=source_id,
+            start=named.start,
+            end=named.end,
+            citation=number_of[named.row],
+        )
     return Composed(text, citations, span, confidence, None)
 
 

@@ -33,6 +33,7 @@ count there too.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -54,7 +55,9 @@ from dossier.lexicon import (
     Lexicon,
     content_stems,
     content_stems_at,
+    country_of_people,
     demonym_of,
+    known_territories,
     known_tongues,
     lexicon_for,
     words,
@@ -300,6 +303,7 @@ def features(
     # What depends on the question alone, computed once rather than per candidate.
     text = question.asked.lower()
     derived = derived_forms(question, store)
+    peoples = peoples_forms(question, store, asked_in)
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
@@ -334,7 +338,6 @@ def features(
         read = store.read_rows(candidate.row)
         held = _translated(_held(store, read), aliases)
         held |= {derived[s] for s in held if s in derived}
-        helds.append(frozenset(held))
         section = infos[candidate.row].section
         with_section = held | (
             _translated(set(infos[section].stems), aliases) if section >= 0 else set()
@@ -385,6 +388,10 @@ def features(
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
             eligible[i] = False
+        # "The Kazakh president …" is about Kazakhstan, but names it no more than "Russian
+        # war effort" names Russia's GDP: counted in the shares, not in the rules above
+        held |= {peoples[s] for s in held if s in peoples}
+        helds.append(frozenset(held))
         rows_out.append(
             (
                 sum(w for s, w in weights.items() if s in held) / total if total else 0.0,
@@ -454,6 +461,33 @@ def derived_forms(question: Question, store: SentenceStore) -> dict[str, str]:
     }
 
 
+def peoples_forms(question: Question, store: SentenceStore, lexicon: Lexicon) -> dict[str, str]:
+    """The stems the sources write for a country the question names as its people's adjective,
+    or the other way round, to the question's: "The Kazakh president …" is about Kazakhstan,
+    and a sentence naming China about "Chinese" investment (`country_of_people`, by CLDR)."""
+    code = lexicon.code
+    territories = known_territories(code)
+    vocabulary = store.vocabulary
+    out: dict[str, str] = {}
+    for f in question.focus:
+        if not f.is_name or len(f.stem) < 4:
+            continue
+        word = re.sub(r"[’']s$", "", f.word)
+        if word in territories:  # the sources' adjectives of it
+            at = bisect.bisect_left(vocabulary, f.stem[:4])
+            for v in vocabulary[at:]:
+                if not v.startswith(f.stem[:4]):
+                    break
+                if v != f.stem and word in country_of_people(v, code):
+                    out.setdefault(v, f.stem)
+        else:  # the countries it is the adjective of, that the sources write
+            for country in country_of_people(word, code):
+                v = lexicon.stem.stemWord(country.lower())
+                if v != f.stem and store.document_frequency.get(v, 0):
+                    out.setdefault(v, f.stem)
+    return out
+
+
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
     """The words of the measure a figure is asked of that the sources never write, when they
     write none of them: "What was the unemployment rate?" (a "rate" of something the sources
@@ -516,5 +550,6 @@ __all__ = [
     "features",
     "in_language",
     "known_as_place",
+    "peoples_forms",
     "unnamed_measure",
 ]

@@ -106,6 +106,13 @@ class Question:
         return not any(w[:1].isupper() for w in words(self.asked)[1:])
 
     @cached_property
+    def asks_what_it_is_called(self) -> bool:
+        """Whether it asks the name the sources give something ("What name does the article
+        give to the January 2022 unrest?")."""
+        pattern = lexicon_for(self.language).name_given
+        return bool(pattern and pattern.search(self.asked))
+
+    @cached_property
     def long_names(self) -> tuple[str, ...]:
         """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
         an owner before them left out ("NATO's Partnership for Peace")."""
