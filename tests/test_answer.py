@@ -1887,6 +1887,12 @@ def test_an_open_question_needs_a_sentence_about_its_words_or_their_relatives(
     answer = engine.ask("Why is commerce between the neighbours still contentious?")
     assert not answer.abstained
     assert "trade between the two countries remains controversial" in answer.answer
+    # A sentence of the year the question names is about its time, though in other words:
+    # "In 2014, Vladimir Putin declared that the Kazakhs had never had a state …"
+    evidence, row = _evidence_at(
+        engine.index, "What did Moscow's leader claim in 2014 about Kazakh statehood?", "In 2014,"
+    )
+    assert evidence.eligible[row] and row not in evidence.unrelated
 
 
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:

@@ -360,7 +360,20 @@ def features(
             # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
             # one that holds none of the names (nor does its heading) is not about it.
             eligible[i] = False
-        if open_focus and not other and share < ABOUT_SHARE and not with_section & common.keys():
+        previous = infos[candidate.row].previous
+        if numbers:
+            # A year the question names counts as held when the sentence before holds it.
+            values = mention_values(infos, [previous, *read] if previous >= 0 else read)
+            numbers_missing = sum(v not in values for v in numbers) / len(numbers)
+        else:
+            numbers_missing = 0.0
+        if (
+            open_focus
+            and not other
+            and share < ABOUT_SHARE
+            and not with_section & common.keys()
+            and (not numbers or numbers_missing == 1.0)  # "What did Putin claim in 2014?"
+        ):
             # relatives looked up only for a sentence holding none of the words (cached)
             code = asked_in.code
             if not any(with_section & _relatives(f.word, f.stem, code) for f in open_focus):
@@ -368,7 +381,6 @@ def features(
                 unrelated.append(i)
         # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), and so
         # may the heading it stands under.
-        previous = infos[candidate.row].previous
         around = [r for r in (previous, section, *read) if r >= 0]
         when = time_of(store, around, lexicon, own=read) if years else None
         if when and when.excludes(years, question.months):
@@ -379,12 +391,6 @@ def features(
         if ahead and lexicon.future and not any(lexicon.future.search(store.text(r)) for r in read):
             eligible[i] = False
             bygone.append(i)
-        if numbers:
-            # A year the question names counts as held when the sentence before holds it.
-            values = mention_values(infos, [previous, *read] if previous >= 0 else read)
-            numbers_missing = sum(v not in values for v in numbers) / len(numbers)
-        else:
-            numbers_missing = 0.0
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
             eligible[i] = False
