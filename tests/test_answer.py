@@ -1000,6 +1000,19 @@ def test_who_does_what_the_question_asks_is_its_answer_before_a_nearer_name() ->
     assert _short_answer("What is the name of the national wealth fund?", store, 0) == "Tagus Fund"
 
 
+def test_a_programme_is_no_country_nor_a_peoples_adjective() -> None:
+    """ "What long-term programme aims to cut reliance on oil and gas?" was answered
+    "American", then "Turkey", from "the American project to transport oil and gas to Turkey"."""
+    store = _store_of(
+        "The Chinese project to ship grain to Norway via Sweden drew interest. "
+        "The Halden Plan aims to ship grain to Norway."
+    )
+    assert _short_answer("Which long-term programme aims to ship grain?", store, 0) is None
+    assert _short_answer("Which long-term plan aims to ship grain?", store, 1) == "Halden Plan"
+    # a place is still a place's answer
+    assert _short_answer("Where does the project ship grain to?", store, 0) == "Norway"
+
+
 def test_a_people_stands_for_its_country_and_the_country_for_its_people() -> None:
     """ "The Chinese envoy refused to recognise …" is about China, asked by name; and a
     sentence naming China is about what the question calls Chinese."""

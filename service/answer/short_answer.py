@@ -292,6 +292,12 @@ def best_answer_for(
                 and mention.text.split()[-1].lower() in lexicon.event_words
             ):
                 continue  # "the St. Petersburg International Economic Forum" is no party
+            if (
+                question.kind == NAME
+                and question.thing
+                and _no_such_name(store, r, mention, lexicon)
+            ):
+                continue  # "which programme": not Turkey, nor "the American project"
             if question.kind in (PLACE, ORGANISATION) and (
                 _modifies(store, r, mention, lexicon)
                 or (place and _another_place(store, r, mention, place, lexicon))
@@ -670,6 +676,14 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
         return False
     _, after = around(store, row, mention)
     return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+def _no_such_name(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a name cannot be the programme, plan or event a question asks for: a country,
+    or a people's adjective qualifying a common noun ("the American project")."""
+    return mention.text in known_territories(lexicon.code) or bool(
+        demonym_of(mention.text, lexicon.code) and _modifies(store, row, mention, lexicon)
+    )
 
 
 def _of_owner(
