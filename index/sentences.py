@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dossier.index.clauses import clause_spans
 from dossier.index.embed import Embedder
 from dossier.index.encoders import Pooled, Ranges
 from dossier.index.manifest import text_key
@@ -116,6 +117,8 @@ class SentenceInfo:
     stems: list[str] = field(default_factory=list)
     stem_offsets: list[int] = field(default_factory=list)  # document offset of each stem
     mentions: list[Mention] = field(default_factory=list)
+    # document offsets of its clauses, each read on its own too (clauses.py); [] for one
+    clauses: list[list[int]] = field(default_factory=list)
 
     def as_json(self) -> str:
         data = asdict(self)
@@ -561,6 +564,7 @@ def annotate(
                 and not (title and m.text in title_case)  # "Agreement on the Use of …"
             ]
             info.mentions = _titled(text, sorted(numbers + names, key=lambda m: m.start), lexicon)
+            info.clauses = [[s + a, s + b] for a, b in clause_spans(sentence, lexicon.code)]
             previous = len(out)
         out.append(info)
     places = _places(text, out, lexicon) | known_places(lexicon.code)
@@ -653,6 +657,11 @@ def _context(text: str, info: SentenceInfo, infos: list[SentenceInfo]) -> str:
     return f"{text[before.start : before.end]} {sentence}"
 
 
+def _clause_starts(infos: Sequence[SentenceInfo]) -> np.ndarray:
+    """Where each sentence's clauses start among all clause vectors, and their total last."""
+    return np.concatenate([[0], np.cumsum([len(info.clauses) for info in infos])]).astype(np.int64)
+
+
 class SentenceStore:
     """All sentences of an index, in document order per source, with their data."""
 
@@ -662,14 +671,24 @@ class SentenceStore:
         vectors: np.ndarray,
         context_vectors: np.ndarray,
         documents: dict[str, Document],
+        clause_vectors: np.ndarray | None = None,
     ) -> None:
         if not len(infos) == len(vectors) == len(context_vectors):
             raise ValueError(
                 f"{len(infos)} sentences but {len(vectors)}/{len(context_vectors)} vectors"
             )
+        # row r's clause vectors are clause_vectors[clause_starts[r] : clause_starts[r + 1]]
+        self.clause_starts = _clause_starts(infos)
+        if clause_vectors is None:  # not read (tests of the annotations alone)
+            clause_vectors = np.zeros((self.clause_starts[-1], vectors.shape[1]), np.float32)
+        if len(clause_vectors) != self.clause_starts[-1]:
+            raise ValueError(
+                f"{self.clause_starts[-1]} clauses but {len(clause_vectors)} clause vectors"
+            )
         self.infos = infos
         self.vectors = vectors
         self.context_vectors = context_vectors
+        self.clause_vectors = clause_vectors
         self.documents = documents
         self._rows: dict[str, list[int]] = {}
         for row, info in enumerate(infos):
@@ -691,6 +710,10 @@ class SentenceStore:
     def text(self, row: int) -> str:
         info = self.infos[row]
         return self.documents[info.source_id].text[info.start : info.end]
+
+    def clauses_of(self, row: int) -> np.ndarray:
+        """The vectors of a sentence's clauses, each read on its own (none for one clause)."""
+        return self.clause_vectors[self.clause_starts[row] : self.clause_starts[row + 1]]
 
     def idf(self, stem: str) -> float:
         """Inverse sentence frequency; a stem no sentence holds gets the highest value."""
@@ -828,17 +851,22 @@ class SentenceStore:
             for info in self.infos:
                 out.write(info.as_json())
                 out.write("\n")
-        np.save(folder / VECTORS_FILE, np.concatenate([self.vectors, self.context_vectors]))
+        np.save(
+            folder / VECTORS_FILE,
+            np.concatenate([self.vectors, self.context_vectors, self.clause_vectors]),
+        )
 
     @classmethod
     def load(cls, folder: Path, documents: dict[str, Document]) -> SentenceStore:
         with (folder / SENTENCES_FILE).open(encoding="utf-8") as lines:
             infos = [SentenceInfo.from_json(line) for line in lines if line.strip()]
-        both = np.load(folder / VECTORS_FILE)
-        n = len(infos)
-        if both.shape[0] != 2 * n:
-            raise ValueError(f"{both.shape[0]} sentence vectors for {n} sentences")
-        return cls(infos, both[:n], both[n:], documents)
+        stored = np.load(folder / VECTORS_FILE)
+        n, clauses = len(infos), int(_clause_starts(infos)[-1])
+        if stored.shape[0] != 2 * n + clauses:
+            raise ValueError(
+                f"{stored.shape[0]} sentence vectors for {n} sentences and {clauses} clauses"
+            )
+        return cls(infos, stored[:n], stored[n : 2 * n], documents, stored[2 * n :])
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -852,6 +880,8 @@ class SentenceStore:
             out[text_key(text[info.start : info.end])] = self.vectors[row]
             if info.refers_back:  # any other context vector is the sentence's own
                 out[text_key(_context(text, info, self.infos))] = self.context_vectors[row]
+            for (start, end), vector in zip(info.clauses, self.clauses_of(row), strict=True):
+                out[text_key(text[start:end])] = vector
         return out
 
 
@@ -893,8 +923,9 @@ class PoolingPlan:
     """Which sentences to pool from which passage's forward pass.
 
     `ranges[p]` are the character ranges, relative to passage p's text, of the sentences
-    it holds (what the encoder pools), `targets[p]` their sentence rows. A sentence in
-    several passages (the overlap) is asked of each.
+    it holds (what the encoder pools), `targets[p]` their sentence rows, or for a clause
+    the number of sentences plus its place among all clauses. A sentence in several
+    passages (the overlap) is asked of each.
     """
 
     ranges: list[list[Ranges]]
@@ -902,22 +933,30 @@ class PoolingPlan:
 
 
 def plan_pooling(infos: Sequence[SentenceInfo], passages: Sequence[Passage]) -> PoolingPlan:
-    """The pooling requests of every sentence, per passage that holds it whole."""
+    """The pooling requests of every sentence and clause, per passage that holds it whole."""
     by_source: dict[str, list[int]] = {}
     for row, passage in enumerate(passages):
         by_source.setdefault(passage.source_id, []).append(row)
     ranges: list[list[Ranges]] = [[] for _ in passages]
     targets: list[list[int]] = [[] for _ in passages]
     starts = {source: [passages[r].start for r in rows] for source, rows in by_source.items()}
-    for row, info in enumerate(infos):
-        rows = by_source.get(info.source_id, [])
-        at = bisect.bisect_right(starts.get(info.source_id, []), info.start)
+    clause_at = _clause_starts(infos) + len(infos)
+    # every sentence, then every clause: a passage's sentences come first among its requests
+    requests = [(row, info.source_id, info.start, info.end) for row, info in enumerate(infos)]
+    requests += [
+        (int(clause_at[row]) + k, info.source_id, start, end)
+        for row, info in enumerate(infos)
+        for k, (start, end) in enumerate(info.clauses)
+    ]
+    for target, source_id, start, end in requests:
+        rows = by_source.get(source_id, [])
+        at = bisect.bisect_right(starts.get(source_id, []), start)
         for k in range(at - 1, -1, -1):
             passage = passages[rows[k]]
-            if passage.end < info.end:
+            if passage.end < end:
                 break  # passages before it end earlier still
-            ranges[rows[k]].append(((info.start - passage.start, info.end - passage.start),))
-            targets[rows[k]].append(row)
+            ranges[rows[k]].append(((start - passage.start, end - passage.start),))
+            targets[rows[k]].append(target)
     return PoolingPlan(ranges, targets)
 
 
@@ -929,10 +968,10 @@ def pooled_vectors(
     *,
     passage_vectors: np.ndarray | None = None,
     residual: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alone, with the sentence before): (len(infos), dimension) unit vectors each, NaN
     where no passage's forward pass held the sentence (`pooled[p]` None: passage p was
-    not encoded).
+    not encoded); and the clauses' (one per clause, in order), pooled as sentences are.
 
     A sentence's vector is its mean token embedding in the first passage that holds
     it; read with the sentence before, the mean over both, from the first passage that
@@ -940,7 +979,8 @@ def pooled_vectors(
     per passage), each is then less `residual` times the vector of that passage (the
     first that holds the sentence), renormalised: POOLED_RESIDUAL.
     """
-    holders: list[dict[int, tuple[Pooled, int]]] = [{} for _ in infos]
+    clause_count = int(_clause_starts(infos)[-1])
+    holders: list[dict[int, tuple[Pooled, int]]] = [{} for _ in range(len(infos) + clause_count)]
     for p, part in enumerate(pooled):
         if part is None:
             continue
@@ -977,7 +1017,12 @@ def pooled_vectors(
                 continue
             both = mine + before
         context[row] = unit(both, row)
-    return alone, context
+    clauses = np.full((clause_count, dimension), np.nan, dtype=np.float32)
+    for j in range(clause_count):
+        mine = total(len(infos) + j)
+        if mine is not None:
+            clauses[j] = unit(mine, len(infos) + j)
+    return alone, context, clauses
 
 
 def _normalised(vector: np.ndarray) -> np.ndarray:
@@ -994,7 +1039,7 @@ def build_sentences(
     progress: bool = False,
     timings: dict[str, float] | None = None,
     infos: list[SentenceInfo] | None = None,
-    pooled: tuple[np.ndarray, np.ndarray] | None = None,
+    pooled: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[SentenceStore, int, int]:
     """The sentence store of `documents`; returns (store, texts embedded, texts reused).
 
@@ -1024,33 +1069,63 @@ def build_sentences(
         # rerank.py): the others' context is the sentence itself, filled in below.
         if info.refers_back and np.isnan(context[row, 0]):
             missing.append((context, row, _context(text, info, infos)))
-    known = reuse.keyed_vectors() if reuse is not None and missing else {}
-    wanted = list(dict.fromkeys(text for _, _, text in missing))
-    keys = {t: text_key(t) for t in wanted}
-    todo = [t for t in wanted if keys[t] not in known]
-    vectors: dict[str, np.ndarray] = {keys[t]: known[keys[t]] for t in wanted if keys[t] in known}
+    # Clauses are encoded on their own, whatever made the sentences' vectors, and apart from
+    # them: the int8 encoder's vectors shift with the texts batched together
+    # (bench/batch_drift.py), and a sentence's vector stays what it was without clauses.
+    starts = _clause_starts(infos)
+    clauses = (
+        pooled[2].copy()
+        if pooled is not None
+        else np.full((int(starts[-1]), dimension), np.nan, dtype=np.float32)
+    )
+    of_clauses: list[tuple[np.ndarray, int, str]] = []
+    for row, info in enumerate(infos):
+        text = by_id[info.source_id].text
+        for k, (start, end) in enumerate(info.clauses):
+            if np.isnan(clauses[starts[row] + k, 0]):
+                of_clauses.append((clauses, int(starts[row]) + k, text[start:end]))
+    known = reuse.keyed_vectors() if reuse is not None and (missing or of_clauses) else {}
     started = time.perf_counter()
-    if todo:
-        fresh = embedder.encode(todo, progress=progress)
-        vectors.update({keys[t]: v for t, v in zip(todo, fresh, strict=True)})
+    embedded = reused = 0
+    for group in (missing, of_clauses):
+        fresh, copied = _fill(group, known, embedder, progress)
+        embedded, reused = embedded + fresh, reused + copied
     if timings is not None:
         timings["sentence_encode"] = (
             timings.get("sentence_encode", 0.0) + time.perf_counter() - started
         )
-        timings["sentence_texts"] = timings.get("sentence_texts", 0) + len(todo)
-    for array, row, text in missing:
-        array[row] = vectors[keys[text]]
+        timings["sentence_texts"] = timings.get("sentence_texts", 0) + embedded
     alone_only = np.isnan(context[:, 0])
     context[alone_only] = alone[alone_only]
-    reused = len(wanted) - len(todo)
     log.info(
-        "sentence store: %d sentences, %d pooled, %d texts embedded, %d reused",
+        "sentence store: %d sentences (%d clauses), %d pooled, %d texts embedded, %d reused",
         len(infos),
+        len(clauses),
         pooled_count,
-        len(todo),
+        embedded,
         reused,
     )
-    return SentenceStore(infos, alone, context, by_id), len(todo), reused
+    return SentenceStore(infos, alone, context, by_id, clauses), embedded, reused
+
+
+def _fill(
+    missing: list[tuple[np.ndarray, int, str]],
+    known: dict[str, np.ndarray],
+    embedder: Embedder,
+    progress: bool,
+) -> tuple[int, int]:
+    """Write each (array, row, text)'s vector: copied from `known` (by text key) or encoded,
+    in one call; returns (texts encoded, texts copied)."""
+    wanted = list(dict.fromkeys(text for _, _, text in missing))
+    keys = {t: text_key(t) for t in wanted}
+    todo = [t for t in wanted if keys[t] not in known]
+    vectors: dict[str, np.ndarray] = {keys[t]: known[keys[t]] for t in wanted if keys[t] in known}
+    if todo:
+        fresh = embedder.encode(todo, progress=progress)
+        vectors.update({keys[t]: v for t, v in zip(todo, fresh, strict=True)})
+    for array, row, text in missing:
+        array[row] = vectors[keys[text]]
+    return len(todo), len(wanted) - len(todo)
 
 
 __all__ = [

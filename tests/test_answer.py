@@ -3,6 +3,7 @@ evidence, composition, abstention reasons, the reader plug-in and index snapshot
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dossier.index.clauses import clause_spans
 from dossier.index.embed import load_embedder
 from dossier.index.search import Index
 from dossier.index.sentences import (
@@ -422,6 +424,67 @@ def test_loading_the_index_reads_the_store_back_unchanged(
     assert again.sentences is not None and index.sentences is not None
     assert again.sentences.infos == index.sentences.infos
     assert np.array_equal(again.sentences.vectors, index.sentences.vectors)
+    assert np.array_equal(again.sentences.clause_vectors, index.sentences.clause_vectors)
+
+
+def test_a_long_sentence_is_also_read_clause_by_clause(
+    article_settings: Settings, index: Index
+) -> None:
+    """ "Economically, Kazakhstan was severely affected by the COVID-19 pandemic …, a sector
+    that accounts for one-third of GDP and more than 75% of export earnings": its vector blurs
+    the clause that answers what share of export revenue hydrocarbons bring; that clause's own
+    vector, kept in the index, does not."""
+    store = index.sentences
+    assert store is not None
+    row = sentence_row(index, "Economically, Kazakhstan was severely affected")
+    text = index.documents["article"].text
+    clauses = [text[a:b] for a, b in store.infos[row].clauses]
+    assert (
+        clauses[-1]
+        == "a sector that accounts for one-third of GDP and more than 75% of export earnings"
+    )
+    assert len(store.clauses_of(row)) == len(clauses)
+    embedder = load_embedder(article_settings)
+    assert float(store.clauses_of(row)[-1] @ embedder.encode([clauses[-1]])[0]) >= 0.98
+    # a short sentence is read whole only
+    assert store.infos[sentence_row(index, "This was completed in 2001.")].clauses == []
+    asked = "What share of export revenue do hydrocarbons account for?"
+    evidence = _evidence_of(index, asked, "Economically, Kazakhstan was severely affected")
+    assert evidence["cos_context"] >= evidence["cos_sentence"] + 0.1
+    answer = Engine(article_settings).ask(asked)
+    assert answer.answer_span is not None and answer.answer_span.text == "75%"
+
+
+def test_a_store_written_before_clauses_still_loads(index: Index, tmp_path: Path) -> None:
+    """No clause offsets in its sentences file, no clause vectors: each sentence read whole."""
+    store = index.sentences
+    assert store is not None
+    np.save(tmp_path / VECTORS_FILE, np.concatenate([store.vectors, store.context_vectors]))
+    lines = []
+    for info in store.infos:
+        data = json.loads(info.as_json())
+        del data["clauses"]
+        lines.append(json.dumps(data))
+    (tmp_path / SENTENCES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded = SentenceStore.load(tmp_path, store.documents)
+    assert len(loaded.clause_vectors) == 0
+    assert all(len(loaded.clauses_of(r)) == 0 for r in range(len(loaded)))
+    assert np.array_equal(loaded.vectors, store.vectors)
+
+
+def test_a_long_sentence_splits_into_clauses_at_its_pauses() -> None:
+    sentence = (
+        "In 1993, two economists showed that inequality lasts for generations; the poorest "
+        "families cannot borrow to study and the richest families pass on their wealth."
+    )
+    parts = [sentence[a:b] for a, b in clause_spans(sentence, "en")]
+    # "In 1993" is too short to be read alone; "and" before "the" opens a clause
+    assert parts == [
+        "two economists showed that inequality lasts for generations",
+        "the poorest families cannot borrow to study",
+        "the richest families pass on their wealth",
+    ]
+    assert clause_spans("The poorest families, who cannot borrow, stay poor.", "en") == []
 
 
 def test_unchanged_sentences_reuse_their_vectors(article_settings: Settings, index: Index) -> None:

@@ -79,8 +79,8 @@ FEATURES = (
     "kind_missing",  # a date/figure/name is expected and it holds none
     "kind_near",  # how close that answer is to a focus term (1 adjacent, → 0 far)
     "cos_sentence",  # cosine of the question with the sentence alone
-    "cos_context",  # … with the sentence read after the one before it
-    "cos_gap",  # cos_context minus the best cos_context among the candidates
+    "cos_context",  # … read after the one before it, or its closest clause if closer
+    "cos_gap",  # cos_context minus the best sentence's (read whole) among the candidates; ≤ 0
     "rank",  # 1 / (1 + rank of the best passage holding it)
     # Across languages (evidence of another kind, not weaker evidence): a sentence in
     # another language than the question's shares few stems with it and sits lower in
@@ -95,6 +95,9 @@ FEATURES = (
 # fifteen more right XQuAD answers are refused (the sentence holds the question's names: "What
 # did Lady Gaga sing?"); at 0.5, two more.
 ABOUT_SHARE = 0.3
+
+# Stems shorter than this from longer words are taken for other words (`_relatives`).
+SHORT_STEM = 4
 
 # A title or list item ("Ratification of the military agreement (2022)") answers only a
 # question it is about: one holding at least this share of the question's focus weight
@@ -223,8 +226,16 @@ def _held(store: SentenceStore, rows: list[int]) -> set[str]:
 
 @lru_cache(maxsize=8192)
 def _relatives(word: str, stem: str, language: str) -> frozenset[str]:
-    """The stems of the words WordNet relates to a focus word, and the word's own."""
-    related = content_stems(" ".join(wordnet.relatives(word)), lexicon_for(language))
+    """The stems of the words WordNet relates to a focus word, and the word's own. Not a stem
+    that stemming cut to a short, other word ("nowness", a sense of "currency", is not
+    "now"); a short word is its own ("oil" for "petroleum")."""
+    lexicon = lexicon_for(language)
+    related = [
+        s
+        for w in wordnet.relatives(word)
+        for s in content_stems(w, lexicon)
+        if len(s) >= SHORT_STEM or s == w
+    ]
     return frozenset([*related, stem])
 
 
@@ -321,6 +332,16 @@ def features(
         counting_other_things(question, index, [c.row for c in found]) if short else frozenset()
     )
     best_context = float(cos_context.max())
+    # A long sentence is as close to the question as its closest clause (index/clauses.py:
+    # "…, a sector that accounts for one-third of GDP and more than 75% of export earnings"),
+    # measured against the closest sentence read whole.
+    read_cos = np.array(
+        [
+            max(cos_context[i], float((store.clauses_of(c.row) @ question_vector).max(initial=-1)))
+            for i, c in enumerate(found)
+        ],
+        dtype=np.float32,
+    )
     rows_out: list[tuple[float, ...]] = []
     unrelated: list[int] = []
     bygone: list[int] = []
@@ -412,8 +433,8 @@ def features(
                 1.0 if short and answer is None else 0.0,
                 near,
                 cos_sentence[i],
-                cos_context[i],
-                cos_context[i] - best_context,
+                read_cos[i],
+                min(read_cos[i] - best_context, 0.0),
                 1.0 / (1 + candidate.rank),
                 1.0 if other else 0.0,
                 cos_context[i] if other else 0.0,
@@ -429,9 +450,12 @@ def features(
                 for c in found
             ]
         )
-        table[:, len(FEATURES)] = reader.score_vectors(question.text, read_as)
+        # …and as answering as its best clause: one pass over the question for all of them
+        clauses = [store.clauses_of(c.row) for c in found]
+        scores = reader.score_vectors(question.text, np.concatenate([read_as, *clauses]))
+        table[:, len(FEATURES)] = _best_of(scores, [len(read_as), *map(len, clauses)])
     elif reader is not None:
-        chosen = np.argsort(-cos_context, kind="stable")[:reader_candidates]
+        chosen = np.argsort(-read_cos, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in store.read_rows(found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
     about = tuple(f.word for f in open_focus)
@@ -447,6 +471,18 @@ def features(
         about,
         frozenset(bygone),
     )
+
+
+def _best_of(scores: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Each candidate's score, or its best clause's where higher: `scores` holds the
+    candidates' (`sizes[0]` of them), then each candidate's clauses' (`sizes[1:]`)."""
+    best = scores[: sizes[0]].copy()
+    at = sizes[0]
+    for i, size in enumerate(sizes[1:]):
+        if size:
+            best[i] = max(best[i], float(scores[at : at + size].max()))
+        at += size
+    return best
 
 
 def derived_forms(question: Question, store: SentenceStore) -> dict[str, str]:

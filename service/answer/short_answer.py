@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dossier.index.clauses import pause_offsets
 from dossier.index.search import Index
 from dossier.index.sentences import (
     Mention,
@@ -273,7 +274,7 @@ def best_answer_for(
         for mention in [*store.infos[r].mentions, *unnamed]:
             if (
                 mention.kind not in accepts
-                and mention.kind not in fallback
+                and (mention.kind not in fallback or r != rows[-1])
                 and not (surmised and _surmised_person(store, r, mention))
                 and not (said.members and _members_of(store, r, mention, lexicon))
             ) or in_question(mention, question, text):
@@ -385,16 +386,11 @@ def best_answer_for(
     return best, closeness
 
 
-# A pause between clauses: a comma, semicolon or colon before a space ("Growth fell to -2.5%,
-# the budget deficit reached 4%": -2.5% is not the deficit), or "and" before a new subject
-# (`_clause_joiner`). Not "2,724", nor a bracket ("30,400 (19.3%) had a female householder").
-# It parts a date or figure from a term, not a name from one: "Henry Cole, the museum's first
-# director".
-_PAUSE = re.compile(r"[,;:](?=\s)")
-
-
 def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
-    """The document offsets of the pauses in a sentence, in order; not those around a phrase
+    """The document offsets of the pauses in a sentence (index/clauses.py: "Growth fell to
+    -2.5%, the budget deficit reached 4%": -2.5% is not the deficit; they part a date or
+    figure from a term, not a name from one: "Henry Cole, the museum's first director"), in
+    order; not those around a phrase
     of time ("In 1993, Galor and Zeira showed …", "… to leave the USSR, in December 1991",
     "Two weeks after being deployed, the troops withdrew": the date or time is the clause's)."""
     info = store.infos[row]
@@ -406,11 +402,7 @@ def _pauses(store: SentenceStore, row: int, lexicon: Lexicon) -> list[int]:
 def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, ...]:
     """`_pauses` within one sentence's text (the same for every question: cached)."""
     lexicon = lexicon_for(code)
-    found = [m.start() for m in _PAUSE.finditer(text)]
-    # "… reached 4% of GDP and the poverty rate almost doubled": "and" before a new subject
-    joiner = _clause_joiner(code)
-    if joiner is not None:
-        found = sorted(found + [m.start() for m in joiner.finditer(text)])
+    found = pause_offsets(text, code)
     bounds = [-1, *found, len(text)]
 
     def of_time(begin: int, end: int) -> bool:  # "in December 1991", not "by intercepting"
@@ -428,16 +420,6 @@ def _pause_offsets(text: str, dates: tuple[int, ...], code: str) -> tuple[int, .
         for k, at in enumerate(found)
         if not of_time(bounds[k] + 1, at) and not of_time(at + 1, bounds[k + 2])
     )
-
-
-@lru_cache(maxsize=16)
-def _clause_joiner(code: str) -> re.Pattern[str] | None:
-    """ "and" before a definite article: the start of a clause with a subject of its own."""
-    lexicon = lexicon_for(code)
-    if not lexicon.definite_words:
-        return None
-    articles = "|".join(sorted(lexicon.definite_words))
-    return re.compile(rf"\s{re.escape(lexicon.messages['and'])}\s+(?=(?:{articles})\s)", re.I)
 
 
 def _pauses_between(pauses: list[int], anchor: int, mention: Mention) -> int:
