@@ -335,13 +335,8 @@ def features(
     # A long sentence is as close to the question as its closest clause (index/clauses.py:
     # "…, a sector that accounts for one-third of GDP and more than 75% of export earnings"),
     # measured against the closest sentence read whole.
-    read_cos = np.array(
-        [
-            max(cos_context[i], float((store.clauses_of(c.row) @ question_vector).max(initial=-1)))
-            for i, c in enumerate(found)
-        ],
-        dtype=np.float32,
-    )
+    clauses = _Clauses.of(store, rows)
+    read_cos = np.maximum(cos_context, clauses.best(clauses.vectors @ question_vector))
     rows_out: list[tuple[float, ...]] = []
     unrelated: list[int] = []
     bygone: list[int] = []
@@ -451,9 +446,9 @@ def features(
             ]
         )
         # …and as answering as its best clause: one pass over the question for all of them
-        clauses = [store.clauses_of(c.row) for c in found]
-        scores = reader.score_vectors(question.text, np.concatenate([read_as, *clauses]))
-        table[:, len(FEATURES)] = _best_of(scores, [len(read_as), *map(len, clauses)])
+        scores = reader.score_vectors(question.text, np.concatenate([read_as, clauses.vectors]))
+        n = len(read_as)
+        table[:, len(FEATURES)] = np.maximum(scores[:n], clauses.best(scores[n:]))
     elif reader is not None:
         chosen = np.argsort(-read_cos, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in store.read_rows(found[i].row)) for i in chosen]
@@ -473,16 +468,31 @@ def features(
     )
 
 
-def _best_of(scores: np.ndarray, sizes: list[int]) -> np.ndarray:
-    """Each candidate's score, or its best clause's where higher: `scores` holds the
-    candidates' (`sizes[0]` of them), then each candidate's clauses' (`sizes[1:]`)."""
-    best = scores[: sizes[0]].copy()
-    at = sizes[0]
-    for i, size in enumerate(sizes[1:]):
-        if size:
-            best[i] = max(best[i], float(scores[at : at + size].max()))
-        at += size
-    return best
+@dataclass(frozen=True)
+class _Clauses:
+    """The clause vectors of some candidates, stacked, and where each one's begin."""
+
+    vectors: np.ndarray
+    offsets: np.ndarray  # where each candidate's clauses begin in `vectors`
+    sizes: np.ndarray  # how many each has (0: read whole)
+
+    @classmethod
+    def of(cls, store: SentenceStore, rows: np.ndarray) -> _Clauses:
+        first, sizes = (
+            store.clause_starts[rows],
+            store.clause_starts[rows + 1] - store.clause_starts[rows],
+        )
+        offsets = np.cumsum(sizes) - sizes
+        picks = np.repeat(first - offsets, sizes) + np.arange(int(sizes.sum()))
+        return cls(store.clause_vectors[picks], offsets, sizes)
+
+    def best(self, values: np.ndarray) -> np.ndarray:
+        """Per candidate, the highest of `values` (one per clause), -inf without clauses."""
+        out = np.full(len(self.sizes), -np.inf, dtype=np.float32)
+        some = self.sizes > 0
+        if some.any():
+            out[some] = np.maximum.reduceat(values, self.offsets[some])
+        return out
 
 
 def derived_forms(question: Question, store: SentenceStore) -> dict[str, str]:
