@@ -629,10 +629,10 @@ def _paired_with_places(
     for info in infos:
         names = [m for m in info.mentions if m.kind in (NAME, PLACE)]
         for a, b in itertools.pairwise(names):
-            if text[a.end : b.start] == joined:
-                if a.text in places and b.kind == NAME:
-                    out.add(b.text)
-                elif b.text in places and a.kind == NAME:
+            if text[a.end : b.start] == joined:  # a place by name, or by where it stands
+                if (a.text in places or a.kind == PLACE) and b.kind == NAME:
+                    out.add(b.text)  # "the republics of Donetsk and Luhansk"
+                elif (b.text in places or b.kind == PLACE) and a.kind == NAME:
                     out.add(a.text)
     return out
 

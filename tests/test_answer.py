@@ -701,6 +701,9 @@ def test_countries_and_cities_are_places_whatever_the_document_does_with_them() 
     kinds = _kinds_of(text)
     assert kinds["Moscow"] == PLACE and kinds["Russia"] == PLACE and kinds["Astana"] == PLACE
     assert kinds["Rosatom Corporation"] == ORGANISATION
+    # a place by where it stands ("the republics of Arland") pairs its neighbour as well
+    kinds = _kinds_of("He did not recognise the republics of Arland and Brisk.")
+    assert kinds["Arland"] == PLACE and kinds["Brisk"] == PLACE
     assert {"Russie", "Moscou"} <= known_places("fr") and "Россия" in known_places("ru")
     assert "Russia" in known_places("fr")  # English names in every language's documents
     # by each part of a name CLDR qualifies, and by the English names it has since replaced
