@@ -122,6 +122,9 @@ class Lexicon:
     sort_of: re.Pattern[str] | None = None
     # "what are such numbers called?": a term is asked for, whatever the words before say.
     term_asked: re.Pattern[str] | None = None
+    # A sentence whose subject is a pronoun ("This was completed in 2001.", "It then
+    # established itself …"): alone, it does not say what it speaks of.
+    pronoun_subject: re.Pattern[str] | None = None
     # "What name does the article give to the unrest?": what the sources call something
     # they describe (a section's heading may be that name: `heading.py`).
     name_given: re.Pattern[str] | None = None
@@ -563,6 +566,12 @@ ENGLISH = Lexicon(
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
     term_asked=_p(r"\b(?:called|termed|known as)\s*\??\s*$"),
+    pronoun_subject=_p(
+        r"^\s*(?:(?:it|they|he|she)\b|(?:this|that|these|those)\s+"
+        r"(?:(?:then|also|therefore|thus|later|still|soon)\s+)?"
+        r"(?:is|was|were|are|has|had|have|will|would|could|can|did|does|do|may|might|"
+        r"must|should|[a-z]+ed)\b)"
+    ),
     name_given=_p(
         r"\b(?:what|which) names? (?:do|does|did|is|was|are|were)\b|\bby what name\b"
         r"|\bwhat (?:do|does|did) (?:the |this |these )?[\w'’-]+ (?:call|name|term|label)\b"

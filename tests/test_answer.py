@@ -1079,6 +1079,45 @@ def test_a_programme_is_no_country_nor_a_peoples_adjective() -> None:
     assert _short_answer("Where does the project ship grain to?", store, 0) == "Norway"
 
 
+def test_a_name_whose_first_words_the_question_writes_is_the_questions_own() -> None:
+    """ "Which Chinese company is building the Belt and Road projects?" is not answered "Belt
+    and Road Initiative": the question writes its first capitalised words, though not as a
+    name of its own ("projects" is no name)."""
+    store = _store_of("Beijing acts through the Halden and Varo Initiative, run by Tagus Corp.")
+    asked = "Which company builds the Halden and Varo projects?"
+    assert _short_answer(asked, store, 0) == "Tagus Corp"
+    assert _short_answer("Which initiative does Beijing act through?", store, 0) == (
+        "Halden and Varo Initiative"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "alone"),
+    [
+        ("This was completed in 2001.", False),
+        ("It then established itself as a sovereign state.", False),
+        ("They knew the risk.", False),
+        ("This organisation is largely controlled by Russia.", True),
+        ("These agreements cover a variety of areas.", True),
+        ("His successor, Kassym-Jomart Tokayev, undertook reforms.", True),
+    ],
+)
+def test_a_sentence_with_a_pronoun_for_subject_does_not_say_what_it_speaks_of(
+    sentence: str, alone: bool
+) -> None:
+    assert bool(EN.pronoun_subject and EN.pronoun_subject.match(sentence)) is not alone
+
+
+def test_an_open_answer_resting_on_a_pronoun_cites_what_it_stands_for(engine: Engine) -> None:
+    """ "What was completed in 2001?": "This was completed in 2001." names nothing; the
+    sentence before says what was (the pipeline), though it holds none of the question's
+    words."""
+    answer = engine.ask("What was completed in 2001?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[-1] == "This was completed in 2001."
+    assert any(q.startswith("The agreement provided for the construction") for q in quotes)
+
+
 def test_a_people_stands_for_its_country_and_the_country_for_its_people() -> None:
     """ "The Chinese envoy refused to recognise …" is about China, asked by name; and a
     sentence naming China is about what the question calls Chinese."""

@@ -273,10 +273,15 @@ def compose(
         abolishing the death penalty"); False when it adds no new text or room."""
         row = evidence.candidates[position].row
         answer = evidence.answers[position]
+        # "This was completed in 2001." says what was completed only with the one before
+        unsaid = not question.expects_short and bool(
+            lexicon.pronoun_subject and lexicon.pronoun_subject.match(store.text(row))
+        )
         wanted = [
             r
             for r in store.read_rows(row)
             if r == row
+            or unsaid
             or asked & set(store.infos[r].stems)
             or (answer is not None and store.infos[r].start <= answer.start < store.infos[r].end)
         ]
