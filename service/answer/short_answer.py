@@ -112,9 +112,7 @@ def _begins_in(name: list[str], text: str) -> bool:
     """Whether a text writes a name's first two capitalised words or more in a row, though not
     as a name of its own ("the Belt and Road projects": the Belt and Road Initiative)."""
     written = words(text)
-    return any(
-        word == name[0] and _same_start(name, written[i:]) for i, word in enumerate(written)
-    )
+    return any(word == name[0] and _same_start(name, written[i:]) for i, word in enumerate(written))
 
 
 def _same_start(name: list[str], other: list[str]) -> bool:
