@@ -4,9 +4,9 @@ One vector blurs a long sentence: "Economically, Kazakhstan was severely
 affected by the COVID-19 pandemic and the fall in oil prices in 2020, a sector
 that accounts for one-third of GDP and more than 75% of export earnings" sits
 at cosine 0.27 from "What share of export revenue do hydrocarbons account
-for?", its last clause alone at 0.48. So a sentence of two clauses or more
-also gets a vector per clause at index time when it is long, and the answer step reads a
-sentence as close to a question as its closest clause (service/answer/
+for?", its last clause alone at 0.48. So a long sentence of two clauses or
+more also gets a vector per clause at index time, and the answer step reads
+it as close to a question as its closest clause (service/answer/
 evidence.py). A pause is a comma, semicolon or colon before a space, or "and"
 before a definite article, which starts a clause with a subject of its own
 ("… reached 4% of GDP and the poverty rate almost doubled").
@@ -28,8 +28,8 @@ CLAUSE_WORDS = 4
 
 # Words a sentence needs for its clauses to be read apart: a shorter one's vector is not
 # blurred much. Chosen on the tune split and XQuAD English (answer accuracy against none:
-# every sentence +0.027, but the tune split lost a right refusal; 20 words +0.024, 28 words
-# +0.018, neither changing tune), for about 1.4 clause vectors per sentence on XQuAD.
+# every sentence +0.027, but a multi-part tune question answered by half; 20 words +0.024,
+# 28 words +0.018, neither changing tune), for about 1.4 clause vectors per sentence there.
 LONG_SENTENCE = 20
 
 

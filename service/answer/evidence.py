@@ -470,7 +470,7 @@ def features(
 
 @dataclass(frozen=True)
 class _Clauses:
-    """The clause vectors of some candidates, stacked, and where each one's begin."""
+    """The clause vectors of some candidates, stacked, and where each candidate's begin."""
 
     vectors: np.ndarray
     offsets: np.ndarray  # where each candidate's clauses begin in `vectors`
