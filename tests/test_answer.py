@@ -1118,6 +1118,17 @@ def test_an_open_answer_resting_on_a_pronoun_cites_what_it_stands_for(engine: En
     assert any(q.startswith("The agreement provided for the construction") for q in quotes)
 
 
+def test_a_name_of_several_words_is_held_whole_or_not_at_all(engine: Engine) -> None:
+    """ "When did World War II end?": the heading "War in ukraine" holds "War", not the war
+    asked about, so "In June 2022, … the St. Petersburg International Economic Forum, was
+    held." below it is about something else; it dated the end of World War II."""
+    row = _evidence_of(engine.index, "When did World War II end?", "In June 2022, a few months")
+    assert row["focus_section"] == 0.0 and row["names_missing"] == 1.0
+    answer = engine.ask("When did World War II end?")
+    assert answer.abstained
+    assert "do not mention World War II" in answer.answer
+
+
 def test_a_people_stands_for_its_country_and_the_country_for_its_people() -> None:
     """ "The Chinese envoy refused to recognise …" is about China, asked by name; and a
     sentence naming China is about what the question calls Chinese."""

@@ -314,6 +314,9 @@ def features(
     # What depends on the question alone, computed once rather than per candidate.
     text = question.asked.lower()
     derived = derived_forms(question, store)
+    # A name of several words is held whole or not at all (with the heading)
+    whole_names = [frozenset(content_stems(name, asked_in)) for name in question.long_names]
+    whole_names = [parts for parts in whole_names if len(parts) > 1]
     peoples = peoples_forms(question, store, asked_in)
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
@@ -358,6 +361,9 @@ def features(
         with_section = held | (
             _translated(set(infos[section].stems), aliases) if section >= 0 else set()
         )
+        for parts in whole_names:  # "World War II" is not held by "War in ukraine"
+            if not parts <= with_section:
+                with_section, held = with_section - parts, held - parts
         share = sum(w for s, w in weights.items() if s in with_section) / total if total else 0.0
         if accepts is None:
             answer, near = None, 0.0
