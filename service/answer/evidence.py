@@ -314,8 +314,13 @@ def features(
     # What depends on the question alone, computed once rather than per candidate.
     text = question.asked.lower()
     derived = derived_forms(question, store)
-    # A name of several words is held whole or not at all (with the heading)
-    whole_names = [frozenset(content_stems(name, asked_in)) for name in question.long_names]
+    # A name of several capitalised words is held whole or not at all (with the heading); not
+    # one joined by "of" or "and", which may be a phrase ("the GDP of Russia")
+    whole_names = [
+        frozenset(content_stems(name, asked_in))
+        for name in question.long_names
+        if all(w[:1].isupper() or w[:1].isdigit() for w in name.split())
+    ]
     whole_names = [parts for parts in whole_names if len(parts) > 1]
     peoples = peoples_forms(question, store, asked_in)
     own = weights.keys() | question.thing_stems  # `_says_more`
