@@ -354,7 +354,10 @@ def _far_off(evidence: Evidence, model: Answerability, question: Question) -> np
     typical = model.typical("cos_context")
     if typical is None or not evidence.candidates:
         return np.zeros(len(evidence.candidates), dtype=bool)
-    far = (evidence.column("focus_section") == 0) & (evidence.column("cos_context") < typical)
+    # read whole, as the model's rows were when it was fitted: a clause of a sentence about
+    # something else may come closer ("When did Tokayev first meet Putin?": "The Kazakh
+    # president was invited and, during one of his speeches, …", after the June 2022 forum)
+    far = (evidence.column("focus_section") == 0) & (evidence.whole_cos < typical)
     if question.numbers:
         far &= evidence.column("numbers_missing") == 1.0
     if "other_language" in evidence.columns:

@@ -170,6 +170,9 @@ class Evidence:
     # Candidates that cannot give the date, figure or name of what is to come ("when will
     # the plant open?"): they speak only of what has happened ("signed in June 2025").
     bygone: frozenset[int] = frozenset()
+    # Per candidate: its cosine with the question read whole (after its antecedent where it
+    # refers back), before any clause's (`cos_context` takes the closest clause's if closer).
+    whole_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -476,6 +479,7 @@ def features(
         frozenset(unrelated),
         about,
         frozenset(bygone),
+        cos_context,
     )
 
 
