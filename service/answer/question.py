@@ -79,11 +79,16 @@ class Question:
         return {int(y) for y in self.years} if self.kind != DATE else set()
 
     @cached_property
+    def written(self) -> tuple[str, ...]:
+        """Its words as written, in order (read once: the short answer reads them per mention)."""
+        return tuple(words(self.asked))
+
+    @cached_property
     def lone_names(self) -> frozenset[str]:
         """Its one-word names: capitalised words with no capitalised word beside them (the
         first word aside), possessive dropped ("Nazarbayev", not "Kearney" of "Kearney
         Boulevard")."""
-        tokens = [w.removesuffix("'s").removesuffix("’s") for w in words(self.asked)]
+        tokens = [w.removesuffix("'s").removesuffix("’s") for w in self.written]
         capital = [w[:1].isupper() for w in tokens]
         return frozenset(
             w
@@ -97,13 +102,13 @@ class Question:
     @cached_property
     def acronyms(self) -> frozenset[str]:
         """Its words in capitals, which may stand for a name ("CSTO")."""
-        return frozenset(w for w in words(self.asked) if len(w) > 1 and w.isupper())
+        return frozenset(w for w in self.written if len(w) > 1 and w.isupper())
 
     @cached_property
     def uncased(self) -> bool:
         """Whether it was typed without capitals ("who succeded nazarbayev"): its names
         cannot be told from its words by case."""
-        return not any(w[:1].isupper() for w in words(self.asked)[1:])
+        return not any(w[:1].isupper() for w in self.written[1:])
 
     @cached_property
     def asks_what_it_is_called(self) -> bool:

@@ -104,15 +104,16 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
         _says(question_text, mention.text.lower())
         or all(_says(question_text, w.lower()) for w in own)
         or any(_same_start(said, name.split()) for name in question.long_names)
-        or _begins_in(said, question.asked)
+        or _begins_in(said, question.written)
     )
 
 
-def _begins_in(name: list[str], text: str) -> bool:
-    """Whether a text writes a name's first two capitalised words or more in a row, though not
+def _begins_in(name: list[str], written: tuple[str, ...]) -> bool:
+    """Whether words write a name's first two capitalised words or more in a row, though not
     as a name of its own ("the Belt and Road projects": the Belt and Road Initiative)."""
-    written = words(text)
-    return any(word == name[0] and _same_start(name, written[i:]) for i, word in enumerate(written))
+    return any(
+        word == name[0] and _same_start(name, list(written[i:])) for i, word in enumerate(written)
+    )
 
 
 def _same_start(name: list[str], other: list[str]) -> bool:
