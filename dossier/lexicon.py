@@ -138,6 +138,9 @@ class Lexicon:
     # Nouns that only say a figure is asked for ("what were the values of trade"): like
     # "year" in "in what year", not what the question is about.
     generic_measures: frozenset[str] = frozenset()
+    # The words that ask for a figure by its dimension ("how big", "how far"): like "how
+    # many", not what the question is about.
+    degree_question: re.Pattern[str] | None = None
     # Units a quantity is given in: "how many tonnes" wants a figure written with one.
     measure_units: frozenset[str] = frozenset()
     # Measures that are amounts, never a share of something ("what is the GDP": not 75%);
@@ -324,6 +327,9 @@ ENGLISH = Lexicon(
             NUMBER,
             _p(
                 rf"\bhow (many|much) {_EN_THING}?|\bhow (many|much)\b"
+                # "how big is the Kazakh army": the figure is the army's
+                r"|\bhow (?:large|big) (?:is|was|are|were) (?:the |its |their |[\w-]+['’]s )"
+                r"(?P<sized>[\w'’-]+(?: [\w'’-]+){0,2})"
                 r"|\bhow (far|large|big|long|old|high|often)\b"
                 # "what share of the population": a share of what it names
                 r"|\bwhat (?:(?:was|is|were|are) the )?"
@@ -485,12 +491,19 @@ ENGLISH = Lexicon(
             MONEY,
             _p(
                 r"\bin (?:US |U\.S\. |American )?(?:dollars|euros|roubles|rubles|tenge)\b"
-                r"|\bhow much (?:money|did [\w\s'’-]+ cost)\b"
+                r"|\bhow much money\b"
+                # "how much did Gazprom invest": the unit, not what the question is about
+                r"|\bhow much(?= did [\w\s'’-]+ (?:cost|spend|pay|invest|earn|lend|borrow)\b)"
+                r"|\bhow much(?= (?:was|is|were|are|had|has|have) (?:[\w\s'’-]+ )?"
+                r"(?:spent|paid|invested|earned|lent|borrowed)\b)"
             ),
         ),
         (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
         (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
         (AMOUNT, _p(r"\bhow much\b")),
+    ),
+    degree_question=_p(
+        r"\bhow (?:big|large|far|long|old|high|tall|deep|wide|often|heavy|fast|small|low)\b"
     ),
     extent_words=frozenset(
         """year years month months week weeks day days hour hours decade decades century

@@ -49,6 +49,12 @@ _SUFFIXES = {
     "r": (),
 }  # fmt: skip
 _MARKER = re.compile(r"\([a-z]+\)$")  # an adjective's syntactic marker: "big(a)"
+# WordNet's lexicographer files of the nouns that name who may act: noun.group (14: "union",
+# "fund"), noun.location (15: a state) and noun.person (18); and of those that name what is
+# done, thought or written: noun.act (4), noun.cognition (9), noun.communication (10).
+AGENT_FILES = frozenset({14, 15, 18})
+COMMUNICATION = 10
+DEED_FILES = frozenset({4, 9, COMMUNICATION})
 
 
 def data_dir() -> Path | None:
@@ -149,6 +155,14 @@ class WordNet:
             found += [(pos, int(offset)) for offset in line[-count:]]
         return found
 
+    def noun_files(self, word: str) -> list[int]:
+        """The lexicographer file of each of the word's noun senses (noun.person is 18)."""
+        return [
+            int(self._data["noun"].line(offset).split(" ", 2)[1])
+            for pos, offset in self.synsets(word)
+            if pos == "n"
+        ]
+
     def _words(self, pos: str, offset: int) -> tuple[list[str], str]:
         """A synset's words, and the rest of its line (pointers, then the gloss)."""
         head = self._data[_FILES[pos]].line(offset).split(" ", 4)
@@ -198,6 +212,18 @@ def names_a_thing(word: str) -> bool:
     return not senses or senses.count("n") > senses.count("v")
 
 
+@lru_cache(maxsize=8192)
+def names_no_agent(word: str, *, writings: bool = True) -> bool:
+    """Whether the word names, in WordNet, first something done or thought (or, with
+    `writings`, written), and in no sense who may act ("treaty", "plan", "act"; not "union",
+    "fund", "times", nor a word it does not know): a name it heads ("the Treaty of
+    Friendship") signed nothing. Without `writings`, "Journal" may head a publisher."""
+    database = wordnet()
+    files = database.noun_files(word) if database is not None else []
+    firsts = DEED_FILES if writings else DEED_FILES - {COMMUNICATION}
+    return bool(files) and files[0] in firsts and AGENT_FILES.isdisjoint(files)
+
+
 # Letters a derived form must share with its word's start ("successor" for "succeed",
 # "invasion" for "invade"), so that a sense's synonyms ("follow") are not taken for forms.
 DERIVED_PREFIX = 4
@@ -231,6 +257,7 @@ __all__ = [
     "data_dir",
     "derived",
     "names_a_thing",
+    "names_no_agent",
     "relatives",
     "wordnet",
 ]

@@ -178,6 +178,9 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         # a share is of what it names
         ("What share of Kazakhstan's population is Russian?", NUMBER, "Kazakhstan's population"),
         ("What is the percentage of the gas stations that ran dry?", NUMBER, "gas stations"),
+        # how big something is asks a figure of it
+        ("How big is the Kazakh army?", NUMBER, "Kazakh army"),
+        ("How large was the stimulus package in 2020?", NUMBER, "stimulus package"),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
@@ -258,6 +261,9 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
         ("What is the population of Kazakhstan?", COUNT),
         ("What was Kazakhstan's GDP in US dollars in 2020?", MONEY),
         ("How much did the pipeline cost?", MONEY),
+        ("How much did Gazprom invest in Kazakhstan?", MONEY),
+        ("How much was spent on the pipeline?", MONEY),
+        ("How much oil passes through the pipeline?", AMOUNT),
         ("How far did growth drop in 2020?", None),
         ("Who succeeded Nazarbayev?", None),
         # the unit follows the question's kind: a figure here, so not "what exact day"'s month
@@ -305,6 +311,15 @@ def test_the_kind_of_date_asked_for_is_not_a_focus_term() -> None:
     assert [f.word for f in analysed.focus] == ["Russian", "trade"]
     analysed = analyse("What was the GDP in US dollars in 2020?", EN, lambda s: 1.0)
     assert [f.word for f in analysed.focus] == ["GDP"]
+
+
+def test_the_words_that_ask_for_a_figure_are_not_focus_terms() -> None:
+    """ "How big is the Kazakh army?" matched "the world's largest country" by "big"; the
+    spender of "how much did Gazprom invest" is still what the question is about."""
+    analysed = analyse("How big is the Kazakh army?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["Kazakh", "army"]
+    analysed = analyse("How much did Gazprom invest in Kazakhstan?", EN, lambda s: 1.0)
+    assert [f.word for f in analysed.focus] == ["Gazprom", "invest", "Kazakhstan"]
 
 
 def test_prepositions_are_not_focus_terms() -> None:
@@ -1787,6 +1802,50 @@ def test_a_figure_of_something_the_sources_never_mention_is_refused(engine: Engi
     assert growth.answer_span is not None and growth.answer_span.text == "-2.5%"
     money = engine.ask("How much money was the stimulus package?")
     assert money.answer_span is not None and money.answer_span.text == "£15 billion"
+
+
+def test_a_figure_asked_of_what_the_sources_never_mention_is_refused_whoever_owns_it(
+    engine: Engine,
+) -> None:
+    """ "How big is the Kazakh army?" was answered with Kazakhstan's area: the army is what
+    is measured, and the sources never mention one; "Kazakh" only says whose it is."""
+    army = engine.ask("How big is the Kazakh army?")
+    assert army.abstained and army.answer.endswith("the sources never mention army.")
+    package = engine.ask("How big was the stimulus package?")
+    assert package.answer_span is not None and package.answer_span.text == "£15 billion"
+
+
+def test_money_spent_or_invested_is_a_sum_of_money(engine: Engine) -> None:
+    """ "How much did Kazakhstan spend on its military in 2020?" was answered "one-third" (the
+    oil sector's share of GDP): what is spent or invested is a sum of money."""
+    spent = engine.ask("How much did Kazakhstan spend on its military in 2020?")
+    assert spent.abstained and "mention Kazakhstan and military" in spent.answer
+    cost = engine.ask("How much did the stimulus package cost?")
+    assert cost.answer_span is not None and cost.answer_span.text == "£15 billion"
+
+
+def test_a_treaty_or_plan_is_not_who_did_something(engine: Engine) -> None:
+    """ "Who signed the 2020 military cooperation agreement?" was answered "Treaty of Good
+    Neighbourliness and Alliance in the 21st Century": a name headed by a treaty, a plan or
+    an act did nothing. An organisation still answers a bare "who"."""
+    for question in (
+        "Who signed the 2020 military cooperation agreement?",
+        "Who negotiated the 2020 military cooperation agreement?",
+    ):
+        assert engine.ask(question).abstained, question
+    controls = engine.ask("Which organisation is largely controlled by Russia?")
+    assert controls.answer_span is not None
+    assert controls.answer_span.text == "Collective Security Treaty Organisation"
+
+
+def test_a_listed_title_dates_what_it_is_headed_by(engine: Engine) -> None:
+    """ "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement: "When was
+    the Baikonur Cosmodrome built?" is not answered 2004, "when was the Baikonur agreement
+    signed?" is."""
+    built = engine.ask("When was the Baikonur Cosmodrome built?")
+    assert built.abstained
+    signed = engine.ask("When was the Baikonur agreement signed?")
+    assert signed.answer_span is not None and signed.answer_span.text == "2004"
 
 
 def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(

@@ -64,3 +64,15 @@ def test_every_lemma_of_the_index_files_is_found() -> None:
         assert lemmas == sorted(lemmas, key=str.encode)
         for lemma in lemmas[::97]:
             assert database.synsets(lemma), (name, lemma)
+
+
+def test_a_noun_for_a_deed_plan_or_text_names_no_agent() -> None:
+    """A treaty, a plan or an act signs nothing; a union, a fund or a newspaper may act, and
+    a word WordNet does not know may be anything."""
+    assert all(wordnet.names_no_agent(w) for w in ("treaty", "agreement", "plan", "act"))
+    assert not any(
+        wordnet.names_no_agent(w) for w in ("union", "fund", "council", "today", "cosmodrome")
+    )
+    # a writing heads a publisher's name as its last word ("the Wall Street Journal")
+    assert wordnet.names_no_agent("journal")
+    assert not wordnet.names_no_agent("journal", writings=False)

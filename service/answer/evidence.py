@@ -48,6 +48,7 @@ from dossier.index.sentences import (
     is_title,
 )
 from dossier.lexicon import (
+    DATE,
     NUMBER,
     OTHER,
     REASON,
@@ -64,7 +65,12 @@ from dossier.lexicon import (
 )
 from dossier.service.answer.question import Focus, Question
 from dossier.service.answer.reader import READER_FEATURE, Reader
-from dossier.service.answer.short_answer import ACCEPTS, best_answer_for, counting_other_things
+from dossier.service.answer.short_answer import (
+    ACCEPTS,
+    best_answer_for,
+    counting_other_things,
+    name_head,
+)
 from dossier.service.answer.when import mention_values, time_of
 from dossier.types import ScoredPassage
 
@@ -242,6 +248,18 @@ def _relatives(word: str, stem: str, language: str) -> frozenset[str]:
     return frozenset([*related, stem])
 
 
+def _asks_of_head(question: Question, title: str, lexicon: Lexicon) -> bool:
+    """Whether a question names what a list item's date is of: the item's head ("treaty" for
+    "Treaty of Friendship (1992)") or a WordNet relative of it ("accord", "pact"). English
+    only: elsewhere every item may answer."""
+    if lexicon.code != "en":
+        return True
+    head, _ = name_head(title)
+    stem = next(iter(content_stems(head, lexicon)), "")
+    asked = set(content_stems(question.text, lexicon))
+    return not stem or bool(asked & _relatives(head.lower(), stem, lexicon.code))
+
+
 def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     """The common focus words of an open question that names a thing ("currency"; "what did
     Russia launch" names none: a verb is paraphrased too freely); empty where the rule does
@@ -380,7 +398,7 @@ def features(
                 question, store, read, aliases, lexicon, accepts, text, weights, uncounted, derived
             )
         answers.append(answer)
-        title = is_title(store.text(candidate.row))  # a heading or list item
+        title = is_title(sentence := store.text(candidate.row))  # a heading or list item
         eligible[i] = answer is not None or (
             _says_more_than(held, own) and (asks_name or not title)
         )
@@ -423,6 +441,10 @@ def features(
             bygone.append(i)
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
+            eligible[i] = False
+        if title and question.kind == DATE and not _asks_of_head(question, sentence, asked_in):
+            # "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement,
+            # not when the cosmodrome was built
             eligible[i] = False
         # "The Kazakh president …" is about Kazakhstan, but names it no more than "Russian
         # war effort" names Russia's GDP: counted in the shares, not in the rules above
@@ -556,9 +578,9 @@ def peoples_forms(question: Question, store: SentenceStore, lexicon: Lexicon) ->
 
 
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
-    """The words of the measure a figure is asked of that the sources never write, when they
-    write none of them: "What was the unemployment rate?" (a "rate" of something the sources
-    never mention) cannot be answered by any figure of theirs. Not when the question says
+    """The words of the measure a figure is asked of, when the sources write none of them
+    but its owner's name: "What was the unemployment rate?" (a "rate" of something the
+    sources never mention) cannot be answered by any figure of theirs. Not when the question says
     what sort of figure it wants ("how much money", "how many soldiers": a unit): what it
     counts is then compared in meaning (`counting_other_things`), "soldiers" with "troops"."""
     if question.kind != NUMBER or question.unit or not question.thing_stems:
@@ -568,6 +590,8 @@ def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) 
         for offset, stem in content_stems_at(question.thing, lexicon)
         if stem in question.thing_stems
     ]
+    # a name says whose measure, not which: "How big is the Kazakh army?" is not about Kazakhs
+    said = [(o, s) for o, s in said if not question.thing[o : o + 1].isupper()] or said
     if any(store.document_frequency.get(stem, 0) for _, stem in said):
         return []
     return [next(iter(words(question.thing[offset:])), stem) for offset, stem in said]

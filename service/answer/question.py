@@ -199,7 +199,8 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
         if groups.get("role"):
             role = _role(groups["role"], lexicon)
             return kind, role, role is not None
-        thing = groups.get("thing") or groups.get("measure") or groups.get("whole")
+        measure = groups.get("measure") or groups.get("sized")
+        thing = groups.get("thing") or measure or groups.get("whole")
         if thing:
             thing = thing.strip()
             stop = lexicon.stop_words
@@ -221,7 +222,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             if not ended_by and groups.get("thing"):  # the pattern ends the phrase itself
                 after = words(text[match.end("thing") :])
                 ended_by = after[0].lower() if after else ""
-        if kind in (OTHER, NUMBER) and thing and not groups.get("measure"):
+        if kind in (OTHER, NUMBER) and thing and not measure:
             # "which key institution did…": the noun that names a kind decides, and the
             # thing asked for ends there; of several, the phrase's head ("which member
             # states": the last in English, the first in French).
@@ -248,7 +249,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             # "which two components": the count is not the thing asked for
             counted = [w for w in found if w.lower() not in lexicon.number_words]
             return kind, " ".join(counted or found) if whole else (counted or found)[0], False
-        if kind == NUMBER and thing and groups.get("measure"):
+        if kind == NUMBER and thing and measure:
             return NUMBER, thing, False
         return kind, thing, False
     return OTHER, None, False
@@ -298,6 +299,7 @@ def analyse(
     kind, thing, role = _kind(text, lexicon)
     unit, (unit_start, unit_end) = _unit(text, kind, lexicon)
     located = content_stems_at(text, lexicon)
+    degree = lexicon.degree_question.search(text) if lexicon.degree_question else None
     first_word = next(iter(words(text)), "")
     focus: dict[str, Focus] = {}
     for offset, stem in located:
@@ -308,8 +310,10 @@ def analyse(
             (kind == DATE and lexicon.thing_kind(word) == DATE)
             or (kind == NUMBER and word.lower() in lexicon.generic_measures)
             or unit_start <= offset < unit_end
+            or (degree is not None and degree.start() <= offset < degree.end())
         ):
-            continue  # "in what year", "the values of", "in US dollars": the kind asked for
+            continue  # "in what year", "the values of", "in US dollars", "how big": the kind
+            # asked for
         is_name = (
             word[:1].isupper()
             and not text[offset:].startswith(first_word)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dossier import wordnet
 from dossier.index.clauses import pause_offsets
 from dossier.index.search import Index
 from dossier.index.sentences import (
@@ -290,6 +291,8 @@ def best_answer_for(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if mention.kind not in accepts and _heads_a_deed(mention, lexicon):
+                continue  # "who signed the 2020 agreement": not "the Treaty of Friendship"
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
             if question.kind == PLACE and mention.text in said.peoples_places:
@@ -667,6 +670,30 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
         return False
     _, after = around(store, row, mention)
     return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+# Words after which an English name goes on to what its head is of or about ("the Treaty
+# of Friendship", "the Agreement on the Use of …").
+HEAD_ENDS = frozenset({"of", "on", "for", "between"})
+
+
+def name_head(name: str) -> tuple[str, bool]:
+    """The head word of an English name or title, and whether words follow it ("Treaty" in
+    "Treaty of Friendship (1992)"; the last word of "the Belt and Road Initiative")."""
+    said = words(name)
+    at = next((i for i, w in enumerate(said) if i and w.lower() in HEAD_ENDS), None)
+    return (said[at - 1], True) if at is not None else (said[-1] if said else "", False)
+
+
+def _heads_a_deed(mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a name is headed by a noun for a deed, a plan or a text ("the Treaty of
+    Friendship", "the Individual Partnership Action Plan"), which did nothing itself. A
+    last word is not read as a writing: "the Wall Street Journal" may have. English only
+    (WordNet)."""
+    if lexicon.code != "en":
+        return False
+    head, followed = name_head(mention.text)
+    return wordnet.names_no_agent(head.lower(), writings=followed)
 
 
 def _no_such_name(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
