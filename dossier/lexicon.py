@@ -189,6 +189,9 @@ class Lexicon:
     # A question's verbs in the past, before which the future is another's ("When did they
     # agree that Russia will build it?").
     past_auxiliaries: frozenset[str] = frozenset()
+    # What says that the words after it are a cause ("… due to a sharp increase in oil
+    # prices", "following the Crimean War"): the sentence gives the cause of something else.
+    cause_marker: re.Pattern[str] | None = None
     # Words that date something by another event: "In June 2022, a few months after the
     # unrest": June 2022 is not the unrest's date.
     relative_words: frozenset[str] = frozenset()
@@ -426,6 +429,8 @@ ENGLISH = Lexicon(
         "unspelled": "the sources write {acronym} but never spell it out",
         "bygone": "the passages found mention {held} but only what has happened, "
         "not what is to come",
+        "as_cause": "the passages found mention {held} only as the cause of something else, "
+        "not what caused it",
         "no_support": "the passages found mention {held} but none of their sentences answers it",
         "nothing": "no passage found relates to the question",
         "and": "and",
@@ -557,6 +562,10 @@ ENGLISH = Lexicon(
         r"|^\s*who (?:is|are|was|were) the (?:author|writer)s?\s*\??\s*$"
     ),
     present_words=frozenset("current currently now today nowadays presently".split()),
+    cause_marker=_p(
+        r"\b(?:due to|because of|because|owing to|following|thanks to|as a result of|"
+        r"caused by|prompted by|driven by|in response to|on account of)\b"
+    ),
     future=_p(
         r"\b(?:will|shall|won['’]t|going to|plans? to|intends? to)\b|['’]ll\b"
         r"|\b(?:expected|scheduled|set|planned|slated|projected|forecast) (?:to|for)\b"
@@ -736,6 +745,8 @@ FRENCH = Lexicon(
         "unspelled": "les sources écrivent {acronym} sans jamais le développer",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
         "pas ce qui est à venir",
+        "as_cause": "les passages trouvés mentionnent {held} seulement comme cause d'autre "
+        "chose, pas ce qui l'a causé",
         "no_support": "les passages trouvés mentionnent {held} mais aucune de leurs phrases "
         "n'y répond",
         "nothing": "aucun passage trouvé ne se rapporte à la question",
@@ -958,6 +969,8 @@ GERMAN = Lexicon(
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
         "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
+        "as_cause": "die gefundenen Passagen erwähnen {held} nur als Ursache von etwas "
+        "anderem, nicht, was es verursacht hat",
         "no_support": "die gefundenen Passagen erwähnen {held}, aber keiner ihrer Sätze "
         "beantwortet die Frage",
         "nothing": "keine gefundene Passage betrifft die Frage",
@@ -1184,6 +1197,8 @@ SPANISH = Lexicon(
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
         "no lo que vendrá",
+        "as_cause": "los pasajes encontrados mencionan {held} solo como causa de otra cosa, "
+        "no lo que lo causó",
         "no_support": "los pasajes encontrados mencionan {held} pero ninguna de sus frases "
         "responde a la pregunta",
         "nothing": "ningún pasaje encontrado se refiere a la pregunta",
@@ -1371,6 +1386,8 @@ RUSSIAN = Lexicon(
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
         "а не то, что будет",
+        "as_cause": "найденные фрагменты упоминают {held} лишь как причину чего-то другого, "
+        "а не то, что вызвало это",
         "no_support": "найденные фрагменты упоминают {held}, но ни одно их предложение "
         "не отвечает на вопрос",
         "nothing": "ни один найденный фрагмент не относится к вопросу",

@@ -1838,6 +1838,24 @@ def test_a_treaty_or_plan_is_not_who_did_something(engine: Engine) -> None:
     assert controls.answer_span.text == "Collective Security Treaty Organisation"
 
 
+def test_a_sentence_giving_the_subject_of_a_why_as_a_cause_does_not_say_why(
+    engine: Engine,
+) -> None:
+    """ "Why did oil prices rise sharply in January 2022?" was answered "… protests rocked the
+    country due to a sharp increase in oil prices": the rise is the protests' cause there,
+    and nothing says what caused it. Why the protests broke out, it does say; so does a
+    sentence whose opening cause runs to its comma ("Following the collapse …, the country
+    experienced an economic crisis due to …")."""
+    rise = engine.ask("Why did oil prices rise sharply in January 2022?")
+    assert rise.abstained and rise.answer.endswith(
+        "only as the cause of something else, not what caused it."
+    )
+    protests = engine.ask("Why did violent protests break out in January 2022?")
+    assert not protests.abstained and "due to a sharp increase" in protests.citations[0].quote
+    slump = engine.ask("What caused Kazakhstan's economic slump after the Soviet breakup?")
+    assert not slump.abstained and "collapse in demand" in slump.citations[0].quote
+
+
 def test_a_listed_title_dates_what_it_is_headed_by(engine: Engine) -> None:
     """ "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement: "When was
     the Baikonur Cosmodrome built?" is not answered 2004, "when was the Baikonur agreement

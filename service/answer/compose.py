@@ -131,6 +131,8 @@ def why_not(
         return messages["unsaid"].format(held=held, terms=_join(list(evidence.about), lexicon))
     if topical in evidence.bygone:  # "… but say only what has already happened"
         return messages["bygone"].format(held=held)
+    if topical in evidence.causes:  # "… only as the cause of something else"
+        return messages["as_cause"].format(held=held)
     if evidence.elsewhen and evidence.elsewhen[topical]:
         asked = [m.text for m in number_mentions(question.text, 0, lexicon) if m.kind == DATE]
         return messages["other_time"].format(

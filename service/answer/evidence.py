@@ -179,6 +179,9 @@ class Evidence:
     # Per candidate: its cosine with the question read whole (after its antecedent where it
     # refers back), before any clause's (`cos_context` takes the closest clause's if closer).
     whole_cos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Candidates that hold a "why" question's words only in what they give as the cause of
+    # something else (`_gives_it_as_cause`).
+    causes: frozenset[int] = frozenset()
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -246,6 +249,33 @@ def _relatives(word: str, stem: str, language: str) -> frozenset[str]:
         if len(s) >= SHORT_STEM or s == w
     ]
     return frozenset([*related, stem])
+
+
+def _gives_it_as_cause(sentence: str, weights: dict[str, float], lexicon: Lexicon) -> bool:
+    """Whether a sentence holds the question's words only in what it gives as a cause ("…
+    rocked the country due to a sharp increase in oil prices", for "why did oil prices
+    rise?"): it says what that caused, not why. A cause that opens the sentence runs to its
+    first comma ("Following the collapse of the Soviet Union, the country …")."""
+    if lexicon.cause_marker is None:
+        return False
+    causes: list[tuple[int, int]] = []
+    for match in lexicon.cause_marker.finditer(sentence):
+        end = len(sentence)
+        if not sentence[: match.start()].strip(" “\"'‘"):
+            comma = sentence.find(",", match.end())
+            end = comma if comma >= 0 else end
+        causes.append((match.start(), end))
+    if not causes:
+        return False
+    asked = weights.keys() - {lexicon.stem.stemWord(m) for m in lexicon.months}
+    in_cause = in_effect = False
+    for offset, stem in content_stems_at(sentence, lexicon):
+        if stem in asked:
+            if any(start <= offset < end for start, end in causes):
+                in_cause = True
+            else:
+                in_effect = True
+    return in_cause and not in_effect
 
 
 def _asks_of_head(question: Question, title: str, lexicon: Lexicon) -> bool:
@@ -369,6 +399,7 @@ def features(
     rows_out: list[tuple[float, ...]] = []
     unrelated: list[int] = []
     bygone: list[int] = []
+    causes: list[int] = []
     ahead = question.future and short  # the answer is a date, figure or name still to come
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
@@ -442,6 +473,11 @@ def features(
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
             eligible[i] = False
+        if question.kind == REASON and _gives_it_as_cause(sentence, weights, lexicon):
+            # "… protests rocked the country due to a sharp increase in oil prices" does not
+            # say why oil prices rose
+            eligible[i] = False
+            causes.append(i)
         if title and question.kind == DATE and not _asks_of_head(question, sentence, asked_in):
             # "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement,
             # not when the cosmodrome was built
@@ -502,6 +538,7 @@ def features(
         about,
         frozenset(bygone),
         cos_context,
+        frozenset(causes),
     )
 
 
