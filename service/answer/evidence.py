@@ -617,9 +617,10 @@ def peoples_forms(question: Question, store: SentenceStore, lexicon: Lexicon) ->
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
     """The words of the measure a figure is asked of, when the sources write none of them
     but its owner's name: "What was the unemployment rate?" (a "rate" of something the
-    sources never mention) cannot be answered by any figure of theirs. Not when the question says
-    what sort of figure it wants ("how much money", "how many soldiers": a unit): what it
-    counts is then compared in meaning (`counting_other_things`), "soldiers" with "troops"."""
+    sources never mention) and "How big is the Kazakh army?" cannot be answered by any
+    figure of theirs. Not when the question says what sort of figure it wants ("how much
+    money", "how many soldiers": a unit): what it counts is then compared in meaning
+    (`counting_other_things`), "soldiers" with "troops"."""
     if question.kind != NUMBER or question.unit or not question.thing_stems:
         return []
     said = [
@@ -627,7 +628,7 @@ def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) 
         for offset, stem in content_stems_at(question.thing, lexicon)
         if stem in question.thing_stems
     ]
-    # a name says whose measure, not which: "How big is the Kazakh army?" is not about Kazakhs
+    # a name says whose measure, not which one ("Kazakh" in "the Kazakh army")
     said = [(o, s) for o, s in said if not question.thing[o : o + 1].isupper()] or said
     if any(store.document_frequency.get(stem, 0) for _, stem in said):
         return []

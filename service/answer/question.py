@@ -306,14 +306,14 @@ def analyse(
         if stem in focus:
             continue
         word = next(iter(words(text[offset:])), stem)
+        # "in what year", "the values of", "in US dollars", "how big": the kind asked for
         if (
             (kind == DATE and lexicon.thing_kind(word) == DATE)
             or (kind == NUMBER and word.lower() in lexicon.generic_measures)
             or unit_start <= offset < unit_end
             or (degree is not None and degree.start() <= offset < degree.end())
         ):
-            continue  # "in what year", "the values of", "in US dollars", "how big": the kind
-            # asked for
+            continue
         is_name = (
             word[:1].isupper()
             and not text[offset:].startswith(first_word)
