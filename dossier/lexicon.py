@@ -201,6 +201,9 @@ class Lexicon:
     # The word that pairs a list of figures with the list of years before it, in order ("in
     # 2022 and 2023 … $26 billion and $27 billion respectively").
     respectively: frozenset[str] = frozenset()
+    # What goes on from a whole to a part of it ("$27 billion, including exports of dual-use
+    # goods"): a figure before it is the whole's.
+    including: re.Pattern[str] | None = None
     # Words before a figure that make it a change ("up 30% from 2022", "grew by 4%"), not a
     # share of anything (English so far).
     change_words: frozenset[str] = frozenset()
@@ -578,6 +581,7 @@ ENGLISH = Lexicon(
     relative_words=frozenset("after before following subsequently later".split()),
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
+    including=_p(r"\b(?:including|notably|among them|among which|of which|such as)\b"),
     agent_words=frozenset({"by"}),
     event_words=frozenset(
         "forum summit conference festival games championship cup expo exhibition".split()

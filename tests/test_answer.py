@@ -1824,6 +1824,16 @@ def test_money_spent_or_invested_is_a_sum_of_money(engine: Engine) -> None:
     assert cost.answer_span is not None and cost.answer_span.text == "£15 billion"
 
 
+def test_a_figure_of_a_whole_is_not_the_figure_of_a_part_it_includes(engine: Engine) -> None:
+    """ "What was the value of Kazakhstan's dual-use goods exports to Russia in 2023?" was
+    answered "$27 billion": the year's whole trade, "including exports of dual-use goods".
+    The whole's figure still answers a question about the whole."""
+    part = engine.ask("What was the value of Kazakhstan's dual-use goods exports in 2023?")
+    assert part.abstained
+    whole = engine.ask("What was the trade volume between Russia and Kazakhstan in 2023?")
+    assert whole.answer_span is not None and whole.answer_span.text == "$27 billion"
+
+
 def test_a_treaty_or_plan_is_not_who_did_something(engine: Engine) -> None:
     """ "Who signed the 2020 military cooperation agreement?" was answered "Treaty of Good
     Neighbourliness and Alliance in the 21st Century": a name headed by a treaty, a plan or

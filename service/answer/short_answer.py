@@ -39,6 +39,7 @@ from dossier.lexicon import (
     PLACE,
     SHARE,
     Lexicon,
+    content_stems,
     countries_of_cities,
     country_of_people,
     demonym_of,
@@ -291,6 +292,8 @@ def best_answer_for(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if mention.kind == NUMBER and _of_the_whole(store, r, mention, weights, lexicon):
+                continue  # "$27 billion, including exports of dual-use goods": all trade
             if mention.kind not in accepts and _heads_a_deed(mention, lexicon):
                 continue  # "who signed the 2020 agreement": not "the Treaty of Friendship"
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
@@ -670,6 +673,25 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
         return False
     _, after = around(store, row, mention)
     return after[:1].isalpha() and after[:1].islower() and after not in lexicon.stop_words
+
+
+def _of_the_whole(
+    store: SentenceStore, row: int, mention: Mention, weights: dict[str, float], lexicon: Lexicon
+) -> bool:
+    """Whether a figure is given of a whole whose part the question asks about: a common
+    focus word the sentence holds only after the figure and an *including* ("… $26 billion
+    and $27 billion respectively, including exports of dual-use goods")."""
+    if lexicon.including is None:
+        return False
+    info = store.infos[row]
+    text = store.text(row)
+    at = mention.start - info.start
+    found = lexicon.including.search(text, at)
+    if found is None:
+        return False
+    before = set(content_stems(text[: found.start()], lexicon))
+    after = set(content_stems(text[found.end() :], lexicon))
+    return any(s in after and s not in before for s in weights)
 
 
 # Words after which an English name goes on to what its head is of or about ("the Treaty
