@@ -1824,6 +1824,17 @@ def test_money_spent_or_invested_is_a_sum_of_money(engine: Engine) -> None:
     assert cost.answer_span is not None and cost.answer_span.text == "£15 billion"
 
 
+def test_a_part_is_read_nearer_its_own_words(engine: Engine) -> None:
+    """ "In which year did Nazarbayev resign and what did he keep control of?" cited only the
+    resignation: the second part was scored with the whole question's vector, which the
+    resignation sentence is closest to. A part naming nothing of its own ("…, and in which
+    year?") is still read as the whole question."""
+    both = engine.ask("In which year did Nazarbayev resign and what did he keep control of?")
+    assert any("Security Council" in c.quote for c in both.citations)
+    year = engine.ask("Who declared that the Kazakhs never had a state, and in which year?")
+    assert [c.quote[:16] for c in year.citations] == ["In 2014, Vladimi"]
+
+
 def test_a_figure_of_a_whole_is_not_the_figure_of_a_part_it_includes(engine: Engine) -> None:
     """ "What was the value of Kazakhstan's dual-use goods exports to Russia in 2023?" was
     answered "$27 billion": the year's whole trade, "including exports of dual-use goods".

@@ -42,7 +42,7 @@ import numpy as np
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, number_mentions
 from dossier.languages import script
-from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, lexicon_for
+from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, content_stems, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
@@ -231,10 +231,12 @@ def compose(
     # is answered when a part is, though the whole asks for two kinds at once ("Which
     # organisation …, and how long …?").
     answered_parts: list[tuple[int, float, Question, Evidence]] = []
-    for part in question.parts:
+    for part, part_vector in zip(
+        question.parts, _part_vectors(question, question_vector, index, lexicon), strict=True
+    ):
         part_evidence = features(
             part,
-            question_vector,
+            part_vector,
             passages,
             index,
             reader=reader,
@@ -343,6 +345,24 @@ def compose(
             citation=number_of[named.row],
         )
     return Composed(text, citations, span, confidence, None)
+
+
+def _part_vectors(
+    question: Question, question_vector: np.ndarray, index: Index, lexicon: Lexicon
+) -> list[np.ndarray]:
+    """Each part's vector: the question's turned towards the part's own words ("…, and what
+    did he keep control of?" is read nearer the sentence saying so than the question whole
+    is). Not the first part's, which leads the question as it is (one encoder pass fewer),
+    nor a part's that names nothing of its own ("…, and in which year?")."""
+    vectors = [question_vector]
+    for part in question.parts[1:]:
+        stems = set(content_stems(part.text, lexicon))
+        if not any(f.stem in stems for f in part.focus):
+            vectors.append(question_vector)
+            continue
+        blended = question_vector + index.embedder.encode_query(part.text)
+        vectors.append(blended / np.linalg.norm(blended))
+    return vectors[: len(question.parts)]
 
 
 def _far_off(evidence: Evidence, model: Answerability, question: Question) -> np.ndarray:
