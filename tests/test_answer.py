@@ -1824,6 +1824,22 @@ def test_money_spent_or_invested_is_a_sum_of_money(engine: Engine) -> None:
     assert cost.answer_span is not None and cost.answer_span.text == "£15 billion"
 
 
+def test_a_sentence_stating_what_a_title_names_is_cited_beside_it(engine: Engine) -> None:
+    """ "Agreement on Simplification of Border Crossing (2006)" answers when the two countries
+    agreed to simplify border crossing, but names only; the sentence saying the 2006
+    agreement "facilitated border crossing procedures for residents of border regions"
+    passes the threshold and gives the same year, so it is cited too, though it adds no focus
+    word (and it says whom the agreement helped)."""
+    answer = engine.ask(
+        "In what year did the two countries agree to simplify border crossing, and whom did it"
+        " help?"
+    )
+    assert answer.answer_span is not None and answer.answer_span.text == "2006"
+    quotes = [c.quote for c in answer.citations]
+    assert any(q.startswith("Agreement on Simplification") for q in quotes)
+    assert any("residents of border regions" in q for q in quotes)
+
+
 def test_a_part_is_read_nearer_its_own_words(engine: Engine) -> None:
     """ "In which year did Nazarbayev resign and what did he keep control of?" cited only the
     resignation: the second part was scored with the whole question's vector, which the

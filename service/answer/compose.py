@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dossier.index.search import Index
-from dossier.index.sentences import Mention, SentenceStore, number_mentions
+from dossier.index.sentences import Mention, SentenceStore, is_title, number_mentions
 from dossier.languages import script
 from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, content_stems, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
@@ -324,7 +324,7 @@ def compose(
         if position in chosen:
             continue
         adds = {s for s in evidence.held[position] if s in weights and s not in held}
-        if adds and take(position):
+        if (adds or _states_what_titles(position, best, evidence, store)) and take(position):
             held.update(evidence.held[position])
 
     position_of = dict(rows)
@@ -345,6 +345,21 @@ def compose(
             citation=number_of[named.row],
         )
     return Composed(text, citations, span, confidence, None)
+
+
+def _states_what_titles(position: int, best: int, evidence: Evidence, store: SentenceStore) -> bool:
+    """Whether a sentence states the answer a heading or list item gives ("… the 2006
+    agreement that facilitated border crossing procedures for residents of border regions"
+    after "Agreement on Simplification of Border Crossing (2006)"): it says what the title
+    only names."""
+    answer, given = evidence.answers[position], evidence.answers[best]
+    return (
+        answer is not None
+        and given is not None
+        and answer.value == given.value
+        and is_title(store.text(evidence.candidates[best].row))
+        and not is_title(store.text(evidence.candidates[position].row))
+    )
 
 
 def _part_vectors(
