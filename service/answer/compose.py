@@ -231,22 +231,29 @@ def compose(
     # is answered when a part is, though the whole asks for two kinds at once ("Which
     # organisation …, and how long …?").
     answered_parts: list[tuple[int, float, Question, Evidence]] = []
-    for part, part_vector in zip(
-        question.parts, _part_vectors(question, question_vector, index, lexicon), strict=True
-    ):
+    whole_top = int(np.argmax(probability)) if probability.size else -1
+
+    def read_part(part: Question, vector: np.ndarray) -> tuple[Evidence, np.ndarray]:
         part_evidence = features(
-            part,
-            part_vector,
-            passages,
-            index,
-            reader=reader,
-            reader_candidates=reader_candidates,
+            part, vector, passages, index, reader=reader, reader_candidates=reader_candidates
         )
         part_probability = (
             model.probability(part_evidence.table, part_evidence.columns)
             * part_evidence.eligible
             * ~_far_off(part_evidence, model, part)
         )
+        return part_evidence, part_probability
+
+    for n, part in enumerate(question.parts):
+        part_evidence, part_probability = read_part(part, question_vector)
+        top = int(np.argmax(part_probability)) if part_probability.size else -1
+        if (
+            n > 0
+            and (top == whole_top or float(part_probability.max(initial=0.0)) < threshold)
+            and (toward := _toward_part(part, question_vector, index, lexicon)) is not None
+        ):
+            # read as the whole question, the part adds nothing: read it by its own words
+            part_evidence, part_probability = read_part(part, toward)
         if part_probability.size and float(part_probability.max()) >= threshold:
             top = int(np.argmax(part_probability))
             answered_parts.append((top, float(part_probability[top]), part, part_evidence))
@@ -362,22 +369,18 @@ def _states_what_titles(position: int, best: int, evidence: Evidence, store: Sen
     )
 
 
-def _part_vectors(
-    question: Question, question_vector: np.ndarray, index: Index, lexicon: Lexicon
-) -> list[np.ndarray]:
-    """Each part's vector: the question's turned towards the part's own words ("…, and what
-    did he keep control of?" is read nearer the sentence saying so than the question whole
-    is). Not the first part's, which leads the question as it is (one encoder pass fewer),
-    nor a part's that names nothing of its own ("…, and in which year?")."""
-    vectors = [question_vector]
-    for part in question.parts[1:]:
-        stems = set(content_stems(part.text, lexicon))
-        if not any(f.stem in stems for f in part.focus):
-            vectors.append(question_vector)
-            continue
-        blended = question_vector + index.embedder.encode_query(part.text)
-        vectors.append(blended / np.linalg.norm(blended))
-    return vectors[: len(question.parts)]
+def _toward_part(
+    part: Question, question_vector: np.ndarray, index: Index, lexicon: Lexicon
+) -> np.ndarray | None:
+    """The question's vector turned towards a later part's own words ("…, and what did he
+    keep control of?" is read nearer the sentence saying so than the question whole is);
+    None for a part that names nothing of its own ("…, and in which year?"). Asked only
+    where the whole question's vector finds the part nothing new: one encoder pass."""
+    stems = set(content_stems(part.text, lexicon))
+    if not any(f.stem in stems for f in part.focus):
+        return None
+    blended = question_vector + index.embedder.encode_query(part.text)
+    return blended / np.linalg.norm(blended)
 
 
 def _far_off(evidence: Evidence, model: Answerability, question: Question) -> np.ndarray:
