@@ -678,9 +678,9 @@ def _modifies(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
 def _of_the_whole(
     store: SentenceStore, row: int, mention: Mention, weights: dict[str, float], lexicon: Lexicon
 ) -> bool:
-    """Whether a figure is given of a whole whose part the question asks about: a common
-    focus word the sentence holds only after the figure and an *including* ("… $26 billion
-    and $27 billion respectively, including exports of dual-use goods")."""
+    """Whether a figure is given of a whole whose part the question asks about: the sentence
+    holds a focus word of the question only after the figure and an *including* ("… $26
+    billion and $27 billion respectively, including exports of dual-use goods")."""
     if lexicon.including is None:
         return False
     info = store.infos[row]
