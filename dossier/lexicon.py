@@ -182,6 +182,9 @@ class Lexicon:
     dated_thing: str = ""
     # Words by which a question asks about the present: "who is the current president".
     present_words: frozenset[str] = frozenset()
+    # Verbs of what is done to an agreement ("when was the legal status of the Caspian Sea
+    # settled?"): a listed agreement's year answers them, whatever it is about.
+    agreeing_words: frozenset[str] = frozenset()
     # What speaks of the future, in a question ("when will the plant open?") and in a
     # sentence ("the plant is due to open in 2030"): a date or figure a sentence gives of
     # what has happened ("signed in June 2025") does not answer what is to come.
@@ -565,6 +568,10 @@ ENGLISH = Lexicon(
         r"|^\s*who (?:is|are|was|were) the (?:author|writer)s?\s*\??\s*$"
     ),
     present_words=frozenset("current currently now today nowadays presently".split()),
+    agreeing_words=frozenset(
+        """agree agreed sign signed settle settled conclude concluded ratify ratified adopt
+        adopted amend amended revise revised negotiate negotiated approve approved""".split()
+    ),
     cause_marker=_p(
         r"\b(?:due to|because of|because|owing to|following|thanks to|as a result of|"
         r"caused by|prompted by|driven by|in response to|on account of)\b"

@@ -1896,11 +1896,14 @@ def test_a_sentence_giving_the_subject_of_a_why_as_a_cause_does_not_say_why(
 def test_a_listed_title_dates_what_it_is_headed_by(engine: Engine) -> None:
     """ "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement: "When was
     the Baikonur Cosmodrome built?" is not answered 2004, "when was the Baikonur agreement
-    signed?" is."""
+    signed?" is, and so is what was settled by an agreement listed."""
     built = engine.ask("When was the Baikonur Cosmodrome built?")
     assert built.abstained
     signed = engine.ask("When was the Baikonur agreement signed?")
     assert signed.answer_span is not None and signed.answer_span.text == "2004"
+    # what is done to an agreement is dated by it, whatever it is about
+    settled = engine.ask("When was the legal status of the Caspian Sea settled?")
+    assert settled.answer_span is not None and settled.answer_span.text == "2018"
 
 
 def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(

@@ -279,10 +279,13 @@ def _gives_it_as_cause(sentence: str, weights: dict[str, float], lexicon: Lexico
 
 
 def _asks_of_head(question: Question, title: str, lexicon: Lexicon) -> bool:
-    """Whether a question names what a list item's date is of: the item's head ("treaty" for
-    "Treaty of Friendship (1992)") or a WordNet relative of it ("accord", "pact"). English
-    only: elsewhere every item may answer."""
+    """Whether a question asks about what a list item's date is of: it names the item's head
+    ("treaty" for "Treaty of Friendship (1992)") or a WordNet relative of it ("accord",
+    "pact"), or what is done to an agreement ("settled", "amend"). English only: elsewhere
+    every item may answer."""
     if lexicon.code != "en":
+        return True
+    if any(w.lower() in lexicon.agreeing_words for w in words(question.text)):
         return True
     head, _ = name_head(title)
     stem = next(iter(content_stems(head, lexicon)), "")
