@@ -251,11 +251,12 @@ def _relatives(word: str, stem: str, language: str) -> frozenset[str]:
     return frozenset([*related, stem])
 
 
-def _gives_it_as_cause(sentence: str, weights: dict[str, float], lexicon: Lexicon) -> bool:
+def _gives_it_as_cause(sentence: str, asked: set[str], lexicon: Lexicon) -> bool:
     """Whether a sentence holds the question's words only in what it gives as a cause ("…
     rocked the country due to a sharp increase in oil prices", for "why did oil prices
     rise?"): it says what that caused, not why. A cause that opens the sentence runs to its
-    first comma ("Following the collapse of the Soviet Union, the country …")."""
+    first comma ("Following the collapse of the Soviet Union, the country …"). `asked`: the
+    question's focus stems but months, which date rather than name what is asked about."""
     if lexicon.cause_marker is None:
         return False
     causes: list[tuple[int, int]] = []
@@ -267,7 +268,6 @@ def _gives_it_as_cause(sentence: str, weights: dict[str, float], lexicon: Lexico
         causes.append((match.start(), end))
     if not causes:
         return False
-    asked = weights.keys() - {lexicon.stem.stemWord(m) for m in lexicon.months}
     in_cause = in_effect = False
     for offset, stem in content_stems_at(sentence, lexicon):
         if stem in asked:
@@ -404,6 +404,12 @@ def features(
     bygone: list[int] = []
     causes: list[int] = []
     ahead = question.future and short  # the answer is a date, figure or name still to come
+    # a "why" question's focus stems but months (`_gives_it_as_cause`), once per question
+    why = (
+        weights.keys() - {asked_in.stem.stemWord(m) for m in asked_in.months}
+        if question.kind == REASON
+        else set()
+    )
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
         known = by_language.get(language)
@@ -476,7 +482,7 @@ def features(
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):
             # "Ratification of the military agreement (2022)" dates no nuclear plant agreement
             eligible[i] = False
-        if question.kind == REASON and _gives_it_as_cause(sentence, weights, lexicon):
+        if why and _gives_it_as_cause(sentence, why, lexicon):
             # "… protests rocked the country due to a sharp increase in oil prices" does not
             # say why oil prices rose
             eligible[i] = False
