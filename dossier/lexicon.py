@@ -207,6 +207,12 @@ class Lexicon:
     # What goes on from a whole to a part of it ("$27 billion, including exports of dual-use
     # goods"): a figure before it is the whole's.
     including: re.Pattern[str] | None = None
+    # "what is the main religion in …", "what is Kazakhstan's national dish": a thing asked
+    # by a noun phrase after the copula (group "phrase"), with its owner's possessive
+    # ("owner"); also one of `kind_patterns`. `of_name`: the owner after the phrase ("… of
+    # Kazakhstan", group "name").
+    copula_phrase: re.Pattern[str] | None = None
+    of_name: re.Pattern[str] | None = None
     # Words before a figure that make it a change ("up 30% from 2022", "grew by 4%"), not a
     # share of anything (English so far).
     change_words: frozenset[str] = frozenset()
@@ -280,6 +286,13 @@ def _thing_stems(lexicon: Lexicon) -> dict[str, str]:
 def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
+
+# "what is the main religion in …": the noun phrase after the copula, whole (its head is its
+# last word; "like" ends it: "what is the climate like")
+_EN_COPULA_PHRASE = _p(
+    r"\b(?:which|what) (?:is|was|are|were) (?:the |its |their |(?P<owner>[\w-]+)['’]s )"
+    r"(?P<phrase>(?!like\b)[\w'’-]+(?: (?!like\b)[\w'’-]+){0,4})"
+)
 
 _EN_STOP = frozenset(
     """a an and are as at be been being by can could did do does doing for from had has have how
@@ -379,6 +392,7 @@ ENGLISH = Lexicon(
                 r"purpose|goal|aim)s?\b|\bhow did .* (affect|change|lead)\b"
             ),
         ),
+        (OTHER, _EN_COPULA_PHRASE),
         (OTHER, _p(rf"\b(which|what) {_EN_THING}")),
     ),
     thing_kinds={
@@ -431,6 +445,7 @@ ENGLISH = Lexicon(
         "not_found": "the passages found do not mention {terms}",
         "no_kind": "the passages found mention {held} but give no {missing}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
+        "other_owner": "the passages found mention {thing} only as {stated}, not {asked}",
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
         "unspelled": "the sources write {acronym} but never spell it out",
         "bygone": "the passages found mention {held} but only what has happened, "
@@ -589,6 +604,9 @@ ENGLISH = Lexicon(
     period_words=frozenset("in during by".split()),
     respectively=frozenset({"respectively"}),
     including=_p(r"\b(?:including|notably|among them|among which|of which|such as)\b"),
+    copula_phrase=_EN_COPULA_PHRASE,
+    # one word: "the Eurasian Economic Union" is not owned as "Eurasian" is
+    of_name=re.compile(r"\s+(?i:of|in) (?:the )?(?P<name>[A-Z][\w-]*)(?!\s+[A-Z])\b"),
     agent_words=frozenset({"by"}),
     event_words=frozenset(
         "forum summit conference festival games championship cup expo exhibition".split()
@@ -752,6 +770,8 @@ FRENCH = Lexicon(
         "not_found": "les passages trouvés ne mentionnent pas {terms}",
         "no_kind": "les passages trouvés mentionnent {held} mais ne donnent aucun(e) {missing}",
         "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
+        "other_owner": "les passages trouvés mentionnent {thing} seulement pour {stated}, "
+        "pas pour {asked}",
         "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
         "unspelled": "les sources écrivent {acronym} sans jamais le développer",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
@@ -977,6 +997,8 @@ GERMAN = Lexicon(
         "not_found": "die gefundenen Passagen erwähnen {terms} nicht",
         "no_kind": "die gefundenen Passagen erwähnen {held}, nennen aber keinen {missing}",
         "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
+        "other_owner": "die gefundenen Passagen erwähnen {thing} nur für {stated}, nicht für "
+        "{asked}",
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
         "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
@@ -1204,6 +1226,8 @@ SPANISH = Lexicon(
         "not_found": "los pasajes encontrados no mencionan {terms}",
         "no_kind": "los pasajes encontrados mencionan {held} pero no dan ningún(a) {missing}",
         "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
+        "other_owner": "los pasajes encontrados mencionan {thing} solo para {stated}, no para "
+        "{asked}",
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
@@ -1393,6 +1417,8 @@ RUSSIAN = Lexicon(
         "not_found": "найденные фрагменты не упоминают {terms}",
         "no_kind": "найденные фрагменты упоминают {held}, но не содержат {missing}",
         "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
+        "other_owner": "найденные фрагменты упоминают {thing} только для {stated}, а не для "
+        "{asked}",
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "

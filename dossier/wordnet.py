@@ -224,6 +224,22 @@ def names_no_agent(word: str, *, writings: bool = True) -> bool:
     return bool(files) and files[0] in firsts and AGENT_FILES.isdisjoint(files)
 
 
+# Lexicographer files of nouns for what can be seen or held: noun.animal (5), noun.artifact
+# (6), noun.body (8), noun.food (13), noun.location (15), noun.object (17), noun.plant (20),
+# noun.possession (21: "currency", "wage") and noun.substance (27).
+CONCRETE_FILES = frozenset({5, 6, 8, 13, 15, 17, 20, 21, 27})
+
+
+@lru_cache(maxsize=8192)
+def names_a_concrete_thing(word: str) -> bool:
+    """Whether WordNet's first sense of the word as a noun is something that can be seen or
+    held ("dish", "river", "currency"), not done, thought, said or happened ("outcome",
+    "term", "religion"): text that never names such a thing cannot be about it."""
+    database = wordnet()
+    files = database.noun_files(word) if database is not None else []
+    return bool(files) and files[0] in CONCRETE_FILES
+
+
 # Letters a derived form must share with its word's start ("successor" for "succeed",
 # "invasion" for "invade"), so that a sense's synonyms ("follow") are not taken for forms.
 DERIVED_PREFIX = 4

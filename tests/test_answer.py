@@ -181,6 +181,11 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         # how big something is asks a figure of it
         ("How big is the Kazakh army?", NUMBER, "Kazakh army"),
         ("How large was the stimulus package in 2020?", NUMBER, "stimulus package"),
+        # after the copula, the noun phrase whole ("official" is no person here)
+        ("What is the official language of Russia?", OTHER, "official language"),
+        ("What is the main religion in Kazakhstan?", OTHER, "main religion"),
+        ("What are Kazakhstan's main tourist attractions?", OTHER, "main tourist attractions"),
+        ("What is Kazakhstan's largest trading partner now?", OTHER, "largest trading partner"),
     ],
 )
 def test_expected_kind_and_thing(question: str, kind: str, thing: str | None) -> None:
@@ -272,6 +277,30 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
 )
 def test_a_date_or_figure_question_names_the_unit_it_wants(question: str, unit: str) -> None:
     assert analyse(question, EN, lambda stem: 1.0).unit == unit
+
+
+@pytest.mark.parametrize(
+    ("question", "thing", "owner"),
+    [
+        ("What is the national dish of Kazakhstan?", "national dish", "Kazakhstan"),
+        ("What is Kazakhstan's national dish?", "national dish", "Kazakhstan"),
+        ("What is the tallest mountain in Europe?", "tallest mountain", "Europe"),
+        ("What is the main export crop?", "main export crop", ""),
+        # X is said to be more than whose it is: a sentence may name it otherwise
+        ("What was the catalyst that created greater interest in renewables?", "catalyst", None),
+        ("What was the believed state of his religious views?", "believed state", None),
+        ("What was the outcome of the Eurasian Parliament proposal?", "outcome", None),
+        # not "what is the X?"
+        ("Which foreign universities have campuses in Kazakhstan?", None, None),
+    ],
+)
+def test_whose_thing_a_copula_question_asks(
+    question: str, thing: str | None, owner: str | None
+) -> None:
+    analysed = analyse(question, EN, lambda stem: 1.0)
+    assert analysed.owner == owner
+    if thing is not None:
+        assert analysed.thing == thing
 
 
 def test_a_question_that_names_no_thing_has_none() -> None:
@@ -1891,6 +1920,29 @@ def test_a_sentence_giving_the_subject_of_a_why_as_a_cause_does_not_say_why(
     assert not protests.abstained and "due to a sharp increase" in protests.citations[0].quote
     slump = engine.ask("What caused Kazakhstan's economic slump after the Soviet breakup?")
     assert not slump.abstained and "collapse in demand" in slump.citations[0].quote
+
+
+def test_what_is_the_x_of_y_needs_a_sentence_that_names_an_x_of_y(engine: Engine) -> None:
+    """ "What is the national dish of Kazakhstan?" was answered with the sentence on building a
+    nation, and "What is the main export crop of Kazakhstan?" with the one on Kazakh products
+    in the Russian market: a sentence that names no dish (nor a WordNet relative of one) is
+    not about Kazakhstan's dish, when a dish is a thing one could see or hold. Nor does one
+    that names a language only as another's ("the Kazakh language") give Russia's."""
+    for question, missing in (
+        ("What is the national dish of Kazakhstan?", "dish"),
+        ("What is Kazakhstan's national dish?", "dish"),
+        ("What is the main export crop of Kazakhstan?", "crop"),
+    ):
+        answer = engine.ask(question)
+        assert answer.abstained and answer.answer.endswith(f"say nothing about {missing}."), (
+            question
+        )
+    russia = engine.ask("What is the official language of Russia?")
+    assert russia.abstained
+    assert russia.answer.endswith("mention language only as Kazakh, not Russia.")
+    # a sentence naming the thing still answers
+    area = engine.ask("What is the total area of Kazakhstan?")
+    assert area.answer_span is not None and area.answer_span.text.startswith("2,724")
 
 
 def test_a_listed_title_dates_what_it_is_headed_by(engine: Engine) -> None:

@@ -76,3 +76,15 @@ def test_a_noun_for_a_deed_plan_or_text_names_no_agent() -> None:
     # a writing heads a publisher's name as its last word ("the Wall Street Journal")
     assert wordnet.names_no_agent("journal")
     assert not wordnet.names_no_agent("journal", writings=False)
+
+
+def test_a_concrete_noun_is_one_whose_first_sense_can_be_seen_or_held() -> None:
+    """A dish, a river or a currency is there or not in a text; an outcome, a term or a
+    religion may be said in other words; a word WordNet does not know is not taken for one."""
+    assert all(
+        wordnet.names_a_concrete_thing(w) for w in ("dish", "river", "currency", "city", "crops")
+    )
+    assert not any(
+        wordnet.names_a_concrete_thing(w)
+        for w in ("outcome", "term", "religion", "language", "qandy", "dwell")
+    )

@@ -133,6 +133,12 @@ def why_not(
         return messages["bygone"].format(held=held)
     if topical in evidence.causes:  # "… only as the cause of something else"
         return messages["as_cause"].format(held=held)
+    if topical in evidence.elsewhose and question.thing:  # "… language only as Kazakh"
+        return messages["other_owner"].format(
+            thing=question.thing.split()[-1],
+            stated=evidence.elsewhose[topical],
+            asked=question.owner,
+        )
     if evidence.elsewhen and evidence.elsewhen[topical]:
         asked = [m.text for m in number_mentions(question.text, 0, lexicon) if m.kind == DATE]
         return messages["other_time"].format(

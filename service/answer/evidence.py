@@ -182,6 +182,9 @@ class Evidence:
     # Candidates that hold a "why" question's words only in what they give as the cause of
     # something else (`_gives_it_as_cause`).
     causes: frozenset[int] = frozenset()
+    # Candidates that name what "what is the X of Y?" asks only as another's X, with that
+    # other ("the Kazakh language" for Russia's official language: `_owned_by_another`).
+    elsewhose: dict[int, str] = field(default_factory=dict)
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -199,6 +202,9 @@ def candidates(passages: list[ScoredPassage], store: SentenceStore) -> list[Cand
     return out
 
 
+# A word, with the capitalised name before it that may say whose it is ("the Kazakh
+# language", "Kazakhstan's capital").
+_QUALIFIED = re.compile(r"(?:(?P<name>[A-Z][\w-]*)(?P<owns>['’]s)? )?(?P<noun>[\w-]+)")
 _PART = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -307,6 +313,35 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
 
 
+def _asked_head(question: Question, lexicon: Lexicon) -> Focus | None:
+    """The noun "what is the X of Y?" asks about ("religion" in "what is the main religion in
+    Kazakhstan?"), when it is a focus word; None where `_open_focus` does not apply or the
+    question says more of X than whose it is (`Question.owner`)."""
+    if question.owner is None or not question.thing or not _open_focus(question, lexicon):
+        return None
+    stem = next(iter(content_stems(question.thing.split()[-1], lexicon)), "")
+    return next((f for f in question.focus if f.stem == stem and not f.is_name), None)
+
+
+def _owned_by_another(sentence: str, head: str, owner: str, lexicon: Lexicon) -> str | None:
+    """The other name that every mention of the asked noun (stem `head`) in the sentence is
+    qualified by ("Kazakh" in "the teaching of the Kazakh language", for "what is the
+    official language of Russia?"), else None: that one is not the owner's."""
+    own = lexicon.stem.stemWord(owner.lower())
+    other = None
+    for match in _QUALIFIED.finditer(sentence):
+        if lexicon.stem.stemWord(match.group("noun").lower()) != head:
+            continue
+        name = match.group("name")
+        if not name or (match.start() == 0 and not match.group("owns")):
+            return None  # unqualified, or by a sentence's capitalised first word
+        countries = country_of_people(name, lexicon.code)  # "Russian" is Russia's
+        if own in {lexicon.stem.stemWord(n.lower()) for n in (name, *countries)}:
+            return None
+        other = name
+    return other
+
+
 def features(
     question: Question,
     question_vector: np.ndarray,
@@ -362,6 +397,15 @@ def features(
     unheard = unheard or bool(unnamed_measure(question, store, asked_in))
     only_names = bool(names) and not common
     open_focus = _open_focus(question, asked_in)
+    # "what is the national dish of Kazakhstan?": a sentence that names no dish, nor any
+    # WordNet relative of one, is not about it, if a dish is a thing one could see or hold
+    asked_head = _asked_head(question, asked_in)
+    head_kin = (
+        _relatives(asked_head.word, asked_head.stem, asked_in.code)
+        if asked_head and wordnet.names_a_concrete_thing(asked_head.word)
+        else frozenset()
+    )
+    elsewhose: dict[int, str] = {}
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
@@ -467,6 +511,16 @@ def features(
             if not any(with_section & _relatives(f.word, f.stem, code) for f in open_focus):
                 eligible[i] = False  # about something else
                 unrelated.append(i)
+        if asked_head and question.owner and not other:
+            whose = _owned_by_another(sentence, asked_head.stem, question.owner, asked_in)
+            if whose:
+                eligible[i] = False
+                elsewhose[i] = whose
+        if head_kin and not other and not with_section & head_kin and i not in unrelated[-1:]:
+            # (`unrelated[-1:]`: the open-question rule above may have listed it already)
+            # "Kazakhstan was the last state to leave the USSR" names no religion, main or not
+            eligible[i] = False
+            unrelated.append(i)
         # The sentence before may set the time ("… in 2020. Growth fell to -2.5%"), and so
         # may the heading it stands under.
         around = [r for r in (previous, section, *read) if r >= 0]
@@ -534,7 +588,7 @@ def features(
         chosen = np.argsort(-read_cos, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in store.read_rows(found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
-    about = tuple(f.word for f in open_focus)
+    about = (asked_head.word,) if head_kin else tuple(f.word for f in open_focus)
     return Evidence(
         found,
         table,
@@ -548,6 +602,7 @@ def features(
         frozenset(bygone),
         cos_context,
         frozenset(causes),
+        elsewhose,
     )
 
 

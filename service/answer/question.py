@@ -30,6 +30,9 @@ from dossier.lexicon import (
     words,
 )
 
+# A possessive ("Kazakhstan's", "Consortium’s"): its owner, not what is asked for.
+_OWNER = re.compile(r"['’]s?$")
+
 
 @dataclass(frozen=True)
 class Focus:
@@ -60,6 +63,11 @@ class Question:
     role: bool = False  # `thing` is a role its answer must be given ("who is the X")
     future: bool = False  # it asks about what is to come ("when will the plant open?")
     whole: str = ""  # the question it is a part of ("When did X resign, and who succeeded him?")
+    # Whose thing "what is the X?" asks: "Kazakhstan" in "what is the national dish of
+    # Kazakhstan?" or "what is Kazakhstan's national dish?"; "" when it names no one; None
+    # when the question is not so put, or says more of X than whose it is ("what was the
+    # catalyst that created …"), so that a sentence may name X otherwise.
+    owner: str | None = None
 
     @property
     def expects_short(self) -> bool:
@@ -200,8 +208,15 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             role = _role(groups["role"], lexicon)
             return kind, role, role is not None
         measure = groups.get("measure") or groups.get("sized")
-        thing = groups.get("thing") or measure or groups.get("whole")
-        if thing:
+        phrase = groups.get("phrase")
+        ended_by = ""
+        if phrase:
+            thing = _noun_phrase(phrase, lexicon)
+            if thing is None:  # "what is the name of …": not a thing of its own
+                continue
+        else:
+            thing = groups.get("thing") or measure or groups.get("whole")
+        if thing and not phrase:
             thing = thing.strip()
             stop = lexicon.stop_words
             if kind in (OTHER, NUMBER) and thing.split()[0].lower() in lexicon.auxiliaries:
@@ -209,7 +224,6 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
                 # thing is named
                 return kind, None, False
             kept: list[str] = []
-            ended_by = ""
             for word in thing.split():  # the noun phrase ends at the first stop word after it
                 if word.lower() in stop:
                     if kept:
@@ -228,7 +242,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             # states": the last in English, the first in French).
             found = thing.split()
             head = _head(found, lexicon)
-            whole = (
+            whole = (bool(phrase) and len(found) > 1) or (
                 head is not None
                 and lexicon.head_final
                 and ended_by in lexicon.auxiliaries | lexicon.present_copulas | lexicon.past_copulas
@@ -253,6 +267,21 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             return NUMBER, thing, False
         return kind, thing, False
     return OTHER, None, False
+
+
+def _noun_phrase(phrase: str, lexicon: Lexicon) -> str | None:
+    """The noun phrase a copula question asks for, whole: "main religion" in "what is the
+    main religion in …", "shareholder structure" in "… the Caspian Pipeline Consortium's
+    shareholder structure" (its owner says whose, not what), without "now"."""
+    kept: list[str] = []
+    for word in phrase.split():
+        if word.lower() in lexicon.stop_words:
+            break
+        if _OWNER.search(word):
+            kept = []
+        elif word.lower() not in lexicon.present_words:
+            kept.append(word)
+    return " ".join(kept) or None
 
 
 def _role(phrase: str, lexicon: Lexicon) -> str | None:
@@ -368,7 +397,23 @@ def analyse(
         or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
         role,
         future,
+        owner=_owner(text, kind, thing, lexicon),
     )
+
+
+def _owner(text: str, kind: str, thing: str | None, lexicon: Lexicon) -> str | None:
+    """`Question.owner`: the name before or after the noun phrase a copula question asks."""
+    match = lexicon.copula_phrase.search(text) if lexicon.copula_phrase else None
+    if kind != OTHER or not thing or match is None or lexicon.of_name is None:
+        return None
+    at = text.find(thing, match.start("phrase"))
+    if at < 0:
+        return None
+    rest = text[at + len(thing) :]
+    if not rest.strip(" ?"):
+        return match.group("owner") or ""
+    after = lexicon.of_name.match(rest)
+    return after.group("name") if after and not match.group("owner") else None
 
 
 def _asks_ahead(text: str, lexicon: Lexicon) -> bool:
