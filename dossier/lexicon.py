@@ -40,7 +40,7 @@ SHORT_KINDS = frozenset({DATE, NUMBER, PERSON, ORGANISATION, PLACE, NAME})
 # name ("in which month"), a share ("what percentage"), a duration or length ("how
 # long"), a count of something ("how many troops": not an amount of money, not a share),
 # an amount of money ("in US dollars").
-MONTH, SHARE, EXTENT, COUNT, MONEY = "month", "share", "extent", "count", "money"
+MONTH, SHARE, EXTENT, COUNT, MONEY, AGE = "month", "share", "extent", "count", "money", "age"
 AMOUNT = "amount"  # "how much uranium": a figure of it, in whatever unit
 
 
@@ -135,6 +135,10 @@ class Lexicon:
     unit_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
     # Words after a figure that make it a duration or a length ("two weeks", "3,000 km").
     extent_words: frozenset[str] = frozenset()
+    # What makes a figure an age, which "how old" asks (unit AGE): a word just before it or in
+    # it ("at age 39", "aged 68", "515 million years ago"), or what follows it ("-year-old").
+    age_words: frozenset[str] = frozenset()
+    age_after: re.Pattern[str] | None = None
     # Nouns that only say a figure is asked for ("what were the values of trade"): like
     # "year" in "in what year", not what the question is about.
     generic_measures: frozenset[str] = frozenset()
@@ -524,6 +528,7 @@ ENGLISH = Lexicon(
                 r"(?:spent|paid|invested|earned|lent|borrowed)\b)"
             ),
         ),
+        (AGE, _p(r"\bhow old\b")),
         (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
         (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
         (AMOUNT, _p(r"\bhow much\b")),
@@ -535,6 +540,8 @@ ENGLISH = Lexicon(
         """year years month months week weeks day days hour hours decade decades century
         centuries km kilometres kilometers mile miles metres meters""".split()
     ),
+    age_words=frozenset({"age", "aged", "ago"}),
+    age_after=_p(r"(?:-| )years?[- ]old\b"),
     generic_measures=frozenset(
         "value values amount amounts number numbers figure figures total totals sum level "
         "levels size share percentage proportion rate rates".split()

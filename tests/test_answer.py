@@ -29,6 +29,7 @@ from dossier.index.sentences import (
 from dossier.index.store import build_index, load_index, publish
 from dossier.ingest.split import sentence_spans, split_passages
 from dossier.lexicon import (
+    AGE,
     AMOUNT,
     COUNT,
     DATE,
@@ -262,6 +263,7 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
         ("What portion of GDP comes from oil?", SHARE),
         ("How long did the foreign troops stay?", EXTENT),
         ("How long is the border between Kazakhstan and Russia?", EXTENT),
+        ("How old was Nazarbayev when he resigned?", AGE),
         ("How many Russian companies operate in Kazakhstan?", COUNT),
         ("What is the population of Kazakhstan?", COUNT),
         ("What was Kazakhstan's GDP in US dollars in 2020?", MONEY),
@@ -831,6 +833,30 @@ def _short_answer(question: str, store: SentenceStore, row: int) -> str | None:
     """The short answer `best_answer` finds to an English question in one sentence."""
     answer, _ = best_answer(analyse(question, EN, lambda stem: 1.0), store, [row])
     return None if answer is None else answer.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("He is the oldest quarterback to play in a Super Bowl at age 39.", "39"),
+        ("Aged 68, the president resigned in 2019.", "68"),
+        ("The 70-year-old president resigned in 2019.", "70"),
+        ("The president, now 81 years old, resigned in 2019.", "81"),
+        ("Fossils of ctenophores date from 515 million years ago.", "515 million years ago"),
+        # how long, not how old; "one of" counts no years
+        ("The president resigned after 30 years at the helm.", None),
+        ("The president, during one of his speeches, affirmed his independence.", None),
+    ],
+)
+def test_how_old_asks_for_an_age(sentence: str, expected: str | None) -> None:
+    """ "How old is the Kazakh president?" was answered "one" (from "during one of his
+    speeches"), then, as a duration would do, "30 years" (at the helm): an age it must be."""
+    question = (
+        "How old was the president?"
+        if "ctenophores" not in sentence
+        else "How old are the fossils?"
+    )
+    assert _short_answer(question, _store_of(sentence), 0) == expected
 
 
 def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -> None:

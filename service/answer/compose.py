@@ -42,7 +42,7 @@ import numpy as np
 from dossier.index.search import Index
 from dossier.index.sentences import Mention, SentenceStore, is_title, number_mentions
 from dossier.languages import script
-from dossier.lexicon import DATE, EXTENT, NUMBER, Lexicon, content_stems, lexicon_for
+from dossier.lexicon import AGE, DATE, EXTENT, NUMBER, Lexicon, content_stems, lexicon_for
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
@@ -500,7 +500,7 @@ def _answer_span(
         if info.start <= mention.start and mention.end <= info.end and r in number_of:
             text = store.documents[info.source_id].text
             start, end = mention.start, mention.end
-            if question.unit == EXTENT:  # "how long": "30 years", not "30"
+            if question.unit in (EXTENT, AGE):  # "how long": "30 years", not "30"
                 unit = re.match(r"\s+(\w+)", text[end : info.end])
                 if unit and unit.group(1).lower() in lexicon.extent_words:
                     end += unit.end()

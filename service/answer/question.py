@@ -54,7 +54,8 @@ class Question:
     numbers: frozenset[str]  # normalised values the question names ("2022", "2010s")
     parts: tuple[Question, ...] = field(default=())
     # What a date or figure must show beyond its kind: a month name, a share, a
-    # duration or length, a count (lexicon MONTH, SHARE, EXTENT, COUNT), or None.
+    # duration or length, an age, a count, a sum of money (lexicon MONTH, SHARE, EXTENT, AGE,
+    # COUNT, MONEY), or None.
     unit: str | None = None
     language: str = "en"  # the lexicon it was analysed with
     years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)

@@ -25,6 +25,7 @@ from dossier.index.sentences import (
     month_of,
 )
 from dossier.lexicon import (
+    AGE,
     AMOUNT,
     COUNT,
     DATE,
@@ -173,6 +174,19 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
     return True
 
 
+def _an_age(
+    store: SentenceStore, row: int, mention: Mention, before: str, lexicon: Lexicon
+) -> bool:
+    """Whether a figure says how old someone or something is ("at age 39", "aged 68", "a
+    70-year-old", "515 million years ago"), which "how old" asks: not a duration ("after 30
+    years at the helm") nor "one of his speeches"."""
+    if before in lexicon.age_words or any(w in lexicon.age_words for w in words(mention.text)):
+        return True
+    info = store.infos[row]
+    following = store.text(row)[mention.end - info.start :]
+    return bool(lexicon.age_after and lexicon.age_after.match(following))
+
+
 def best_answer(
     question: Question,
     store: SentenceStore,
@@ -246,7 +260,7 @@ def best_answer_for(
     ):  # "leadership" names a leader
         accepts = accepts - {PERSON}
     # "how long", "how old": "515 million years ago" is a date that says an age
-    ages = question.kind == NUMBER and question.unit in (None, EXTENT)
+    ages = question.kind == NUMBER and question.unit in (None, EXTENT, AGE)
     if ages:
         accepts = accepts | {DATE}
     # A name of two or three capitalised words is a person's by default ("Virgin Media"):
@@ -348,7 +362,10 @@ def best_answer_for(
                 continue
             if question.unit or units:
                 before, after = around(store, r, mention)
-                if question.unit and not fits(question.unit, mention, before, after, lexicon):
+                if question.unit == AGE:
+                    if not _an_age(store, r, mention, before, lexicon):
+                        continue
+                elif question.unit and not fits(question.unit, mention, before, after, lexicon):
                     continue
                 if units and not lexicon.stem.stemWord(after).endswith(tuple(units)):
                     continue  # "gigatons" are tons
