@@ -86,6 +86,8 @@ VECTORS_FILE = "sentence_vectors.npy"
 _URL = re.compile(r"^\s*https?://\S+\s*$")
 _ANY_URL = re.compile(r"https?://\S+")
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"”’')\]]*$")
+# A line of at most this many words ending in a colon introduces a list, as a heading does.
+INTRODUCING_WORDS = 3
 _DATED_ITEM = re.compile(r"\(\s*(1[5-9]|20)\d\d")
 # A line longer than this that does not end like a sentence still states something: a
 # byline ("Article written by … at the Research Center on Security Policy"), a caption.
@@ -134,8 +136,12 @@ class SentenceInfo:
 
 def is_title(text: str) -> bool:
     """A line that does not end like a sentence: a heading, or a list item such as
-    "Treaty of Friendship (1992)", which names a thing and a date and states nothing else."""
-    return not _ENDS_SENTENCE.search(text.rstrip())
+    "Treaty of Friendship (1992)", which names a thing and a date and states nothing else;
+    or a few words that only introduce what follows ("Major agreements:")."""
+    line = text.rstrip()
+    return not _ENDS_SENTENCE.search(line) or (
+        line.endswith(":") and len(line.split()) <= INTRODUCING_WORDS
+    )
 
 
 def is_heading(text: str) -> bool:

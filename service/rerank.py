@@ -38,8 +38,9 @@ def rerank(
 ) -> list[ScoredPassage]:
     """The `k` best of `passages` (retrieval's order) once fused with the reader's order.
 
-    Without a reader that scores stored sentence vectors (none, or one that
-    reads text: its cost grows with every sentence), retrieval's top `k`.
+    Retrieval's first passage stays among the `k`. Without a reader that scores
+    stored sentence vectors (none, or one that reads text: its cost grows with
+    every sentence), retrieval's top `k`.
     Each passage's `score` becomes its fused score, so scores still fall
     with rank.
     """
@@ -61,6 +62,12 @@ def rerank(
     by_reader[np.argsort(-best, kind="stable")] = np.arange(len(passages))
     fused = 1.0 / (RRF_K + np.arange(len(passages))) + 1.0 / (RRF_K + by_reader)
     order = np.argsort(-fused, kind="stable")[:k]
+    if 0 not in order:
+        # The reader lifts passages; it does not push out retrieval's first ("By which year
+        # does Kazakhstan aim to join the thirty most developed economies?" is worded as its
+        # passage is, and the reader, reading that sentence after "This crisis …", ranked it
+        # 15th of 20): it stays, last.
+        order = np.concatenate([order[: k - 1], [0]])
     return [passages[i].model_copy(update={"score": float(fused[i])}) for i in order]
 
 

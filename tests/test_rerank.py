@@ -68,3 +68,21 @@ def test_without_a_reader_rerank_returns_retrieval_s_top_k(
     index = alone.index
     pool = index.search(PARAPHRASE, k=20)
     assert rerank(PARAPHRASE, pool, index, None, 5) == pool[:5]
+
+
+def test_the_second_look_keeps_retrieval_s_first_passage(
+    engines: tuple[Engine, Engine],
+) -> None:
+    """Written for this test: worded as its passage is, so retrieval ranks that passage first;
+    the reader, reading the answering sentence after "This crisis …", ranked it low, and the
+    fused order left it out of the five."""
+    alone, second = engines
+    question = "By which year does Kazakhstan aim to join the thirty most developed economies?"
+    first = alone.search(question, k=5).passages[0]
+    assert "thirty most developed economies" in first.text
+    top = second.search(question, k=5).passages
+    assert len(top) == 5 and first.id in {p.id for p in top}
+    scores = [p.score for p in top]
+    assert scores == sorted(scores, reverse=True)
+    answer = second.ask(question)
+    assert answer.answer_span is not None and answer.answer_span.text == "2050"

@@ -308,7 +308,7 @@ def best_answer_for(
                 continue
             if mention.kind == NUMBER and _of_the_whole(store, r, mention, weights, lexicon):
                 continue  # "$27 billion, including exports of dual-use goods": all trade
-            if mention.kind not in accepts and _heads_a_deed(mention, lexicon):
+            if mention.kind not in accepts and _heads_a_deed(store, r, mention, lexicon):
                 continue  # "who signed the 2020 agreement": not "the Treaty of Friendship"
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
@@ -716,6 +716,11 @@ def _of_the_whole(
 HEAD_ENDS = frozenset({"of", "on", "for", "between"})
 
 
+# The lower-case words right after a name, past a closing quote: "strategy" in "the
+# ‘Kazakhstan-2050’ strategy", "research teams" in "two Japanese research teams".
+_FOLLOWING_WORDS = re.compile(r"[’'”\"]?((?:\s+[a-z]+\b)*)")
+
+
 def name_head(name: str) -> tuple[str, bool]:
     """The head word of an English name or title, and whether words follow it ("Treaty" in
     "Treaty of Friendship (1992)"; the last word of "the Belt and Road Initiative")."""
@@ -724,15 +729,21 @@ def name_head(name: str) -> tuple[str, bool]:
     return (said[at - 1], True) if at is not None else (said[-1] if said else "", False)
 
 
-def _heads_a_deed(mention: Mention, lexicon: Lexicon) -> bool:
+def _heads_a_deed(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
     """Whether a name is headed by a noun for a deed, a plan or a text ("the Treaty of
-    Friendship", "the Individual Partnership Action Plan"), which did nothing itself. A
-    last word is not read as a writing: "the Wall Street Journal" may have. English only
-    (WordNet)."""
+    Friendship", "the Individual Partnership Action Plan"), or names one that follows it
+    ("the ‘Kazakhstan-2050’ strategy"), which did nothing itself. A last word is not read as
+    a writing: "the Wall Street Journal" may have. English only (WordNet)."""
     if lexicon.code != "en":
         return False
     head, followed = name_head(mention.text)
-    return wordnet.names_no_agent(head.lower(), writings=followed)
+    if wordnet.names_no_agent(head.lower(), writings=followed):
+        return True
+    after = _FOLLOWING_WORDS.match(store.text(row), mention.end - store.infos[row].start)
+    phrase = list(
+        itertools.takewhile(lambda w: w not in lexicon.stop_words, after.group(1).split())
+    )
+    return bool(phrase) and wordnet.names_no_agent(phrase[-1])  # "Japanese research teams" act
 
 
 def _no_such_name(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
