@@ -213,6 +213,15 @@ def names_a_thing(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def reads_as_verb(word: str) -> bool:
+    """Whether WordNet knows the word as a verb more than as a noun ("directed", "keeps"; not
+    "research" nor "strategy")."""
+    database = wordnet()
+    senses = [pos for pos, _ in database.synsets(word)] if database is not None else []
+    return senses.count("v") > senses.count("n")
+
+
+@lru_cache(maxsize=8192)
 def names_no_agent(word: str, *, writings: bool = True) -> bool:
     """Whether the word names, in WordNet, first something done or thought (or, with
     `writings`, written), and in no sense who may act ("treaty", "plan", "act"; not "union",
@@ -274,6 +283,7 @@ __all__ = [
     "derived",
     "names_a_thing",
     "names_no_agent",
+    "reads_as_verb",
     "relatives",
     "wordnet",
 ]

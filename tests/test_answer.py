@@ -870,6 +870,11 @@ def test_a_name_the_words_after_it_call_a_plan_did_nothing() -> None:
     assert _short_answer("Who manages the fund?", plan, 0) is None
     teams = _store_of("The first plastome was sequenced by two Japanese research teams in 1986.")
     assert _short_answer("Who sequenced the first plastome?", teams, 0) == "Japanese"
+    # a verb after the name opens no noun phrase ("… directed civil disobedience")
+    led = _store_of("The Hungarians under Ferenc Deák directed civil disobedience against Austria.")
+    assert (
+        _short_answer("Who directed civil disobedience against Austria?", led, 0) == "Ferenc Deák"
+    )
 
 
 def test_a_figure_a_pause_parts_from_the_term_asked_about_is_farther_from_it() -> None:
@@ -1942,6 +1947,9 @@ def test_a_treaty_or_plan_is_not_who_did_something(engine: Engine) -> None:
     # "two Japanese research teams" may act)
     manages = engine.ask("Who manages the Samrouk Kazyna fund?")
     assert manages.abstained, manages.answer
+    # nor two capitalised words of a listed treaty's title ("Mutual Assistance")
+    drafted = engine.ask("Who drafted the Treaty of Friendship?")
+    assert drafted.abstained, drafted.answer
     controls = engine.ask("Which organisation is largely controlled by Russia?")
     assert controls.answer_span is not None
     assert controls.answer_span.text == "Collective Security Treaty Organisation"

@@ -88,3 +88,8 @@ def test_a_concrete_noun_is_one_whose_first_sense_can_be_seen_or_held() -> None:
         wordnet.names_a_concrete_thing(w)
         for w in ("outcome", "term", "religion", "language", "qandy", "dwell")
     )
+
+
+def test_a_word_reads_as_a_verb_when_wordnet_knows_it_more_as_one() -> None:
+    assert all(wordnet.reads_as_verb(w) for w in ("directed", "keeps", "happened"))
+    assert not any(wordnet.reads_as_verb(w) for w in ("research", "strategy", "qandy"))

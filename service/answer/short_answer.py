@@ -308,8 +308,12 @@ def best_answer_for(
                 continue
             if mention.kind == NUMBER and _of_the_whole(store, r, mention, weights, lexicon):
                 continue  # "$27 billion, including exports of dual-use goods": all trade
-            if mention.kind not in accepts and _heads_a_deed(store, r, mention, lexicon):
-                continue  # "who signed the 2020 agreement": not "the Treaty of Friendship"
+            if (mention.kind not in accepts or question.kind == PERSON) and _heads_a_deed(
+                store, r, mention, lexicon
+            ):
+                # "who signed the 2020 agreement": not "the Treaty of Friendship"; nor, for a
+                # person, two capitalised words that name a plan or an award ("Academy Award")
+                continue
             if mention.kind not in (DATE, NUMBER) and _owns(store, r, mention, said.owned, lexicon):
                 continue  # "China is now Astana's main trading partner": not Astana
             if question.kind == PLACE and mention.text in said.peoples_places:
@@ -731,19 +735,27 @@ def name_head(name: str) -> tuple[str, bool]:
 
 def _heads_a_deed(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
     """Whether a name is headed by a noun for a deed, a plan or a text ("the Treaty of
-    Friendship", "the Individual Partnership Action Plan"), or names one that follows it
-    ("the ‘Kazakhstan-2050’ strategy"), which did nothing itself. A last word is not read as
-    a writing: "the Wall Street Journal" may have. English only (WordNet)."""
+    Friendship", "the Individual Partnership Action Plan"), stands in a listed title so
+    headed ("Mutual Assistance" in "Treaty of Friendship, Cooperation and Mutual Assistance
+    (1992)"), or opens a noun phrase so headed ("the ‘Kazakhstan-2050’ strategy"): none of
+    them did anything. A last word is not read as a writing: "the Wall Street Journal" may
+    have. English only (WordNet)."""
     if lexicon.code != "en":
         return False
     head, followed = name_head(mention.text)
     if wordnet.names_no_agent(head.lower(), writings=followed):
         return True
-    after = _FOLLOWING_WORDS.match(store.text(row), mention.end - store.infos[row].start)
+    line = store.text(row)
+    if is_title(line) and wordnet.names_no_agent(name_head(line)[0].lower()):
+        return True  # "Mutual Assistance" in "Treaty of Friendship, … Mutual Assistance (1992)"
+    after = _FOLLOWING_WORDS.match(line, mention.end - store.infos[row].start)
     phrase = list(
         itertools.takewhile(lambda w: w not in lexicon.stop_words, after.group(1).split())
     )
-    return bool(phrase) and wordnet.names_no_agent(phrase[-1])  # "Japanese research teams" act
+    # "Japanese research teams" may act; "Ferenc Deák directed …" is no noun phrase
+    return (
+        bool(phrase) and not wordnet.reads_as_verb(phrase[0]) and wordnet.names_no_agent(phrase[-1])
+    )
 
 
 def _no_such_name(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
