@@ -58,6 +58,7 @@ from dossier.service.answer import (
     analyse,
     compose,
     features,
+    short_answer,
 )
 from dossier.service.answer.acronym import asked_acronym
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
@@ -860,6 +861,17 @@ def test_how_old_asks_for_an_age(sentence: str, expected: str | None) -> None:
         else "How old are the fossils?"
     )
     assert _short_answer(question, _store_of(sentence), 0) == expected
+
+
+def test_how_old_over_a_language_without_words_for_an_age_takes_a_duration() -> None:
+    """English questions over Spanish texts: "a los 18 años" is an age the Spanish lexicon
+    has no words for; a duration there will do."""
+    sentence = "Los diputados deben tener más de 18 años."
+    store = _store_of(sentence)
+    (mention,) = [m for m in store.infos[0].mentions if m.text == "18"]
+    spanish = lexicon_for("es")
+    assert short_answer._an_age(store, 0, mention, "de", "años", spanish)
+    assert not short_answer._an_age(store, 0, mention, "de", "diputados", spanish)
 
 
 def test_a_name_the_words_after_it_call_a_plan_did_nothing() -> None:

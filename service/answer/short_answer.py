@@ -175,11 +175,14 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
 
 
 def _an_age(
-    store: SentenceStore, row: int, mention: Mention, before: str, lexicon: Lexicon
+    store: SentenceStore, row: int, mention: Mention, before: str, after: str, lexicon: Lexicon
 ) -> bool:
     """Whether a figure says how old someone or something is ("at age 39", "aged 68", "a
     70-year-old", "515 million years ago"), which "how old" asks: not a duration ("after 30
-    years at the helm") nor "one of his speeches"."""
+    years at the helm") nor "one of his speeches". In a language whose words for an age the
+    lexicon lacks ("a los 39 años"), a duration will do."""
+    if not lexicon.age_words:
+        return fits(EXTENT, mention, before, after, lexicon)
     if before in lexicon.age_words or any(w in lexicon.age_words for w in words(mention.text)):
         return True
     info = store.infos[row]
@@ -367,7 +370,7 @@ def best_answer_for(
             if question.unit or units:
                 before, after = around(store, r, mention)
                 if question.unit == AGE:
-                    if not _an_age(store, r, mention, before, lexicon):
+                    if not _an_age(store, r, mention, before, after, lexicon):
                         continue
                 elif question.unit and not fits(question.unit, mention, before, after, lexicon):
                     continue
