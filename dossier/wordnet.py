@@ -203,21 +203,24 @@ def wordnet() -> WordNet | None:
 
 
 @lru_cache(maxsize=8192)
+def _senses(word: str) -> tuple[str, ...]:
+    """The part of speech of each of the word's senses (none without the database)."""
+    database = wordnet()
+    return tuple(pos for pos, _ in database.synsets(word)) if database is not None else ()
+
+
 def names_a_thing(word: str) -> bool:
     """Whether WordNet knows the word as a noun more than as a verb ("currency", "use"; not
     "launch" nor "disrupted"), or does not know it at all (a rare noun, most likely:
     "cryptocurrency")."""
-    database = wordnet()
-    senses = [pos for pos, _ in database.synsets(word)] if database is not None else []
+    senses = _senses(word)
     return not senses or senses.count("n") > senses.count("v")
 
 
-@lru_cache(maxsize=8192)
 def reads_as_verb(word: str) -> bool:
     """Whether WordNet knows the word as a verb more than as a noun ("directed", "keeps"; not
     "research" nor "strategy")."""
-    database = wordnet()
-    senses = [pos for pos, _ in database.synsets(word)] if database is not None else []
+    senses = _senses(word)
     return senses.count("v") > senses.count("n")
 
 

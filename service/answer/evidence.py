@@ -284,19 +284,22 @@ def _gives_it_as_cause(sentence: str, asked: set[str], lexicon: Lexicon) -> bool
     return in_cause and not in_effect
 
 
-def _asks_of_head(question: Question, title: str, lexicon: Lexicon) -> bool:
-    """Whether a question asks about what a list item's date is of: it names the item's head
-    ("treaty" for "Treaty of Friendship (1992)") or a WordNet relative of it ("accord",
-    "pact"), or what is done to an agreement ("settled", "amend"). English only: elsewhere
-    every item may answer."""
-    if lexicon.code != "en":
-        return True
-    if any(w.lower() in lexicon.agreeing_words for w in words(question.text)):
-        return True
+def _asks_of_head(asked: frozenset[str], title: str, lexicon: Lexicon) -> bool:
+    """Whether a question (`asked`: its stems) asks about what a list item's date is of: it
+    names the item's head ("treaty" for "Treaty of Friendship (1992)") or a WordNet relative
+    of it ("accord", "pact"). `_agrees` is asked first: what is done to an agreement
+    ("settled", "amend") asks of any listed item."""
     head, _ = name_head(title)
     stem = next(iter(content_stems(head, lexicon)), "")
-    asked = set(content_stems(question.text, lexicon))
     return not stem or bool(asked & _relatives(head.lower(), stem, lexicon.code))
+
+
+def _agrees(question: Question, lexicon: Lexicon) -> bool:
+    """Whether a question says what is done to an agreement ("settled", "amend"), or its
+    language has no rule for listed items' dates (English only: elsewhere any may answer)."""
+    return lexicon.code != "en" or any(
+        w.lower() in lexicon.agreeing_words for w in words(question.text)
+    )
 
 
 def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
@@ -313,11 +316,11 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
 
 
-def _asked_head(question: Question, lexicon: Lexicon) -> Focus | None:
+def _asked_head(question: Question, open_focus: list[Focus], lexicon: Lexicon) -> Focus | None:
     """The noun "what is the X of Y?" asks about ("religion" in "what is the main religion in
-    Kazakhstan?"), when it is a focus word; None where `_open_focus` does not apply or the
-    question says more of X than whose it is (`Question.owner`)."""
-    if question.owner is None or not question.thing or not _open_focus(question, lexicon):
+    Kazakhstan?"), when it is a focus word; None where `_open_focus` does not apply (it gave
+    `open_focus`) or the question says more of X than whose it is (`Question.owner`)."""
+    if question.owner is None or not question.thing or not open_focus:
         return None
     stem = next(iter(content_stems(question.thing.split()[-1], lexicon)), "")
     return next((f for f in question.focus if f.stem == stem and not f.is_name), None)
@@ -399,13 +402,16 @@ def features(
     open_focus = _open_focus(question, asked_in)
     # "what is the national dish of Kazakhstan?": a sentence that names no dish, nor any
     # WordNet relative of one, is not about it, if a dish is a thing one could see or hold
-    asked_head = _asked_head(question, asked_in)
+    asked_head = _asked_head(question, open_focus, asked_in)
     head_kin = (
         _relatives(asked_head.word, asked_head.stem, asked_in.code)
         if asked_head and wordnet.names_a_concrete_thing(asked_head.word)
         else frozenset()
     )
     elsewhose: dict[int, str] = {}
+    # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
+    dated_titles = question.kind == DATE and not _agrees(question, asked_in)
+    asked_stems = frozenset(content_stems(question.text, asked_in)) if dated_titles else frozenset()
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
     asks_name = short or question.thing is not None  # a date, figure or name; "which treaty"
@@ -541,7 +547,7 @@ def features(
             # say why oil prices rose
             eligible[i] = False
             causes.append(i)
-        if title and question.kind == DATE and not _asks_of_head(question, sentence, asked_in):
+        if title and dated_titles and not _asks_of_head(asked_stems, sentence, asked_in):
             # "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement,
             # not when the cosmodrome was built
             eligible[i] = False
