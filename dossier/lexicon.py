@@ -530,7 +530,14 @@ ENGLISH = Lexicon(
         ),
         (AGE, _p(r"\bhow old\b")),
         (EXTENT, _p(r"\bhow long\b(?! ago)|\bhow many (years|months|weeks|days|hours)\b")),
-        (COUNT, _p(r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b")),
+        (
+            COUNT,
+            _p(
+                r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b"
+                # "what is Kazakhstan's population?": the owner stays in the focus
+                r"|(?<=['’]s )population\b(?=\s*(\?|$|in\b|now\b|today\b))"
+            ),
+        ),
         (AMOUNT, _p(r"\bhow much\b")),
     ),
     degree_question=_p(

@@ -52,7 +52,8 @@ _MARKER = re.compile(r"\([a-z]+\)$")  # an adjective's syntactic marker: "big(a)
 # WordNet's lexicographer files of the nouns that name who may act: noun.group (14: "union",
 # "fund"), noun.location (15: a state) and noun.person (18); and of those that name what is
 # done, thought or written: noun.act (4), noun.cognition (9), noun.communication (10).
-AGENT_FILES = frozenset({14, 15, 18})
+PERSON_FILE = 18
+AGENT_FILES = frozenset({14, 15, PERSON_FILE})
 COMMUNICATION = 10
 DEED_FILES = frozenset({4, 9, COMMUNICATION})
 
@@ -236,6 +237,15 @@ def names_no_agent(word: str, *, writings: bool = True) -> bool:
     return bool(files) and files[0] in firsts and AGENT_FILES.isdisjoint(files)
 
 
+@lru_cache(maxsize=8192)
+def names_a_person(word: str) -> bool:
+    """Whether WordNet's first sense of the word as a noun is a person ("speaker", "chairman",
+    "winner"; not "head", first a body part): a role someone holds."""
+    database = wordnet()
+    files = database.noun_files(word) if database is not None else []
+    return bool(files) and files[0] == PERSON_FILE
+
+
 # Lexicographer files of nouns for what can be seen or held: noun.animal (5), noun.artifact
 # (6), noun.body (8), noun.food (13), noun.location (15), noun.object (17), noun.plant (20),
 # noun.possession (21: "currency", "wage") and noun.substance (27).
@@ -284,6 +294,8 @@ __all__ = [
     "WordNet",
     "data_dir",
     "derived",
+    "names_a_concrete_thing",
+    "names_a_person",
     "names_a_thing",
     "names_no_agent",
     "reads_as_verb",

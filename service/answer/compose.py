@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -251,6 +251,9 @@ def compose(
         return part_evidence, part_probability
 
     for n, part in enumerate(question.parts):
+        if answered_parts:  # "…, and when was the pipeline finished?": not when it was agreed
+            given = (part_evidence.answers[top] for top, _, _, part_evidence in answered_parts)
+            part = replace(part, answered=tuple(a.text for a in given if a is not None))
         part_evidence, part_probability = read_part(part, question_vector)
         top = int(np.argmax(part_probability)) if part_probability.size else -1
         if (

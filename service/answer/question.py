@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from dossier import wordnet
 from dossier.index.sentences import figures, is_year, month_of, name_mentions, number_mentions
 from dossier.lexicon import (
     DATE,
@@ -69,6 +70,9 @@ class Question:
     # when the question is not so put, or says more of X than whose it is ("what was the
     # catalyst that created …"), so that a sentence may name X otherwise.
     owner: str | None = None
+    # What earlier parts of its question were answered with: no answer to this part ("Who
+    # resigned in 2019, and who replaced him?" is not answered twice with Nazarbayev)
+    answered: tuple[str, ...] = ()
 
     @property
     def expects_short(self) -> bool:
@@ -297,7 +301,12 @@ def _role(phrase: str, lexicon: Lexicon) -> str | None:
             continue
         if word not in lexicon.present_words:
             kept.append(word)
-    if kept and lexicon.thing_kinds.get(kept[-1]) == PERSON:
+    if not kept:
+        return None
+    kind = lexicon.thing_kinds.get(kept[-1])
+    # "the speaker of the Duma": WordNet knows more roles than the lexicon
+    english = kind is None and lexicon.code == "en"
+    if kind == PERSON or (english and wordnet.names_a_person(kept[-1])):
         return " ".join(kept)
     return None
 
@@ -335,7 +344,8 @@ def analyse(
     for offset, stem in located:
         if stem in focus:
             continue
-        word = next(iter(words(text[offset:])), stem)
+        # as written, without a possessive ("Kazakhstan", as WordNet and messages read it)
+        word = next(iter(words(text[offset:])), stem).removesuffix("'s").removesuffix("’s")
         # "in what year", "the values of", "in US dollars", "how big": the kind asked for
         if (
             (kind == DATE and lexicon.thing_kind(word) == DATE)

@@ -78,7 +78,10 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     be whom Kearney Boulevard is named after); a name, by its acronym ("Who led the CSTO
     force?" is not answered "Collective Security Treaty Organisation") or by its first two
     capitalised words or more ("Who signed the Treaty of Good Neighbourliness for Kazakhstan?"
-    is not answered "Treaty of Good Neighbourliness and Alliance in the 21st Century")."""
+    is not answered "Treaty of Good Neighbourliness and Alliance in the 21st Century").
+    An earlier part's answer counts as given (`Question.answered`)."""
+    if mention.text in question.answered:
+        return True
     if mention.kind in (DATE, NUMBER):
         digits = figures(mention.value)
         if digits:  # and the month it names, if any ("June 2022" answers "which month of 2022")
@@ -257,10 +260,11 @@ def best_answer_for(
         if question.role and question.thing and not aliases
         else None
     )
-    if role is not None and (
+    unsaid = role is not None and (
         not any(stem.startswith(role) for r in rows for stem in store.infos[r].stems)
         or not _of_owner(question, store, rows[-1], role, lexicon)
-    ):  # "leadership" names a leader
+    )  # "leadership" names a leader
+    if unsaid:
         accepts = accepts - {PERSON}
     # "how long", "how old": "515 million years ago" is a date that says an age
     ages = question.kind == NUMBER and question.unit in (None, EXTENT, AGE)
@@ -272,8 +276,15 @@ def best_answer_for(
     surmised = question.kind == ORGANISATION
     # A bare "who" ("who did Internet2 partner with?") may be an organisation, after any
     # person; "which two Duma members" names persons
-    fallback = FALLBACK.get(question.kind, frozenset()) if question.thing is None else frozenset()
     asked = question.thing.split()[-1].lower() if question.thing else ""
+    # …and so may a role the lexicon does not know as a person's ("who is Astana's main
+    # trading partner?": China), where the sentence gives it
+    fallback = (
+        FALLBACK.get(question.kind, frozenset())
+        if question.thing is None
+        or (role is not None and not unsaid and lexicon.thing_kind(asked) is None)
+        else frozenset()
+    )
     said = _read(question, lexicon.code)
     cities = countries_of_cities(lexicon.code) if said.countries else {}
     # "which river": a country is not one, nor a place its name or the word after it calls
@@ -569,7 +580,7 @@ def _read(question: Question, code: str) -> _Said:
     return _Said(
         city=city,
         countries=_countries_named(question, lexicon, asked) if city else frozenset(),
-        owned=frozenset(lexicon.stem.stemWord(w.lower()) for w in _OWNED.findall(question.text)),
+        owned=_stems_owned(question.text, lexicon),
         peoples_places=frozenset(
             place
             for word in words(question.text)
@@ -588,19 +599,30 @@ def _read(question: Question, code: str) -> _Said:
     )
 
 
-# A possessive and the word it owns: "Kazakhstan's main trading partner" → "main".
-_OWNED = re.compile(r"[’']s\s+([^\W\d_]+)")
+# A possessive and the words it owns: "Kazakhstan's main trading partner" → "main trading
+# partner".
+_OWNED = re.compile(r"[’']s((?:\s+[^\W\d_]+){1,3})")
+
+
+def _stems_owned(text: str, lexicon: Lexicon) -> frozenset[str]:
+    """The stems of what a possessive owns, up to a stop word ("main", "trade", "partner")."""
+    return frozenset(
+        lexicon.stem.stemWord(w.lower())
+        for phrase in _OWNED.findall(text)
+        for w in itertools.takewhile(lambda w: w.lower() not in lexicon.stop_words, phrase.split())
+    )
 
 
 def _owns(
-    store: SentenceStore, row: int, mention: Mention, owned: set[str], lexicon: Lexicon
+    store: SentenceStore, row: int, mention: Mention, owned: frozenset[str], lexicon: Lexicon
 ) -> bool:
     """Whether a name owns what the question's owner does ("Astana's main trading partner"
-    for "Kazakhstan's main trading partner"): it stands where the question's owner stands."""
+    for "Kazakhstan's largest trading partner"): it stands where the question's owner
+    stands."""
     if not owned:
         return False
     found = _OWNED.match(store.text(row)[mention.end - store.infos[row].start :])
-    return found is not None and lexicon.stem.stemWord(found.group(1).lower()) in owned
+    return found is not None and not owned.isdisjoint(_stems_owned(found.group(0), lexicon))
 
 
 def _countries_named(question: Question, lexicon: Lexicon, asked: str) -> frozenset[str]:
