@@ -205,6 +205,12 @@ class Lexicon:
     # Words before a year that give a figure for that year ("USD 5.2 billion in 2003"), unlike
     # those that give a baseline ("up 30% from 2022").
     period_words: frozenset[str] = frozenset()
+    # Words opening a clause that says when what is asked happened ("what did Nazarbayev keep
+    # after resigning?"): the words after one set the time, not what is asked.
+    clause_openers: frozenset[str] = frozenset()
+    # Words that deny the verb a few words after them ("did not recognise", "has never
+    # granted", "refused to sign"); a word ending in "n't" denies too.
+    negations: frozenset[str] = frozenset()
     # The word that pairs a list of figures with the list of years before it, in order ("in
     # 2022 and 2023 … $26 billion and $27 billion respectively").
     respectively: frozenset[str] = frozenset()
@@ -338,7 +344,14 @@ ENGLISH = Lexicon(
     stemmer="english",
     stop_words=_EN_STOP,
     kind_patterns=(
-        (YESNO, _p(r"^\s*(is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b")),
+        (
+            YESNO,
+            _p(  # after a phrase that sets the scene, too ("In 1972, did Norway join?")
+                r"^\s*(?:(?![^,?]*\b(?:what|when|where|who|whom|whose|which|why|how)\b)"
+                r"[^,?]{1,40},\s*)?(is|are|was|were|did|does|do|has|have|had|can|could|will|"
+                r"would)\b"
+            ),
+        ),
         (
             DATE,
             _p(
@@ -450,6 +463,7 @@ ENGLISH = Lexicon(
         "no_kind": "the passages found mention {held} but give no {missing}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
         "other_owner": "the passages found mention {thing} only as {stated}, not {asked}",
+        "denied": "the passages found mention {held} but say the opposite (“{stated}”)",
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
         "unspelled": "the sources write {acronym} but never spell it out",
         "bygone": "the passages found mention {held} but only what has happened, "
@@ -616,6 +630,11 @@ ENGLISH = Lexicon(
     past_auxiliaries=frozenset({"did"}),
     relative_words=frozenset("after before following subsequently later".split()),
     period_words=frozenset("in during by".split()),
+    clause_openers=frozenset("after before following since until during when while once".split()),
+    negations=frozenset(
+        "not never no neither nor cannot refuse refused refuses declined declines failed "
+        "fails".split()
+    ),
     respectively=frozenset({"respectively"}),
     including=_p(r"\b(?:including|notably|among them|among which|of which|such as)\b"),
     copula_phrase=_EN_COPULA_PHRASE,
@@ -786,6 +805,7 @@ FRENCH = Lexicon(
         "other_time": "les passages trouvés mentionnent {held} pour {stated}, pas pour {asked}",
         "other_owner": "les passages trouvés mentionnent {thing} seulement pour {stated}, "
         "pas pour {asked}",
+        "denied": "les passages trouvés mentionnent {held} mais disent le contraire (« {stated} »)",
         "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
         "unspelled": "les sources écrivent {acronym} sans jamais le développer",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
@@ -1013,6 +1033,7 @@ GERMAN = Lexicon(
         "other_time": "die gefundenen Passagen erwähnen {held} für {stated}, nicht für {asked}",
         "other_owner": "die gefundenen Passagen erwähnen {thing} nur für {stated}, nicht für "
         "{asked}",
+        "denied": "die gefundenen Passagen erwähnen {held}, sagen aber das Gegenteil („{stated}“)",
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
         "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
@@ -1242,6 +1263,7 @@ SPANISH = Lexicon(
         "other_time": "los pasajes encontrados mencionan {held} para {stated}, no para {asked}",
         "other_owner": "los pasajes encontrados mencionan {thing} solo para {stated}, no para "
         "{asked}",
+        "denied": "los pasajes encontrados mencionan {held} pero dicen lo contrario («{stated}»)",
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
@@ -1433,6 +1455,7 @@ RUSSIAN = Lexicon(
         "other_time": "найденные фрагменты упоминают {held} за {stated}, а не за {asked}",
         "other_owner": "найденные фрагменты упоминают {thing} только для {stated}, а не для "
         "{asked}",
+        "denied": "найденные фрагменты упоминают {held}, но говорят обратное («{stated}»)",
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "

@@ -44,6 +44,7 @@ from dossier.lexicon import (
     PLACE,
     REASON,
     SHARE,
+    YESNO,
     countries_of_cities,
     demonym_of,
     known_places,
@@ -133,6 +134,9 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("Who is Tokayev?", OTHER, None),
         ("Who was Nursultan Nazarbayev?", OTHER, None),
         ("Who is the president?", PERSON, "president"),
+        # a yes/no question after a phrase that sets the scene; not a "when" one so put
+        ("In 1972, did Norway join the union?", YESNO, None),
+        ("When was the pipeline agreement signed, and did it work?", DATE, None),
         ("In what year was the pipeline completed?", DATE, None),
         ("When did the protests start?", DATE, None),
         ("Which company operates the Tengiz oil field?", ORGANISATION, "company"),
@@ -2280,6 +2284,36 @@ def test_an_open_question_needs_a_sentence_about_its_words_or_their_relatives(
         engine.index, "What did Moscow's leader claim in 2014 about Kazakh statehood?", "In 2014,"
     )
     assert evidence.eligible[row] and row not in evidence.unrelated
+
+
+def test_a_sentence_about_when_alone_does_not_answer_what(engine: Engine) -> None:
+    """ "What did Nazarbayev keep control of after resigning?": the clause says when; the
+    sentence that he resigned says nothing of what he kept, and was cited as the answer."""
+    answer = engine.ask("What did Nazarbayev keep control of after resigning?")
+    assert "resigned after 30 years" not in answer.answer
+    if answer.abstained:
+        assert "say nothing about keep and control" in answer.answer
+    # a question whose words before the clause name no thing is not so read: anything may
+    # say what happened
+    answer = engine.ask("What happened after the riots reached the capital?")
+    assert not answer.abstained and "set ablaze" in answer.answer
+
+
+def test_a_sentence_that_denies_the_event_gives_no_date_of_it(engine: Engine) -> None:
+    """ "When did Kazakhstan recognise Donetsk and Luhansk?" was answered "June 2022" from "…
+    he did not recognise the separatist republics of Donetsk and Luhansk" (read after the
+    forum of June 2022); the abstention quotes the denial."""
+    answer = engine.ask("When did Kazakhstan recognise Donetsk and Luhansk?")
+    assert answer.abstained, answer.answer
+    assert "say the opposite (“did not recognise”)" in answer.answer
+    # a question that denies it too is answered by it, and so is a yes/no question
+    for question in (
+        "When did the Kazakh president refuse to recognise Donetsk and Luhansk?",
+        "Did the Kazakh president recognise Donetsk and Luhansk?",
+    ):
+        answer = engine.ask(question)
+        assert not answer.abstained, question
+        assert "did not recognise the separatist republics" in answer.answer, question
 
 
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:

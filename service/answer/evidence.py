@@ -34,6 +34,7 @@ count there too.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -185,6 +186,9 @@ class Evidence:
     # Candidates that name what "what is the X of Y?" asks only as another's X, with that
     # other ("the Kazakh language" for Russia's official language: `_owned_by_another`).
     elsewhose: dict[int, str] = field(default_factory=dict)
+    # Candidates that deny what the question asks of ("he did not recognise …" for when he
+    # recognised it), with the words that deny it (`_denial`).
+    denied: dict[int, str] = field(default_factory=dict)
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -316,6 +320,84 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
 
 
+# How many words before a verb may deny it: "did not recognise", "has never granted".
+NEGATION_WORDS = 3
+_TOKEN = re.compile(r"[\w’'-]+")
+
+
+def _negates(word: str, lexicon: Lexicon) -> bool:
+    lower = word.lower()
+    return lower in lexicon.negations or lower.endswith(("n't", "n’t"))
+
+
+def _denied_verbs(question: Question, lexicon: Lexicon) -> frozenset[str]:
+    """The stem of a date or figure question's first verb ("recognise" in "when did
+    Kazakhstan recognise Donetsk?", not "sit" in "how many acts set the term … individuals
+    wishing to sit …"): a sentence denying it gives no date or figure of it. Empty for
+    other questions (a yes/no question's answer may be the denial; "what may a charter
+    school require …?" was answered by one that does "not require" …, "provided …"), one
+    that denies it itself, or without WordNet."""
+    if (
+        question.kind not in (DATE, NUMBER)
+        or not lexicon.negations
+        or wordnet.wordnet() is None
+        or any(_negates(w, lexicon) for w in words(question.text))
+    ):
+        return frozenset()
+    verbs = (f.stem for f in question.focus if not f.is_name and wordnet.reads_as_verb(f.word))
+    return frozenset(itertools.islice(verbs, 1))
+
+
+def _denial(store: SentenceStore, row: int, verbs: frozenset[str], lexicon: Lexicon) -> str:
+    """The words by which a sentence denies one of the question's verbs ("did not recognise"),
+    or "": where it also affirms the verb ("Denmark joined in 1973; Norway did not join"),
+    the denial may be another's."""
+    info = store.infos[row]
+    text = store.text(row)
+    denials: dict[str, str] = {}
+    affirmed: set[str] = set()
+    for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
+        if stem not in verbs:
+            continue
+        at = offset - info.start
+        verb = _TOKEN.match(text, at)
+        tokens = list(_TOKEN.finditer(text, 0, at))
+        window = len(tokens) - NEGATION_WORDS
+        k = next(
+            (k for k in range(max(window, 0), len(tokens)) if _negates(tokens[k].group(), lexicon)),
+            None,
+        )
+        if k is None or verb is None:
+            affirmed.add(stem)
+        else:  # quoted with its auxiliary: "did not recognise"
+            auxiliary = k > 0 and tokens[k - 1].group().lower() in lexicon.auxiliaries
+            start = tokens[k - 1 if auxiliary else k].start()
+            denials.setdefault(stem, text[start : verb.end()])
+    return next((words for stem, words in denials.items() if stem not in affirmed), "")
+
+
+def _asked_before_clause(
+    question: Question, open_focus: list[Focus], lexicon: Lexicon
+) -> tuple[list[Focus], frozenset[str]]:
+    """The open focus words before a clause that sets the time ("keep" and "control" in "what
+    did Nazarbayev keep control of after resigning?"), where words stand on both sides of it
+    and one before it names a thing, and the clause's stems: a sentence about the resignation
+    alone does not say what he kept. Empty otherwise, and where the question asks for a
+    thing it names ("what was the time on the clock when …": `_asked_head`'s)."""
+    said = words(question.text)
+    opener = next(
+        (n for n, w in enumerate(said) if n > 0 and w.lower() in lexicon.clause_openers), None
+    )
+    if opener is None or not open_focus or question.thing:
+        return [], frozenset()
+    clause = frozenset(content_stems(" ".join(said[opener + 1 :]), lexicon))
+    asked = [f for f in open_focus if f.stem not in clause]
+    # "what happened once the rioting reached the capital?": any sentence may say what did
+    if not any(wordnet.names_a_thing(f.word) for f in asked) or len(asked) == len(open_focus):
+        return [], frozenset()
+    return asked, clause
+
+
 def _asked_head(question: Question, open_focus: list[Focus], lexicon: Lexicon) -> Focus | None:
     """The noun "what is the X of Y?" asks about ("religion" in "what is the main religion in
     Kazakhstan?"), when it is a focus word; None where `_open_focus` does not apply (it gave
@@ -403,6 +485,9 @@ def features(
     # "what is the national dish of Kazakhstan?": a sentence that names no dish, nor any
     # WordNet relative of one, is not about it, if a dish is a thing one could see or hold
     asked_head = _asked_head(question, open_focus, asked_in)
+    before_clause, clause = _asked_before_clause(question, open_focus, asked_in)
+    denied_verbs = _denied_verbs(question, asked_in)
+    denied: dict[int, str] = {}
     head_kin = (
         _relatives(asked_head.word, asked_head.stem, asked_in.code)
         if asked_head and wordnet.names_a_concrete_thing(asked_head.word)
@@ -517,6 +602,27 @@ def features(
             if not any(with_section & _relatives(f.word, f.stem, code) for f in open_focus):
                 eligible[i] = False  # about something else
                 unrelated.append(i)
+        if (
+            before_clause
+            and not other
+            and i not in unrelated[-1:]
+            and not with_section & {f.stem for f in before_clause}
+            and not any(  # "collapse" is kin to "suffer", but the clause's own word
+                (with_section - clause) & _relatives(f.word, f.stem, asked_in.code)
+                for f in before_clause
+            )
+        ):
+            # "On 19 March 2019, … Nazarbayev resigned …" says nothing of what he kept after
+            eligible[i] = False
+            unrelated.append(i)
+        if (
+            denied_verbs
+            and not other
+            and (denial := _denial(store, candidate.row, denied_verbs, lexicon))
+        ):
+            # "he did not recognise the separatist republics" dates no recognition
+            eligible[i] = False
+            denied[i] = denial
         if asked_head and question.owner and not other:
             whose = _owned_by_another(sentence, asked_head.stem, question.owner, asked_in)
             if whose:
@@ -594,7 +700,7 @@ def features(
         chosen = np.argsort(-read_cos, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in store.read_rows(found[i].row)) for i in chosen]
         table[chosen, len(FEATURES)] = reader.score(question.text, texts)
-    about = (asked_head.word,) if head_kin else tuple(f.word for f in open_focus)
+    about = (asked_head.word,) if head_kin else tuple(f.word for f in before_clause or open_focus)
     return Evidence(
         found,
         table,
@@ -609,6 +715,7 @@ def features(
         cos_context,
         frozenset(causes),
         elsewhose,
+        denied,
     )
 
 
