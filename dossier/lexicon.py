@@ -226,6 +226,9 @@ class Lexicon:
     # Words before a figure that make it a change ("up 30% from 2022", "grew by 4%"), not a
     # share of anything (English so far).
     change_words: frozenset[str] = frozenset()
+    # Verbs a question asks how much something changed by ("how much did the economy
+    # shrink?"): a share of a whole ("one-third of GDP") is no change.
+    change_verbs: frozenset[str] = frozenset()
     # Words that end an event's name ("the St. Petersburg International Economic Forum"):
     # it names no organisation, unless one of them is what the question asks for.
     event_words: frozenset[str] = frozenset()
@@ -645,6 +648,10 @@ ENGLISH = Lexicon(
         "forum summit conference festival games championship cup expo exhibition".split()
     ),
     change_words=frozenset("up down by rose fell grew increased decreased dropped".split()),
+    change_verbs=frozenset(
+        "shrink shrank grow grew fall fell rise rose increase decrease drop decline contract "
+        "expand climb jump slump".split()
+    ),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),

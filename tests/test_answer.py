@@ -1532,6 +1532,11 @@ def test_a_share_of_x_is_not_x(index: Index) -> None:
     assert _answer_of(index, "What was Kazakhstan's GDP in 2020?", economy) != "one-third"
     growth = "Growth fell to -2.5%, the budget deficit reached 4% of GDP"
     assert _answer_of(index, "What was Kazakhstan's budget deficit in 2020?", growth) is not None
+    # nor how much the economy shrank: a change is no share of a whole, and a figure after
+    # a word for one ("up 30%") is the change asked for rather than the volume
+    assert _answer_of(index, "How much did the Kazakh economy shrink in 2020?", economy) is None
+    china = "China is now Astana’s main trading partner"
+    assert _answer_of(index, "By how much did trade with China grow in 2023?", china) == "30%"
 
 
 def test_a_name_qualifying_a_noun_is_not_an_organisation(index: Index) -> None:

@@ -295,9 +295,12 @@ def best_answer_for(
     amount = question.kind == NUMBER and question.unit is None and asked in lexicon.amount_measures
     best: Mention | None = None
     closeness = 0.0
-    best_rank: tuple[bool, bool, bool, bool, float] = (False, False, False, False, 0.0)
+    best_rank: tuple[bool, bool, bool, bool, bool, float] = (False, False, False, False, False, 0.0)
     years = question.time_bound
     given_years = question.kind == NUMBER and bool(years)  # "the trade volume in 2003"
+    changed = question.kind == NUMBER and any(
+        w.lower() in lexicon.change_verbs for w in question.written
+    )
     dated_kind = question.kind in (ORGANISATION, NAME) and bool(question.thing)  # "1994 agreement"
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
@@ -389,6 +392,13 @@ def best_answer_for(
                     continue  # "gigatons" are tons
             if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
                 continue
+            if (
+                changed
+                and mention.kind == NUMBER
+                and fits(SHARE, mention, "", "", lexicon)
+                and _counted(store, r, mention, lexicon, SHARE)
+            ):
+                continue  # "one-third of GDP" is not how much the economy shrank
             if question.unit == SHARE and question.thing and mention.kind == NUMBER:
                 before, _ = around(store, r, mention)
                 if before in lexicon.change_words:
@@ -428,6 +438,8 @@ def best_answer_for(
                 agent,
                 mention.kind == question.kind,
                 dated,
+                # "grow by how much": "up 30%" before "$31.5 billion"
+                changed and around(store, r, mention)[0] in lexicon.change_words,
                 near,
             )
             if best is None or rank > best_rank:
