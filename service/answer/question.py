@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from dossier import wordnet
@@ -387,9 +387,14 @@ def analyse(
             if p and (content_stems_at(p, lexicon) or number_mentions(p, 0, lexicon))
         ]
         if len(pieces) > 1:
-            parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
+            analysed = [analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces]
             parts = tuple(
-                _inherit(part, text, tuple(focus.values()), years, months, future) for part in parts
+                # "… in 2022 and 2023?": a year alone asks what the question does, of it
+                replace(inherited, kind=kind, thing=thing, thing_stems=thing_stems, unit=unit)
+                if n and part.kind == OTHER and not part.focus
+                else inherited
+                for n, part in enumerate(analysed)
+                if (inherited := _inherit(part, text, tuple(focus.values()), years, months, future))
             )
     return Question(
         text,
