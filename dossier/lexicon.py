@@ -106,6 +106,9 @@ class Lexicon:
     percent: str = r"per ?cent\b"
     # Lower-case words that may join the capitalised words of one name ("Bank of Russia").
     connectors: frozenset[str] = frozenset({"of", "the", "for", "de", "du", "la", "al", "von"})
+    # Words that carry a name on after a word for an organisation only ("the Research
+    # Center on Security Policy"; not "Beyoncé on Saturday Night Live").
+    institution_connectors: frozenset[str] = frozenset()
     # German capitalises every noun: a single capitalised word of this shape
     # ("Verteidigung", "Gesellschaft") is a common noun, not a name.
     common_noun: re.Pattern[str] | None = None
@@ -508,6 +511,7 @@ ENGLISH = Lexicon(
         most all several each both other such one two three""".split()
     )
     | UNIT_NAMES,
+    institution_connectors=frozenset({"on"}),
     organisation_words=frozenset(
         """organisation organization union alliance bank fund company corporation group
         council committee forum treaty agreement community party ministry agency institute

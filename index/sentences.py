@@ -371,7 +371,14 @@ def name_mentions(text: str, offset: int, lexicon: Lexicon, known_names: set[str
             if _capitalised(nxt) and nxt.lower() not in lexicon.months:
                 j += 1
             elif (
-                nxt.lower() in connectors
+                (
+                    nxt.lower() in connectors
+                    # "the Research Center on Security Policy", "Committee on Foreign Affairs"
+                    or (
+                        nxt.lower() in lexicon.institution_connectors
+                        and tokens[j - 1][2].lower() in lexicon.organisation_words
+                    )
+                )
                 and j + 1 < len(tokens)
                 and _capitalised(tokens[j + 1][2])
                 and text[tokens[j][1] : tokens[j + 1][0]].strip() == ""

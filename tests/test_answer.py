@@ -716,6 +716,13 @@ def test_a_title_joined_by_and_is_one_name_its_last_word_types() -> None:
     assert kinds["Belt and Road Initiative"] == NAME
     assert kinds["Treaty of Good Neighbourliness and Alliance"] == ORGANISATION
     assert {"Russia", "European Union"} <= kinds.keys()
+    # "on" carries an organisation's name on, and nothing else's
+    kinds = _kinds_of(
+        "They work at the Research Center on Security Policy. It starred Lady Gaga on Super Bowl "
+        "Sunday."
+    )
+    assert kinds["Research Center on Security Policy"] == ORGANISATION
+    assert "Lady Gaga" in kinds and "Super Bowl Sunday" in kinds
 
 
 def test_a_name_given_as_an_example_of_a_kind_is_of_that_kind() -> None:
