@@ -1515,6 +1515,7 @@ _AGREEMENTS = "Military and security cooperation consists of nearly 60 bilateral
 _COMPANIES = "Nearly half of foreign companies operating in Kazakhstan"
 _PROJECT = "One flagship project illustrates this strategic cooperation"
 _CHINA = "China is now Astana’s main trading partner"
+_AREA = "Kazakhstan, the world’s largest landlocked country"
 
 
 @pytest.mark.parametrize(
@@ -1529,6 +1530,9 @@ _CHINA = "China is now Astana’s main trading partner"
         ("What share of Kazakhstan's population is Russian?", _COMPANIES, 0.0),
         # "One flagship project" counts projects, not uranium; "$31.5 billion" is trade
         ("How much uranium does Kazakhstan mine?", _PROJECT, 0.0),
+        # nor a capacity; a figure in digits may still measure ("2,724 km²")
+        ("What is the capacity of the planned nuclear power plant?", _PROJECT, 0.0),
+        ("What is the surface area of Kazakhstan?", _AREA, 1.0),
         ("How much trade volume did Astana do with China in 2023?", _CHINA, 1.0),
     ],
 )

@@ -920,15 +920,24 @@ def counting_other_things(
     companies" for "of the population"), by the cosine of X to the words they count; one
     encoder pass over the words not seen before (`Index.phrase_vectors`)."""
     store = index.sentences
-    if question.unit not in (COUNT, SHARE, AMOUNT) or not question.thing or store is None:
+    # "what is the capacity of …": a number written as a word counts things ("One flagship
+    # project"), which no capacity, size or price is
+    measured = question.kind == NUMBER and question.unit is None
+    if (
+        (question.unit not in (COUNT, SHARE, AMOUNT) and not measured)
+        or not question.thing
+        or store is None
+    ):
         return frozenset()
     found: list[tuple[int, int, str]] = []
     for r in dict.fromkeys(r for row in rows for r in store.read_rows(row)):
         info = store.infos[r]
         lexicon = lexicon_for(index.documents[info.source_id].language or question.language)
         for mention in info.mentions:
+            if measured and mention.text.lower() not in lexicon.number_words:
+                continue
             if mention.kind == NUMBER and (
-                phrase := _counted(store, r, mention, lexicon, question.unit)
+                phrase := _counted(store, r, mention, lexicon, question.unit or COUNT)
             ):
                 found.append((r, mention.start, phrase))
     if not found:
