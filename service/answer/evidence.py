@@ -23,7 +23,10 @@ the question names, and the month asked where it dates that year by month
 happened give the date, figure or name of what is to come ("when will the
 plant open?" against "in June 2025, Moscow and Astana signed an agreement to
 build a nuclear power plant"): it must speak of the future too (the
-lexicon's `future`; English only so far).
+lexicon's `future`; English only so far). Nor can one that denies the
+question's verb ("he did not recognise the separatist republics") give the
+date or figure of it, nor one about the time a question's clause sets alone
+("… Nazarbayev resigned …" for what he kept after resigning).
 
 Each sentence was stemmed in its own language. A question in another language
 is matched against it with its words stemmed the sentence's way as well
@@ -332,11 +335,11 @@ def _negates(word: str, lexicon: Lexicon) -> bool:
 
 def _denied_verbs(question: Question, lexicon: Lexicon) -> frozenset[str]:
     """The stem of a date or figure question's first verb ("recognise" in "when did
-    Kazakhstan recognise Donetsk?", not "sit" in "how many acts set the term … individuals
-    wishing to sit …"): a sentence denying it gives no date or figure of it. Empty for
-    other questions (a yes/no question's answer may be the denial; "what may a charter
-    school require …?" was answered by one that does "not require" …, "provided …"), one
-    that denies it itself, or without WordNet."""
+    Kazakhstan recognise Donetsk?"; a later one may be another's: "… individuals wishing to
+    sit …"): a sentence denying it gives no date or figure of it. Empty for other questions
+    (a yes/no question's answer may be the denial; "what may a charter school require …?"
+    is answered by one that does "not require …, provided …"), for one that denies it
+    itself, and without WordNet."""
     if (
         question.kind not in (DATE, NUMBER)
         or not lexicon.negations
@@ -373,7 +376,7 @@ def _denial(store: SentenceStore, row: int, verbs: frozenset[str], lexicon: Lexi
             auxiliary = k > 0 and tokens[k - 1].group().lower() in lexicon.auxiliaries
             start = tokens[k - 1 if auxiliary else k].start()
             denials.setdefault(stem, text[start : verb.end()])
-    return next((words for stem, words in denials.items() if stem not in affirmed), "")
+    return next((said for stem, said in denials.items() if stem not in affirmed), "")
 
 
 def _asked_before_clause(

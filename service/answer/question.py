@@ -70,8 +70,8 @@ class Question:
     # when the question is not so put, or says more of X than whose it is ("what was the
     # catalyst that created …"), so that a sentence may name X otherwise.
     owner: str | None = None
-    # What earlier parts of its question were answered with: no answer to this part ("Who
-    # resigned in 2019, and who replaced him?" is not answered twice with Nazarbayev)
+    # What earlier parts of its question were answered with: no answer to this part ("When
+    # was the agreement signed and when was the pipeline finished?" is not 1996 twice)
     answered: tuple[str, ...] = ()
 
     @property
@@ -387,14 +387,16 @@ def analyse(
             if p and (content_stems_at(p, lexicon) or number_mentions(p, 0, lexicon))
         ]
         if len(pieces) > 1:
-            analysed = [analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces]
+            own = [analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces]
+            whole = tuple(focus.values())
             parts = tuple(
                 # "… in 2022 and 2023?": a year alone asks what the question does, of it
                 replace(inherited, kind=kind, thing=thing, thing_stems=thing_stems, unit=unit)
                 if n and part.kind == OTHER and not part.focus
                 else inherited
-                for n, part in enumerate(analysed)
-                if (inherited := _inherit(part, text, tuple(focus.values()), years, months, future))
+                for n, (part, inherited) in enumerate(
+                    (part, _inherit(part, text, whole, years, months, future)) for part in own
+                )
             )
     return Question(
         text,
