@@ -489,8 +489,6 @@ ENGLISH = Lexicon(
     part_split=_p(
         r"(?:,\s*|\s+)(?:and|as well as|,)\s+(?=(?:when|who|whom|what|which|where|why|how|"
         r"in what|in which|at what|did|does|was|were|is|are)\b)|\?\s+(?=\w)"
-        # "… in 2022 and 2023?": a figure for each year
-        r"|(?<=\b\d{4})(?<!between\s\d{4})\s+and\s+(?=(?:in\s+)?\d{4}\s*\??\s*$)"
     ),
     months=frozenset(
         "january february march april may june july august september october november "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from dossier import wordnet
@@ -387,16 +387,9 @@ def analyse(
             if p and (content_stems_at(p, lexicon) or number_mentions(p, 0, lexicon))
         ]
         if len(pieces) > 1:
-            own = [analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces]
-            whole = tuple(focus.values())
+            parts = tuple(analyse(p, lexicon, idf, split=False, aliases=aliases) for p in pieces)
             parts = tuple(
-                # "… in 2022 and 2023?": a year alone asks what the question does, of it
-                replace(inherited, kind=kind, thing=thing, thing_stems=thing_stems, unit=unit)
-                if n and part.kind == OTHER and not part.focus
-                else inherited
-                for n, (part, inherited) in enumerate(
-                    (part, _inherit(part, text, whole, years, months, future)) for part in own
-                )
+                _inherit(part, text, tuple(focus.values()), years, months, future) for part in parts
             )
     return Question(
         text,
