@@ -226,24 +226,27 @@ def reads_as_verb(word: str) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _noun_files(word: str) -> tuple[int, ...]:
+    """The lexicographer file of each of the word's noun senses, most frequent first (none
+    without the database)."""
+    database = wordnet()
+    return tuple(database.noun_files(word)) if database is not None else ()
+
+
 def names_no_agent(word: str, *, writings: bool = True) -> bool:
     """Whether the word names, in WordNet, first something done or thought (or, with
     `writings`, written), and in no sense who may act ("treaty", "plan", "act"; not "union",
     "fund", "times", nor a word it does not know): a name it heads ("the Treaty of
     Friendship") signed nothing. Without `writings`, "Journal" may head a publisher."""
-    database = wordnet()
-    files = database.noun_files(word) if database is not None else []
+    files = _noun_files(word)
     firsts = DEED_FILES if writings else DEED_FILES - {COMMUNICATION}
     return bool(files) and files[0] in firsts and AGENT_FILES.isdisjoint(files)
 
 
-@lru_cache(maxsize=8192)
 def names_a_person(word: str) -> bool:
     """Whether WordNet's first sense of the word as a noun is a person ("speaker", "chairman",
     "winner"; not "head", first a body part): a role someone holds."""
-    database = wordnet()
-    files = database.noun_files(word) if database is not None else []
-    return bool(files) and files[0] == PERSON_FILE
+    return _noun_files(word)[:1] == (PERSON_FILE,)
 
 
 # Lexicographer files of nouns for what can be seen or held: noun.animal (5), noun.artifact
@@ -252,13 +255,11 @@ def names_a_person(word: str) -> bool:
 CONCRETE_FILES = frozenset({5, 6, 8, 13, 15, 17, 20, 21, 27})
 
 
-@lru_cache(maxsize=8192)
 def names_a_concrete_thing(word: str) -> bool:
     """Whether WordNet's first sense of the word as a noun is something that can be seen or
     held ("dish", "river", "currency"), not done, thought, said or happened ("outcome",
     "term", "religion"): text that never names such a thing cannot be about it."""
-    database = wordnet()
-    files = database.noun_files(word) if database is not None else []
+    files = _noun_files(word)
     return bool(files) and files[0] in CONCRETE_FILES
 
 

@@ -254,7 +254,7 @@ def compose(
 
     for n, part in enumerate(question.parts):
         if answered_parts:  # "…, and when was the pipeline finished?": not when it was agreed
-            given = (part_evidence.answers[top] for top, _, _, part_evidence in answered_parts)
+            given = (earlier.answers[top] for top, _, _, earlier in answered_parts)
             part = replace(part, answered=tuple(a.text for a in given if a is not None))
         part_evidence, part_probability = read_part(part, question_vector)
         top = int(np.argmax(part_probability)) if part_probability.size else -1

@@ -298,9 +298,6 @@ def best_answer_for(
     best_rank: tuple[bool, bool, bool, bool, bool, float] = (False, False, False, False, False, 0.0)
     years = question.time_bound
     given_years = question.kind == NUMBER and bool(years)  # "the trade volume in 2003"
-    changed = question.kind == NUMBER and any(
-        w.lower() in lexicon.change_verbs for w in question.written
-    )
     dated_kind = question.kind in (ORGANISATION, NAME) and bool(question.thing)  # "1994 agreement"
     for r in rows:
         # An antecedent about another time may give context, not the answer ("…
@@ -393,7 +390,7 @@ def best_answer_for(
             if question.unit != SHARE and _a_share_of(store, r, mention, lexicon, question):
                 continue
             if (
-                changed
+                said.changed
                 and mention.kind == NUMBER
                 and fits(SHARE, mention, "", "", lexicon)
                 and _counted(store, r, mention, lexicon, SHARE)
@@ -439,7 +436,7 @@ def best_answer_for(
                 mention.kind == question.kind,
                 dated,
                 # "grow by how much": "up 30%" before "$31.5 billion"
-                changed and around(store, r, mention)[0] in lexicon.change_words,
+                said.changed and around(store, r, mention)[0] in lexicon.change_words,
                 near,
             )
             if best is None or rank > best_rank:
@@ -581,6 +578,8 @@ class _Said:
     asks_agent: bool
     bare_who: bool
     verbs: frozenset[str]
+    # "how much did the economy shrink?": a change, not a share of a whole
+    changed: bool
 
 
 @lru_cache(maxsize=1024)
@@ -608,6 +607,8 @@ def _read(question: Question, code: str) -> _Said:
         asks_agent=asks_agent,
         bare_who=asks_agent and question.kind == PERSON and question.thing is None,
         verbs=frozenset(f.stem for f in question.focus if not f.is_name),
+        changed=question.kind == NUMBER
+        and any(w.lower() in lexicon.change_verbs for w in question.written),
     )
 
 
