@@ -181,6 +181,11 @@ class Lexicon:
     since_words: frozenset[str] = frozenset()
     # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
     author_question: re.Pattern[str] | None = None
+    # A sentence announcing what the text itself sets out to do ("Today, we will analyse
+    # relations between …"): it speaks of the text, and answers only a question that does …
+    signpost: re.Pattern[str] | None = None
+    # … such as "What does the article analyse?"
+    work_question: re.Pattern[str] | None = None
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
     # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
     acronym_question: re.Pattern[str] | None = None
@@ -617,6 +622,15 @@ ENGLISH = Lexicon(
         rf"|\b(?:author|writer)s? of (?:this|the|that) {_EN_WORKS}\b"
         r"|^\s*who (?:is|are|was|were) the (?:author|writer)s?\s*\??\s*$"
     ),
+    signpost=_p(
+        r"^(?![\"“‘'«])(?:[\w ’']{0,30},\s*|(?:here|today|now|below|first|next|finally)\s+)?"
+        r"(?:we|i|this (?:article|analysis|paper|report|section"
+        r"|study|chapter|essay|note))\s+(?:(?:will|shall|now|first|then|here|also|are going to"
+        r"|am going to|would like to|intend to|aim to|set out to|seek to)\s+)*(?:analy[sz]e"
+        r"|examine|explore|discuss|consider|look at|describe|review|outline|study|studies"
+        r"|investigate|assess|address|focus on|present)s?\b"
+    ),
+    work_question=_p(rf"\b(?:the|this|that) (?:{_EN_WORKS}|authors?)\b"),
     present_words=frozenset("current currently now today nowadays presently".split()),
     agreeing_words=frozenset(
         """agree agreed sign signed settle settled conclude concluded ratify ratified adopt
@@ -924,6 +938,17 @@ FRENCH = Lexicon(
         r"|texte|étude|note|document)\b|\b(?:auteur|autrice)e?s? (?:de cet |de cette |de l['’]|du "
         r"|de la )\s*(?:article|analyse|rapport|texte|étude|note|document)\b"
     ),
+    signpost=_p(
+        r"^(?![\"“‘'«])(?:[\w ’']{0,30},\s*|(?:ici|aujourd['’]hui|maintenant|ensuite)\s+)?"
+        r"(?:nous\s+(?:(?:allons|voulons|proposons\s+d['’])\s*)?"
+        r"(?:analys|examin|étudi|explor|présent|considér)\w*|(?:cet article|cette (?:analyse"
+        r"|étude|note)|ce (?:rapport|texte|document))\s+(?:analyse|examine|étudie|explore"
+        r"|présente|propose))\b"
+    ),
+    work_question=_p(
+        r"\b(?:l['’]|cet |cette |ce |le |la )\s*(?:article|analyse|rapport|texte|étude|note"
+        r"|document|auteur|autrice)\b"
+    ),
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
     ),
@@ -1146,6 +1171,19 @@ GERMAN = Lexicon(
         r"|Studie|Dokument) (?:geschrieben|verfasst)\b"
         r"|\b(?:Autor|Autorin|Autoren|Verfasser)(?:in)? (?:des|dieses|der|dieser) "
         r"(?:Artikels|Berichts|Textes|Beitrags|Analyse|Studie|Dokuments)\b"
+    ),
+    signpost=_p(
+        r"^(?![\"“„‘'«])(?:(?:heute|hier|zunächst|im Folgenden|in diesem \w+) werden wir\b.{0,80}?"
+        r"\b(?:analysieren|untersuchen|betrachten|beleuchten|erörtern|diskutieren)"
+        r"|(?:[\w ’']{0,30},\s*)?(?:wir\s+(?:werden\s+|wollen\s+)?(?:(?:im Folgenden"
+        r"|zunächst|hier)\s+)?(?:analysier|untersuch|betracht|beleucht|erörter|diskutier)\w*"
+        r"|(?:dieser|der vorliegende) (?:Artikel|Bericht|Beitrag|Text)\s+(?:analysiert"
+        r"|untersucht|betrachtet|beleuchtet)|diese (?:Studie|Analyse|Arbeit)\s+(?:analysiert"
+        r"|untersucht|betrachtet|beleuchtet)))\b"
+    ),
+    work_question=_p(
+        r"\b(?:der|dieser|den|diesen|dem|diesem|des|dieses) (?:Artikels?|Berichts?|Textes"
+        r"|Text|Beitrags?|Autors?)\b|\b(?:die|diese|der|dieser) (?:Studie|Analyse|Autorin)\b"
     ),
     present_words=frozenset(
         "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
@@ -1374,6 +1412,18 @@ SPANISH = Lexicon(
         r"|estudio|documento)\b|\b(?:autor|autora|autores) (?:de este|de esta|del|de la) "
         r"(?:artículo|análisis|informe|texto|estudio|documento)\b"
     ),
+    signpost=_p(
+        r"^(?![\"“‘'«])(?:[\w ’']{0,30},\s*|(?:hoy|aquí|ahora|a continuación)\s+)?"
+        r"(?:(?:vamos a|queremos)\s+(?:analizar|examinar"
+        r"|estudiar|explorar|considerar)|(?:analizaremos|examinaremos|estudiaremos|exploraremos"
+        r"|analizamos|examinamos|estudiamos|exploramos)|(?:este (?:artículo|informe|estudio"
+        r"|texto|documento)|esta (?:nota|sección))\s+(?:analiza|examina|estudia|explora"
+        r"|presenta))\b"
+    ),
+    work_question=_p(
+        r"\b(?:el|este|del|al) (?:artículo|análisis|informe|texto|estudio|documento|autor)\b"
+        r"|\b(?:la|esta) (?:nota|autora)\b"
+    ),
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras posteriormente".split()),
     period_words=frozenset("en durante".split()),
@@ -1527,6 +1577,12 @@ RUSSIAN = Lexicon(
         r"\bкто (?:написал|автор) (?:эту |этот |это )?(?:стать|анализ|доклад|текст|отч[её]т)"
         r"|\bавтор\w* (?:этой |этого )?(?:стать|анализ|доклад|текст|отч[её]т)"
     ),
+    signpost=_p(
+        r"^(?![\"“„‘'«])(?:[\w ’']{0,30},\s*|(?:сегодня|здесь|далее|ниже)\s+)?"
+        r"(?:мы\s+(?:рассмотрим|проанализируем|изучим|исследуем|рассматриваем|анализируем"
+        r"|изучаем)|в (?:этой|данной|настоящей) статье)(?!\w)"
+    ),
+    work_question=_p(r"(?<!\w)(?:стать[яеиюё]|статьёй|автор\w*|текст\w*|доклад\w*)(?!\w)"),
     present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
     period_words=frozenset("в во".split()),

@@ -185,16 +185,20 @@ def mean_at_k(
 
 
 _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,'\u00a0\u202f](?=\d)")
+# Thousands grouped by a plain space ("711 988", as French and Spanish write them).
+_SPACED_GROUPS = re.compile(r"\b\d{1,3}(?: \d{3})+\b")
 
 
 def normalise_answer(text: str) -> str:
     """Text reduced for answer matching.
 
     NFKC, accents dropped, case-folded; separators inside numbers dropped
-    ("2,724" and "2724", "5.2" and "52" become alike); every other punctuation
-    or symbol character becomes a space; whitespace collapsed.
+    ("2,724", "2 724" and "2724", "5.2" and "52" become alike, so "000" is not
+    "500 000"); every other punctuation or symbol character becomes a space;
+    whitespace collapsed.
     """
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    text = _SPACED_GROUPS.sub(lambda m: m.group().replace(" ", ""), text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = _DIGIT_SEPARATOR.sub("", text)
     text = "".join(" " if unicodedata.category(c)[0] in "PSZC" else c for c in text)

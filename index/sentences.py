@@ -159,6 +159,7 @@ def is_heading(text: str) -> bool:
 
 
 _PATTERNS: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
+_GROUP_SPACE = "[ \u00a0\u202f\u2009]"  # space, no-break, narrow no-break, thin
 
 
 def _number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Pattern[str]]]:
@@ -181,7 +182,9 @@ def _compile_number_patterns(lexicon: Lexicon) -> list[tuple[str, str, re.Patter
     )
     words = "|".join(sorted(lexicon.number_words, key=len, reverse=True)) or r"(?!)"
     year_words = "|".join(re.escape(w) for w in sorted(lexicon.year_words)) or r"(?!)"
-    num = r"\d+(?:[.,]\d+)*"
+    # Thousands grouped by a space, as French, Spanish and Russian write them ("711 988"),
+    # are one number; a digit before the first group belongs to another ("2020 100 000").
+    num = rf"(?:(?<!\d)\d{{1,3}}(?:{_GROUP_SPACE}\d{{3}})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)*)"
     return [
         # (kind, sub-kind, pattern): the first to claim a stretch of text keeps it.
         (DATE, "era", re.compile(lexicon.era_mention)),
@@ -252,7 +255,7 @@ def _normalise_number(kind: str, text: str) -> str:
     if kind == "decade":
         return re.sub(r"^(mid|early|late)[- ]", "", value).replace("'", "")
     if kind in ("number", "money", "share"):
-        return re.sub(r"(?<=\d),(?=\d{3}\b)", "", value)
+        return re.sub(rf"(?<=\d)(?:,|{_GROUP_SPACE})(?=\d{{3}}\b)", "", value)
     return value
 
 

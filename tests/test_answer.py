@@ -675,6 +675,26 @@ def test_an_early_year_needs_a_word_of_time_before_it() -> None:
     assert found == {(NUMBER, "1200")}
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "number", "value"),
+    [
+        ("es", "En 1901 Varsovia tenía 711 988 habitantes.", "711 988", "711988"),
+        ("fr", "Le fonds pèse 37\u202f600 millions d'euros.", "37\u202f600 millions d'euros", ""),
+        ("en", "Capitalisation was 162 584 mln EUR.", "162 584", "162584"),
+        # a year before a grouped number is a year of its own
+        ("es", "En 2020 100 000 personas votaron.", "100 000", "100000"),
+    ],
+)
+def test_thousands_grouped_by_a_space_are_one_number(
+    language: str, text: str, number: str, value: str
+) -> None:
+    """ "711 988 habitantes" was read as 711 and 988, so a short answer gave "000"."""
+    found = {m.text: m.value for m in number_mentions(text, 0, lexicon_for(language))}
+    assert number in found, found
+    assert not value or found[number] == value
+    assert "2020" not in text or found["2020"] == "2020"
+
+
 def test_names_are_typed_by_how_the_document_uses_them() -> None:
     text = (
         "Oil flows from the Tengiz field to the port of Novorossiysk. "
@@ -2330,6 +2350,19 @@ def test_a_sentence_that_denies_the_event_gives_no_date_of_it(engine: Engine) ->
         answer = engine.ask(question)
         assert not answer.abstained, question
         assert "did not recognise the separatist republics" in answer.answer, question
+
+
+def test_a_sentence_saying_what_the_text_sets_out_to_do_answers_only_about_the_text(
+    index: Index,
+) -> None:
+    """ "Today, we will analyse relations between Kazakhstan and Russia …" answered "Who led
+    the Russian troops in Kazakhstan?" with Russia: it speaks of the article, not the world."""
+    signpost = "Today, we will analyse relations between Kazakhstan and Russia"
+    assert not _eligible(index, "Who led the Russian troops in Kazakhstan?", signpost)
+    assert _eligible(index, "What does the article analyse?", signpost)
+    # a quoted "we will" is someone's statement, and "we" doing something else is not one
+    for sentence in ("“We will analyse it,” he said.", "We will defend our borders."):
+        assert EN.signpost is not None and not EN.signpost.search(sentence)
 
 
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:

@@ -284,6 +284,10 @@ def test_answer_contains(answer: str, expected: list[str], contained: bool) -> N
         ("Nursultan Nazarbayev", ["Tokayev", "Tokaev"], False),
         ("one-third", ["-2.5%", "2.5"], False),
         ("2001", ["20012"], False),
+        # thousands grouped by a space are one number: "000" is not "500 000"
+        ("000", ["500 000"], False),
+        ("500 000", ["500000"], True),
+        ("2 724", ["2,724"], True),
     ],
 )
 def test_span_matches(span: str, expected: list[str], matches: bool) -> None:

@@ -491,6 +491,8 @@ def features(
     before_clause, clause = _asked_before_clause(question, open_focus, asked_in)
     denied_verbs = _denied_verbs(question, asked_in)
     denied: dict[int, str] = {}
+    # A sentence saying what the text sets out to do answers only a question about the text.
+    signposts = not (asked_in.work_question and asked_in.work_question.search(question.text))
     head_kin = (
         _relatives(asked_head.word, asked_head.stem, asked_in.code)
         if asked_head and wordnet.names_a_concrete_thing(asked_head.word)
@@ -582,6 +584,8 @@ def features(
         )
         if unheard and not other:
             eligible[i] = False
+        if signposts and lexicon.signpost and lexicon.signpost.search(sentence):
+            eligible[i] = False  # "Today, we will analyse …" speaks of the text, not the world
         if only_names and not with_section & names.keys():
             # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
             # one that holds none of the names (nor does its heading) is not about it.
