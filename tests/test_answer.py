@@ -2365,6 +2365,23 @@ def test_a_sentence_saying_what_the_text_sets_out_to_do_answers_only_about_the_t
         assert EN.signpost is not None and not EN.signpost.search(sentence)
 
 
+def test_a_date_or_person_is_not_taken_from_a_sentence_missing_the_event_and_a_name(
+    engine: Engine,
+) -> None:
+    """ "When did Russia annex Crimea?" was answered "June 2022" (the forum, read before a
+    sentence naming Russia); a sentence holding every name, or the event, still answers."""
+    answer = engine.ask("When did Russia annex Crimea?")
+    assert answer.abstained, answer.answer
+    for question, expected in (
+        ("When was the Tengiz pipeline completed?", "2001"),
+        ("When did Nazarbayev resign?", "19 March 2019"),  # the event
+        ("Who took over from Nazarbayev?", "Tokayev"),  # read with the sentence naming him
+    ):
+        answer = engine.ask(question)
+        assert not answer.abstained and answer.answer_span is not None, question
+        assert expected in answer.answer_span.text, question
+
+
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:
     """Not with another person's name: "Who is Tokayev?" was answered "Nursultan Nazarbayev"."""
     answer = engine.ask("Who is Tokayev?")

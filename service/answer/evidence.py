@@ -55,6 +55,7 @@ from dossier.lexicon import (
     DATE,
     NUMBER,
     OTHER,
+    PERSON,
     REASON,
     YESNO,
     Lexicon,
@@ -323,6 +324,17 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
 
 
+def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
+    """The stems of the common focus words of a question asking a date or a person (what
+    happened, or who did it: "annex", "lead") and of their WordNet relatives; empty for
+    other questions (a figure may be asked with a light verb: "how many boards exist"),
+    for one naming only names, and without WordNet."""
+    if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
+        return frozenset()
+    common = [f for f in question.focus if not f.is_name]
+    return frozenset(s for f in common for s in _relatives(f.word, f.stem, lexicon.code))
+
+
 # How many words before a verb may deny it: "did not recognise", "has never granted".
 NEGATION_WORDS = 3
 _TOKEN = re.compile(r"[\w’'-]+")
@@ -499,6 +511,9 @@ def features(
         else frozenset()
     )
     elsewhose: dict[int, str] = {}
+    # "When did Russia annex Crimea?": a sentence missing one of the names and naming
+    # neither the event nor anything WordNet relates to its words dates something else
+    event_kin = _event_kin(question, asked_in)
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
     asked_stems = frozenset(content_stems(question.text, asked_in)) if dated_titles else frozenset()
@@ -635,6 +650,8 @@ def features(
             if whose:
                 eligible[i] = False
                 elsewhose[i] = whose
+        if event_kin and not other and names.keys() - with_section and not with_section & event_kin:
+            eligible[i] = False  # "In June 2022, … the forum was held" (for Crimea's annexation)
         if head_kin and not other and not with_section & head_kin and i not in unrelated[-1:]:
             # (`unrelated[-1:]`: the open-question rule above may have listed it already)
             # "Kazakhstan was the last state to leave the USSR" names no religion, main or not
