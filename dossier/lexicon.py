@@ -128,6 +128,9 @@ class Lexicon:
     # A sentence whose subject is a pronoun ("This was completed in 2001.", "It then
     # established itself …"): alone, it does not say what it speaks of.
     pronoun_subject: re.Pattern[str] | None = None
+    # Third-person pronouns: in a question's later part, one may stand for what an earlier
+    # part was answered with ("Who resigned in 2019 and who replaced him?").
+    pronouns: frozenset[str] = frozenset()
     # "What name does the article give to the unrest?": what the sources call something
     # they describe (a section's heading may be that name: `heading.py`).
     name_given: re.Pattern[str] | None = None
@@ -631,6 +634,7 @@ ENGLISH = Lexicon(
         r"|investigate|assess|address|focus on|present)s?\b"
     ),
     work_question=_p(rf"\b(?:the|this|that) (?:{_EN_WORKS}|authors?)\b"),
+    pronouns=frozenset("he him his she her hers it its they them their".split()),
     present_words=frozenset("current currently now today nowadays presently".split()),
     agreeing_words=frozenset(
         """agree agreed sign signed settle settled conclude concluded ratify ratified adopt
@@ -949,6 +953,7 @@ FRENCH = Lexicon(
         r"\b(?:l['’]|cet |cette |ce |le |la )\s*(?:article|analyse|rapport|texte|étude|note"
         r"|document|auteur|autrice)\b"
     ),
+    pronouns=frozenset("il elle lui leur leurs son sa ses ils elles".split()),  # not articles
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
     ),
@@ -1184,6 +1189,9 @@ GERMAN = Lexicon(
     work_question=_p(
         r"\b(?:der|dieser|den|diesen|dem|diesem|des|dieses) (?:Artikels?|Berichts?|Textes"
         r"|Text|Beitrags?|Autors?)\b|\b(?:die|diese|der|dieser) (?:Studie|Analyse|Autorin)\b"
+    ),
+    pronouns=frozenset(
+        "er ihn ihm sie ihr ihre ihren ihrem ihrer es sein seine seinen seinem seiner".split()
     ),
     present_words=frozenset(
         "aktuell aktuelle aktuellen derzeit derzeitige heute jetzt gegenwärtig".split()
@@ -1424,6 +1432,7 @@ SPANISH = Lexicon(
         r"\b(?:el|este|del|al) (?:artículo|análisis|informe|texto|estudio|documento|autor)\b"
         r"|\b(?:la|esta) (?:nota|autora)\b"
     ),
+    pronouns=frozenset("él ella lo le les su sus ellos ellas".split()),  # not "la", an article
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras posteriormente".split()),
     period_words=frozenset("en durante".split()),
@@ -1583,6 +1592,7 @@ RUSSIAN = Lexicon(
         r"|изучаем)|в (?:этой|данной|настоящей) статье)(?!\w)"
     ),
     work_question=_p(r"(?<!\w)(?:стать[яеиюё]|статьёй|автор\w*|текст\w*|доклад\w*)(?!\w)"),
+    pronouns=frozenset("он она оно его её ее ему ей ним ней они их им ими".split()),
     present_words=frozenset("нынешний нынешнего нынешняя сейчас сегодня текущий".split()),
     relative_words=frozenset("после спустя".split()),
     period_words=frozenset("в во".split()),

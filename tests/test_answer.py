@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from dossier.index.search import Index
 from dossier.index.sentences import (
     SENTENCES_FILE,
     VECTORS_FILE,
+    Mention,
     SentenceInfo,
     SentenceStore,
     annotate,
@@ -66,6 +68,7 @@ from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file,
 from dossier.service.answer.byline import authors
 from dossier.service.answer.evidence import Evidence, peoples_forms
 from dossier.service.answer.heading import naming_heading
+from dossier.service.answer.question import after_answers
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.answer.short_answer import best_answer, fits
 from dossier.service.engine import Engine
@@ -456,6 +459,29 @@ def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> Non
     # nor with an earlier part's answer: the agreement's 1996 is not when it was finished
     both = engine.ask("When was the pipeline agreement signed and when was the pipeline finished?")
     assert "signed in 1996" in both.answer and "This was completed in 2001." in both.answer
+    # a later part's pronoun stands for the name an earlier part was answered with: "who
+    # replaced him" is read as "who replaced Nursultan Nazarbayev"
+    both = engine.ask("Who resigned in 2019 and who replaced him?")
+    assert both.answer_span is not None and both.answer_span.text == "Nursultan Nazarbayev"
+    assert "His successor, Kassym-Jomart Tokayev" in both.answer
+
+
+def test_a_later_part_reads_its_pronoun_as_an_earlier_answer(index: Index) -> None:
+    assert index.sentences is not None
+    question = analyse("Who resigned in 2019 and who replaced him?", EN, index.sentences.idf)
+    earlier = Mention(0, 20, PERSON, "Nursultan Nazarbayev", "Nursultan Nazarbayev")
+    part = after_answers(question.parts[1], [earlier], index.sentences.idf)
+    assert part.text == "who replaced Nursultan Nazarbayev" and part.answered == (earlier.text,)
+    assert {"nursultan", "nazarbayev"} <= {f.stem for f in part.focus if f.is_name}
+    # a date is no one a pronoun stands for, and a part without a pronoun is as asked
+    dated = replace(earlier, kind=DATE, text="2019", value="2019")
+    assert after_answers(question.parts[1], [dated], index.sentences.idf).text == part.text.replace(
+        "Nursultan Nazarbayev", "him"
+    )
+    plain = analyse("Who resigned in 2019 and who replaced Tokayev?", EN, index.sentences.idf)
+    assert (
+        after_answers(plain.parts[1], [earlier], index.sentences.idf).focus == plain.parts[1].focus
+    )
 
 
 # The sentence store --------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,7 +53,7 @@ from dossier.service.answer.evidence import (
     unnamed_measure,
 )
 from dossier.service.answer.heading import naming_heading
-from dossier.service.answer.question import Question, analyse
+from dossier.service.answer.question import Question, after_answers, analyse
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
 from dossier.types import AnswerSpan, Citation, ScoredPassage
@@ -255,7 +255,7 @@ def compose(
     for n, part in enumerate(question.parts):
         if answered_parts:  # "…, and when was the pipeline finished?": not when it was agreed
             given = (earlier.answers[top] for top, _, _, earlier in answered_parts)
-            part = replace(part, answered=tuple(a.text for a in given if a is not None))
+            part = after_answers(part, [a for a in given if a is not None], store.idf)
         part_evidence, part_probability = read_part(part, question_vector)
         top = int(np.argmax(part_probability)) if part_probability.size else -1
         if (

@@ -11,12 +11,19 @@ the decade 2010s, not the number 2010). A question with several parts ("When
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from dossier import wordnet
-from dossier.index.sentences import figures, is_year, month_of, name_mentions, number_mentions
+from dossier.index.sentences import (
+    Mention,
+    figures,
+    is_year,
+    month_of,
+    name_mentions,
+    number_mentions,
+)
 from dossier.lexicon import (
     DATE,
     MONTH,
@@ -26,6 +33,7 @@ from dossier.lexicon import (
     PERSON,
     SHORT_KINDS,
     Lexicon,
+    content_stems,
     content_stems_at,
     lexicon_for,
     words,
@@ -437,6 +445,30 @@ def _asks_ahead(text: str, lexicon: Lexicon) -> bool:
     )
 
 
+def after_answers(
+    part: Question, answers: Sequence[Mention], idf: Callable[[str], float]
+) -> Question:
+    """A later part with what the earlier parts were answered with: none of it answers this
+    part ("When was the agreement signed and when was the pipeline finished?" is not 1996
+    twice), and a name among it is what the part's pronoun stands for ("Who resigned in 2019
+    and who replaced him?" asks who replaced Nazarbayev), so it is the part's focus."""
+    lexicon = lexicon_for(part.language)
+    part = replace(part, answered=tuple(a.text for a in answers))
+    pronoun = next((w for w in words(part.text) if w.lower() in lexicon.pronouns), None)
+    names = [a.text for a in answers if a.kind not in (DATE, NUMBER)]
+    if pronoun is None or len(names) != 1:
+        return part
+    own = {f.stem for f in part.focus}
+    named = {
+        stem: Focus(stem, names[0], idf(stem), is_name=True)
+        for stem in content_stems(names[0], lexicon)
+        if stem not in own
+    }
+    # read as it would be asked alone: "who replaced Nursultan Nazarbayev"
+    text = re.sub(rf"\b{re.escape(pronoun)}\b", names[0], part.text, count=1)
+    return replace(part, text=text, focus=part.focus + tuple(named.values()))
+
+
 def _inherit(
     part: Question,
     text: str,
@@ -477,4 +509,4 @@ def _inherit(
     )
 
 
-__all__ = ["Focus", "Question", "analyse"]
+__all__ = ["Focus", "Question", "after_answers", "analyse"]
