@@ -194,6 +194,25 @@ class WordNet:
                     out.update(part for part in re.split(r"[_-]", lemma.lower()) if part)
         return frozenset(out)
 
+    def kinds(self, name: str, depth: int) -> frozenset[str] | None:
+        """The words of the noun synsets `depth` hypernym or instance-of steps above any
+        noun sense of `name`, lower-cased ("city", "american state"); None for a name it
+        does not know as a noun."""
+        level = [offset for pos, offset in self.synsets(name) if pos == "n"]
+        if not level:
+            return None
+        out: set[str] = set()
+        for _ in range(depth):
+            above = [
+                other
+                for offset in level
+                for symbol, pos, other in self._pointers(self._words("n", offset)[1])
+                if symbol in ("@", "@i") and pos == "n"
+            ]
+            out.update(w.lower().replace("_", " ") for o in above for w in self._words("n", o)[0])
+            level = above
+        return frozenset(out)
+
 
 @lru_cache(maxsize=1)
 def wordnet() -> WordNet | None:
@@ -282,6 +301,20 @@ def derived(word: str) -> frozenset[str]:
     )
 
 
+# How far up WordNet's hypernyms `kinds_of` looks: "Volga" is an instance of a river (1),
+# a river a stream (2), a stream a body of water (3).
+HYPERNYM_DEPTH = 3
+
+
+@lru_cache(maxsize=8192)
+def kinds_of(name: str) -> frozenset[str] | None:
+    """The words of what WordNet says a name is, in any of its noun senses, up to
+    HYPERNYM_DEPTH levels up ("Washington": city, national capital, American state,
+    President of the United States, …); None when it does not know the name as a noun."""
+    database = wordnet()
+    return database.kinds(name, HYPERNYM_DEPTH) if database is not None else None
+
+
 @lru_cache(maxsize=8192)
 def relatives(word: str) -> frozenset[str]:
     """`WordNet.relatives` of an English word; empty without the database."""
@@ -295,6 +328,7 @@ __all__ = [
     "WordNet",
     "data_dir",
     "derived",
+    "kinds_of",
     "names_a_concrete_thing",
     "names_a_person",
     "names_a_thing",

@@ -941,6 +941,21 @@ def test_how_old_asks_for_an_age(sentence: str, expected: str | None) -> None:
     assert _short_answer(question, _store_of(sentence), 0) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "Which river flows through Astana?" was answered "Washington"
+        ("The pipeline was supported by Washington.", None),
+        ("The pipeline supported by Washington crosses the Volga.", "Volga"),
+        ("The pipeline supported by Washington crosses the Ishim river.", "Ishim"),
+    ],
+)
+def test_a_natural_place_is_not_a_name_wordnet_knows_as_something_else(
+    sentence: str, expected: str | None
+) -> None:
+    assert _short_answer("Which river does the pipeline cross?", _store_of(sentence), 0) == expected
+
+
 def test_how_old_over_a_language_without_words_for_an_age_takes_a_duration() -> None:
     """English questions over Spanish texts: "a los 18 años" is an age the Spanish lexicon
     has no words for; a duration there will do."""

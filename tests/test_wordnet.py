@@ -93,3 +93,14 @@ def test_a_concrete_noun_is_one_whose_first_sense_can_be_seen_or_held() -> None:
 def test_a_word_reads_as_a_verb_when_wordnet_knows_it_more_as_one() -> None:
     assert all(wordnet.reads_as_verb(w) for w in ("directed", "keeps", "happened"))
     assert not any(wordnet.reads_as_verb(w) for w in ("research", "strategy", "qandy"))
+
+
+def test_a_name_is_of_the_kinds_its_senses_are_instances_of() -> None:
+    """ "Washington" is a city, a state and a president, never a river; a name WordNet does not
+    know has no kinds it could lack."""
+    washington = wordnet.kinds_of("Washington")
+    assert washington is not None and {"city", "american state"} <= washington
+    assert "river" not in washington
+    assert "river" in (wordnet.kinds_of("Volga") or ())
+    assert "lake" in (wordnet.kinds_of("Lake Baikal") or ())
+    assert wordnet.kinds_of("Tengiz") is None

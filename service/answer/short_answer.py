@@ -358,6 +358,7 @@ def best_answer_for(
                 )
                 or bool((there := cities.get(mention.text)) and there.isdisjoint(said.countries))
                 or (natural and mention.text in known_places(lexicon.code))
+                or (natural and _known_as_another_thing(store, r, mention, place, lexicon))
             ):
                 continue
             # "Kazakh" (the Kazakh leader) and "the Kazakhs" are neither a place, an
@@ -862,6 +863,21 @@ def _another_place(
     _, after = around(store, row, mention)
     called = [w for w in [*mention.text.lower().split(), after] if w in lexicon.place_words]
     return bool(called) and not any(w[:4] == asked[:4] for w in called)
+
+
+def _known_as_another_thing(
+    store: SentenceStore, row: int, mention: Mention, asked: str, lexicon: Lexicon
+) -> bool:
+    """Whether WordNet knows a name, and in none of its senses as the kind of place asked
+    for ("Washington", a city, a state and a president, for "which river"); not a name that
+    says the kind itself ("Lake Baikal", "the Ishim river"). English only."""
+    _, after = around(store, row, mention)
+    if lexicon.code != "en" or any(
+        w[:4] == asked[:4] for w in [*mention.text.lower().split(), after]
+    ):
+        return False
+    kinds = wordnet.kinds_of(mention.text)
+    return kinds is not None and not any(w[:4] == asked[:4] for k in kinds for w in k.split())
 
 
 # Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
