@@ -2376,13 +2376,17 @@ def test_a_sentence_about_when_alone_does_not_answer_what(engine: Engine) -> Non
     assert not answer.abstained and "set ablaze" in answer.answer
 
 
-def test_a_sentence_that_denies_the_event_gives_no_date_of_it(engine: Engine) -> None:
+def test_a_sentence_that_denies_the_event_gives_no_date_or_reason_of_it(engine: Engine) -> None:
     """ "When did Kazakhstan recognise Donetsk and Luhansk?" was answered "June 2022" from "…
     he did not recognise the separatist republics of Donetsk and Luhansk" (read after the
     forum of June 2022); the abstention quotes the denial."""
-    answer = engine.ask("When did Kazakhstan recognise Donetsk and Luhansk?")
-    assert answer.abstained, answer.answer
-    assert "say the opposite (“did not recognise”)" in answer.answer
+    for question in (
+        "When did Kazakhstan recognise Donetsk and Luhansk?",
+        "Why did Russia recognise Donetsk and Luhansk?",  # nor a reason for it
+    ):
+        answer = engine.ask(question)
+        assert answer.abstained, answer.answer
+        assert "say the opposite (“did not recognise”)" in answer.answer
     # a question that denies it too is answered by it, and so is a yes/no question
     for question in (
         "When did the Kazakh president refuse to recognise Donetsk and Luhansk?",

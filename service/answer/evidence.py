@@ -346,14 +346,14 @@ def _negates(word: str, lexicon: Lexicon) -> bool:
 
 
 def _denied_verbs(question: Question, lexicon: Lexicon) -> frozenset[str]:
-    """The stem of a date or figure question's first verb ("recognise" in "when did
+    """The stem of a date, figure or "why" question's first verb ("recognise" in "when did
     Kazakhstan recognise Donetsk?"; a later one may be another's: "… individuals wishing to
-    sit …"): a sentence denying it gives no date or figure of it. Empty for other questions
-    (a yes/no question's answer may be the denial; "what may a charter school require …?"
+    sit …"): a sentence denying it gives no date, figure or reason of it. Empty for other
+    questions (a yes/no question's answer may be the denial; "what may a charter school require …?"
     is answered by one that does "not require …, provided …"), for one that denies it
     itself, and without WordNet."""
     if (
-        question.kind not in (DATE, NUMBER)
+        question.kind not in (DATE, NUMBER, REASON)
         or not lexicon.negations
         or wordnet.wordnet() is None
         or any(_negates(w, lexicon) for w in words(question.text))
