@@ -179,12 +179,16 @@ class WordNet:
             for k in range(int(fields[0]))
         ]
 
-    def relatives(self, word: str, pointers: frozenset[str] = POINTERS) -> frozenset[str]:
-        """The words of the first SENSES senses of `word` and of the synsets their `pointers`
-        lead to, lower-cased and split at "_" and "-" ("crude_oil": crude, oil)."""
+    def relatives(
+        self, word: str, pointers: frozenset[str] = POINTERS, pos: str | None = None
+    ) -> frozenset[str]:
+        """The words of the first SENSES senses of `word` (of part of speech `pos`, if given)
+        and of the synsets their `pointers` lead to, lower-cased and split at "_" and "-"
+        ("crude_oil": crude, oil)."""
         out: set[str] = set()
-        for pos, offset in self.synsets(word)[:SENSES]:
-            words, rest = self._words(pos, offset)
+        senses = [(p, o) for p, o in self.synsets(word) if pos is None or p == pos]
+        for sense_pos, offset in senses[:SENSES]:
+            words, rest = self._words(sense_pos, offset)
             related = [words]
             for symbol, other_pos, other in self._pointers(rest):
                 if symbol in pointers:
@@ -322,6 +326,14 @@ def relatives(word: str) -> frozenset[str]:
     return database.relatives(word) if database is not None else frozenset()
 
 
+@lru_cache(maxsize=8192)
+def verb_relatives(word: str) -> frozenset[str]:
+    """`WordNet.relatives` of an English word's verb senses ("leads": guide, conduct,
+    leader; its first senses are nouns, the metal): what a question's verb may be written as."""
+    database = wordnet()
+    return database.relatives(word, pos="v") if database is not None else frozenset()
+
+
 __all__ = [
     "POINTERS",
     "SENSES",
@@ -335,5 +347,6 @@ __all__ = [
     "names_no_agent",
     "reads_as_verb",
     "relatives",
+    "verb_relatives",
     "wordnet",
 ]

@@ -104,3 +104,10 @@ def test_a_name_is_of_the_kinds_its_senses_are_instances_of() -> None:
     assert "river" in (wordnet.kinds_of("Volga") or ())
     assert "lake" in (wordnet.kinds_of("Lake Baikal") or ())
     assert wordnet.kinds_of("Tengiz") is None
+
+
+def test_a_verb_s_relatives_are_those_of_its_verb_senses() -> None:
+    """ "leads" is first a noun (the metal): its relatives say nothing of leading."""
+    assert "leader" not in wordnet.relatives("leads")
+    assert {"leader", "guide"} <= wordnet.verb_relatives("leads")
+    assert "depart" in wordnet.verb_relatives("left")  # the verb "leave", not a side

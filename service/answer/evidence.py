@@ -251,14 +251,15 @@ def _held(store: SentenceStore, rows: list[int]) -> set[str]:
 
 
 @lru_cache(maxsize=8192)
-def _relatives(word: str, stem: str, language: str) -> frozenset[str]:
-    """The stems of the words WordNet relates to a focus word, and the word's own. Not a stem
-    that stemming cut to a short, other word ("nowness", a sense of "currency", is not
-    "now"); a short word is its own ("oil" for "petroleum")."""
+def _relatives(word: str, stem: str, language: str, verb: bool = False) -> frozenset[str]:
+    """The stems of the words WordNet relates to a focus word (with `verb`, to its verb
+    senses), and the word's own. Not a stem that stemming cut to a short, other word
+    ("nowness", a sense of "currency", is not "now"); a short word is its own ("oil" for
+    "petroleum")."""
     lexicon = lexicon_for(language)
     related = [
         s
-        for w in wordnet.relatives(word)
+        for w in (wordnet.verb_relatives if verb else wordnet.relatives)(word)
         for s in content_stems(w, lexicon)
         if len(s) >= SHORT_STEM or s == w
     ]
@@ -332,7 +333,12 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
     if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
         return frozenset()
     common = [f for f in question.focus if not f.is_name]
-    return frozenset(s for f in common for s in _relatives(f.word, f.stem, lexicon.code))
+    return frozenset(
+        s
+        for f in common
+        for verb in (False, True)  # "leads": the metal first, then guide, conduct, leader
+        for s in _relatives(f.word, f.stem, lexicon.code, verb)
+    )
 
 
 # How many words before a verb may deny it: "did not recognise", "has never granted".
