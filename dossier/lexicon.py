@@ -328,7 +328,8 @@ _EN_STOP = frozenset(
     s t just only very more most across along among amid around behind below beneath beside
     beyond despite near onto per since throughout toward towards until upon via within
     without unlike thus hence yet still already while because whereby against through except
-    regarding concerning versus amongst amidst besides till underneath above""".split()
+    regarding concerning versus amongst amidst besides till underneath above
+    mr mrs ms dr""".split()  # honorifics name no one (not "President": a role)
 )
 
 _EN_THING = r"(?P<thing>[\w'’-]+(?: [\w'’-]+){0,2})"

@@ -66,7 +66,7 @@ from dossier.service.answer import (
 from dossier.service.answer.acronym import asked_acronym
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence, peoples_forms
+from dossier.service.answer.evidence import Evidence, _lacks_the_rare_names, peoples_forms
 from dossier.service.answer.heading import naming_heading
 from dossier.service.answer.question import after_answers
 from dossier.service.answer.reader import Reader, ReaderError
@@ -2427,6 +2427,25 @@ def test_a_date_or_person_is_not_taken_from_a_sentence_missing_the_event_and_a_n
         answer = engine.ask(question)
         assert not answer.abstained and answer.answer_span is not None, question
         assert expected in answer.answer_span.text, question
+
+
+def test_a_why_question_is_not_answered_by_a_sentence_holding_none_of_its_rare_names(
+    engine: Engine,
+) -> None:
+    """ "Why did Kazakhstan leave the CSTO?" was answered by "Kazakhstan was the last state to
+    leave the USSR"; a common name may be "they" ("they knew that the option of a pipeline
+    under the Caspian Sea was unacceptable"), and an acronym its full name."""
+    assert engine.ask("Why did Kazakhstan leave the CSTO?").abstained
+    answer = engine.ask("Why did Kazakhstan avoid an undersea pipeline across the Caspian?")
+    assert not answer.abstained and "unacceptable to Russia" in answer.answer
+    answer = engine.ask("Why did the regime call on the CSTO?")
+    assert not answer.abstained and "Collective Security Treaty Organisation" in answer.answer
+    store = _store_of("The European Union was formed to pool coal and steel.")
+    assert not _lacks_the_rare_names({"eu": 5.0}, set(), store, [0], 5.0)
+    assert _lacks_the_rare_names({"csto": 5.0}, set(), store, [0], 5.0)
+    # honorifics are no names: "Mr" need not be held
+    question = analyse("Why did Mr. Costa refuse to pay?", EN, lambda stem: 1.0)
+    assert [f.word for f in question.focus if f.is_name] == ["Costa"]
 
 
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:
