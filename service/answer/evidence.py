@@ -545,7 +545,8 @@ def features(
     elsewhose: dict[int, str] = {}
     # "When did Russia annex Crimea?": a sentence missing one of the names and naming
     # neither the event nor anything WordNet relates to its words dates something else
-    event_kin = _event_kin(question, asked_in)
+    # (looked up once a sentence misses a name)
+    event_kin: frozenset[str] | None = None
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
     asked_stems = frozenset(content_stems(question.text, asked_in)) if dated_titles else frozenset()
@@ -682,8 +683,11 @@ def features(
             if whose:
                 eligible[i] = False
                 elsewhose[i] = whose
-        if event_kin and not other and names.keys() - with_section and not with_section & event_kin:
-            eligible[i] = False  # "In June 2022, … the forum was held" (for Crimea's annexation)
+        if not other and names.keys() - with_section:
+            if event_kin is None:
+                event_kin = _event_kin(question, asked_in)
+            if event_kin and not with_section & event_kin:
+                eligible[i] = False  # "In June 2022, … the forum was held" (Crimea's annexation)
         if head_kin and not other and not with_section & head_kin and i not in unrelated[-1:]:
             # (`unrelated[-1:]`: the open-question rule above may have listed it already)
             # "Kazakhstan was the last state to leave the USSR" names no religion, main or not
