@@ -272,6 +272,20 @@ def names_a_person(word: str) -> bool:
     return _noun_files(word)[:1] == (PERSON_FILE,)
 
 
+# WordNet's lexicographer files for groups and bodies (noun.group: "NATO", "Congress") and
+# for places (noun.location: "Moscow", "West").
+GROUP_FILE = 14
+LOCATION_FILE = 15
+
+
+def names_a_place_not_a_body(name: str) -> bool:
+    """Whether WordNet knows a name first as a place and in no sense as a group or body
+    ("West", "Moscow"; not "Washington", also the federal government, nor "Ford" or a name
+    it does not know): no organisation."""
+    files = _noun_files(name)
+    return files[:1] == (LOCATION_FILE,) and GROUP_FILE not in files
+
+
 # Lexicographer files of nouns for what can be seen or held: noun.animal (5), noun.artifact
 # (6), noun.body (8), noun.food (13), noun.location (15), noun.object (17), noun.plant (20),
 # noun.possession (21: "currency", "wage") and noun.substance (27).
@@ -343,6 +357,7 @@ __all__ = [
     "kinds_of",
     "names_a_concrete_thing",
     "names_a_person",
+    "names_a_place_not_a_body",
     "names_a_thing",
     "names_no_agent",
     "reads_as_verb",

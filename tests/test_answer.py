@@ -956,6 +956,23 @@ def test_a_natural_place_is_not_a_name_wordnet_knows_as_something_else(
     assert _short_answer("Which river does the pipeline cross?", _store_of(sentence), 0) == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # "Which Moscow-led security bloc …?" was answered "West"
+        ("Observers expected a pivot towards the West.", None),
+        (
+            "It turned from the West to the Collective Security Treaty Organisation.",
+            "Collective Security Treaty Organisation",
+        ),
+    ],
+)
+def test_an_organisation_is_not_a_name_wordnet_knows_only_as_a_place(
+    sentence: str, expected: str | None
+) -> None:
+    assert _short_answer("Which alliance did it turn to?", _store_of(sentence), 0) == expected
+
+
 def test_how_old_over_a_language_without_words_for_an_age_takes_a_duration() -> None:
     """English questions over Spanish texts: "a los 18 años" is an age the Spanish lexicon
     has no words for; a duration there will do."""

@@ -111,3 +111,11 @@ def test_a_verb_s_relatives_are_those_of_its_verb_senses() -> None:
     assert "leader" not in wordnet.relatives("leads")
     assert {"leader", "guide"} <= wordnet.verb_relatives("leads")
     assert "depart" in wordnet.verb_relatives("left")  # the verb "leave", not a side
+
+
+def test_a_place_that_is_no_body_is_told_from_one_that_is() -> None:
+    """ "the West" is a place and never a body; Washington is also the federal government."""
+    assert wordnet.names_a_place_not_a_body("West")
+    assert not any(
+        wordnet.names_a_place_not_a_body(n) for n in ("Washington", "NATO", "Ford", "Gazprom")
+    )

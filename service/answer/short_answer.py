@@ -336,6 +336,13 @@ def best_answer_for(
                 continue
             if (
                 question.kind == ORGANISATION
+                and mention.kind != ORGANISATION
+                and lexicon.code == "en"
+                and wordnet.names_a_place_not_a_body(mention.text)
+            ):
+                continue  # "towards the West": no alliance
+            if (
+                question.kind == ORGANISATION
                 and asked not in lexicon.event_words
                 and mention.text.split()[-1].lower() in lexicon.event_words
             ):
