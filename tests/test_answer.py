@@ -2465,6 +2465,17 @@ def test_a_why_question_is_not_answered_by_a_sentence_holding_none_of_its_rare_n
     assert [f.word for f in question.focus if f.is_name] == ["Costa"]
 
 
+def test_a_question_about_a_refusal_is_answered_only_by_the_sentence_stating_it(
+    engine: Engine,
+) -> None:
+    """ "Which breakaway territories did Kazakhstan refuse to recognise?" was answered "Soviet
+    Union" (Putin's 2014 statement) though a sentence says "he did not recognise …"."""
+    answer = engine.ask("Which breakaway territories did Kazakhstan refuse to recognise?")
+    assert answer.abstained or "did not recognise" in answer.answer, answer.answer
+    answer = engine.ask("Which separatist republics did the Kazakh president refuse to recognise?")
+    assert answer.answer_span is not None and answer.answer_span.text == "Donetsk and Luhansk"
+
+
 def test_who_is_a_person_named_is_answered_with_what_they_are(engine: Engine) -> None:
     """Not with another person's name: "Who is Tokayev?" was answered "Nursultan Nazarbayev"."""
     answer = engine.ask("Who is Tokayev?")

@@ -395,6 +395,23 @@ def _denied_verbs(question: Question, lexicon: Lexicon) -> frozenset[str]:
     return frozenset(itertools.islice(verbs, 1))
 
 
+def _refused_verbs(question: Question, lexicon: Lexicon) -> frozenset[str]:
+    """The stem of the verb a question denies ("recognise" in "which territories did
+    Kazakhstan refuse to recognise?"), the first that reads as one within NEGATION_WORDS
+    after the negation; empty without one, or without WordNet."""
+    if not lexicon.negations or wordnet.wordnet() is None:
+        return frozenset()
+    said = words(question.text)
+    for n, word in enumerate(said):
+        if not _negates(word, lexicon):
+            continue
+        for later in said[n + 1 : n + 1 + NEGATION_WORDS]:
+            stems = content_stems(later, lexicon)
+            if stems and not _negates(later, lexicon) and wordnet.reads_as_verb(later):
+                return frozenset(stems[:1])
+    return frozenset()
+
+
 def _denial(store: SentenceStore, row: int, verbs: frozenset[str], lexicon: Lexicon) -> str:
     """The words by which a sentence denies one of the question's verbs ("did not recognise"),
     or "": where it also affirms the verb ("Denmark joined in 1973; Norway did not join"),
@@ -534,6 +551,10 @@ def features(
     asked_head = _asked_head(question, open_focus, asked_in)
     before_clause, clause = _asked_before_clause(question, open_focus, asked_in)
     denied_verbs = _denied_verbs(question, asked_in)
+    # "Which territories did Kazakhstan refuse to recognise?": where a sentence says so ("he
+    # did not recognise the separatist republics"), one that does not is no answer
+    refused_verbs = _refused_verbs(question, asked_in)
+    refusing: list[int] = []
     denied: dict[int, str] = {}
     # A sentence saying what the text sets out to do answers only a question about the text.
     signposts = not (asked_in.work_question and asked_in.work_question.search(question.text))
@@ -678,6 +699,8 @@ def features(
             # "he did not recognise the separatist republics" dates no recognition
             eligible[i] = False
             denied[i] = denial
+        if refused_verbs and not other and _denial(store, candidate.row, refused_verbs, lexicon):
+            refusing.append(i)
         if asked_head and question.owner and not other:
             whose = _owned_by_another(sentence, asked_head.stem, question.owner, asked_in)
             if whose:
@@ -746,6 +769,8 @@ def features(
             )
         )
     table[:, : len(FEATURES)] = np.array(rows_out, dtype=np.float32)
+    if refusing:
+        eligible[[i for i in range(len(found)) if i not in refusing]] = False
     if reader is not None and reader.sentence_model is not None:  # the index's vectors
         read_as = np.stack(  # a sentence that refers back is read after its antecedent
             [
