@@ -557,7 +557,9 @@ def features(
     refusing: list[int] = []
     denied: dict[int, str] = {}
     # A sentence saying what the text sets out to do answers only a question about the text.
-    signposts = not (asked_in.work_question and asked_in.work_question.search(question.text))
+    signposts_excluded = not (
+        asked_in.work_question and asked_in.work_question.search(question.text)
+    )
     head_kin = (
         _relatives(asked_head.word, asked_head.stem, asked_in.code)
         if asked_head and wordnet.names_a_concrete_thing(asked_head.word)
@@ -653,7 +655,7 @@ def features(
         )
         if unheard and not other:
             eligible[i] = False
-        if signposts and lexicon.signpost and lexicon.signpost.search(sentence):
+        if signposts_excluded and lexicon.signpost and lexicon.signpost.search(sentence):
             eligible[i] = False  # "Today, we will analyse …" speaks of the text, not the world
         if only_names and not with_section & names.keys():
             # "What is the GDP of Russia?": no common word a sentence could paraphrase, so
@@ -770,7 +772,9 @@ def features(
         )
     table[:, : len(FEATURES)] = np.array(rows_out, dtype=np.float32)
     if refusing:
-        eligible[[i for i in range(len(found)) if i not in refusing]] = False
+        stating = np.zeros(len(found), dtype=bool)
+        stating[refusing] = True
+        eligible &= stating
     if reader is not None and reader.sentence_model is not None:  # the index's vectors
         read_as = np.stack(  # a sentence that refers back is read after its antecedent
             [

@@ -869,7 +869,12 @@ def _another_place(
     "mount" are "river" and "mountain")."""
     _, after = around(store, row, mention)
     called = [w for w in [*mention.text.lower().split(), after] if w in lexicon.place_words]
-    return bool(called) and not any(w[:4] == asked[:4] for w in called)
+    return bool(called) and not any(_same_place_word(w, asked) for w in called)
+
+
+def _same_place_word(word: str, asked: str) -> bool:
+    """By their first four letters: "rivers" is "river", "mount" is "mountain"."""
+    return word[:4] == asked[:4]
 
 
 def _known_as_another_thing(
@@ -880,11 +885,13 @@ def _known_as_another_thing(
     says the kind itself ("Lake Baikal", "the Ishim river"). English only."""
     _, after = around(store, row, mention)
     if lexicon.code != "en" or any(
-        w[:4] == asked[:4] for w in [*mention.text.lower().split(), after]
+        _same_place_word(w, asked) for w in [*mention.text.lower().split(), after]
     ):
         return False
     kinds = wordnet.kinds_of(mention.text)
-    return kinds is not None and not any(w[:4] == asked[:4] for k in kinds for w in k.split())
+    return kinds is not None and not any(
+        _same_place_word(w, asked) for k in kinds for w in k.split()
+    )
 
 
 # Below this cosine, what a figure counts is not what "how many X" asks about: "bilateral
