@@ -189,6 +189,13 @@ class Lexicon:
     signpost: re.Pattern[str] | None = None
     # … such as "What does the article analyse?"
     work_question: re.Pattern[str] | None = None
+    # A question written as a request, as (pattern, replacement) tried in order: the first
+    # match is replaced once ("Tell me when …": "When …"; "Give me the number of …": "How
+    # many …"), so that the kind, focus and parts are read as a question's.
+    requests: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # A sentence telling the answerer how to answer ("Answer briefly.", "Cite your sources."):
+    # none of what is asked.
+    instruction: re.Pattern[str] | None = None
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
     # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
     acronym_question: re.Pattern[str] | None = None
@@ -309,6 +316,11 @@ def _thing_stems(lexicon: Lexicon) -> dict[str, str]:
 
 def _p(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
+
+
+# What may open a request ("Hi, please …", "OK so …"), and the words a question asks with.
+_EN_OPENER = r"^\s*(?:(?:please|so|ok|okay|hi|hello|hey)\b[,!.]?\s*)*"
+_EN_ASKING = r"(?:when|who|whom|whose|what|which|where|why|how)\b"
 
 
 # "what is the main religion in …": the noun phrase after the copula, whole (its head is its
@@ -615,6 +627,50 @@ ENGLISH = Lexicon(
     ),
     since_words=frozenset("since".split()),
     dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
+    requests=(
+        # "Please, can you tell me when …", "I'd like to know who …": the question after it
+        (
+            _p(
+                rf"{_EN_OPENER}(?:(?:(?:can|could|would|will) you|please)\s+)*"
+                r"(?:(?:tell|show|remind) me|(?:do|does anyone|did) (?:you )?(?:happen to )?know"
+                r"|(?:i|we)\s*(?:['’]d|would|['’]m|am)?\s*(?:like|want|need|wish|wonder"
+                r"|wondering|curious)(?: to (?:know|find out|learn|understand))?"
+                r"|explain(?: to me)?|find out)\s*,?\s*"
+                rf"(?={_EN_ASKING})"
+            ),
+            "",
+        ),
+        # "Give me the number of …"
+        (
+            _p(
+                rf"{_EN_OPENER}(?:(?:(?:can|could|would) you|please)\s+)*"
+                r"(?:give|tell|show|find) me the (?:number|count) of\s+"
+            ),
+            "How many ",
+        ),
+        # "Give me the trade volume for 2003", "Tell me about the operator", "Describe …"
+        (
+            _p(
+                rf"{_EN_OPENER}(?:(?:(?:can|could|would) you|please)\s+)*"
+                r"(?:(?:give|tell|show|find) me(?= (?:the|a|an|its|their)\b)|tell me about"
+                r"|describe|summari[sz]e|explain"
+                r"|(?:i|we)\s*(?:['’]d|would)?\s*(?:like|want|need|wish) to (?:know|find out))\s+"
+            ),
+            "What is ",
+        ),
+        # "Name the company that will build …", "List the deputies who …"
+        (
+            _p(
+                rf"{_EN_OPENER}(?:please\s+)?(?:name|list|identify)\s+(?:all\s+)?(?:of\s+)?"
+                r"(?:the|a|an)\s+"
+            ),
+            "Which ",
+        ),
+    ),
+    instruction=_p(
+        r"^\s*(?:please\s+)?(?:answer|respond|reply|be|keep|cite|quote|use|include|only"
+        r"|thanks|thank you|do not|don['’]t)\b[^?]*$"
+    ),
     acronym_question=re.compile(
         r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})"
         r"(?=(?i:\s+stands?\s+for)\b)"
@@ -954,6 +1010,25 @@ FRENCH = Lexicon(
         r"\b(?:l['’]|cet |cette |ce |le |la )\s*(?:article|analyse|rapport|texte|étude|note"
         r"|document|auteur|autrice)\b"
     ),
+    requests=(
+        # "Pouvez-vous me dire quand …", "Je voudrais savoir qui …": the question after it
+        (
+            _p(
+                r"^([\s«\"'“]*)(?:(?:s['’]il (?:te|vous) pla[iî]t|bonjour|salut)\b[,!.]?\s*)*"
+                r"(?:(?:(?:pouvez|pourriez)-vous|(?:peux|pourrais)-tu|merci de)\s+)?(?:me\s+)?"
+                r"(?:dire|dites-moi|dis-moi|indiquer|indiquez-moi|indique-moi|expliquer"
+                r"|expliquez(?:-moi)?|explique(?:-moi)?|savez-vous|sais-tu"
+                r"|(?:je|j['’])\s*(?:voudrais|veux|aimerais|souhaite|souhaiterais) savoir)\s*,?\s*"
+                r"(?=(?:quand|qui|que|qu['’]|quoi|quel|quelle|quels|quelles|où|pourquoi|comment"
+                r"|combien|en quelle|dans quel|depuis quand|à quel|à quelle)\b)"
+            ),
+            r"\1",
+        ),
+    ),
+    instruction=_p(
+        r"^\s*(?:merci\b|(?:répond(?:s|ez)|sois|soyez|cite|citez|utilise|utilisez|reste|restez)"
+        r"\b)[^?]*$"
+    ),
     pronouns=frozenset("il elle lui leur leurs son sa ses ils elles".split()),  # not articles
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
@@ -1190,6 +1265,25 @@ GERMAN = Lexicon(
     work_question=_p(
         r"\b(?:der|dieser|den|diesen|dem|diesem|des|dieses) (?:Artikels?|Berichts?|Textes"
         r"|Text|Beitrags?|Autors?)\b|\b(?:die|diese|der|dieser) (?:Studie|Analyse|Autorin)\b"
+    ),
+    requests=(
+        # "Kannst du mir sagen, wann …", "Ich möchte wissen, wer …": the question after it
+        (
+            _p(
+                r"^([\s«»\"'„“]*)(?:(?:bitte|hallo)\b[,!.]?\s*)*"
+                r"(?:(?:(?:kannst|könntest) du|(?:können|könnten) sie)\s+(?:mir\s+)?(?:bitte\s+)?"
+                r"(?:sagen|erklären)|sag(?:en sie)? mir|erkläre?(?:n sie)?(?: mir)?"
+                r"|weißt du|wissen sie|ich (?:möchte|will|würde gerne|hätte gerne) wissen)"
+                r"(?: bitte)?\s*,?\s*"
+                r"(?=(?:wann|wer|wen|wem|wessen|was|welche[rsmn]?|wo|wohin|woher|warum|weshalb"
+                r"|wieso|wie|seit wann|in welchem)\b)"
+            ),
+            r"\1",
+        ),
+    ),
+    instruction=_p(
+        r"^\s*(?:danke\b|bitte (?:kurz|knapp)|(?:antworte|antworten sie|zitiere|zitieren sie"
+        r"|nutze|nutzen sie|sei|seien sie)\b)[^?]*$"
     ),
     pronouns=frozenset(
         "er ihn ihm sie ihr ihre ihren ihrem ihrer es sein seine seinen seinem seiner".split()
@@ -1432,6 +1526,25 @@ SPANISH = Lexicon(
     work_question=_p(
         r"\b(?:el|este|del|al) (?:artículo|análisis|informe|texto|estudio|documento|autor)\b"
         r"|\b(?:la|esta) (?:nota|autora)\b"
+    ),
+    requests=(
+        # "¿Puedes decirme cuándo …?", "Quisiera saber quién …": the question after it
+        (
+            _p(
+                r"^([\s¿¡«\"'“]*)(?:(?:por favor|hola)\b[,!.]?\s*)*"
+                r"(?:(?:puedes|podrías|puede|podría|podrías|me puedes|me podrías)\s+)?"
+                r"(?:decirme|dime|dígame|explicarme|explícame|explíqueme|indicarme|indícame"
+                r"|sabes|sabe usted|(?:quiero|quisiera|me gustaría|necesito) saber)"
+                r"(?: por favor)?\s*,?\s*"
+                r"(?=(?:cu[áa]ndo|qui[ée]n|qui[ée]nes|qu[ée]|cu[áa]l|cu[áa]les|d[óo]nde"
+                r"|por qu[ée]|c[óo]mo|cu[áa]nt[oa]s?|en qu[ée]|desde cu[áa]ndo)\b)"
+            ),
+            r"\1",
+        ),
+    ),
+    instruction=_p(
+        r"^\s*(?:gracias\b|(?:responde|responda|contesta|conteste|cita|cite|sé|sea|usa|use)"
+        r"\b)[^?]*$"
     ),
     pronouns=frozenset("él ella lo le les su sus ellos ellas".split()),  # not "la", an article
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),

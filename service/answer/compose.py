@@ -53,7 +53,7 @@ from dossier.service.answer.evidence import (
     unnamed_measure,
 )
 from dossier.service.answer.heading import naming_heading
-from dossier.service.answer.question import Question, after_answers, analyse
+from dossier.service.answer.question import Question, after_answers, analyse, as_asked
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
 from dossier.types import AnswerSpan, Citation, ScoredPassage
@@ -198,6 +198,7 @@ def compose(
     if store is None:
         raise ValueError("the index has no sentence store; re-run `dossier ingest`")
     lexicon = lexicon_for(language)
+    question_text = as_asked(question_text, lexicon)  # "Tell me when …": when
     acronym = asked_acronym(question_text, lexicon)
     named = byline(question_text, passages, index, lexicon) or (
         expansion(acronym, index) if acronym else None

@@ -330,6 +330,29 @@ def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int
     return None, (0, 0)
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
+
+
+def as_asked(text: str, lexicon: Lexicon) -> str:
+    """What a question asks, written as a question: a request turned into one ("Tell me when
+    Nazarbayev resigned." asks when; "Name the company that …" which company), without the
+    sentences telling the answerer how to answer ("What did Tokayev abolish? Answer
+    briefly."), and in lower case when written all in capitals (names are matched in any
+    case; a capitalised word would read as one)."""
+    if not any(c.islower() for c in text):
+        text = text.lower()
+    sentences = _SENTENCE_BREAK.split(text.strip())
+    if lexicon.instruction is not None:
+        kept = [s for s in sentences if not lexicon.instruction.match(s)]
+        text = " ".join(kept or sentences)
+    for pattern, replacement in lexicon.requests:
+        rewritten, n = pattern.subn(replacement, text, count=1)
+        if n:  # "¿cuándo …?": "¿Cuándo …?"
+            at = next((i for i, c in enumerate(rewritten) if c.isalpha()), 0)
+            return rewritten[:at] + rewritten[at : at + 1].upper() + rewritten[at + 1 :]
+    return text
+
+
 def analyse(
     text: str,
     lexicon: Lexicon,
@@ -509,4 +532,4 @@ def _inherit(
     )
 
 
-__all__ = ["Focus", "Question", "after_answers", "analyse"]
+__all__ = ["Focus", "Question", "after_answers", "analyse", "as_asked"]
