@@ -189,6 +189,9 @@ class Lexicon:
     signpost: re.Pattern[str] | None = None
     # … such as "What does the article analyse?"
     work_question: re.Pattern[str] | None = None
+    # Adverbs that make one verb with the verb before ("step down", "take over"): WordNet
+    # reads the pair ("step_down": resign), and the adverb alone is no event.
+    particles: frozenset[str] = frozenset()
     # A question written as a request, as (pattern, replacement) tried in order: the first
     # match is replaced once ("Tell me when …": "When …"; "Give me the number of …": "How
     # many …"), so that the kind, focus and parts are read as a question's.
@@ -320,6 +323,9 @@ def _p(pattern: str) -> re.Pattern[str]:
 
 # What may open a request ("Hi, please …", "OK so …"), and the words a question asks with.
 _EN_OPENER = r"^\s*(?:(?:please|so|ok|okay|hi|hello|hey)\b[,!.]?\s*)*"
+# A measure noun that a predicate follows asks no figure ("what is the population afraid
+# of?", "what is the population made up of?").
+_EN_NOT_PREDICATED = r"(?!(?:\s+[\w'’-]+){1,2}\s+(?:of|for|about|with|to|from|on|by|at)\s*\??\s*$)"
 _EN_ASKING = r"(?:when|who|whom|whose|what|which|where|why|how)\b"
 
 
@@ -405,7 +411,7 @@ ENGLISH = Lexicon(
                 # noun, after up to three modifiers that are not prepositions
                 r"|\bwhat (was|is|were|are|will be) (?:the |its |their |[\w-]+['’]s )?"
                 r"(?P<measure>(?:(?!(?:of|for|in|on|to|by|from|with|behind|about)\b)"
-                rf"[\w'’-]+ ){{0,3}}(?:{_EN_MEASURES})s?)\b"
+                rf"[\w'’-]+ ){{0,3}}(?:{_EN_MEASURES})s?)\b{_EN_NOT_PREDICATED}"
                 r"|\bwhat (share|percentage|proportion|portion|fraction|amount|number|sum|figure)\b"
                 # "what was bilateral commerce worth"
                 r"|\bwhat (?:was|is|were|are) [^?]+ worth\b"
@@ -575,7 +581,8 @@ ENGLISH = Lexicon(
         (
             COUNT,
             _p(
-                r"\bhow many\b|\bwhat (was|is|were|are) the (number|population)\b"
+                r"\bhow many\b"
+                rf"|\bwhat (was|is|were|are) the (number|population)\b{_EN_NOT_PREDICATED}"
                 # "what is Kazakhstan's population?": the owner stays in the focus
                 r"|(?<=['’]s )population\b(?=\s*(\?|$|in\b|now\b|today\b))"
             ),
@@ -627,6 +634,7 @@ ENGLISH = Lexicon(
     ),
     since_words=frozenset("since".split()),
     dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
+    particles=frozenset("down up off out over away back on in".split()),
     requests=(
         # "Please, can you tell me when …", "I'd like to know who …": the question after it
         (

@@ -241,6 +241,11 @@ def names_a_thing(word: str) -> bool:
     return not senses or senses.count("n") > senses.count("v")
 
 
+def knows(word: str) -> bool:
+    """Whether WordNet has the word in any sense (not a misspelling: "succeded")."""
+    return bool(_senses(word))
+
+
 def reads_as_verb(word: str) -> bool:
     """Whether WordNet knows the word as a verb more than as a noun ("directed", "keeps"; not
     "research" nor "strategy")."""
@@ -355,6 +360,7 @@ __all__ = [
     "data_dir",
     "derived",
     "kinds_of",
+    "knows",
     "names_a_concrete_thing",
     "names_a_person",
     "names_a_place_not_a_body",

@@ -341,11 +341,43 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
     if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
         return frozenset()
     common = [f for f in question.focus if not f.is_name]
+    phrasal = [
+        _relatives(verb, stem, lexicon.code, True)  # "step down": resign, retire
+        for verb, stem in _phrasal_verbs(question, lexicon)
+    ]
     return frozenset(
         s
         for f in common
         for verb in (False, True)  # "leads": the metal first, then guide, conduct, leader
         for s in _relatives(f.word, f.stem, lexicon.code, verb)
+    ).union(*phrasal)
+
+
+def _phrasal_verbs(question: Question, lexicon: Lexicon) -> list[tuple[str, str]]:
+    """(WordNet's name, stem) of the verbs a question writes with an adverb that makes one
+    verb of the two ("step_down" in "when did Nazarbayev step down?")."""
+    written = [w.lower() for w in words(question.asked)]
+    common = {f.word.lower(): f.stem for f in question.focus if not f.is_name}
+    return [
+        (f"{word}_{after}", common[word])
+        for word, after in itertools.pairwise(written)
+        if word in common and after in lexicon.particles
+    ]
+
+
+def _unwritten_event(question: Question, store: SentenceStore, lexicon: Lexicon) -> bool:
+    """Whether a date or person question names an event, or what qualifies it, in a word the
+    sources never write ("When was Tokayev born?", "What is Tokayev's date of birth?", "Who
+    annexed northern Kazakhstan?"): an adverb making one verb with the one before is no word
+    of its own ("step down"), nor is one WordNet does not know (a misspelling)."""
+    if question.kind not in (DATE, PERSON) or wordnet.wordnet() is None:
+        return False
+    return any(
+        not f.is_name
+        and f.word.lower() not in lexicon.particles
+        and not store.document_frequency.get(f.stem, 0)
+        and wordnet.knows(f.word)  # not a misspelling ("succeded")
+        for f in question.focus
     )
 
 
@@ -472,6 +504,28 @@ def _asked_head(question: Question, open_focus: list[Focus], lexicon: Lexicon) -
     return next((f for f in question.focus if f.stem == stem and not f.is_name), None)
 
 
+def _measure_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
+    """The stems of the measure a figure is asked of ("deficit" in "what was Kazakhstan's
+    trade deficit?") and of its WordNet relatives: a sentence naming none of them gives a
+    figure of something else ("one-third of GDP"). Empty where the question says what sort of
+    figure it wants (a unit: "how many troops" is compared in meaning), names one any amount
+    may be written without ("the value of", "the trade volume": "trade reached USD 5.2
+    billion"), or no WordNet reads it."""
+    if (
+        question.kind != NUMBER
+        or question.unit
+        or not question.thing
+        or lexicon.code != "en"
+        or wordnet.wordnet() is None
+    ):
+        return frozenset()
+    head = question.thing.split()[-1].lower()
+    stem = next(iter(content_stems(head, lexicon)), "")
+    if not stem or head in lexicon.generic_measures | lexicon.amount_measures:
+        return frozenset()
+    return _relatives(head, stem, lexicon.code)
+
+
 def _owned_by_another(sentence: str, head: str, owner: str, lexicon: Lexicon) -> str | None:
     """The other name that every mention of the asked noun (stem `head`) in the sentence is
     qualified by ("Kazakh" in "the teaching of the Kazakh language", for "what is the
@@ -566,10 +620,14 @@ def features(
         else frozenset()
     )
     elsewhose: dict[int, str] = {}
+    measure_kin = _measure_kin(question, asked_in)
     # "When did Russia annex Crimea?": a sentence missing one of the names and naming
     # neither the event nor anything WordNet relates to its words dates something else
     # (looked up once a sentence misses a name)
     event_kin: frozenset[str] | None = None
+    # …and so does one naming them all, where the sources never write the question's verb
+    # ("When was Tokayev born?": not the year he took office)
+    unwritten_event = _unwritten_event(question, store, asked_in)
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
     asked_stems = frozenset(content_stems(question.text, asked_in)) if dated_titles else frozenset()
@@ -708,11 +766,15 @@ def features(
             if whose:
                 eligible[i] = False
                 elsewhose[i] = whose
-        if not other and names.keys() - with_section:
+        if not other and (names.keys() - with_section or unwritten_event):
             if event_kin is None:
                 event_kin = _event_kin(question, asked_in)
             if event_kin and not with_section & event_kin:
                 eligible[i] = False  # "In June 2022, … the forum was held" (Crimea's annexation)
+        if measure_kin and not other and not with_section & measure_kin:
+            # "… affected by the fall in oil prices in 2020, a sector that accounts for
+            # one-third of GDP" gives no trade deficit
+            eligible[i] = False
         if head_kin and not other and not with_section & head_kin and i not in unrelated[-1:]:
             # (`unrelated[-1:]`: the open-question rule above may have listed it already)
             # "Kazakhstan was the last state to leave the USSR" names no religion, main or not

@@ -19,6 +19,7 @@ from dossier import wordnet
 from dossier.index.sentences import (
     Mention,
     figures,
+    initials_of,
     is_year,
     month_of,
     name_mentions,
@@ -121,6 +122,12 @@ class Question:
         )
 
     @cached_property
+    def lone_name_stems(self) -> frozenset[str]:
+        """The stems its one-word names are matched by, as the index spells them
+        ("nazarbayev" for "Nazarbaev")."""
+        return frozenset(f.stem for f in self.focus if f.is_name and f.word in self.lone_names)
+
+    @cached_property
     def acronyms(self) -> frozenset[str]:
         """Its words in capitals, which may stand for a name ("CSTO")."""
         return frozenset(w for w in self.written if len(w) > 1 and w.isupper())
@@ -145,6 +152,12 @@ class Question:
         found = name_mentions(self.asked, 0, lexicon_for(self.language), set())
         names = [re.sub(r"^.*[’']s\s+", "", m.text) for m in found]
         return tuple(name for name in names if " " in name)
+
+    @cached_property
+    def initials(self) -> frozenset[str]:
+        """The acronyms its names may go by ("BTC" for "the Baku-Tbilisi-Ceyhan pipeline")."""
+        found = name_mentions(self.asked, 0, lexicon_for(self.language), set())
+        return frozenset(filter(None, map(initials_of, found)))
 
     @property
     def multi_part(self) -> bool:

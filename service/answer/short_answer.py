@@ -76,7 +76,8 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
     """Whether the question already holds the mention; a person, by the surname it names
     alone ("Nursultan Nazarbayev" is not who succeeded Nazarbayev, but "Theo Kearney" may
     be whom Kearney Boulevard is named after); a name, by its acronym ("Who led the CSTO
-    force?" is not answered "Collective Security Treaty Organisation") or by its first two
+    force?" is not answered "Collective Security Treaty Organisation", nor "Who built the
+    Baku-Tbilisi-Ceyhan pipeline?" "BTC") or by its first two
     capitalised words or more ("Who signed the Treaty of Good Neighbourliness for Kazakhstan?"
     is not answered "Treaty of Good Neighbourliness and Alliance in the 21st Century").
     An earlier part's answer counts as given (`Question.answered`)."""
@@ -92,18 +93,22 @@ def in_question(mention: Mention, question: Question, question_text: str) -> boo
             )
         return _says(question_text, mention.text.lower())
     said = mention.text.split()
+    lexicon = lexicon_for(question.language)
     if (
         mention.kind == PERSON
         and len(said) > 1
         and (
             said[-1] in question.lone_names
             or (question.uncased and _says(question_text, said[-1].lower()))
+            or lexicon.stem.stemWord(said[-1].lower()) in question.lone_name_stems
         )
     ):
-        return True  # "Nursultan Nazarbayev" is not who succeeded Nazarbayev (or nazarbayev)
+        # "Nursultan Nazarbayev" is not who succeeded Nazarbayev (nor nazarbayev, Nazarbaev)
+        return True
     if question.acronyms and initials_of(mention) in question.acronyms:
         return True
-    lexicon = lexicon_for(question.language)
+    if mention.text in question.initials:  # "BTC" is the Baku-Tbilisi-Ceyhan pipeline
+        return True
     # "the Caspian" is the Caspian Sea
     own = [w for w in said if w.lower() not in lexicon.place_words] or said
     return (
@@ -332,6 +337,12 @@ def best_answer_for(
                 continue  # "China is now Astana's main trading partner": not Astana
             if question.kind == PLACE and mention.text in said.peoples_places:
                 continue
+            if (
+                question.kind == PERSON
+                and mention.kind == PLACE
+                and mention.text.split()[-1].lower() in lexicon.natural_places
+            ):
+                continue  # a bare "who" may be a country, not "the Caspian Sea"
             if question.kind in (PLACE, ORGANISATION) and _an_event(store, r, mention, lexicon):
                 continue
             if (
