@@ -217,6 +217,50 @@ class WordNet:
             level = above
         return frozenset(out)
 
+    def lemmas(self, name: str) -> frozenset[str]:
+        """The names of every noun sense of `name`, lower-cased ("russia", "russian
+        federation")."""
+        return frozenset(
+            w.lower().replace("_", " ")
+            for pos, offset in self.synsets(name)
+            if pos == "n"
+            for w in self._words("n", offset)[0]
+        )
+
+    def seat_of(self, name: str) -> frozenset[str]:
+        """The names of the countries a national capital stands for ("Moscow": "russian
+        federation"), or a place in one (the Kremlin, in Moscow): WordNet's part holonyms of
+        the capital. Empty for any other name."""
+        out: set[str] = set()
+        for pos, offset in self.synsets(name):
+            if pos != "n":
+                continue
+            words, rest = self._words("n", offset)
+            pointers = self._pointers(rest)
+            wholes = [other for symbol, _, other in pointers if symbol == "#p"]
+            # "capital_of_Kazakhstan", "capital_of_the_United_States": a lemma says whose
+            out.update(
+                re.sub(r"^the ", "", w.lower().replace("_", " ")[len("capital of ") :])
+                for w in words
+                if w.lower().startswith("capital_of_") and self._a_capital(pointers)
+            )
+            if not self._a_capital(pointers):  # the Kremlin: a part of a capital
+                wholes = [
+                    other
+                    for whole in wholes
+                    if self._a_capital(inner := self._pointers(self._words("n", whole)[1]))
+                    for symbol, _, other in inner
+                    if symbol == "#p"
+                ]
+            out.update(w.lower().replace("_", " ") for o in wholes for w in self._words("n", o)[0])
+        return frozenset(out)
+
+    def _a_capital(self, pointers: list[tuple[str, str, int]]) -> bool:
+        return any(
+            symbol == "@i" and "national_capital" in self._words("n", other)[0]
+            for symbol, _, other in pointers
+        )
+
 
 @lru_cache(maxsize=1)
 def wordnet() -> WordNet | None:
@@ -244,6 +288,17 @@ def names_a_thing(word: str) -> bool:
 def knows(word: str) -> bool:
     """Whether WordNet has the word in any sense (not a misspelling: "succeded")."""
     return bool(_senses(word))
+
+
+@lru_cache(maxsize=8192)
+def stands_for(name: str, country: str) -> bool:
+    """Whether a name is the capital of a country, or a place in it, and may stand for the
+    country ("Moscow signed …", "the Kremlin", for Russia; not Almaty for Kazakhstan)."""
+    database = wordnet()
+    if database is None:
+        return False
+    seat = database.seat_of(name)
+    return bool(seat) and not seat.isdisjoint(database.lemmas(country))
 
 
 def reads_as_verb(word: str) -> bool:
@@ -368,6 +423,7 @@ __all__ = [
     "names_no_agent",
     "reads_as_verb",
     "relatives",
+    "stands_for",
     "verb_relatives",
     "wordnet",
 ]

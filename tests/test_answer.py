@@ -66,7 +66,12 @@ from dossier.service.answer import (
 from dossier.service.answer.acronym import asked_acronym
 from dossier.service.answer.answerability import DEFAULT_MODEL, fit, model_file, model_path
 from dossier.service.answer.byline import authors
-from dossier.service.answer.evidence import Evidence, _lacks_the_rare_names, peoples_forms
+from dossier.service.answer.evidence import (
+    Evidence,
+    _lacks_the_rare_names,
+    peoples_forms,
+    seats_forms,
+)
 from dossier.service.answer.heading import naming_heading
 from dossier.service.answer.question import after_answers, as_asked
 from dossier.service.answer.reader import Reader, ReaderError
@@ -2608,3 +2613,17 @@ def test_a_date_or_person_of_an_event_the_sources_never_write_is_not_given(
     ):
         answer = engine.ask(asked)
         assert answer.answer_span is not None and answer.answer_span.text == expected, asked
+
+
+def test_a_capital_stands_for_its_country(engine: Engine) -> None:
+    """ "What will Russia build in Kazakhstan?" cited Tokayev's "promises to build a 'new
+    Kazakhstan'" over "Moscow and Astana signed an agreement to build a nuclear power plant"."""
+    answer = engine.ask("What will Russia build in Kazakhstan?")
+    assert not answer.abstained and "nuclear power plant" in answer.answer
+    question = analyse("What will Russia build in Kazakhstan?", EN, lambda stem: 1.0)
+    assert engine.index.sentences is not None
+    assert seats_forms(question, engine.index.sentences, EN) == {
+        "moscow": "russia",
+        "kremlin": "russia",
+        "astana": "kazakhstan",
+    }

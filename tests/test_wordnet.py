@@ -119,3 +119,23 @@ def test_a_place_that_is_no_body_is_told_from_one_that_is() -> None:
     assert not any(
         wordnet.names_a_place_not_a_body(n) for n in ("Washington", "NATO", "Ford", "Gazprom")
     )
+
+
+def test_a_capital_or_a_place_in_it_stands_for_its_country() -> None:
+    """ "Moscow and Astana signed …", "the Kremlin": Russia and Kazakhstan; a city that is no
+    capital does not (Almaty), nor a capital for another country."""
+    for name, country in (
+        ("Moscow", "Russia"),
+        ("Kremlin", "Russia"),
+        ("Astana", "Kazakhstan"),  # by its lemma "capital_of_Kazakhstan"
+        ("Washington", "United States"),
+        ("Warsaw", "Poland"),
+    ):
+        assert wordnet.stands_for(name, country), name
+    for name, country in (("Almaty", "Kazakhstan"), ("Moscow", "Kazakhstan"), ("Tengiz", "Russia")):
+        assert not wordnet.stands_for(name, country), name
+
+
+def test_wordnet_knows_words_not_misspellings() -> None:
+    assert wordnet.knows("born") and wordnet.knows("northern")
+    assert not wordnet.knows("succeded")

@@ -645,7 +645,7 @@ def features(
         if all(w[:1].isupper() or w[:1].isdigit() for w in name.split())
     ]
     whole_names = [parts for parts in whole_names if len(parts) > 1]
-    peoples = peoples_forms(question, store, asked_in)
+    peoples = peoples_forms(question, store, asked_in) | seats_forms(question, store, asked_in)
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
@@ -945,6 +945,40 @@ def peoples_forms(question: Question, store: SentenceStore, lexicon: Lexicon) ->
     return out
 
 
+def seats_forms(question: Question, store: SentenceStore, lexicon: Lexicon) -> dict[str, str]:
+    """The stems of the capitals (and places in them) the sources write for a country the
+    question names, to the country's: "Moscow and Astana signed an agreement …" is about
+    Russia, and so is "the Kremlin" (`wordnet.stands_for`; English only, as WordNet is)."""
+    if lexicon.code != "en" or wordnet.wordnet() is None:
+        return {}
+    territories = known_territories(lexicon.code)
+    out: dict[str, str] = {}
+    for f in question.focus:
+        country = re.sub(r"[’']s$", "", f.word)
+        if not f.is_name or country not in territories:
+            continue
+        for name, stems in _seats(store, lexicon.code).items():
+            if wordnet.stands_for(name, country):
+                out.update(dict.fromkeys(stems, f.stem))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _seats(store: SentenceStore, language: str) -> dict[str, tuple[str, ...]]:
+    """The names the sources write that WordNet knows as a national capital or a place in
+    one, with their stems (once per store)."""
+    database = wordnet.wordnet()
+    if database is None:
+        return {}
+    names = {m.text for info in store.infos for m in info.mentions if m.kind not in (DATE, NUMBER)}
+    lexicon = lexicon_for(language)
+    return {
+        name: tuple(content_stems(name, lexicon))
+        for name in sorted(names)
+        if database.seat_of(name)
+    }
+
+
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
     """The words of the measure a figure is asked of, when the sources write none of them
     but its owner's name: "What was the unemployment rate?" (a "rate" of something the
@@ -1011,5 +1045,6 @@ __all__ = [
     "in_language",
     "known_as_place",
     "peoples_forms",
+    "seats_forms",
     "unnamed_measure",
 ]
