@@ -81,6 +81,9 @@ SPELLED_LIKE = 0.75
 # Nearer still, a name is matched as the indexed spelling ("nazarbaev" / "nazarbayev" 0.95);
 # not "austria" / "australia" (0.75) nor "slovakia" / "slovenia" (0.75).
 SPELLED_AS = 0.85
+# Letters a name must have for one letter more or less inside it to be another spelling of it
+# ("Tokaev", "Tokayev"; not "Colin", "Collin").
+SPELLING_MIN = 6
 VECTORS_FILE = "sentence_vectors.npy"
 
 _URL = re.compile(r"^\s*https?://\S+\s*$")
@@ -257,6 +260,22 @@ def _normalise_number(kind: str, text: str) -> str:
     if kind in ("number", "money", "share"):
         return re.sub(rf"(?<=\d)(?:,|{_GROUP_SPACE})(?=\d{{3}}\b)", "", value)
     return value
+
+
+# The letters transliterations add or drop ("Tokayev", "Tokaev"; not "Johnston", "Johnson").
+_TRANSLITERATED = frozenset("aeiouyhj")
+
+
+def _one_letter_inside(a: str, b: str) -> bool:
+    """Whether the longer of two words is the shorter with a vowel, "y", "h" or "j" put inside
+    it (not first or last: "tokayev", "tokaev")."""
+    short, long = sorted((a, b), key=len)
+    if len(long) != len(short) + 1:
+        return False
+    return any(
+        long[i] in _TRANSLITERATED and long[:i] + long[i + 1 :] == short
+        for i in range(1, len(long) - 1)
+    )
 
 
 def initials_of(mention: Mention) -> str:
@@ -791,6 +810,33 @@ class SentenceStore:
         for stem in self.vocabulary:
             out.setdefault((stem[:2], len(stem)), []).append(stem)
         return out
+
+    def spellings(self, stem: str) -> tuple[str, ...]:
+        """The other spellings the sources give a name: a vowel, "y", "h" or "j" more or less
+        inside it ("Tokaev" and "Tokayev", as transliterations differ), for a name of six
+        letters or more. Not a longer ending ("Russian" is no spelling of "Russia"), nor a
+        common word."""
+        if len(stem) < SPELLING_MIN or stem not in self.name_stems:
+            return ()
+        near = self._by_start_and_length
+        return tuple(
+            v
+            for n in (len(stem) - 1, len(stem) + 1)
+            for v in near.get((stem[:2], n), ())
+            if v in self.name_stems and _one_letter_inside(stem, v)
+        )
+
+    @cached_property
+    def name_stems(self) -> frozenset[str]:
+        """The stems of the names the sources write."""
+        return frozenset(
+            stem
+            for info in self.infos
+            for m in info.mentions
+            if m.kind not in (DATE, NUMBER)
+            for offset, stem in zip(info.stem_offsets, info.stems, strict=True)
+            if m.start <= offset < m.end
+        )
 
     def spelled_out(self, text: str) -> list[str]:
         """The names the sources write in full for the acronyms of `text` they never use."""

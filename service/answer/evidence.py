@@ -645,7 +645,13 @@ def features(
         if all(w[:1].isupper() or w[:1].isdigit() for w in name.split())
     ]
     whole_names = [parts for parts in whole_names if len(parts) > 1]
-    peoples = peoples_forms(question, store, asked_in) | seats_forms(question, store, asked_in)
+    # The sources' stems that count as a name of the question: its people's adjective, its
+    # capital, its other spellings
+    forms = (
+        peoples_forms(question, store, asked_in)
+        | seats_forms(question, store, asked_in)
+        | {v: f.stem for f in question.focus if f.is_name for v in store.spellings(f.stem)}
+    )
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
     numbers = question.numbers
@@ -809,7 +815,7 @@ def features(
             eligible[i] = False
         # "The Kazakh president …" is about Kazakhstan, but names it no more than "Russian
         # war effort" names Russia's GDP: counted in the shares, not in the rules above
-        held |= {peoples[s] for s in held if s in peoples}
+        held |= {forms[s] for s in held if s in forms}
         helds.append(frozenset(held))
         rows_out.append(
             (
