@@ -103,6 +103,9 @@ class Lexicon:
     months_capitalised: bool = True
     # What follows an amount to make it money, and the words for "per cent".
     currency: str = r"(?:dollars|euros|roubles|rubles|tenge|USD|EUR)\b"
+    # Words and signs for a currency, to its name in messages: "how much was it in dollars?"
+    # wants dollars, and "£15 billion" is not that (English only, as MONEY is).
+    currencies: dict[str, str] = field(default_factory=dict)
     percent: str = r"per ?cent\b"
     # Lower-case words that may join the capitalised words of one name ("Bank of Russia").
     connectors: frozenset[str] = frozenset({"of", "the", "for", "de", "du", "la", "al", "von"})
@@ -494,6 +497,7 @@ ENGLISH = Lexicon(
         "never": "the sources never mention {terms}",
         "not_found": "the passages found do not mention {terms}",
         "no_kind": "the passages found mention {held} but give no {missing}",
+        "in_currency": "{missing} in {currency}",
         "other_time": "the passages found mention {held} for {stated}, not for {asked}",
         "other_owner": "the passages found mention {thing} only as {stated}, not {asked}",
         "denied": "the passages found mention {held} but say the opposite (“{stated}”)",
@@ -568,7 +572,8 @@ ENGLISH = Lexicon(
         (
             MONEY,
             _p(
-                r"\bin (?:US |U\.S\. |American )?(?:dollars|euros|roubles|rubles|tenge)\b"
+                r"\bin (?:US |U\.S\. |American )?(?:dollars|euros|pounds|sterling|roubles"
+                r"|rubles|tenge|yuan|yen)\b"
                 r"|\bhow much money\b"
                 # "how much did Gazprom invest": the unit, not what the question is about
                 r"|\bhow much(?= did [\w\s'’-]+ (?:cost|spend|pay|invest|earn|lend|borrow)\b)"
@@ -635,6 +640,15 @@ ENGLISH = Lexicon(
     since_words=frozenset("since".split()),
     dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
     particles=frozenset("down up off out over away back on in".split()),
+    currencies={
+        **dict.fromkeys(("$", "dollar", "dollars", "usd"), "dollars"),
+        **dict.fromkeys(("€", "euro", "euros", "eur"), "euros"),
+        **dict.fromkeys(("£", "pound", "pounds", "sterling", "gbp"), "pounds"),
+        **dict.fromkeys(("₽", "rouble", "roubles", "ruble", "rubles", "rub"), "roubles"),
+        **dict.fromkeys(("₸", "tenge", "kzt"), "tenge"),
+        **dict.fromkeys(("yuan", "renminbi", "rmb", "cny"), "yuan"),
+        **dict.fromkeys(("yen", "jpy"), "yen"),
+    },
     requests=(
         # "Please, can you tell me when …", "I'd like to know who …": the question after it
         (

@@ -2652,3 +2652,21 @@ def test_a_sentence_spelling_a_name_otherwise_holds_it(index: Index) -> None:
     row = sentence_row(index, "Following this public humiliation, Putin decided")
     held = evidence.held[[c.row for c in evidence.candidates].index(row)]
     assert {"putin", "tokayev"} <= held  # "… a direct sanction for Tokaev's impudence"
+
+
+def test_a_sum_asked_in_one_currency_is_not_given_in_another(engine: Engine) -> None:
+    """ "How big was the stimulus package in dollars?" was answered "£15 billion"; the
+    refusal says which currency is missing, and the sum is still given when asked in its
+    own currency or in none."""
+    assert analyse("How much was it in US dollars?", EN, lambda stem: 1.0).currency == "dollars"
+    assert analyse("How much was it worth?", EN, lambda stem: 1.0).currency is None
+    answer = engine.ask("How big was the stimulus package in dollars?")
+    assert answer.abstained and answer.answer.endswith("in dollars."), answer.answer
+    for asked in (
+        "How big was the stimulus package in pounds?",
+        "How large was the stimulus package?",
+    ):
+        answer = engine.ask(asked)
+        assert answer.answer_span is not None and answer.answer_span.text == "£15 billion", asked
+    answer = engine.ask("What was the trade volume in 2003 in dollars?")
+    assert answer.answer_span is not None and answer.answer_span.text == "USD 5.2 billion"

@@ -151,6 +151,8 @@ def why_not(
     if question.expects_short and not evidence.column("kind_found")[topical]:
         plain, with_thing = lexicon.kind_phrases[question.kind]
         missing = with_thing.format(thing=question.thing) if question.thing else plain
+        if question.currency:  # "… give no figure for stimulus package in dollars"
+            missing = messages["in_currency"].format(missing=missing, currency=question.currency)
         return messages["no_kind"].format(held=held, missing=missing)
     return messages["no_support"].format(held=held)
 

@@ -27,6 +27,7 @@ from dossier.index.sentences import (
 )
 from dossier.lexicon import (
     DATE,
+    MONEY,
     MONTH,
     NAME,
     NUMBER,
@@ -79,6 +80,9 @@ class Question:
     # when the question is not so put, or says more of X than whose it is ("what was the
     # catalyst that created …"), so that a sentence may name X otherwise.
     owner: str | None = None
+    # The currency a sum of money is asked in ("how big was the package in dollars?"), by
+    # the lexicon's name for it, or None.
+    currency: str | None = None
     # What earlier parts of its question were answered with: no answer to this part ("When
     # was the agreement signed and when was the pipeline finished?" is not 1996 twice)
     answered: tuple[str, ...] = ()
@@ -343,6 +347,15 @@ def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int
     return None, (0, 0)
 
 
+def currency_of(text: str, lexicon: Lexicon) -> str | None:
+    """The first currency a text names, by word or sign ("USD 5.2 billion": dollar), else
+    None."""
+    for token in re.findall(r"[^\W\d_]+|[$€£₽₸]", text.lower()):
+        if token in lexicon.currencies:
+            return lexicon.currencies[token]
+    return None
+
+
 _SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 
 
@@ -453,6 +466,7 @@ def analyse(
         role,
         future,
         owner=_owner(text, kind, thing, lexicon),
+        currency=currency_of(text[unit_start:unit_end], lexicon) if unit == MONEY else None,
     )
 
 
@@ -545,4 +559,4 @@ def _inherit(
     )
 
 
-__all__ = ["Focus", "Question", "after_answers", "analyse", "as_asked"]
+__all__ = ["Focus", "Question", "after_answers", "analyse", "as_asked", "currency_of"]

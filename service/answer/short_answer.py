@@ -50,7 +50,7 @@ from dossier.lexicon import (
     lexicon_for,
     words,
 )
-from dossier.service.answer.question import Question
+from dossier.service.answer.question import Question, currency_of
 from dossier.service.answer.when import PRESENT, WORD, time_of
 
 # Which mention kinds can answer which expected kind.
@@ -148,13 +148,20 @@ def around(store: SentenceStore, row: int, mention: Mention) -> tuple[str, str]:
     return (before[-1].lower() if before else ""), (after[0].lower() if after else "")
 
 
-def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: Lexicon) -> bool:
+def fits(
+    unit: str | None,
+    mention: Mention,
+    before: str,
+    after: str,
+    lexicon: Lexicon,
+    currency: str | None = None,
+) -> bool:
     """Whether a date or figure is the sort the question asks for, beyond its kind.
 
     "In which month…" wants a month name, "what share…" a percentage or a fraction,
     "how long…" a figure of time or length ("two weeks"), "how many…" a count — not
     an amount of money, not a share, not "the two countries" (a reference back) — and
-    "…in US dollars" an amount of money.
+    "…in US dollars" an amount of money, in dollars (`currency`) where it says which.
     """
     if unit is None:
         return True
@@ -175,7 +182,8 @@ def fits(unit: str | None, mention: Mention, before: str, after: str, lexicon: L
         c in mention.text for c in "$€£"
     )
     if unit == MONEY:
-        return money
+        named = currency_of(f"{mention.text} {after}", lexicon) if currency else None
+        return money and (named is None or named == currency)
     if unit == COUNT:  # of people or things: not money, a share, an area or a length
         measured = "km²" in value or parts[-1] in lexicon.extent_words
         return not (share or money or measured or before in lexicon.definite_words)
@@ -402,7 +410,9 @@ def best_answer_for(
                 if question.unit == AGE:
                     if not _an_age(store, r, mention, before, after, lexicon):
                         continue
-                elif question.unit and not fits(question.unit, mention, before, after, lexicon):
+                elif question.unit and not fits(
+                    question.unit, mention, before, after, lexicon, question.currency
+                ):
                     continue
                 if units and not lexicon.stem.stemWord(after).endswith(tuple(units)):
                     continue  # "gigatons" are tons
