@@ -199,6 +199,12 @@ class Lexicon:
     # match is replaced once ("Tell me when …": "When …"; "Give me the number of …": "How
     # many …"), so that the kind, focus and parts are read as a question's.
     requests: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # Contractions a question is read without, as (pattern, replacement), all applied
+    # ("What's the EEU?": what is; "When'd he resign?": when did).
+    contractions: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # A question asking what happened at a time, which it names as group "time" ("What
+    # happened in June 2025?"; service/answer/dated.py).
+    time_question: re.Pattern[str] | None = None
     # A sentence telling the answerer how to answer ("Answer briefly.", "Cite your sources."):
     # none of what is asked.
     instruction: re.Pattern[str] | None = None
@@ -350,6 +356,7 @@ _EN_STOP = frozenset(
     beyond despite near onto per since throughout toward towards until upon via within
     without unlike thus hence yet still already while because whereby against through except
     regarding concerning versus amongst amidst besides till underneath above
+    happen happens happened happening occur occurs occurred occurring
     mr mrs ms dr""".split()  # honorifics name no one (not "President": a role)
 )
 
@@ -640,6 +647,20 @@ ENGLISH = Lexicon(
     since_words=frozenset("since".split()),
     dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
     particles=frozenset("down up off out over away back on in".split()),
+    contractions=tuple(
+        (_p(rf"\b(what|who|where|when|how|which|why)['’]{short}\b"), rf"\1 {whole}")
+        for short, whole in (
+            ("s", "is"),
+            ("re", "are"),
+            ("d", "did"),
+            ("ve", "have"),
+            ("ll", "will"),
+        )
+    ),
+    time_question=_p(
+        r"^\s*what (?:happened|occurred|took place|was happening)\s+(?:in|on|during|by)\s+"
+        r"(?P<time>[^?]+?)\s*\??\s*$"
+    ),
     currencies={
         **dict.fromkeys(("$", "dollar", "dollars", "usd"), "dollars"),
         **dict.fromkeys(("€", "euro", "euros", "eur"), "euros"),
@@ -684,7 +705,7 @@ ENGLISH = Lexicon(
         (
             _p(
                 rf"{_EN_OPENER}(?:please\s+)?(?:name|list|identify)\s+(?:all\s+)?(?:of\s+)?"
-                r"(?:the|a|an)\s+"
+                r"(?:(?:the|a|an|one|any|some)\s+|(?=(?:two|three|four|five)\s))"
             ),
             "Which ",
         ),

@@ -46,6 +46,7 @@ from dossier.lexicon import AGE, DATE, EXTENT, NUMBER, Lexicon, content_stems, l
 from dossier.service.answer.acronym import asked_acronym, expansion
 from dossier.service.answer.answerability import Answerability
 from dossier.service.answer.byline import byline
+from dossier.service.answer.dated import dated_rows
 from dossier.service.answer.evidence import (
     Evidence,
     features,
@@ -225,6 +226,11 @@ def compose(
         retrieved = {p.id for p in passages}
         extra = {p.id: p for p in holding.values() if p.id not in retrieved}
         return Composed(text, citations, span, 1.0, None, tuple(extra.values()))
+    dated = dated_rows(question_text, passages, store, lexicon)[:max_sentences]
+    if dated:  # "What happened in June 2025?": what the sources date to it
+        holding = {r: _passage_holding(index, passages, r) for r in dated}
+        text, citations, _ = cite(dated, lambda r: holding[r].id, index)
+        return Composed(text, citations, None, 1.0, None)
     threshold = model.threshold if threshold is None else threshold
     question = analyse(question_text, lexicon, store.idf, aliases=store.aliases)
     evidence = features(

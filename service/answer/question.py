@@ -363,10 +363,12 @@ def as_asked(text: str, lexicon: Lexicon) -> str:
     """What a question asks, written as a question: a request turned into one ("Tell me when
     Nazarbayev resigned." asks when; "Name the company that …" which company), without the
     sentences telling the answerer how to answer ("What did Tokayev abolish? Answer
-    briefly."), and in lower case when written all in capitals (names are matched in any
-    case; a capitalised word would read as one)."""
+    briefly."), without contractions ("What's": what is), and in lower case when written all
+    in capitals (names are matched in any case; a capitalised word would read as one)."""
     if not any(c.islower() for c in text):
         text = text.lower()
+    for pattern, replacement in lexicon.contractions:
+        text = pattern.sub(replacement, text)
     sentences = _SENTENCE_BREAK.split(text.strip())
     if lexicon.instruction is not None:
         kept = [s for s in sentences if not lexicon.instruction.match(s)]
