@@ -187,6 +187,9 @@ class Lexicon:
     since_words: frozenset[str] = frozenset()
     # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
     author_question: re.Pattern[str] | None = None
+    # A question asking what a source is called ("What is the article's title?";
+    # service/answer/title.py).
+    title_question: re.Pattern[str] | None = None
     # A sentence announcing what the text itself sets out to do ("Today, we will analyse
     # relations between …"): it speaks of the text, and answers only a question that does …
     signpost: re.Pattern[str] | None = None
@@ -719,6 +722,12 @@ ENGLISH = Lexicon(
         r"(?=(?i:\s+stands?\s+for)\b)"
         r"|(?i:\b(?:full\s+name|full\s+form|long\s+form)\s+of\s+(?:the\s+)?)"
         r"(?P<full>[A-Z][A-Z0-9]{1,7})\b"
+    ),
+    title_question=_p(
+        # the whole question, not one asking of a title ("In the article's title, what …?")
+        rf"^\s*what (?:is|was) (?:(?:the|this|that|its) (?:{_EN_WORKS}['’]s )?(?:title|headline)"
+        rf"(?: of (?:the|this|that) {_EN_WORKS})?|(?:the|this|that) {_EN_WORKS} (?:called|titled"
+        r"|entitled))\s*\??\s*$"
     ),
     author_question=_p(
         rf"\bwho (?:wrote|authored|penned) (?:it|this|that|(?:this|the|that) {_EN_WORKS})\b"

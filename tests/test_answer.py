@@ -2690,3 +2690,20 @@ def test_what_happened_at_a_time_is_what_the_sources_date_to_it(engine: Engine) 
     assert engine.ask("What happened in March 2025?").abstained
     answer = engine.ask("What happened in January 2022, and who did the regime call for help?")
     assert "Collective Security Treaty Organisation" in answer.answer
+
+
+def test_what_a_source_is_called_is_answered_where_its_text_writes_its_title(
+    engine: Engine,
+) -> None:
+    """ "What's the article's title?" was refused (the title is a heading, and shares no word
+    with the question); a question asking of something in a title is no such question."""
+    for asked in ("What's the article's title?", "What is the title of the article?"):
+        answer = engine.ask(asked)
+        assert answer.answer_span is not None, asked
+        assert answer.answer_span.text == (
+            "Russia–Kazakhstan relations since the collapse of the Soviet Union"
+        )
+        assert answer.citations and answer.citations[0].quote == answer.answer_span.text
+    assert EN.title_question is not None
+    assert not EN.title_question.search("In the article's title, what did the machine hope to end?")
+    assert not EN.title_question.search("What is the title of the treaty signed in 2013?")

@@ -57,6 +57,7 @@ from dossier.service.answer.heading import naming_heading
 from dossier.service.answer.question import Question, after_answers, analyse, as_asked
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
+from dossier.service.answer.title import title
 from dossier.types import AnswerSpan, Citation, ScoredPassage
 
 
@@ -203,8 +204,10 @@ def compose(
     lexicon = lexicon_for(language)
     question_text = as_asked(question_text, lexicon)  # "Tell me when …": when
     acronym = asked_acronym(question_text, lexicon)
-    named = byline(question_text, passages, index, lexicon) or (
-        expansion(acronym, index) if acronym else None
+    named = (
+        byline(question_text, passages, index, lexicon)
+        or title(question_text, passages, index, lexicon)
+        or (expansion(acronym, index) if acronym else None)
     )
     if (
         named is None
