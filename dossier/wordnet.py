@@ -238,13 +238,14 @@ class WordNet:
             words, rest = self._words("n", offset)
             pointers = self._pointers(rest)
             wholes = [other for symbol, _, other in pointers if symbol == "#p"]
+            capital = self._a_capital(pointers)
             # "capital_of_Kazakhstan", "capital_of_the_United_States": a lemma says whose
             out.update(
                 re.sub(r"^the ", "", w.lower().replace("_", " ")[len("capital of ") :])
                 for w in words
-                if w.lower().startswith("capital_of_") and self._a_capital(pointers)
+                if capital and w.lower().startswith("capital_of_")
             )
-            if not self._a_capital(pointers):  # the Kremlin: a part of a capital
+            if not capital:  # the Kremlin: a part of a capital
                 wholes = [
                     other
                     for whole in wholes

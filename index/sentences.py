@@ -82,7 +82,7 @@ SPELLED_LIKE = 0.75
 # not "austria" / "australia" (0.75) nor "slovakia" / "slovenia" (0.75).
 SPELLED_AS = 0.85
 # Letters a name must have for one letter more or less inside it to be another spelling of it
-# ("Tokaev", "Tokayev"; not "Colin", "Collin").
+# ("Tokaev", "Tokayev"): shorter names differ so by chance too often.
 SPELLING_MIN = 6
 VECTORS_FILE = "sentence_vectors.npy"
 

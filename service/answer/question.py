@@ -150,18 +150,21 @@ class Question:
         return bool(pattern and pattern.search(self.asked))
 
     @cached_property
+    def names(self) -> list[Mention]:
+        """Its names, read as the sources' are."""
+        return name_mentions(self.asked, 0, lexicon_for(self.language), set())
+
+    @cached_property
     def long_names(self) -> tuple[str, ...]:
         """Its names of two words or more ("Treaty of Good Neighbourliness for Kazakhstan"),
         an owner before them left out ("NATO's Partnership for Peace")."""
-        found = name_mentions(self.asked, 0, lexicon_for(self.language), set())
-        names = [re.sub(r"^.*[’']s\s+", "", m.text) for m in found]
+        names = [re.sub(r"^.*[’']s\s+", "", m.text) for m in self.names]
         return tuple(name for name in names if " " in name)
 
     @cached_property
     def initials(self) -> frozenset[str]:
         """The acronyms its names may go by ("BTC" for "the Baku-Tbilisi-Ceyhan pipeline")."""
-        found = name_mentions(self.asked, 0, lexicon_for(self.language), set())
-        return frozenset(filter(None, map(initials_of, found)))
+        return frozenset(filter(None, map(initials_of, self.names)))
 
     @property
     def multi_part(self) -> bool:
@@ -348,7 +351,7 @@ def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int
 
 
 def currency_of(text: str, lexicon: Lexicon) -> str | None:
-    """The first currency a text names, by word or sign ("USD 5.2 billion": dollar), else
+    """The first currency a text names, by word or sign ("USD 5.2 billion": dollars), else
     None."""
     for token in re.findall(r"[^\W\d_]+|[$€£₽₸]", text.lower()):
         if token in lexicon.currencies:
