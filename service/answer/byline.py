@@ -40,6 +40,16 @@ def authors(listed: str | None) -> list[str]:
     return [name for name in _SEPARATORS.split(listed or "") if len(name) > 2]
 
 
+def sources_asked(
+    pattern: re.Pattern[str] | None, question: str, passages: list[ScoredPassage], index: Index
+) -> list[str]:
+    """The passages' sources, best first, when `pattern` finds that the question asks about a
+    source itself (who wrote it, what it is called); [] otherwise, or without sentences."""
+    if index.sentences is None or pattern is None or not pattern.search(question):
+        return []
+    return list(dict.fromkeys(p.source_id for p in passages))
+
+
 def byline(
     question: str, passages: list[ScoredPassage], index: Index, lexicon: Lexicon
 ) -> Named | None:
@@ -50,11 +60,8 @@ def byline(
     author its text names.
     """
     store = index.sentences
-    if store is None or lexicon.author_question is None:
-        return None
-    if not lexicon.author_question.search(question):
-        return None
-    for source_id in dict.fromkeys(p.source_id for p in passages):
+    for source_id in sources_asked(lexicon.author_question, question, passages, index):
+        assert store is not None  # `sources_asked` lists none without one
         text = index.documents[source_id].text
         found: list[tuple[int, int, str]] = []  # (row, start, name)
         for name in authors(index.documents[source_id].author):
@@ -77,4 +84,4 @@ def byline(
     return None
 
 
-__all__ = ["Named", "authors", "byline"]
+__all__ = ["Named", "authors", "byline", "sources_asked"]

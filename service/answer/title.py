@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dossier.index.search import Index
 from dossier.lexicon import Lexicon
-from dossier.service.answer.byline import Named
+from dossier.service.answer.byline import Named, sources_asked
 from dossier.types import ScoredPassage
 
 
@@ -22,11 +22,8 @@ def title(
     """For a question asking what a source is called, the title of the first of the
     passages' sources whose text writes it; None for any other question, or when none does."""
     store = index.sentences
-    if store is None or lexicon.title_question is None:
-        return None
-    if not lexicon.title_question.search(question):
-        return None
-    for source_id in dict.fromkeys(p.source_id for p in passages):
+    for source_id in sources_asked(lexicon.title_question, question, passages, index):
+        assert store is not None  # `sources_asked` lists none without one
         named = (index.documents[source_id].title or "").strip()
         at = index.documents[source_id].text.find(named) if named else -1
         rows = store.rows_overlapping(source_id, at, at + len(named)) if at >= 0 else []
