@@ -213,19 +213,15 @@ class WordNet:
                 for symbol, pos, other in self._pointers(self._words("n", offset)[1])
                 if symbol in ("@", "@i") and pos == "n"
             ]
-            out.update(w.lower().replace("_", " ") for o in above for w in self._words("n", o)[0])
+            out.update(name for o in above for name in self._names(o))
             level = above
         return frozenset(out)
 
     def lemmas(self, name: str) -> frozenset[str]:
         """The names of every noun sense of `name`, lower-cased ("russia", "russian
         federation")."""
-        return frozenset(
-            w.lower().replace("_", " ")
-            for pos, offset in self.synsets(name)
-            if pos == "n"
-            for w in self._words("n", offset)[0]
-        )
+        senses = [offset for pos, offset in self.synsets(name) if pos == "n"]
+        return frozenset(lemma for offset in senses for lemma in self._names(offset))
 
     def seat_of(self, name: str) -> frozenset[str]:
         """The names of the countries a national capital stands for ("Moscow": "russian
@@ -235,15 +231,14 @@ class WordNet:
         for pos, offset in self.synsets(name):
             if pos != "n":
                 continue
-            words, rest = self._words("n", offset)
-            pointers = self._pointers(rest)
+            pointers = self._pointers(self._words("n", offset)[1])
             wholes = [other for symbol, _, other in pointers if symbol == "#p"]
             capital = self._a_capital(pointers)
             # "capital_of_Kazakhstan", "capital_of_the_United_States": a lemma says whose
             out.update(
-                re.sub(r"^the ", "", w.lower().replace("_", " ")[len("capital of ") :])
-                for w in words
-                if capital and w.lower().startswith("capital_of_")
+                re.sub(r"^the ", "", lemma.removeprefix("capital of "))
+                for lemma in self._names(offset)
+                if capital and lemma.startswith("capital of ")
             )
             if not capital:  # the Kremlin: a part of a capital
                 wholes = [
@@ -253,8 +248,13 @@ class WordNet:
                     for symbol, _, other in inner
                     if symbol == "#p"
                 ]
-            out.update(w.lower().replace("_", " ") for o in wholes for w in self._words("n", o)[0])
+            out.update(name for o in wholes for name in self._names(o))
         return frozenset(out)
+
+    def _names(self, offset: int) -> list[str]:
+        """A noun synset's words as text, lower-cased ("capital_of_Kazakhstan": "capital of
+        kazakhstan")."""
+        return [w.lower().replace("_", " ") for w in self._words("n", offset)[0]]
 
     def _a_capital(self, pointers: list[tuple[str, str, int]]) -> bool:
         return any(

@@ -39,6 +39,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -370,8 +371,8 @@ def _unwritten_event(question: Question, store: SentenceStore, lexicon: Lexicon)
     sources never write ("When was Tokayev born?", "What is Tokayev's date of birth?", "Who
     annexed northern Kazakhstan?"): an adverb making one verb with the one before is no word
     of its own ("step down"), nor is one WordNet does not know (a misspelling)."""
-    if question.kind not in (DATE, PERSON) or wordnet.wordnet() is None:
-        return False
+    if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
+        return False  # as `_event_kin`, which it makes apply
     return any(
         not f.is_name
         and f.word.lower() not in lexicon.particles
@@ -969,20 +970,26 @@ def seats_forms(question: Question, store: SentenceStore, lexicon: Lexicon) -> d
     return out
 
 
-@lru_cache(maxsize=4)
+# Per sentence store, while it is served: its capitals (`_seats`).
+_SEATS: weakref.WeakKeyDictionary[SentenceStore, dict[str, tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _seats(store: SentenceStore, language: str) -> dict[str, tuple[str, ...]]:
     """The names the sources write that WordNet knows as a national capital or a place in
-    one, with their stems (once per store)."""
-    database = wordnet.wordnet()
-    if database is None:
-        return {}
-    names = {m.text for info in store.infos for m in info.mentions if m.kind not in (DATE, NUMBER)}
-    lexicon = lexicon_for(language)
-    return {
-        name: tuple(content_stems(name, lexicon))
-        for name in sorted(names)
-        if database.seat_of(name)
-    }
+    one, with their stems: looked up once per store, and let go with it."""
+    seats = _SEATS.get(store)
+    if seats is None:
+        database = wordnet.wordnet()
+        names = {m.text for i in store.infos for m in i.mentions if m.kind not in (DATE, NUMBER)}
+        lexicon = lexicon_for(language)
+        seats = _SEATS[store] = {
+            name: tuple(content_stems(name, lexicon))
+            for name in sorted(names)
+            if database is not None and database.seat_of(name)
+        }
+    return seats
 
 
 def unnamed_measure(question: Question, store: SentenceStore, lexicon: Lexicon) -> list[str]:
