@@ -1847,6 +1847,16 @@ def test_a_sentence_about_another_year_cannot_answer(index: Index) -> None:
     assert _eligible(index, "After the 2020 oil price fall, when did growth drop?", deficit)
 
 
+def test_a_sentence_stating_no_year_is_of_the_years_its_section_last_named(
+    index: Index,
+) -> None:
+    """ "Since the start of the war, trade … has intensified" follows 2020's figures under
+    the same heading: it says nothing of trade in 2010, though it states no year itself."""
+    intensified = "Since the start of the war, trade between Russia and Kazakhstan"
+    assert not _eligible(index, "What was Russian-Kazakh trade worth in 2010?", intensified)
+    assert _eligible(index, "How did Russian-Kazakh trade change in 2022?", intensified)
+
+
 def test_a_sentence_about_another_month_of_the_year_cannot_answer(index: Index) -> None:
     invasion = "Russia’s full-scale invasion of Ukraine in February 2022"
     assert _eligible(index, "What did Russia launch against Ukraine in February 2022?", invasion)

@@ -16,17 +16,17 @@ otherwise cannot answer it, however close in meaning (it is about Kazakh
 trade, not currency). English questions and sentences only, as WordNet is.
 
 A sentence about another time than the question names cannot answer it: the
-years it states, with the sentence before and its heading, must include one
-the question names, and the month asked where it dates that year by month
-(`when`). Whether it holds an answer of the kind asked, and which, is
-`short_answer`'s to say. Nor can a sentence that speaks only of what has
-happened give the date, figure or name of what is to come ("when will the
-plant open?" against "in June 2025, Moscow and Astana signed an agreement to
-build a nuclear power plant"): it must speak of the future too (the
-lexicon's `future`; English only so far). Nor can one that denies the
-question's verb ("he did not recognise the separatist republics") give the
-date or figure of it, nor one about the time a question's clause sets alone
-("… Nazarbayev resigned …" for what he kept after resigning).
+years it states, with the sentence before and its heading (stating none, those
+its section has stated up to it), must include one the question names, and the
+month asked where it dates that year by month (`when`). Whether it holds an
+answer of the kind asked, and which, is `short_answer`'s to say. Nor can a
+sentence that speaks only of what has happened give the date, figure or name of
+what is to come ("when will the plant open?" against "in June 2025, Moscow and
+Astana signed an agreement to build a nuclear power plant"): it must speak of
+the future too (the lexicon's `future`; English only so far). Nor can one that
+denies the question's verb ("he did not recognise the separatist republics")
+give the date or figure of it, nor one about the time a question's clause sets
+alone ("… Nazarbayev resigned …" for what he kept after resigning).
 
 Each sentence was stemmed in its own language. A question in another language
 is matched against it with its words stemmed the sentence's way as well
@@ -78,7 +78,7 @@ from dossier.service.answer.short_answer import (
     counting_other_things,
     name_head,
 )
-from dossier.service.answer.when import mention_values, time_of
+from dossier.service.answer.when import mention_values, time_before, time_of
 from dossier.types import ScoredPassage
 
 FEATURES = (
@@ -791,6 +791,10 @@ def features(
         # may the heading it stands under.
         around = [r for r in (previous, section, *read) if r >= 0]
         when = time_of(store, around, lexicon, own=read) if years else None
+        if years and when is None:
+            # "Since the start of the war, trade … has intensified" speaks of the years its
+            # section has named so far (2020 on), not of 2010
+            when = time_before(store, previous, section, lexicon, own=read)
         if when and when.excludes(years, question.months):
             eligible[i] = False
             elsewhen.append(when.written)

@@ -1,6 +1,7 @@
 """The time a sentence speaks of: the years it states (with the sentence before and its
-heading), a decade as its ten years, and "since" running to the present, so that a
-sentence about another time than the question names cannot answer it."""
+heading; stating none, those its section has stated up to it), a decade as its ten years,
+and "since" running to the present, so that a sentence about another time than the
+question names cannot answer it."""
 
 from __future__ import annotations
 
@@ -90,3 +91,15 @@ def mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
             if m.kind in (DATE, NUMBER):
                 values.update(figures(m.value))
     return values
+
+
+def time_before(
+    store: SentenceStore, row: int, section: int, lexicon: Lexicon, *, own: list[int]
+) -> Time | None:
+    """The span of the years stated from `row` back to the `section` it stands under (a
+    sentence stating none speaks of the time its section has reached); None when none is."""
+    rows: list[int] = []
+    while row >= 0 and store.infos[row].section == section:
+        rows.append(row)
+        row = store.infos[row].previous
+    return time_of(store, rows, lexicon, own=own)
