@@ -416,8 +416,9 @@ ENGLISH = Lexicon(
                 r"|\bhow (?:large|big) (?:is|was|are|were) (?:the |its |their |[\w-]+['’]s )"
                 r"(?P<sized>[\w'’-]+(?: [\w'’-]+){0,2})"
                 r"|\bhow (far|large|big|long|old|high|often)\b"
-                # "what share of the population": a share of what it names
-                r"|\bwhat (?:(?:was|is|were|are) the )?"
+                # "what share of the population", "what is China's share of its exports": a
+                # share of what it names
+                r"|\bwhat (?:(?:was|is|were|are) (?:the |[\w-]+['’]s? ))?"
                 r"(?:share|percentage|proportion|portion|fraction) "
                 r"of (?:the )?(?P<whole>[\w'’-]+(?: [\w'’-]+){0,2})"
                 # "what was the value", "what was Kazakhstan's budget deficit": a measure
@@ -576,7 +577,11 @@ ENGLISH = Lexicon(
             SHARE,
             _p(
                 r"\b(what|by what|which) (share|percentage|proportion|portion|fraction|percent)\b"
+                # "what is China's share of …": an owner may stand for "the" (and stays a
+                # focus term: the unit is only the word after it)
                 r"|\bwhat (was|is|were|are) the (share|percentage|proportion|portion)\b"
+                r"|\bwhat (?:was|is|were|are) [\w-]+['’]s? (?P<unit>share|percentage|proportion"
+                r"|portion)\b"
             ),
         ),
         (

@@ -194,6 +194,7 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         ("What were the reasons for Kazakhstan's growth?", REASON, None),
         # a share is of what it names
         ("What share of Kazakhstan's population is Russian?", NUMBER, "Kazakhstan's population"),
+        ("What is Russia's share of foreign companies?", NUMBER, "foreign companies"),
         ("What is the percentage of the gas stations that ran dry?", NUMBER, "gas stations"),
         # how big something is asks a figure of it
         ("How big is the Kazakh army?", NUMBER, "Kazakh army"),
@@ -296,6 +297,7 @@ def test_a_person_the_sources_do_not_give_the_role_asked_is_not_the_answer(
         ("What share of exports goes to Russia?", SHARE),
         ("By what percentage did trade grow in 2023?", SHARE),
         ("What portion of GDP comes from oil?", SHARE),
+        ("What is China's share of Kazakhstan's exports?", SHARE),
         ("How long did the foreign troops stay?", EXTENT),
         ("How long is the border between Kazakhstan and Russia?", EXTENT),
         ("How old was Nazarbayev when he resigned?", AGE),
@@ -2676,6 +2678,8 @@ def test_a_sum_asked_in_one_currency_is_not_given_in_another(engine: Engine) -> 
     own currency or in none."""
     assert analyse("How much was it in US dollars?", EN, lambda stem: 1.0).currency == "dollars"
     assert analyse("How much was it worth?", EN, lambda stem: 1.0).currency is None
+    # "how much did it cost" asks for money before the question says which
+    assert analyse("How much did it cost in tenge?", EN, lambda stem: 1.0).currency == "tenge"
     answer = engine.ask("How big was the stimulus package in dollars?")
     assert answer.abstained and answer.answer.endswith("in dollars."), answer.answer
     for asked in (

@@ -345,8 +345,8 @@ def _unit(text: str, kind: str, lexicon: Lexicon) -> tuple[str | None, tuple[int
     if kind in (DATE, NUMBER):
         for unit, pattern in lexicon.unit_patterns:
             match = pattern.search(text) if (unit == MONTH) == (kind == DATE) else None
-            if match:
-                return unit, match.span()
+            if match:  # where a pattern says which of its words are the unit, only those
+                return unit, match.span("unit" if match.groupdict().get("unit") else 0)
     return None, (0, 0)
 
 
@@ -471,7 +471,8 @@ def analyse(
         role,
         future,
         owner=_owner(text, kind, thing, lexicon),
-        currency=currency_of(text[unit_start:unit_end], lexicon) if unit == MONEY else None,
+        # "how much did it cost in tenge?": the unit is asked first, its currency after
+        currency=currency_of(text[unit_start:], lexicon) if unit == MONEY else None,
     )
 
 

@@ -102,4 +102,4 @@ def time_before(
     while row >= 0 and store.infos[row].section == section:
         rows.append(row)
         row = store.infos[row].previous
-    return time_of(store, rows, lexicon, own=own)
+    return time_of(store, rows[::-1], lexicon, own=own)
