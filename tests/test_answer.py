@@ -1076,6 +1076,23 @@ def test_a_name_the_question_gives_by_its_acronym_is_not_the_answer() -> None:
     assert _short_answer("Who signed the Pact of Harbour Peace?", pact, 0) == "Oslo"
 
 
+def test_another_name_set_beside_the_question_s_is_not_the_answer() -> None:
+    """ "Who are the two Duma members who …?" was answered "Russian Assembly": the sentence
+    names the Duma again ("members of the Duma, the Russian Assembly, …"). A person set
+    beside a name, or a name after an opening phrase, still answers."""
+    body = _store_of("In 2020, two members of the Storting, the Grand Assembly, voted no.")
+    assert _short_answer("Who are the two Storting members who voted no?", body, 0) is None
+    assert _short_answer("Which body had two members vote no?", body, 0) == "Grand Assembly"
+    office = _store_of("The new head of the Office of Roads, Maria Lind, backed the plan in 1961.")
+    assert _short_answer("Who was the new head of the Office of Roads?", office, 0) == (
+        "Maria Lind"
+    )
+    war = _store_of("In 1968 during the Harvest Revolution, Red Guards burned the archive.")
+    assert _short_answer("Who burned the archive in the Harvest Revolution?", war, 0) == (
+        "Red Guards"
+    )
+
+
 def test_a_thing_a_year_tells_apart_answers_which_thing() -> None:
     """ "Which agreement did the 2020 agreement replace?" was answered with a treaty's name
     near it: "the 1994 agreement" is one too, though unnamed; the one the question names

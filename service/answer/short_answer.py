@@ -333,6 +333,8 @@ def best_answer_for(
                 continue
             if (r, mention.start) in uncounted:
                 continue
+            if mention.kind not in (DATE, NUMBER) and _restates(store, r, mention, question):
+                continue  # "two members of the Duma, the Russian Assembly": the Duma again
             if mention.kind == NUMBER and _of_the_whole(store, r, mention, weights, lexicon):
                 continue  # "$27 billion, including exports of dual-use goods": all trade
             if (mention.kind not in accepts or question.kind == PERSON) and _heads_a_deed(
@@ -739,6 +741,28 @@ def _agent(
     if verbs is None:  # any participle's agent
         return before[-2].endswith(("ed", "en"))
     return lexicon.stem.stemWord(before[-2]) in verbs
+
+
+# A name, a comma and an article at most, at the end of the text before a mention: the
+# mention may restate that name ("the Duma, the Russian Assembly").
+_APPOSED_TO = re.compile(r"([^\W\d_][\w'’-]*),\s+(?:(?:the|a|an)\s+)?$")
+
+
+def _restates(store: SentenceStore, row: int, mention: Mention, question: Question) -> bool:
+    """Whether a name is set between commas beside one of the question's names as another
+    name for it ("… members of the Duma, the Russian Assembly, …"): what the question names,
+    not its answer. Not a person ("the deputy director of the Office of Manned Space Flight,
+    Joseph Shea, …" names the director), nor a name after an opening phrase ("In 1968 during
+    the Cultural Revolution, Red Guards destroyed …")."""
+    info = store.infos[row]
+    text = store.text(row)
+    if mention.kind == PERSON or not text[mention.end - info.start :].startswith(","):
+        return False
+    apposed = _APPOSED_TO.search(text[: mention.start - info.start])
+    if apposed is None or not apposed.group(1)[:1].isupper():
+        return False
+    stem = lexicon_for(question.language).stem.stemWord(apposed.group(1).lower())
+    return any(f.is_name and f.stem == stem for f in question.focus)
 
 
 def _surmised_person(store: SentenceStore, row: int, mention: Mention) -> bool:
