@@ -211,6 +211,9 @@ class Lexicon:
     # A sentence telling the answerer how to answer ("Answer briefly.", "Cite your sources."):
     # none of what is asked.
     instruction: re.Pattern[str] | None = None
+    # A request to write something ("Write me a poem about …", "Translate …", "Tell me a
+    # joke"): no question the sources answer, however much of their subject it names.
+    composition: re.Pattern[str] | None = None
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
     # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
     acronym_question: re.Pattern[str] | None = None
@@ -514,6 +517,7 @@ ENGLISH = Lexicon(
         "denied": "the passages found mention {held} but say the opposite (“{stated}”)",
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
         "unspelled": "the sources write {acronym} but never spell it out",
+        "composing": "it asks for writing, and Dossier only reports what its sources say",
         "bygone": "the passages found mention {held} but only what has happened, "
         "not what is to come",
         "as_cause": "the passages found mention {held} only as the cause of something else, "
@@ -721,6 +725,11 @@ ENGLISH = Lexicon(
     instruction=_p(
         r"^\s*(?:please\s+)?(?:answer|respond|reply|be|keep|cite|quote|use|include|only"
         r"|thanks|thank you|do not|don['’]t)\b[^?]*$"
+    ),
+    composition=_p(
+        rf"{_EN_OPENER}(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft"
+        r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate|summari[sz]e"
+        r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
     ),
     acronym_question=re.compile(
         r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})"
@@ -951,6 +960,8 @@ FRENCH = Lexicon(
         "denied": "les passages trouvés mentionnent {held} mais disent le contraire (« {stated} »)",
         "unsaid": "les passages trouvés mentionnent {held} mais ne disent rien de {terms}",
         "unspelled": "les sources écrivent {acronym} sans jamais le développer",
+        "composing": "elle demande de rédiger, et Dossier ne rapporte que ce que disent "
+        "ses sources",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
         "pas ce qui est à venir",
         "as_cause": "les passages trouvés mentionnent {held} seulement comme cause d'autre "
@@ -1086,6 +1097,11 @@ FRENCH = Lexicon(
         r"^\s*(?:merci\b|(?:répond(?:s|ez)|sois|soyez|cite|citez|utilise|utilisez|reste|restez)"
         r"\b)[^?]*$"
     ),
+    composition=_p(
+        r"^\s*(?:s['’]il (?:te|vous) pla[iî]t,?\s*)?(?:écris|écrivez|rédige|rédigez|compose"
+        r"|composez|invente|inventez|imagine|imaginez|traduis|traduisez|résume|résumez"
+        r"|raconte(?:z)?(?:-moi| moi)? une (?:blague|histoire))\b"
+    ),
     pronouns=frozenset("il elle lui leur leurs son sa ses ils elles".split()),  # not articles
     present_words=frozenset(
         "actuel actuelle actuels actuelles actuellement aujourd maintenant".split()
@@ -1210,6 +1226,8 @@ GERMAN = Lexicon(
         "denied": "die gefundenen Passagen erwähnen {held}, sagen aber das Gegenteil („{stated}“)",
         "unsaid": "die gefundenen Passagen erwähnen {held}, sagen aber nichts über {terms}",
         "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
+        "composing": "sie verlangt einen eigenen Text, und Dossier gibt nur wieder, was "
+        "seine Quellen sagen",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
         "as_cause": "die gefundenen Passagen erwähnen {held} nur als Ursache von etwas "
         "anderem, nicht, was es verursacht hat",
@@ -1341,6 +1359,11 @@ GERMAN = Lexicon(
     instruction=_p(
         r"^\s*(?:danke\b|bitte (?:kurz|knapp)|(?:antworte|antworten sie|zitiere|zitieren sie"
         r"|nutze|nutzen sie|sei|seien sie)\b)[^?]*$"
+    ),
+    composition=_p(
+        r"^\s*(?:bitte\s+)?(?:schreib|schreibe|schreiben sie|verfasse|verfassen sie|dichte"
+        r"|erfinde|übersetze|übersetzen sie|fasse|erzähl(?:e)?(?: mir)? (?:einen witz"
+        r"|eine geschichte))\b"
     ),
     pronouns=frozenset(
         "er ihn ihm sie ihr ihre ihren ihrem ihrer es sein seine seinen seinem seiner".split()
@@ -1475,6 +1498,7 @@ SPANISH = Lexicon(
         "denied": "los pasajes encontrados mencionan {held} pero dicen lo contrario («{stated}»)",
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
+        "composing": "pide redactar, y Dossier solo refiere lo que dicen sus fuentes",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
         "no lo que vendrá",
         "as_cause": "los pasajes encontrados mencionan {held} solo como causa de otra cosa, "
@@ -1603,6 +1627,10 @@ SPANISH = Lexicon(
         r"^\s*(?:gracias\b|(?:responde|responda|contesta|conteste|cita|cite|sé|sea|usa|use)"
         r"\b)[^?]*$"
     ),
+    composition=_p(
+        r"^\s*(?:por favor,?\s*)?(?:escribe|escriba|redacta|redacte|compón|componga|inventa"
+        r"|invente|imagina|traduce|traduzca|resume|resuma|cuéntame un (?:chiste|cuento))\b"
+    ),
     pronouns=frozenset("él ella lo le les su sus ellos ellas".split()),  # not "la", an article
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),
     relative_words=frozenset("después antes tras posteriormente".split()),
@@ -1699,6 +1727,7 @@ RUSSIAN = Lexicon(
         "denied": "найденные фрагменты упоминают {held}, но говорят обратное («{stated}»)",
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
+        "composing": "это просьба что-то написать, а Dossier лишь передаёт сказанное в источниках",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
         "а не то, что будет",
         "as_cause": "найденные фрагменты упоминают {held} лишь как причину чего-то другого, "

@@ -2595,6 +2595,29 @@ def test_a_question_asked_as_a_request_is_answered_as_the_question(engine: Engin
         assert engine.ask(asked).abstained, asked
 
 
+@pytest.mark.parametrize(
+    ("language", "asked"),
+    [
+        ("en", "Write me a poem about Kazakhstan."),
+        ("en", "Could you please translate the conclusion into French?"),
+        ("en", "Tell me a joke about Nazarbayev."),
+        ("fr", "Écris un poème sur le Kazakhstan."),
+        ("de", "Schreibe ein Gedicht über Kasachstan."),
+        ("es", "Escribe un poema sobre Kazajistán."),
+    ],
+)
+def test_a_request_to_write_something_is_refused_as_such(
+    index: Index, language: str, asked: str
+) -> None:
+    """ "Write me a poem about Kazakhstan." was answered with the sentence about Tokayev's
+    statement: cited sentences are no poem, and the refusal says why."""
+    vector = index.embedder.encode_query(asked)
+    passages = index.search(asked, k=5, query_vector=vector)
+    composed = compose(asked, vector, passages, index, Answerability.load(), language=language)
+    assert composed.abstained and not composed.citations
+    assert composed.reason == lexicon_for(language).messages["composing"]
+
+
 def test_a_figure_is_not_taken_from_a_sentence_naming_none_of_the_measure_asked(
     index: Index, engine: Engine
 ) -> None:

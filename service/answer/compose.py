@@ -202,6 +202,10 @@ def compose(
     if store is None:
         raise ValueError("the index has no sentence store; re-run `dossier ingest`")
     lexicon = lexicon_for(language)
+    if lexicon.composition and lexicon.composition.match(question_text):
+        # "Write me a poem about Kazakhstan.": cited sentences would be no poem
+        reason = lexicon.messages["composing"]
+        return Composed(f"{lexicon.messages['abstain']}: {reason}.", [], None, 0.0, reason)
     question_text = as_asked(question_text, lexicon)  # "Tell me when …": when
     acronym = asked_acronym(question_text, lexicon)
     named = (
