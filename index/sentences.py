@@ -764,10 +764,12 @@ class SentenceStore:
         begins it, else the shortest that it begins; failing those, a stem
         spelled almost like it ("Nazarbaev" for "Nazarbayev").
         """
-        if self.document_frequency.get(stem, 0):
-            return ()
         word = _POSSESSIVE.sub("", word)  # "UMC's"
-        if word.isupper() and len(word) > 1 and word in self._acronyms:
+        acronym = word.isupper() and len(word) > 1 and word in self._acronyms
+        # an acronym written only in headings ("The EEU") is the name its sections write out
+        if self.document_frequency.get(stem, 0) and not (acronym and stem in self._headings_only):
+            return ()
+        if acronym:
             return self._acronyms[word][0]
         if len(stem) < MIN_ALIAS:
             return ()
@@ -838,13 +840,32 @@ class SentenceStore:
             if m.start <= offset < m.end
         )
 
-    def spelled_out(self, text: str) -> list[str]:
-        """The names the sources write in full for the acronyms of `text` they never use."""
-        return [
-            self._acronyms[w][1]
+    def spelled_out(self, text: str) -> dict[str, str]:
+        """The acronyms of `text` the sources never use (or use only in headings), to the
+        names they write in full for them."""
+        return {
+            w: self._acronyms[w][1]
             for w in dict.fromkeys(words(text))
-            if w.isupper() and w in self._acronyms and not self.document_frequency.get(w.lower())
-        ]
+            if w.isupper()
+            and w in self._acronyms
+            and (not self.document_frequency.get(w.lower()) or w.lower() in self._headings_only)
+        }
+
+    def written_out(self, text: str) -> str:
+        """`text` with those acronyms written as the names they stand for ("What is the
+        EEU?": "What is the Eurasian Economic Union?"): a model reads those words better."""
+        for acronym, name in self.spelled_out(text).items():
+            text = re.sub(rf"(?<!\w){re.escape(acronym)}(?!\w)", name, text)
+        return text
+
+    @cached_property
+    def _headings_only(self) -> frozenset[str]:
+        """Stems only headings hold ("eeu" of "The EEU")."""
+        headed: set[str] = set()
+        said: set[str] = set()
+        for info in self.infos:
+            (headed if info.heading else said).update(info.stems)
+        return frozenset(headed - said)
 
     @cached_property
     def by_initials(self) -> dict[str, list[tuple[int, Mention]]]:

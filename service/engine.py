@@ -253,9 +253,14 @@ class Engine:
         mode = mode or self.settings.mode
         allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
+        # An acronym the sources only write in full ("CSTO") finds their words lexically, and
+        # is read as those words (the models know "EEU" less well than the words it stands for).
+        store = index.sentences
+        spelled = store.spelled_out(question) if store else {}
+        read_as = store.written_out(question) if store and spelled else question
         reader = self.reader_for(self.answerability_for(index))
         if reader is not None:  # its pass beside the encoder's (a tower sharing it waits)
-            reader.prefetch(question)
+            reader.prefetch(read_as)
         # The question is encoded once, in one forward pass with concurrent questions, and
         # shared by retrieval and the answer step.
         question_vector = self.batcher.encode(question)
@@ -263,12 +268,10 @@ class Engine:
         # Its language likewise: detected once, for BM25 and for the answer step (BM25 detects
         # its own when it searches more than the question).
         language = index.question_languages([question])[0]
-        # An acronym the sources only write in full ("CSTO") finds their words lexically.
-        spelled = index.sentences.spelled_out(question) if index.sentences else []
         second_look = self._rerank_reader(index, mode)
         try:
             passages = index.search(
-                " ".join([query, *spelled]),
+                " ".join([query, *spelled.values()]),
                 k=pool_size(second_look, k, self.settings.rerank_pool),
                 mode=mode,
                 sources=allowed,

@@ -633,11 +633,26 @@ def test_a_name_the_sources_write_otherwise_is_matched_by_the_form_they_use(
     assert {"collect", "secur", "treati", "organis"} <= {f.stem for f in analysed.focus}
     reason = engine.ask("What did the CSTO decide about Zanzibar?").answer
     assert reason.count("Zanzibar") == 1 and "CSTO" not in reason
-    assert store.spelled_out("Did the CSTO send troops?") == [
-        "Collective Security Treaty Organisation"
-    ]
+    assert store.spelled_out("Did the CSTO send troops?") == {
+        "CSTO": "Collective Security Treaty Organisation"
+    }
     found = engine.ask("How many CSTO agreements bind the two states?", mode="lexical").passages
     assert any("Collective Security Treaty Organisation" in p.text for p in found)
+
+
+def test_an_acronym_only_a_heading_writes_is_the_name_its_section_spells_out(
+    engine: Engine, index: Index
+) -> None:
+    """ "Which sectors does the EEU coordinate policy on?" was refused ("the passages found do
+    not mention EEU"): only the heading "The EEU" writes it, and the sentences under it say
+    "the Eurasian Economic Union" and "This union"."""
+    store = index.sentences
+    assert store is not None
+    assert store.aliases("EEU", "eeu") == ("eurasian", "econom", "union")
+    assert store.written_out("What is the EEU?") == "What is the Eurasian Economic Union?"
+    assert store.aliases("BTC", "btc") == ()  # a sentence writes it beside its name
+    answer = engine.ask("Which sectors does the EEU coordinate policy on?")
+    assert not answer.abstained and "agriculture" in answer.answer, answer.answer
 
 
 def test_mentions_numbers_dates_and_names() -> None:

@@ -858,13 +858,15 @@ def features(
             ]
         )
         # …and as answering as its best clause: one pass over the question for all of them
-        scores = reader.score_vectors(question.text, np.concatenate([read_as, clauses.vectors]))
+        scores = reader.score_vectors(
+            store.written_out(question.text), np.concatenate([read_as, clauses.vectors])
+        )
         n = len(read_as)
         table[:, len(FEATURES)] = np.maximum(scores[:n], clauses.best(scores[n:]))
     elif reader is not None:
         chosen = np.argsort(-read_cos, kind="stable")[:reader_candidates]
         texts = [" ".join(store.text(r) for r in store.read_rows(found[i].row)) for i in chosen]
-        table[chosen, len(FEATURES)] = reader.score(question.text, texts)
+        table[chosen, len(FEATURES)] = reader.score(store.written_out(question.text), texts)
     about = (asked_head.word,) if head_kin else tuple(f.word for f in before_clause or open_focus)
     return Evidence(
         found,
