@@ -690,7 +690,11 @@ ENGLISH = Lexicon(
                 r"(?:(?:tell|show|remind) me|(?:do|does anyone|did) (?:you )?(?:happen to )?know"
                 r"|(?:i|we)\s*(?:['’]d|would|['’]m|am)?\s*(?:like|want|need|wish|wonder"
                 r"|wondering|curious)(?: to (?:know|find out|learn|understand))?"
-                r"|explain(?: to me)?|find out)\s*,?\s*"
+                r"|explain(?: to me)?|find out"
+                # "Does the article say how many troops …?": how many troops
+                rf"|(?:does|do|did) (?:the |this |that )?(?:{_EN_WORKS}s?|authors?)"
+                r" (?:say|mention|tell(?: us| me)?|state|explain|specify|indicate|report|reveal))"
+                r"\s*,?\s*"
                 rf"(?={_EN_ASKING})"
             ),
             "",
@@ -728,7 +732,7 @@ ENGLISH = Lexicon(
     ),
     composition=_p(
         rf"{_EN_OPENER}(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft"
-        r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate|summari[sz]e"
+        r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate"
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
     ),
     acronym_question=re.compile(
@@ -1099,7 +1103,7 @@ FRENCH = Lexicon(
     ),
     composition=_p(
         r"^\s*(?:s['’]il (?:te|vous) pla[iî]t,?\s*)?(?:écris|écrivez|rédige|rédigez|compose"
-        r"|composez|invente|inventez|imagine|imaginez|traduis|traduisez|résume|résumez"
+        r"|composez|invente|inventez|imagine|imaginez|traduis|traduisez"
         r"|raconte(?:z)?(?:-moi| moi)? une (?:blague|histoire))\b"
     ),
     pronouns=frozenset("il elle lui leur leurs son sa ses ils elles".split()),  # not articles
@@ -1362,7 +1366,7 @@ GERMAN = Lexicon(
     ),
     composition=_p(
         r"^\s*(?:bitte\s+)?(?:schreib|schreibe|schreiben sie|verfasse|verfassen sie|dichte"
-        r"|erfinde|übersetze|übersetzen sie|fasse|erzähl(?:e)?(?: mir)? (?:einen witz"
+        r"|erfinde|übersetze|übersetzen sie|erzähl(?:e)?(?: mir)? (?:einen witz"
         r"|eine geschichte))\b"
     ),
     pronouns=frozenset(
@@ -1629,7 +1633,7 @@ SPANISH = Lexicon(
     ),
     composition=_p(
         r"^\s*(?:por favor,?\s*)?(?:escribe|escriba|redacta|redacte|compón|componga|inventa"
-        r"|invente|imagina|traduce|traduzca|resume|resuma|cuéntame un (?:chiste|cuento))\b"
+        r"|invente|imagina|traduce|traduzca|cuéntame un (?:chiste|cuento))\b"
     ),
     pronouns=frozenset("él ella lo le les su sus ellos ellas".split()),  # not "la", an article
     present_words=frozenset("actual actuales actualmente hoy ahora".split()),

@@ -2556,6 +2556,10 @@ def test_what_is_to_come_is_not_answered_with_what_has_happened(engine: Engine) 
     ("language", "asked", "question"),
     [
         ("en", "Tell me when Nazarbayev resigned.", "When Nazarbayev resigned."),
+        ("en", "Does the article say how many troops came?", "How many troops came?"),
+        ("en", "Do the sources mention who signed it?", "Who signed it?"),
+        ("en", "Does the article say Russia invaded?", "Does the article say Russia invaded?"),
+        ("en", "Summarise the 2020 agreement.", "What is the 2020 agreement."),
         ("en", "Hi! Can you please tell me which bloc sent troops?", "Which bloc sent troops?"),
         ("en", "I'd like to know how many agreements there are", "How many agreements there are"),
         ("en", "Give me the number of Russian troops sent.", "How many Russian troops sent."),
