@@ -189,12 +189,14 @@ class WordNet:
         senses = [(p, o) for p, o in self.synsets(word) if pos is None or p == pos]
         for sense_pos, offset in senses[:SENSES]:
             words, rest = self._words(sense_pos, offset)
-            related = [words]
+            related = [(sense_pos, words)]
             for symbol, other_pos, other in self._pointers(rest):
                 if symbol in pointers:
-                    related.append(self._words(other_pos, other)[0])
-            for group in related:
+                    related.append((other_pos, self._words(other_pos, other)[0]))
+            for group_pos, group in related:
                 for lemma in group:
+                    if group_pos == "v" and "_" in lemma:
+                        continue  # "fall_in" (join) makes no "fall" a joining
                     out.update(part for part in re.split(r"[_-]", lemma.lower()) if part)
         return frozenset(out)
 

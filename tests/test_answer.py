@@ -2487,6 +2487,9 @@ def test_a_date_or_person_is_not_taken_from_a_sentence_missing_the_event_and_a_n
     sentence naming Russia); a sentence holding every name, or the event, still answers."""
     answer = engine.ask("When did Russia annex Crimea?")
     assert answer.abstained, answer.answer
+    # nor by a place's name: "the fall of the Soviet Union" tells of no union joined
+    putin = "In 2014, Vladimir Putin declared"
+    assert not _eligible(engine.index, "When did Kazakhstan join the EEU?", putin)
     for question, expected in (
         ("When was the Tengiz pipeline completed?", "2001"),
         ("When did Nazarbayev resign?", "19 March 2019"),  # the event

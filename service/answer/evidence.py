@@ -58,6 +58,7 @@ from dossier.lexicon import (
     NUMBER,
     OTHER,
     PERSON,
+    PLACE,
     REASON,
     YESNO,
     Lexicon,
@@ -354,6 +355,20 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
     ).union(*phrasal)
 
 
+def _only_in_places(store: SentenceStore, rows: list[int]) -> set[str]:
+    """The stems `rows` write only inside the places they name ("union" in "the fall of the
+    Soviet Union"): a place's name tells of no event."""
+    inside: set[str] = set()
+    outside: set[str] = set()
+    for r in rows:
+        info = store.infos[r]
+        places = [(m.start, m.end) for m in info.mentions if m.kind == PLACE]
+        for offset, stem in zip(info.stem_offsets, info.stems, strict=True):
+            placed = any(start <= offset < end for start, end in places)
+            (inside if placed else outside).add(stem)
+    return inside - outside
+
+
 def _phrasal_verbs(question: Question, lexicon: Lexicon) -> list[tuple[str, str]]:
     """(WordNet's name, stem) of the verbs a question writes with an adverb that makes one
     verb of the two ("step_down" in "when did Nazarbayev step down?")."""
@@ -645,7 +660,15 @@ def features(
         for name in question.long_names
         if all(w[:1].isupper() or w[:1].isdigit() for w in name.split())
     ]
-    whole_names = [parts for parts in whole_names if len(parts) > 1]
+    # …and so is the name an acronym stands for ("EEU": "Eurasian Economic Union", not the
+    # "Soviet Union")
+    spelled: dict[str, set[str]] = {}
+    for f in question.focus:
+        if f.is_name:
+            spelled.setdefault(f.word, set()).add(f.stem)
+    whole_names = [
+        parts for parts in [*whole_names, *map(frozenset, spelled.values())] if len(parts) > 1
+    ]
     # The sources' stems that count as a name of the question: its people's adjective, its
     # capital, its other spellings
     forms = (
@@ -776,7 +799,8 @@ def features(
         if not other and (names.keys() - with_section or unwritten_event):
             if event_kin is None:
                 event_kin = _event_kin(question, asked_in)
-            if event_kin and not with_section & event_kin:
+            # (not in a place's name: "the Soviet Union" tells of no union joined)
+            if event_kin and not (with_section - _only_in_places(store, read)) & event_kin:
                 eligible[i] = False  # "In June 2022, … the forum was held" (Crimea's annexation)
         if measure_kin and not other and not with_section & measure_kin:
             # "… affected by the fall in oil prices in 2020, a sector that accounts for
