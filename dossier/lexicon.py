@@ -229,6 +229,9 @@ class Lexicon:
     # sentence ("the plant is due to open in 2030"): a date or figure a sentence gives of
     # what has happened ("signed in June 2025") does not answer what is to come.
     future: re.Pattern[str] | None = None
+    # An intention stated ("signed an agreement to build a nuclear power plant"): it says who
+    # is to act, not when, where or at what cost (those are the agreement's).
+    intention: re.Pattern[str] | None = None
     # A question's verbs in the past, before which the future is another's ("When did they
     # agree that Russia will build it?").
     past_auxiliaries: frozenset[str] = frozenset()
@@ -777,6 +780,10 @@ ENGLISH = Lexicon(
         # "due to open"; "due to the collapse", "due to carbon dioxide" give a cause
         r"|\bdue (?:to (?:be|start|begin|open|close|end|finish|come|enter|launch|resume|run"
         r"|return|complete|expire|take)\b|for\b)"
+    ),
+    intention=_p(
+        r"\b(?:agreements?|deals?|plans?|pledges?|promises?|commitments?|aims?|seeks?"
+        r"|decisions?|decided|undertook) to (?!(?:the|a|an|its|their|this|that|be)\b)[a-z]+"
     ),
     # not "was": "when was the plant expected to open?" asks what was to come
     past_auxiliaries=frozenset({"did"}),

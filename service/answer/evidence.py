@@ -56,6 +56,7 @@ from dossier.index.sentences import (
 from dossier.lexicon import (
     DATE,
     NUMBER,
+    ORGANISATION,
     OTHER,
     PERSON,
     PLACE,
@@ -353,6 +354,15 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
         for verb in (False, True)  # "leads": the metal first, then guide, conduct, leader
         for s in _relatives(f.word, f.stem, lexicon.code, verb)
     ).union(*phrasal)
+
+
+def _ahead(sentence: str, lexicon: Lexicon, intended: bool) -> bool:
+    """Whether a sentence speaks of what is to come (with `intended`, of what someone means
+    to do: "signed an agreement to build a nuclear power plant")."""
+    return bool(
+        (lexicon.future and lexicon.future.search(sentence))
+        or (intended and lexicon.intention and lexicon.intention.search(sentence))
+    )
 
 
 def _only_in_places(store: SentenceStore, rows: list[int]) -> set[str]:
@@ -703,6 +713,9 @@ def features(
     bygone: list[int] = []
     causes: list[int] = []
     ahead = question.future and short  # the answer is a date, figure or name still to come
+    # who is to build the plant is who agreed to build it; the agreement's date, figures or
+    # place are not the plant's (its site is not the country it was agreed for)
+    intended = question.kind in (PERSON, ORGANISATION)
     # a "why" question's focus stems but months (`_gives_it_as_cause`), once per question
     why = (
         weights.keys() - {asked_in.stem.stemWord(m) for m in asked_in.months}
@@ -824,7 +837,11 @@ def features(
             elsewhen.append(when.written)
         else:
             elsewhen.append(())
-        if ahead and lexicon.future and not any(lexicon.future.search(store.text(r)) for r in read):
+        if (
+            ahead
+            and lexicon.future
+            and not any(_ahead(store.text(r), lexicon, intended) for r in read)
+        ):
             eligible[i] = False
             bygone.append(i)
         if title and share < TITLE_SHARE and (not numbers or numbers_missing == 1.0):

@@ -350,9 +350,14 @@ def best_answer_for(
             if (
                 question.kind == PERSON
                 and mention.kind == PLACE
-                and mention.text.split()[-1].lower() in lexicon.natural_places
+                and (
+                    mention.text.split()[-1].lower() in lexicon.natural_places
+                    or _after_locative(store, r, mention, lexicon)
+                )
             ):
-                continue  # a bare "who" may be a country, not "the Caspian Sea"
+                # a bare "who" may be a country, not "the Caspian Sea", nor where it was done
+                # ("… an agreement to build a nuclear power plant in Kazakhstan")
+                continue
             if question.kind in (PLACE, ORGANISATION) and _an_event(store, r, mention, lexicon):
                 continue
             if (
@@ -709,6 +714,12 @@ def _words_before(store: SentenceStore, row: int, mention: Mention, lexicon: Lex
     if before and before[-1] in lexicon.definite_words:
         before.pop()
     return before[-2:]
+
+
+def _after_locative(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a name follows a preposition of place ("in Kazakhstan")."""
+    before = _words_before(store, row, mention, lexicon)
+    return bool(before) and before[-1] in lexicon.locatives
 
 
 def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
