@@ -739,7 +739,8 @@ ENGLISH = Lexicon(
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
     ),
     acronym_question=re.compile(
-        r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?)(?P<acronym>[A-Z][A-Z0-9]{1,7})"
+        r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?(?:(?:acronym|abbreviation|initials)\s+)?)"
+        r"(?P<acronym>[A-Z][A-Z0-9]{1,7})"
         r"(?=(?i:\s+stands?\s+for)\b)"
         r"|(?i:\b(?:full\s+name|full\s+form|long\s+form)\s+of\s+(?:the\s+)?)"
         r"(?P<full>[A-Z][A-Z0-9]{1,7})\b"

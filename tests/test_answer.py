@@ -2211,6 +2211,7 @@ def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(
     assert asked_acronym("Que veut dire le sigle OTSC ?", lexicon_for("fr")) == "OTSC"
     assert asked_acronym("Что означает ОДКБ?", lexicon_for("ru")) == "ОДКБ"
     assert asked_acronym("What does the CSTO do?", EN) is None
+    assert asked_acronym("What does the acronym NATO stand for?", EN) == "NATO"
 
 
 def test_a_yes_no_question_needs_a_sentence_about_its_words(engine: Engine) -> None:
