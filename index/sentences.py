@@ -852,8 +852,9 @@ class SentenceStore:
         }
 
     def written_out(self, text: str) -> str:
-        """`text` with those acronyms written as the names they stand for ("What is the
-        EEU?": "What is the Eurasian Economic Union?"): a model reads those words better."""
+        """`text` with the acronyms `spelled_out` finds written as the names they stand for
+        ("What is the EEU?": "What is the Eurasian Economic Union?"): a model reads those
+        words better."""
         for acronym, name in self.spelled_out(text).items():
             text = re.sub(rf"(?<!\w){re.escape(acronym)}(?!\w)", name, text)
         return text

@@ -254,10 +254,11 @@ class Engine:
         allowed = self._check_sources(index, sources)
         query = f"{context} {question}" if context else question
         # An acronym the sources only write in full ("CSTO") finds their words lexically, and
-        # is read as those words (the models know "EEU" less well than the words it stands for).
+        # the reader reads those words (it knows "EEU" less well than what it stands for). The
+        # encoder reads the question as asked: spelled out, "CSTO" drew other treaties nearer.
         store = index.sentences
         spelled = store.spelled_out(question) if store else {}
-        read_as = store.written_out(question) if store and spelled else question
+        read_as = store.written_out(question) if store else question
         reader = self.reader_for(self.answerability_for(index))
         if reader is not None:  # its pass beside the encoder's (a tower sharing it waits)
             reader.prefetch(read_as)

@@ -672,12 +672,12 @@ def features(
     ]
     # …and so is the name an acronym stands for ("EEU": "Eurasian Economic Union", not the
     # "Soviet Union")
-    spelled: dict[str, set[str]] = {}
+    stood_for: dict[str, set[str]] = {}  # a name of the question → the stems it stands for
     for f in question.focus:
         if f.is_name:
-            spelled.setdefault(f.word, set()).add(f.stem)
+            stood_for.setdefault(f.word, set()).add(f.stem)
     whole_names = [
-        parts for parts in [*whole_names, *map(frozenset, spelled.values())] if len(parts) > 1
+        parts for parts in [*whole_names, *map(frozenset, stood_for.values())] if len(parts) > 1
     ]
     # The sources' stems that count as a name of the question: its people's adjective, its
     # capital, its other spellings
