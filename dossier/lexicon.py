@@ -462,6 +462,11 @@ ENGLISH = Lexicon(
                 r"purpose|goal|aim)s?\b|\bhow did .* (affect|change|lead)\b"
             ),
         ),
+        # "What was signed in 1998?": an agreement's name, as "which agreement" asks
+        (
+            ORGANISATION,
+            _p(r"^\s*what (?:was|were|has been|have been|had been) (?:signed|concluded)\b"),
+        ),
         (OTHER, _EN_COPULA_PHRASE),
         (OTHER, _p(rf"\b(which|what) {_EN_THING}")),
     ),

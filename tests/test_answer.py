@@ -195,6 +195,8 @@ def test_a_heading_is_a_short_line_that_does_not_end_like_a_sentence(
         # a share is of what it names
         ("What share of Kazakhstan's population is Russian?", NUMBER, "Kazakhstan's population"),
         ("What is Russia's share of foreign companies?", NUMBER, "foreign companies"),
+        # what was signed is an agreement, named as "which agreement" asks
+        ("What was signed in 1998?", ORGANISATION, None),
         ("What is the percentage of the gas stations that ran dry?", NUMBER, "gas stations"),
         # how big something is asks a figure of it
         ("How big is the Kazakh army?", NUMBER, "Kazakh army"),
@@ -2621,6 +2623,15 @@ def test_a_question_asked_as_a_request_is_answered_as_the_question(engine: Engin
         "Tell me when Kazakhstan joined the EEU.",
     ):
         assert engine.ask(asked).abstained, asked
+
+
+def test_what_was_signed_in_a_year_is_answered_with_the_agreement_dated_to_it(
+    engine: Engine,
+) -> None:
+    """ "What was signed in 1998?" was refused ("none of their sentences answers it"): the
+    list item "Declaration of Eternal Friendship and Alliance (1998)" names what was."""
+    answer = engine.ask("What was signed in 1998?")
+    assert answer.answer_span is not None and "Eternal Friendship" in answer.answer_span.text
 
 
 @pytest.mark.parametrize(
