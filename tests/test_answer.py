@@ -1786,12 +1786,8 @@ def test_an_answer_is_near_when_it_is_near_what_is_specific_to_the_question(
 
 def _eligible(index: Index, question: str, starts_with: str) -> bool:
     """Whether the sentence starting with `starts_with` may answer `question`."""
-    vector = index.embedder.encode_query(question)
-    passages = index.search(question, k=5, query_vector=vector)
-    assert index.sentences is not None
-    evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
-    rows = [c.row for c in evidence.candidates]
-    return bool(evidence.eligible[rows.index(sentence_row(index, starts_with))])
+    evidence, at = _evidence_at(index, question, starts_with)
+    return bool(evidence.eligible[at])
 
 
 def test_a_list_item_answers_only_a_question_it_is_about(index: Index) -> None:
@@ -2742,12 +2738,8 @@ def test_the_sources_other_spellings_of_a_name_count_as_it() -> None:
 
 def test_a_sentence_spelling_a_name_otherwise_holds_it(index: Index) -> None:
     question = "How did Putin punish Tokayev for his remarks at the economic forum?"
-    vector = index.embedder.encode_query(question)
-    passages = index.search(question, k=5, query_vector=vector)
-    assert index.sentences is not None
-    evidence = features(analyse(question, EN, index.sentences.idf), vector, passages, index)
-    row = sentence_row(index, "Following this public humiliation, Putin decided")
-    held = evidence.held[[c.row for c in evidence.candidates].index(row)]
+    evidence, at = _evidence_at(index, question, "Following this public humiliation, Putin")
+    held = evidence.held[at]
     assert {"putin", "tokayev"} <= held  # "… a direct sanction for Tokaev's impudence"
 
 
