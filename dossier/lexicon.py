@@ -230,7 +230,8 @@ class Lexicon:
     # what has happened ("signed in June 2025") does not answer what is to come.
     future: re.Pattern[str] | None = None
     # An intention stated ("signed an agreement to build a nuclear power plant"): it says who
-    # is to act, not when, where or at what cost (those are the agreement's).
+    # is to do what its group `verb` names, not when, where or at what cost (those are the
+    # agreement's).
     intention: re.Pattern[str] | None = None
     # A question's verbs in the past, before which the future is another's ("When did they
     # agree that Russia will build it?").
@@ -594,6 +595,9 @@ ENGLISH = Lexicon(
                 r"|\bwhat (was|is|were|are) the (share|percentage|proportion|portion)\b"
                 r"|\bwhat (?:was|is|were|are) [\w-]+['’]s? (?P<unit>share|percentage|proportion"
                 r"|portion)\b"
+                # "how much of Kazakhstan's GDP does oil account for": a part of a whole
+                # ("how much of a threat": a degree)
+                r"|\bhow much of\b(?! an?\b)"
             ),
         ),
         (
@@ -789,7 +793,8 @@ ENGLISH = Lexicon(
     ),
     intention=_p(
         r"\b(?:agreements?|deals?|plans?|pledges?|promises?|commitments?|aims?|seeks?"
-        r"|decisions?|decided|undertook) to (?!(?:the|a|an|its|their|this|that|be)\b)[a-z]+"
+        r"|decisions?|decided|undertook) to "
+        r"(?!(?:the|a|an|its|their|this|that|be)\b)(?P<verb>[a-z]+)"
     ),
     # not "was": "when was the plant expected to open?" asks what was to come
     past_auxiliaries=frozenset({"did"}),

@@ -2557,6 +2557,9 @@ def test_what_is_to_come_is_not_answered_with_what_has_happened(engine: Engine) 
     answer = engine.ask("Who will build the nuclear power plant?")
     assert answer.answer_span is not None and answer.answer_span.text in {"Moscow", "Astana"}
     assert engine.ask("How much will the nuclear power plant cost?").abstained
+    # an agreement to build it does not say who will run it
+    answer = engine.ask("Who will operate the nuclear power plant?")
+    assert answer.abstained and "not what is to come" in answer.answer, answer.answer
 
 
 @pytest.mark.parametrize(
@@ -2761,6 +2764,25 @@ def test_a_sum_asked_in_one_currency_is_not_given_in_another(engine: Engine) -> 
         assert answer.answer_span is not None and answer.answer_span.text == "£15 billion", asked
     answer = engine.ask("What was the trade volume in 2003 in dollars?")
     assert answer.answer_span is not None and answer.answer_span.text == "USD 5.2 billion"
+
+
+def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
+    """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
+    figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of
+    GDP"); "how much of a" asks for a degree, not a share."""
+    assert analyse("How much of the budget went to defence?", EN, lambda stem: 1.0).unit == SHARE
+    assert analyse("How much of a threat is it?", EN, lambda stem: 1.0).unit != SHARE
+    answer = engine.ask("How much of Kazakhstan's GDP does the oil sector account for?")
+    assert answer.answer_span is not None and answer.answer_span.text == "one-third"
+
+
+def test_where_is_not_answered_by_the_place_that_acts(engine: Engine) -> None:
+    """ "Where was the capital moved to?" was answered "Kazakhstan", the subject of
+    "Kazakhstan has taken numerous steps …, moving the capital": a place opening the
+    sentence is what acts, not where; a place set after the verb still answers."""
+    assert engine.ask("Where was the capital moved to?").abstained
+    answer = engine.ask("Where is the Tengiz field?")  # "… the Tengiz field (Kazakhstan)"
+    assert answer.answer_span is not None and answer.answer_span.text == "Kazakhstan"
 
 
 def test_what_happened_at_a_time_is_what_the_sources_date_to_it(engine: Engine) -> None:

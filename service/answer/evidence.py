@@ -356,12 +356,24 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
     ).union(*phrasal)
 
 
-def _ahead(sentence: str, lexicon: Lexicon, intended: bool) -> bool:
-    """Whether a sentence speaks of what is to come (with `intended`, of what someone means
-    to do: "signed an agreement to build a nuclear power plant")."""
-    return bool(
-        (lexicon.future and lexicon.future.search(sentence))
-        or (intended and lexicon.intention and lexicon.intention.search(sentence))
+def _intended(question: Question, lexicon: Lexicon) -> frozenset[str]:
+    """The stems of what a "who" question asks to be done ("who will build …") and of their
+    WordNet verb relatives: an agreement to do that says who is to do it (one to build a
+    plant does not say who will run it)."""
+    if question.kind not in (PERSON, ORGANISATION):
+        return frozenset()
+    common = [f for f in question.focus if not f.is_name]
+    return frozenset().union(*(_relatives(f.word, f.stem, lexicon.code, True) for f in common))
+
+
+def _ahead(sentence: str, lexicon: Lexicon, intended: frozenset[str]) -> bool:
+    """Whether a sentence speaks of what is to come, or of someone's intention to do what
+    `intended` names ("signed an agreement to build a nuclear power plant")."""
+    if lexicon.future and lexicon.future.search(sentence):
+        return True
+    return bool(intended and lexicon.intention) and any(
+        lexicon.stem.stemWord(match.group("verb").lower()) in intended
+        for match in lexicon.intention.finditer(sentence)  # type: ignore[union-attr]
     )
 
 
@@ -715,7 +727,7 @@ def features(
     ahead = question.future and short  # the answer is a date, figure or name still to come
     # who is to build the plant is who agreed to build it; the agreement's date, figures or
     # place are not the plant's (its site is not the country it was agreed for)
-    intended = question.kind in (PERSON, ORGANISATION)
+    intended = _intended(question, asked_in) if ahead else frozenset()
     # a "why" question's focus stems but months (`_gives_it_as_cause`), once per question
     why = (
         weights.keys() - {asked_in.stem.stemWord(m) for m in asked_in.months}

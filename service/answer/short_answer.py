@@ -358,6 +358,12 @@ def best_answer_for(
                 # a bare "who" may be a country, not "the Caspian Sea", nor where it was done
                 # ("… an agreement to build a nuclear power plant in Kazakhstan")
                 continue
+            if (
+                question.kind == PLACE
+                and question.thing is None
+                and not store.text(r)[: mention.start - store.infos[r].start].strip()
+            ):
+                continue  # "where was the capital moved": not "Kazakhstan has … moving it"
             if question.kind in (PLACE, ORGANISATION) and _an_event(store, r, mention, lexicon):
                 continue
             if (
