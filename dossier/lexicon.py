@@ -225,6 +225,9 @@ class Lexicon:
     # Verbs of what is done to an agreement ("when was the legal status of the Caspian Sea
     # settled?"): a listed agreement's year answers them, whatever it is about.
     agreeing_words: frozenset[str] = frozenset()
+    # Of those, the verbs that say an agreement was made: a listed agreement's year is when
+    # it was signed or concluded, whatever verb the question uses for that.
+    concluding_words: frozenset[str] = frozenset()
     # What speaks of the future, in a question ("when will the plant open?") and in a
     # sentence ("the plant is due to open in 2030"): a date or figure a sentence gives of
     # what has happened ("signed in June 2025") does not answer what is to come.
@@ -779,6 +782,9 @@ ENGLISH = Lexicon(
     agreeing_words=frozenset(
         """agree agreed sign signed settle settled conclude concluded ratify ratified adopt
         adopted amend amended revise revised negotiate negotiated approve approved""".split()
+    ),
+    concluding_words=frozenset(
+        "sign signed conclude concluded agree agreed strike struck reach reached".split()
     ),
     cause_marker=_p(
         r"\b(?:due to|because of|because|owing to|following|thanks to|as a result of|"

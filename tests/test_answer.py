@@ -2189,6 +2189,14 @@ def test_a_listed_title_dates_what_it_is_headed_by(engine: Engine) -> None:
     # what is done to an agreement is dated by it, whatever it is about
     settled = engine.ask("When was the legal status of the Caspian Sea settled?")
     assert settled.answer_span is not None and settled.answer_span.text == "2018"
+    # "concluded", which no source writes, is how an agreement is made: its listed year
+    # says when ("When was the Convention … concluded?" was refused)
+    for asked, year in (
+        ("When was the Convention on the Legal Status of the Caspian Sea concluded?", "2018"),
+        ("When was the Treaty of Friendship, Cooperation and Mutual Assistance concluded?", "1992"),
+    ):
+        answer = engine.ask(asked)
+        assert answer.answer_span is not None and answer.answer_span.text == year, asked
 
 
 def test_what_an_acronym_stands_for_is_answered_where_the_sources_spell_it_out(

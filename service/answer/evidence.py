@@ -668,6 +668,11 @@ def features(
     unwritten_event = _unwritten_event(question, store, asked_in)
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
+    # "when was the Convention … concluded?": a listed agreement's year says so, though no
+    # source writes "concluded"
+    concluded = question.kind == DATE and any(
+        w.lower() in asked_in.concluding_words for w in words(question.text)
+    )
     asked_stems = frozenset(content_stems(question.text, asked_in)) if dated_titles else frozenset()
     accepts = ACCEPTS.get(question.kind)
     short = accepts is not None
@@ -825,7 +830,11 @@ def features(
             if event_kin is None:
                 event_kin = _event_kin(question, asked_in)
             # (not in a place's name: "the Soviet Union" tells of no union joined)
-            if event_kin and not (with_section - _only_in_places(store, read)) & event_kin:
+            if (
+                event_kin
+                and not (title and concluded)
+                and not (with_section - _only_in_places(store, read)) & event_kin
+            ):
                 eligible[i] = False  # "In June 2022, … the forum was held" (Crimea's annexation)
         if measure_kin and not other and not with_section & measure_kin:
             # "… affected by the fall in oil prices in 2020, a sector that accounts for
