@@ -214,6 +214,11 @@ class Lexicon:
     # A request to write something ("Write me a poem about …", "Translate …", "Tell me a
     # joke"): no question the sources answer, however much of their subject it names.
     composition: re.Pattern[str] | None = None
+    # A question asking what someone said ("What did Putin say about the canal?"; group
+    # `speaker`), and the words by which a sentence reports speech: one that reports none
+    # tells what the speaker did, not what they said.
+    speech_question: re.Pattern[str] | None = None
+    speech_words: frozenset[str] = frozenset()
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
     # acronym is its group "acronym" (capitals, so the pattern sets its own case rules).
     acronym_question: re.Pattern[str] | None = None
@@ -530,6 +535,7 @@ ENGLISH = Lexicon(
         "unsaid": "the passages found mention {held} but say nothing about {terms}",
         "unspelled": "the sources write {acronym} but never spell it out",
         "composing": "it asks for writing, and Dossier only reports what its sources say",
+        "unspoken": "the passages found mention {held} but report no statement",
         "bygone": "the passages found mention {held} but only what has happened, "
         "not what is to come",
         "as_cause": "the passages found mention {held} only as the cause of something else, "
@@ -749,6 +755,19 @@ ENGLISH = Lexicon(
         rf"{_EN_OPENER}(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft"
         r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate"
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
+    ),
+    speech_question=_p(
+        # (the verb in lower case: "What does the Islamic State lack …?")
+        r"^\s*what (?:did|does|do|has|have|had) (?P<speaker>[\w'’. -]+?) (?-i:say|claim|declare"
+        r"|state|announce|affirm|argue|assert|emphasi[sz]e|stress|warn|tell|promise|insist)\b"
+    ),
+    speech_words=frozenset(  # not words that name other things too ("the two states")
+        """say says said saying tell tells told stated stating statement statements declare
+        declares declared declaring declaration claimed affirm affirms affirmed affirming
+        argue argues argued arguing announce announced announcement asserted emphasise
+        emphasised emphasize emphasized stressed warn warned warning insisted promised
+        promises speech speeches remark remarks commented criticised criticized acknowledged
+        admitted proclaim proclaimed quipped noted explained replied wrote""".split()
     ),
     acronym_question=re.compile(
         r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?(?:(?:acronym|abbreviation|initials)\s+)?)"
@@ -990,6 +1009,7 @@ FRENCH = Lexicon(
         "unspelled": "les sources écrivent {acronym} sans jamais le développer",
         "composing": "elle demande de rédiger, et Dossier ne rapporte que ce que disent "
         "ses sources",
+        "unspoken": "les passages trouvés mentionnent {held} mais ne rapportent aucun propos",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
         "pas ce qui est à venir",
         "as_cause": "les passages trouvés mentionnent {held} seulement comme cause d'autre "
@@ -1256,6 +1276,7 @@ GERMAN = Lexicon(
         "unspelled": "die Quellen schreiben {acronym}, lösen es aber nirgends auf",
         "composing": "sie verlangt einen eigenen Text, und Dossier gibt nur wieder, was "
         "seine Quellen sagen",
+        "unspoken": "die gefundenen Passagen erwähnen {held}, geben aber keine Äußerung wieder",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
         "as_cause": "die gefundenen Passagen erwähnen {held} nur als Ursache von etwas "
         "anderem, nicht, was es verursacht hat",
@@ -1527,6 +1548,7 @@ SPANISH = Lexicon(
         "unsaid": "los pasajes encontrados mencionan {held} pero no dicen nada sobre {terms}",
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "composing": "pide redactar, y Dossier solo refiere lo que dicen sus fuentes",
+        "unspoken": "los pasajes encontrados mencionan {held} pero no recogen ninguna declaración",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
         "no lo que vendrá",
         "as_cause": "los pasajes encontrados mencionan {held} solo como causa de otra cosa, "
@@ -1756,6 +1778,7 @@ RUSSIAN = Lexicon(
         "unsaid": "найденные фрагменты упоминают {held}, но ничего не говорят о {terms}",
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "composing": "это просьба что-то написать, а Dossier лишь передаёт сказанное в источниках",
+        "unspoken": "найденные фрагменты упоминают {held}, но не передают ничьих слов",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
         "а не то, что будет",
         "as_cause": "найденные фрагменты упоминают {held} лишь как причину чего-то другого, "

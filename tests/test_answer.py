@@ -2774,6 +2774,27 @@ def test_a_sum_asked_in_one_currency_is_not_given_in_another(engine: Engine) -> 
     assert answer.answer_span is not None and answer.answer_span.text == "USD 5.2 billion"
 
 
+def test_what_someone_said_is_answered_only_by_what_the_sources_report_of_it(
+    engine: Engine,
+) -> None:
+    """ "What did Putin say about the Novorossiysk Canal?" was answered with what he did
+    ("Putin decided to cut off the Novorossiysk Canal"): a question asking what someone said
+    needs a sentence reporting speech ("emphasised", "statement", a quotation). What the
+    article says is any sentence's, and a capitalised "State" is no verb."""
+    for asked, reported in (
+        ("What did Putin say about the Novorossiysk Canal?", True),
+        ("what did the ministry claim in 2020?", True),
+        ("What does the article say about Putin?", False),
+        ("What did the authors argue?", False),
+        ("What does the Islamic State lack?", False),
+    ):
+        assert analyse(asked, EN, lambda stem: 1.0).reported is reported, asked
+    answer = engine.ask("What did Putin say about the Novorossiysk Canal?")
+    assert answer.abstained and answer.answer.endswith("but report no statement."), answer.answer
+    answer = engine.ask("What did Nazarbayev say about cooperation with NATO?")
+    assert not answer.abstained and "emphasised" in answer.answer, answer.answer
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

@@ -133,6 +133,8 @@ def why_not(
         return messages["unsaid"].format(held=held, terms=_join(list(evidence.about), lexicon))
     if topical in evidence.bygone:  # "… but say only what has already happened"
         return messages["bygone"].format(held=held)
+    if topical in evidence.unspoken:  # "… but report no statement"
+        return messages["unspoken"].format(held=held)
     if topical in evidence.causes:  # "… only as the cause of something else"
         return messages["as_cause"].format(held=held)
     if topical in evidence.denied:  # "… but say the opposite ("did not recognise")"

@@ -204,6 +204,8 @@ class Evidence:
     # Candidates that deny what the question asks of ("he did not recognise …" for when he
     # recognised it), with the words that deny it (`_denial`).
     denied: dict[int, str] = field(default_factory=dict)
+    # Candidates that report nothing said, for a question asking what someone said.
+    unspoken: frozenset[int] = frozenset()
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -374,6 +376,20 @@ def _ahead(sentence: str, lexicon: Lexicon, intended: frozenset[str]) -> bool:
     return bool(intended and lexicon.intention) and any(
         lexicon.stem.stemWord(match.group("verb").lower()) in intended
         for match in lexicon.intention.finditer(sentence)  # type: ignore[union-attr]
+    )
+
+
+# Quotation marks that open a quotation (not "’", an apostrophe too).
+_QUOTES = ("“", "”", '"', "‘", "«")
+
+
+def _reports_speech(sentence: str, lexicon: Lexicon) -> bool:
+    """Whether a sentence reports what someone said: a word of speech ("declared",
+    "statement") or a quotation; any sentence does in a language without such words."""
+    return (
+        not lexicon.speech_words
+        or any(q in sentence for q in _QUOTES)
+        or any(w.lower() in lexicon.speech_words for w in words(sentence))
     )
 
 
@@ -729,6 +745,7 @@ def features(
     unrelated: list[int] = []
     bygone: list[int] = []
     causes: list[int] = []
+    unspoken: list[int] = []
     ahead = question.future and short  # the answer is a date, figure or name still to come
     # who is to build the plant is who agreed to build it; the agreement's date, figures or
     # place are not the plant's (its site is not the country it was agreed for)
@@ -876,6 +893,14 @@ def features(
             # say why oil prices rose
             eligible[i] = False
             causes.append(i)
+        if (
+            question.reported
+            and not other
+            and not any(_reports_speech(store.text(r), lexicon) for r in read)
+        ):
+            # "Putin decided to cut off the Novorossiysk Canal" says what he did, not said
+            eligible[i] = False
+            unspoken.append(i)
         if title and dated_titles and not _asks_of_head(asked_stems, sentence, asked_in):
             # "Agreement on the Use of the Baikonur Cosmodrome (2004)" dates the agreement,
             # not when the cosmodrome was built
@@ -945,6 +970,7 @@ def features(
         frozenset(causes),
         elsewhose,
         denied,
+        frozenset(unspoken),
     )
 
 

@@ -86,6 +86,8 @@ class Question:
     # What earlier parts of its question were answered with: no answer to this part ("When
     # was the agreement signed and when was the pipeline finished?" is not 1996 twice)
     answered: tuple[str, ...] = ()
+    # It asks what someone said ("What did Putin say about the canal?"), not the sources.
+    reported: bool = False
 
     @property
     def expects_short(self) -> bool:
@@ -473,6 +475,16 @@ def analyse(
         owner=_owner(text, kind, thing, lexicon),
         # "how much did it cost in tenge?": the unit is asked first, its currency after
         currency=currency_of(text[unit_start:], lexicon) if unit == MONEY else None,
+        reported=_reported(text, lexicon),
+    )
+
+
+def _reported(text: str, lexicon: Lexicon) -> bool:
+    """`Question.reported`: it asks what a speaker said, and the speaker is not the article or
+    its authors ("What does the article say about …" asks what the sources say)."""
+    match = lexicon.speech_question.search(text) if lexicon.speech_question else None
+    return match is not None and not (
+        lexicon.work_question and lexicon.work_question.search(match.group("speaker"))
     )
 
 
