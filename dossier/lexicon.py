@@ -217,6 +217,12 @@ class Lexicon:
     # A question asking what someone said ("What did Putin say about the canal?"; group
     # `speaker`), and the words by which a sentence reports speech: one that reports none
     # tells what the speaker did, not what they said.
+    # A question asking why something happened ("why", "for what reason"; not "what was the
+    # goal", nor "how did X affect Y"), and what gives a reason ("due to", "in order to",
+    # "led … to", "considering it a threat", "they knew that …"): a sentence with none of
+    # it only tells that something happened (English so far).
+    cause_question: re.Pattern[str] | None = None
+    reason_cue: re.Pattern[str] | None = None
     speech_question: re.Pattern[str] | None = None
     speech_words: frozenset[str] = frozenset()
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
@@ -536,6 +542,7 @@ ENGLISH = Lexicon(
         "unspelled": "the sources write {acronym} but never spell it out",
         "composing": "it asks for writing, and Dossier only reports what its sources say",
         "unspoken": "the passages found mention {held} but report no statement",
+        "no_reason": "the passages found mention {held} but give no reason",
         "bygone": "the passages found mention {held} but only what has happened, "
         "not what is to come",
         "as_cause": "the passages found mention {held} only as the cause of something else, "
@@ -755,6 +762,24 @@ ENGLISH = Lexicon(
         rf"{_EN_OPENER}(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft"
         r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate"
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
+    ),
+    cause_question=_p(
+        r"^\s*why\b|\bfor what reason\b|\bwhat (?:was|were|is|are) the (?:reason|cause|motive)s?\b"
+    ),
+    reason_cue=_p(
+        r"\b(?:because|due to|owing to|thanks to|as a result|result(?:s|ed|ing)? (?:in|from)"
+        r"|caus(?:e|es|ed|ing)|prompt(?:s|ed|ing)|driv(?:e|es|en|ing)|forc(?:e|es|ed|ing)"
+        r"|l(?:ed|ead|eads|eading) (?:[\w’'-]+ ){0,4}to|made (?:[\w’'-]+ ){1,3}(?:aware|realise"
+        r"|realize)|in order to|so as to|so that|in an (?:effort|attempt|bid) to"
+        r"|aim(?:s|ed|ing)? (?:at|to)|in (?:response|reaction) to|in exchange for"
+        r"|on account of|for fear|fears?|feared|reasons?|why|therefore|thus|hence"
+        r"|consequently|given (?:that|its|their|the)|following|faced with"
+        r"|(?:steps|measures|efforts|moves|attempts?|sought|seeks?|wants?|wanted|created"
+        r"|formed|established|founded|set up|designed|built|used|intended|meant|introduced) to"
+        r"|intention|as a means|based on|purpose"
+        r"|in the face of|consider(?:s|ed|ing)|regard(?:s|ed|ing) (?:[\w’'-]+ ){0,3}as"
+        r"|seen as|kn(?:ew|ow|own|ows)|believ(?:e|ed|es|ing)|realis(?:e|ed)|realiz(?:e|ed)"
+        r"|concerns?|concerned|worr(?:y|ied)|sanction for|affected by|hit by)\b"
     ),
     speech_question=_p(
         # (the verb in lower case: "What does the Islamic State lack …?")
@@ -1010,6 +1035,7 @@ FRENCH = Lexicon(
         "composing": "elle demande de rédiger, et Dossier ne rapporte que ce que disent "
         "ses sources",
         "unspoken": "les passages trouvés mentionnent {held} mais ne rapportent aucun propos",
+        "no_reason": "les passages trouvés mentionnent {held} mais n'en donnent aucune raison",
         "bygone": "les passages trouvés mentionnent {held} mais seulement ce qui a eu lieu, "
         "pas ce qui est à venir",
         "as_cause": "les passages trouvés mentionnent {held} seulement comme cause d'autre "
@@ -1277,6 +1303,7 @@ GERMAN = Lexicon(
         "composing": "sie verlangt einen eigenen Text, und Dossier gibt nur wieder, was "
         "seine Quellen sagen",
         "unspoken": "die gefundenen Passagen erwähnen {held}, geben aber keine Äußerung wieder",
+        "no_reason": "die gefundenen Passagen erwähnen {held}, nennen aber keinen Grund",
         "bygone": "die gefundenen Passagen erwähnen {held}, aber nur Geschehenes, nicht Kommendes",
         "as_cause": "die gefundenen Passagen erwähnen {held} nur als Ursache von etwas "
         "anderem, nicht, was es verursacht hat",
@@ -1549,6 +1576,7 @@ SPANISH = Lexicon(
         "unspelled": "las fuentes escriben {acronym} pero nunca lo desarrollan",
         "composing": "pide redactar, y Dossier solo refiere lo que dicen sus fuentes",
         "unspoken": "los pasajes encontrados mencionan {held} pero no recogen ninguna declaración",
+        "no_reason": "los pasajes encontrados mencionan {held} pero no dan ninguna razón",
         "bygone": "los pasajes encontrados mencionan {held} pero solo lo ocurrido, "
         "no lo que vendrá",
         "as_cause": "los pasajes encontrados mencionan {held} solo como causa de otra cosa, "
@@ -1779,6 +1807,7 @@ RUSSIAN = Lexicon(
         "unspelled": "источники пишут {acronym}, но нигде не расшифровывают",
         "composing": "это просьба что-то написать, а Dossier лишь передаёт сказанное в источниках",
         "unspoken": "найденные фрагменты упоминают {held}, но не передают ничьих слов",
+        "no_reason": "найденные фрагменты упоминают {held}, но не называют причины",
         "bygone": "найденные фрагменты упоминают {held}, но лишь то, что уже произошло, "
         "а не то, что будет",
         "as_cause": "найденные фрагменты упоминают {held} лишь как причину чего-то другого, "

@@ -2795,6 +2795,23 @@ def test_what_someone_said_is_answered_only_by_what_the_sources_report_of_it(
     assert not answer.abstained and "emphasised" in answer.answer, answer.answer
 
 
+def test_why_is_answered_only_by_a_sentence_giving_a_reason(engine: Engine) -> None:
+    """ "Why did the troops withdraw?" was answered "Nearly two weeks after being deployed,
+    the troops withdrew", which says when, not why: a "why" question needs a sentence that
+    gives a reason ("due to", "a direct sanction for", "steps to break away"), and says so
+    when none does."""
+    for asked in ("Why did the troops withdraw?", "Why did Nazarbayev resign?"):
+        answer = engine.ask(asked)
+        assert answer.abstained and answer.answer.endswith("but give no reason."), answer.answer
+    for asked, reason in (
+        ("Why did Putin cut off the Novorossiysk Canal?", "a direct sanction for"),
+        ("Why did Kazakhstan move its capital?", "to break away from Russian influence"),
+        ("Why did protests break out in January 2022?", "due to a sharp increase"),
+    ):
+        answer = engine.ask(asked)
+        assert not answer.abstained and reason in answer.answer, (asked, answer.answer)
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

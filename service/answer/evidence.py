@@ -206,6 +206,8 @@ class Evidence:
     denied: dict[int, str] = field(default_factory=dict)
     # Candidates that report nothing said, for a question asking what someone said.
     unspoken: frozenset[int] = frozenset()
+    # Candidates that give no reason, for a "why" question (lexicon `reason_cue`).
+    causeless: frozenset[int] = frozenset()
 
     def column(self, name: str) -> np.ndarray:
         return self.table[:, self.columns.index(name)]
@@ -746,6 +748,7 @@ def features(
     bygone: list[int] = []
     causes: list[int] = []
     unspoken: list[int] = []
+    causeless: list[int] = []
     ahead = question.future and short  # the answer is a date, figure or name still to come
     # who is to build the plant is who agreed to build it; the agreement's date, figures or
     # place are not the plant's (its site is not the country it was agreed for)
@@ -755,6 +758,10 @@ def features(
         weights.keys() - {asked_in.stem.stemWord(m) for m in asked_in.months}
         if question.kind == REASON
         else set()
+    )
+    # "why did the troops withdraw?" needs a sentence giving a reason (lexicon `reason_cue`)
+    cause_asked = bool(
+        why and asked_in.cause_question and asked_in.cause_question.search(question.text)
     )
     for i, candidate in enumerate(found):
         language = index.documents[candidate.source_id].language
@@ -888,6 +895,15 @@ def features(
         if why and not other and _lacks_the_rare_names(names, with_section, store, read, top_idf):
             # "Kazakhstan was the last state to leave the USSR" says nothing of the CSTO
             eligible[i] = False
+        if (
+            cause_asked
+            and not other
+            and lexicon.reason_cue
+            and not any(lexicon.reason_cue.search(store.text(r)) for r in read)
+        ):
+            # "Nearly two weeks after being deployed, the troops withdrew" gives no reason
+            eligible[i] = False
+            causeless.append(i)
         if why and _gives_it_as_cause(sentence, why, lexicon):
             # "… protests rocked the country due to a sharp increase in oil prices" does not
             # say why oil prices rose
@@ -971,6 +987,7 @@ def features(
         elsewhose,
         denied,
         frozenset(unspoken),
+        frozenset(causeless),
     )
 
 
