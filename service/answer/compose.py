@@ -135,12 +135,12 @@ def why_not(
         return messages["bygone"].format(held=held)
     if topical in evidence.unspoken:  # "… but report no statement"
         return messages["unspoken"].format(held=held)
-    if topical in evidence.causeless:  # "… but give no reason"
-        return messages["no_reason"].format(held=held)
     if topical in evidence.causes:  # "… only as the cause of something else"
         return messages["as_cause"].format(held=held)
     if topical in evidence.denied:  # "… but say the opposite ("did not recognise")"
         return messages["denied"].format(held=held, stated=evidence.denied[topical])
+    if topical in evidence.causeless:  # "… but give no reason"
+        return messages["no_reason"].format(held=held)
     if topical in evidence.elsewhose and question.thing:  # "… language only as Kazakh"
         return messages["other_owner"].format(
             thing=question.thing.split()[-1],
