@@ -2812,6 +2812,16 @@ def test_why_is_answered_only_by_a_sentence_giving_a_reason(engine: Engine) -> N
         assert not answer.abstained and reason in answer.answer, (asked, answer.answer)
 
 
+def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:
+    """ "List the agreements signed in the 1990s." raised a ValueError (HTTP 500): its best
+    answer was "2006 agreement", a name read from its date rather than indexed, and the
+    list around it was looked up among the indexed names only."""
+    answer = engine.ask("List the agreements signed in the 1990s.")
+    if answer.answer_span is not None:
+        span = answer.answer_span
+        assert engine.index.documents[span.source_id].text[span.start : span.end] == span.text
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

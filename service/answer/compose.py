@@ -559,6 +559,8 @@ def _listed(
     commas or "and": "Donetsk and Luhansk", "Russia, Kazakhstan and Belarus"."""
     joiners = {",", lexicon.messages["and"], f", {lexicon.messages['and']}"}
     kin = [m for m in mentions if m.kind in kinds]
+    if mention not in kin:  # a name read from its date ("the 2006 agreement"), not indexed
+        kin = sorted([*kin, mention], key=lambda m: m.start)
     at = kin.index(mention)
     first = last = at
     while first > 0 and text[kin[first - 1].end : kin[first].start].strip() in joiners:
