@@ -223,6 +223,9 @@ class Lexicon:
     # it only tells that something happened (English so far).
     cause_question: re.Pattern[str] | None = None
     reason_cue: re.Pattern[str] | None = None
+    # A question asking only what a name is ("What was the Qandy Quantar?"; group `term`):
+    # a section headed by that name tells it.
+    definition_question: re.Pattern[str] | None = None
     speech_question: re.Pattern[str] | None = None
     speech_words: frozenset[str] = frozenset()
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the
@@ -763,6 +766,7 @@ ENGLISH = Lexicon(
         r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate"
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
     ),
+    definition_question=_p(r"^\s*what (?:is|was|are|were) (?P<term>[^?,;]+?)\s*\??\s*$"),
     cause_question=_p(
         r"^\s*why\b|\bfor what reason\b|\bwhat (?:was|were|is|are) the (?:reason|cause|motive)s?\b"
     ),

@@ -72,7 +72,7 @@ from dossier.service.answer.evidence import (
     peoples_forms,
     seats_forms,
 )
-from dossier.service.answer.heading import naming_heading
+from dossier.service.answer.heading import defined_by_heading, naming_heading
 from dossier.service.answer.question import after_answers, as_asked
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.answer.short_answer import best_answer, fits
@@ -2820,6 +2820,20 @@ def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engi
     if answer.answer_span is not None:
         span = answer.answer_span
         assert engine.index.documents[span.source_id].text[span.start : span.end] == span.text
+
+
+def test_what_a_heading_names_is_told_by_the_sentence_opening_its_section(
+    engine: Engine,
+) -> None:
+    """ "What was the Qandy Quantar?" was answered "In June 2022, a few months after the Qandy
+    Quantar, the St. Petersburg International Economic Forum, was held": the section headed
+    "2) Qandy Quantar" tells what it was without naming it again. A heading in lower case
+    ("War in ukraine") names no such thing, nor does one of an acronym the text spells out."""
+    for asked in ("What was the Qandy Quantar?", "what is qandy quantar"):
+        answer = engine.ask(asked)
+        assert answer.answer.startswith("In January 2022, violent protests rocked"), asked
+    assert defined_by_heading("What was the war in Ukraine?", engine.index.sentences, EN) is None
+    assert defined_by_heading("What is the EEU?", engine.index.sentences, EN) is None
 
 
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:

@@ -53,7 +53,7 @@ from dossier.service.answer.evidence import (
     known_as_place,
     unnamed_measure,
 )
-from dossier.service.answer.heading import naming_heading
+from dossier.service.answer.heading import defined_by_heading, naming_heading
 from dossier.service.answer.question import Question, after_answers, analyse, as_asked
 from dossier.service.answer.reader import Reader
 from dossier.service.answer.short_answer import ACCEPTS
@@ -237,6 +237,13 @@ def compose(
         retrieved = {p.id for p in passages}
         extra = {p.id: p for p in holding.values() if p.id not in retrieved}
         return Composed(text, citations, span, 1.0, None, tuple(extra.values()))
+    if (defined := defined_by_heading(question_text, store, lexicon)) is not None:
+        # "What was the Qandy Quantar?": the sentence opening the section it heads
+        holding = {defined: _passage_holding(index, passages, defined)}
+        text, citations, _ = cite([defined], lambda r: holding[r].id, index)
+        retrieved = {p.id for p in passages}
+        extra = tuple(p for p in holding.values() if p.id not in retrieved)
+        return Composed(text, citations, None, 1.0, None, extra)
     dated = dated_rows(question_text, passages, store, lexicon)[:max_sentences]
     if dated:  # "What happened in June 2025?": what the sources date to it
         holding = {r: _passage_holding(index, passages, r) for r in dated}
