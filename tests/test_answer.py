@@ -2836,6 +2836,15 @@ def test_what_a_heading_names_is_told_by_the_sentence_opening_its_section(
     assert defined_by_heading("What is the EEU?", engine.index.sentences, EN) is None
 
 
+def test_a_sentence_holding_a_year_the_answer_lacks_adds_to_it(engine: Engine) -> None:
+    """ "What happened between 2003 and 2018 to bilateral trade?" was answered with the 2003
+    figure alone: "Trade multiplied between 2003 and 2018" passed the threshold too, but held
+    no focus word the first did not; a year of the question the answer lacks is something
+    it adds."""
+    answer = engine.ask("What happened between 2003 and 2018 to bilateral trade?")
+    assert "Trade multiplied between 2003 and 2018" in answer.answer, answer.answer
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

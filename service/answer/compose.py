@@ -362,6 +362,9 @@ def compose(
         if position not in chosen:
             take(position)
     weights = question.weights()
+    # "What happened between 2003 and 2018?": a sentence holding a year the others lack adds
+    numbers_missing = evidence.column("numbers_missing")
+    missing = float(numbers_missing[best])
     for position in np.argsort(-probability, kind="stable"):
         position = int(position)
         if len(rows) >= max_sentences or probability[position] < threshold:
@@ -369,8 +372,12 @@ def compose(
         if position in chosen:
             continue
         adds = {s for s in evidence.held[position] if s in weights and s not in held}
-        if (adds or _states_what_titles(position, best, evidence, store)) and take(position):
+        dated = numbers_missing[position] < missing
+        if (adds or dated or _states_what_titles(position, best, evidence, store)) and take(
+            position
+        ):
             held.update(evidence.held[position])
+            missing = min(missing, float(numbers_missing[position]))
 
     position_of = dict(rows)
 
