@@ -2845,6 +2845,16 @@ def test_a_sentence_holding_a_year_the_answer_lacks_adds_to_it(engine: Engine) -
     assert "Trade multiplied between 2003 and 2018" in answer.answer, answer.answer
 
 
+def test_where_something_the_sources_never_write_is_is_refused(engine: Engine) -> None:
+    """ "Where is the headquarters of the Eurasian Economic Union?" was answered "Belarus"
+    (the union "between Russia, Kazakhstan and Belarus"): a bare "where" asks the place of
+    what its words name, as "when" asks its date; "which countries" asks for members."""
+    answer = engine.ask("Where is the headquarters of the Eurasian Economic Union?")
+    assert answer.abstained, answer.answer
+    answer = engine.ask("Which countries belong to the Eurasian Economic Union?")
+    assert answer.answer_span is not None and "Belarus" in answer.answer_span.text
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

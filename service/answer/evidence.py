@@ -340,12 +340,19 @@ def _open_focus(question: Question, lexicon: Lexicon) -> list[Focus]:
     return common if any(wordnet.names_a_thing(f.word) for f in common) else []
 
 
+def _of_an_event(question: Question) -> bool:
+    """Whether a question asks the date, the person or (a bare "where") the place of what
+    happened, which its common words name: "when was he born?", "where is the uranium
+    mined?" ("which countries does the union cover?" asks for members, not a place)."""
+    return question.kind in (DATE, PERSON) or (question.kind == PLACE and question.thing is None)
+
+
 def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
-    """The stems of the common focus words of a question asking a date or a person (what
-    happened, or who did it: "annex", "lead") and of their WordNet relatives; empty for
+    """The stems of the common focus words of a question of an event (`_of_an_event`: what
+    happened, who did it or where: "annex", "lead") and of their WordNet relatives; empty for
     other questions (a figure may be asked with a light verb: "how many boards exist"),
     for one naming only names, and without WordNet."""
-    if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
+    if not _of_an_event(question) or lexicon.code != "en" or wordnet.wordnet() is None:
         return frozenset()
     common = [f for f in question.focus if not f.is_name]
     phrasal = [
@@ -422,11 +429,12 @@ def _phrasal_verbs(question: Question, lexicon: Lexicon) -> list[tuple[str, str]
 
 
 def _unwritten_event(question: Question, store: SentenceStore, lexicon: Lexicon) -> bool:
-    """Whether a date or person question names an event, or what qualifies it, in a word the
-    sources never write ("When was Tokayev born?", "What is Tokayev's date of birth?", "Who
-    annexed northern Kazakhstan?"): an adverb making one verb with the one before is no word
+    """Whether a question of an event names it, or what qualifies it, in a word the sources
+    never write ("When was Tokayev born?", "What is Tokayev's date of birth?", "Who annexed
+    northern Kazakhstan?", "Where is the EEU's headquarters?"): an adverb making one verb
+    with the one before is no word
     of its own ("step down"), nor is one WordNet does not know (a misspelling)."""
-    if question.kind not in (DATE, PERSON) or lexicon.code != "en" or wordnet.wordnet() is None:
+    if not _of_an_event(question) or lexicon.code != "en" or wordnet.wordnet() is None:
         return False  # as `_event_kin`, which it makes apply
     return any(
         not f.is_name
