@@ -790,13 +790,17 @@ ENGLISH = Lexicon(
         r"^\s*what (?:did|does|do|has|have|had) (?P<speaker>[\w'’. -]+?) (?-i:say|claim|declare"
         r"|state|announce|affirm|argue|assert|emphasi[sz]e|stress|warn|tell|promise|insist)\b"
     ),
-    speech_words=frozenset(  # not words that name other things too ("the two states")
+    # (not words that name other things too: "the two states")
+    speech_words=frozenset(
         """say says said saying tell tells told stated stating statement statements declare
         declares declared declaring declaration claimed affirm affirms affirmed affirming
         argue argues argued arguing announce announced announcement asserted emphasise
         emphasised emphasize emphasized stressed warn warned warning insisted promised
         promises speech speeches remark remarks commented criticised criticized acknowledged
-        admitted proclaim proclaimed quipped noted explained replied wrote""".split()
+        admitted proclaim proclaimed quipped noted explained replied wrote
+        questioned questioning challenged rejected rejecting refused refusing opposed
+        considered considering accused condemned demanded urged proposed denied
+        recognised recognized""".split()  # a stance taken says what was said of it
     ),
     acronym_question=re.compile(
         r"(?i:\bwhat\s+(?:does|do|did)\s+(?:the\s+)?(?:(?:acronym|abbreviation|initials)\s+)?)"

@@ -2793,6 +2793,9 @@ def test_what_someone_said_is_answered_only_by_what_the_sources_report_of_it(
     assert answer.abstained and answer.answer.endswith("but report no statement."), answer.answer
     answer = engine.ask("What did Nazarbayev say about cooperation with NATO?")
     assert not answer.abstained and "emphasised" in answer.answer, answer.answer
+    # a stance taken is what was said of it ("questioned the country's territorial integrity")
+    answer = engine.ask("What did the Duma members say about Kazakhstan?")
+    assert not answer.abstained and "territorial integrity" in answer.answer, answer.answer
 
 
 def test_why_is_answered_only_by_a_sentence_giving_a_reason(engine: Engine) -> None:
