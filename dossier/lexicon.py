@@ -223,6 +223,9 @@ class Lexicon:
     # it only tells that something happened (English so far).
     cause_question: re.Pattern[str] | None = None
     reason_cue: re.Pattern[str] | None = None
+    # A sentence's opening that counts its time from the one before ("After a few days, the
+    # riots spread …", "Two weeks later, …"): its date is that sentence's.
+    relative_opening: re.Pattern[str] | None = None
     # A question asking only what a name is ("What was the Qandy Quantar?"; group `term`):
     # a section headed by that name tells it.
     definition_question: re.Pattern[str] | None = None
@@ -765,6 +768,13 @@ ENGLISH = Lexicon(
         rf"{_EN_OPENER}(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:write|compose|draft"
         r"|generate|create|invent|make up|imagine|pretend|rewrite|paraphrase|translate"
         r"|sing|tell (?:me |us )?(?:a |an )?(?:joke|story|poem|riddle))\b"
+    ),
+    relative_opening=_p(
+        r"^\s*(?:(?:nearly|about|some|just|only|barely)\s+)?(?:a few|several|a|one|two|three"
+        r"|four|five|six|seven|eight|nine|ten|\d+)\s+(?:days?|weeks?|months?|years?)\s+"
+        r"(?:later|after)\b|^\s*(?:after|within)\s+(?:a few|several|a|one|two|three|\d+)\s+"
+        r"(?:days?|weeks?|months?|years?)\b|^\s*(?:the (?:next|following) (?:day|week|month"
+        r"|year)|shortly (?:after|afterwards)|soon after)\b"
     ),
     definition_question=_p(r"^\s*what (?:is|was|are|were) (?P<term>[^?,;]+?)\s*\??\s*$"),
     cause_question=_p(

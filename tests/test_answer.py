@@ -2858,6 +2858,17 @@ def test_where_something_the_sources_never_write_is_is_refused(engine: Engine) -
     assert answer.answer_span is not None and "Belarus" in answer.answer_span.text
 
 
+def test_a_sentence_dated_from_the_one_before_is_read_with_it(engine: Engine) -> None:
+    """ "When did the riots reach the capital?" was refused ("give no date"): "After a few
+    days, the riots spread to the capital" counts its time from the sentence before ("In
+    January 2022, violent protests rocked the country …"), which is cited beside it and gives
+    the date. A sentence whose time counts from an undated one still gives none."""
+    answer = engine.ask("When did the riots reach the capital?")
+    assert answer.answer_span is not None and answer.answer_span.text == "January 2022"
+    assert "After a few days, the riots spread to the capital" in answer.answer
+    assert engine.ask("When did the troops withdraw?").abstained  # after "As a result, …"
+
+
 def test_how_much_of_a_whole_asks_for_a_share(engine: Engine) -> None:
     """ "How much of Kazakhstan's GDP does the oil sector account for?" was refused ("no
     figure for Kazakhstan's GDP"): "how much of" asks for a part of a whole ("one-third of

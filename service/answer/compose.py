@@ -51,6 +51,7 @@ from dossier.service.answer.evidence import (
     Evidence,
     features,
     known_as_place,
+    reading,
     unnamed_measure,
 )
 from dossier.service.answer.heading import defined_by_heading, naming_heading
@@ -328,7 +329,7 @@ def compose(
         )
         wanted = [
             r
-            for r in store.read_rows(row)
+            for r in reading(store, row, question, lexicon)
             if r == row
             or unsaid
             or asked & set(store.infos[r].stems)
@@ -534,7 +535,7 @@ def _answer_span(
     mention: Mention | None = evidence.answers[best]
     if mention is None:
         return None
-    for r in store.read_rows(evidence.candidates[best].row):
+    for r in reading(store, evidence.candidates[best].row, question, lexicon):
         info = store.infos[r]
         if info.start <= mention.start and mention.end <= info.end and r in number_of:
             text = store.documents[info.source_id].text

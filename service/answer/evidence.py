@@ -402,6 +402,24 @@ def _reports_speech(sentence: str, lexicon: Lexicon) -> bool:
     )
 
 
+def reading(store: SentenceStore, row: int, question: Question, lexicon: Lexicon) -> list[int]:
+    """The rows a candidate is read with: after its antecedent where it refers back
+    (`SentenceStore.read_rows`), and, for a date asked, after the sentence its opening counts
+    its time from ("After a few days, the riots spread to the capital" after "In January
+    2022, violent protests rocked the country …")."""
+    read = store.read_rows(row)
+    previous = store.infos[row].previous
+    if (
+        question.kind == DATE
+        and len(read) == 1
+        and previous >= 0
+        and lexicon.relative_opening
+        and lexicon.relative_opening.match(store.text(row))
+    ):
+        return [previous, row]
+    return read
+
+
 def _only_in_places(store: SentenceStore, rows: list[int]) -> set[str]:
     """The stems `rows` write only inside the places they name ("union" in "the fall of the
     Soviet Union"): a place's name tells of no event."""
@@ -781,7 +799,7 @@ def features(
                 lexicon_for(language or question.language),
             )
         other, aliases, lexicon = known
-        read = store.read_rows(candidate.row)
+        read = reading(store, candidate.row, question, lexicon)
         held = _translated(_held(store, read), aliases)
         held |= {derived[s] for s in held if s in derived}
         section = infos[candidate.row].section
