@@ -791,6 +791,7 @@ ENGLISH = Lexicon(
         r"|(?:steps|measures|efforts|moves|attempts?|sought|seeks?|wants?|wanted|created"
         r"|formed|established|founded|set up|designed|built|used|intended|meant|introduced) to"
         r"|intention|as a means|based on|purpose|for (?:help|support|assistance|aid|protection)"
+        r"|an? (?:[\w’'-]+ )?(?:way|means) (?:of|to)"
         r"|in the face of|consider(?:s|ed|ing)|regard(?:s|ed|ing) (?:[\w’'-]+ ){0,3}as"
         r"|seen as|kn(?:ew|ow|own|ows)|believ(?:e|ed|es|ing)|realis(?:e|ed)|realiz(?:e|ed)"
         r"|concerns?|concerned|worr(?:y|ied)|sanction for|affected by|hit by)\b"

@@ -2810,6 +2810,7 @@ def test_why_is_answered_only_by_a_sentence_giving_a_reason(engine: Engine) -> N
         ("Why did Putin cut off the Novorossiysk Canal?", "a direct sanction for"),
         ("Why did Kazakhstan move its capital?", "to break away from Russian influence"),
         ("Why did protests break out in January 2022?", "due to a sharp increase"),
+        ("Why was Kazakhstan's legitimacy questioned in 2014?", "a veiled way of"),
     ):
         answer = engine.ask(asked)
         assert not answer.abstained and reason in answer.answer, (asked, answer.answer)
