@@ -214,9 +214,6 @@ class Lexicon:
     # A request to write something ("Write me a poem about …", "Translate …", "Tell me a
     # joke"): no question the sources answer, however much of their subject it names.
     composition: re.Pattern[str] | None = None
-    # A question asking what someone said ("What did Putin say about the canal?"; group
-    # `speaker`), and the words by which a sentence reports speech: one that reports none
-    # tells what the speaker did, not what they said.
     # A question asking why something happened ("why", "for what reason"; not "what was the
     # goal", nor "how did X affect Y"), and what gives a reason ("due to", "in order to",
     # "led … to", "considering it a threat", "they knew that …"): a sentence with none of
@@ -229,6 +226,9 @@ class Lexicon:
     # A question asking only what a name is ("What was the Qandy Quantar?"; group `term`):
     # a section headed by that name tells it.
     definition_question: re.Pattern[str] | None = None
+    # A question asking what someone said ("What did Putin say about the canal?"; group
+    # `speaker`), and the words by which a sentence reports speech: one that reports none
+    # tells what the speaker did, not what they said.
     speech_question: re.Pattern[str] | None = None
     speech_words: frozenset[str] = frozenset()
     # A question asking what an acronym stands for ("What does CSTO stand for?"): the

@@ -235,16 +235,12 @@ def compose(
             end=named.start + len(named.name),
             citation=number_of[named.row],
         )
-        retrieved = {p.id for p in passages}
-        extra = {p.id: p for p in holding.values() if p.id not in retrieved}
-        return Composed(text, citations, span, 1.0, None, tuple(extra.values()))
+        return Composed(text, citations, span, 1.0, None, _unretrieved(holding, passages))
     if (defined := defined_by_heading(question_text, store, lexicon)) is not None:
         # "What was the Qandy Quantar?": the sentence opening the section it heads
         holding = {defined: _passage_holding(index, passages, defined)}
         text, citations, _ = cite([defined], lambda r: holding[r].id, index)
-        retrieved = {p.id for p in passages}
-        extra = tuple(p for p in holding.values() if p.id not in retrieved)
-        return Composed(text, citations, None, 1.0, None, extra)
+        return Composed(text, citations, None, 1.0, None, _unretrieved(holding, passages))
     dated = dated_rows(question_text, passages, store, lexicon)[:max_sentences]
     if dated:  # "What happened in June 2025?": what the sources date to it
         holding = {r: _passage_holding(index, passages, r) for r in dated}
@@ -398,6 +394,14 @@ def compose(
             citation=number_of[named.row],
         )
     return Composed(text, citations, span, confidence, None)
+
+
+def _unretrieved(
+    holding: dict[int, ScoredPassage], passages: list[ScoredPassage]
+) -> tuple[ScoredPassage, ...]:
+    """The passages holding cited rows that retrieval did not return, once each."""
+    retrieved = {p.id for p in passages}
+    return tuple({p.id: p for p in holding.values() if p.id not in retrieved}.values())
 
 
 def _states_what_titles(position: int, best: int, evidence: Evidence, store: SentenceStore) -> bool:

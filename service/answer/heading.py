@@ -61,7 +61,7 @@ def _name_of(heading: str) -> str:
 def _plain(name: str, lexicon: Lexicon) -> str:
     """A name as a question may write it: lower case, without a leading article."""
     said = words(name.lower())
-    while said and (said[0] in lexicon.definite_words or said[0] in ("a", "an", "the")):
+    while said and said[0] in lexicon.stop_words:
         said = said[1:]
     return " ".join(said)
 
