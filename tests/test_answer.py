@@ -2849,7 +2849,7 @@ def test_a_sentence_holding_a_year_the_answer_lacks_adds_to_it(engine: Engine) -
     assert "Trade multiplied between 2003 and 2018" in answer.answer, answer.answer
 
 
-def test_where_something_the_sources_never_write_is_is_refused(engine: Engine) -> None:
+def test_the_place_of_a_thing_the_sources_never_write_is_refused(engine: Engine) -> None:
     """ "Where is the headquarters of the Eurasian Economic Union?" was answered "Belarus"
     (the union "between Russia, Kazakhstan and Belarus"): a bare "where" asks the place of
     what its words name, as "when" asks its date; "which countries" asks for members."""

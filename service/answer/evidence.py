@@ -388,7 +388,7 @@ def _ahead(sentence: str, lexicon: Lexicon, intended: frozenset[str]) -> bool:
     )
 
 
-# Quotation marks that open a quotation (not "’", an apostrophe too).
+# Quotation marks (not "’", which is an apostrophe too).
 _QUOTES = ("“", "”", '"', "‘", "«")
 
 
