@@ -37,6 +37,8 @@ SENSES = 3
 # Pointers followed from each sense: its hypernyms ("@"), hyponyms ("~") and derivationally
 # related forms ("+": "neighbour" for "neighbourhood").
 POINTERS = frozenset({"@", "~", "+"})
+# A verb of more senses than this is too light to name an event ("get", "come", "take").
+LIGHT_VERB_SENSES = 15
 _POS = ("n", "v", "a", "r")
 _FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 # Morphy's detachment rules: a form that is not a lemma may be one of these lemmas.
@@ -198,6 +200,18 @@ class WordNet:
                     if group_pos == "v" and "_" in lemma:
                         continue  # "fall_in" (join) makes no "fall" a joining
                     out.update(part for part in re.split(r"[_-]", lemma.lower()) if part)
+        return frozenset(out)
+
+    def antonyms(self, word: str, pos: str) -> frozenset[str]:
+        """The one-word lemmas of the synsets WordNet gives as antonyms of any sense of `word`
+        of part of speech `pos`, lower-cased ("leave": arrive, enter, …)."""
+        out: set[str] = set()
+        for sense_pos, offset in self.synsets(word):
+            if sense_pos != pos:
+                continue
+            for symbol, other_pos, other in self._pointers(self._words(pos, offset)[1]):
+                if symbol == "!":
+                    out.update(w.lower() for w in self._words(other_pos, other)[0] if "_" not in w)
         return frozenset(out)
 
     def kinds(self, name: str, depth: int) -> frozenset[str] | None:
@@ -404,6 +418,23 @@ def relatives(word: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
+def opposites(word: str) -> frozenset[str]:
+    """The verbs WordNet gives as antonyms of a verb's senses ("leave": arrive, enter); none
+    for a word read as a noun, and not a verb of many senses ("get", "hold", "take"), too
+    light to name an event."""
+    database = wordnet()
+    if database is None or not _eventful(word):
+        return frozenset()
+    return frozenset(w for w in database.antonyms(word, "v") if _eventful(w))
+
+
+def _eventful(verb: str) -> bool:
+    """Whether a word is read as a verb of few enough senses to name an event."""
+    senses = _senses(verb)
+    return senses.count("v") > senses.count("n") and senses.count("v") <= LIGHT_VERB_SENSES
+
+
+@lru_cache(maxsize=8192)
 def verb_relatives(word: str) -> frozenset[str]:
     """`WordNet.relatives` of an English word's verb senses ("leads": guide, conduct,
     leader; its first senses are nouns, the metal): what a question's verb may be written as."""
@@ -424,6 +455,7 @@ __all__ = [
     "names_a_place_not_a_body",
     "names_a_thing",
     "names_no_agent",
+    "opposites",
     "reads_as_verb",
     "relatives",
     "stands_for",

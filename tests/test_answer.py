@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dossier import wordnet
 from dossier.index.clauses import clause_spans
 from dossier.index.embed import load_embedder
 from dossier.index.search import Index
@@ -2814,6 +2815,18 @@ def test_why_is_answered_only_by_a_sentence_giving_a_reason(engine: Engine) -> N
     ):
         answer = engine.ask(asked)
         assert not answer.abstained and reason in answer.answer, (asked, answer.answer)
+
+
+def test_a_sentence_telling_the_opposite_event_does_not_answer(engine: Engine) -> None:
+    """ "Why did Russia's troops leave Kazakhstan after two weeks?" was answered "As a result,
+    Russian troops entered the capital …": a reason, but for entering. WordNet's antonyms of
+    the question's verb mark a sentence about the opposite event; light verbs have none."""
+    assert {"arrive", "enter"} <= wordnet.opposites("leave")
+    assert not wordnet.opposites("take") and not wordnet.opposites("troops")
+    answer = engine.ask("Why did Russia's troops leave Kazakhstan after two weeks?")
+    assert answer.abstained, answer.answer
+    answer = engine.ask("Why did Russian troops enter the capital?")
+    assert not answer.abstained and "entered the capital" in answer.answer, answer.answer
 
 
 def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:

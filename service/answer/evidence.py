@@ -367,6 +367,26 @@ def _event_kin(question: Question, lexicon: Lexicon) -> frozenset[str]:
     ).union(*phrasal)
 
 
+def _opposed(question: Question, lexicon: Lexicon) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """Per common focus word WordNet gives antonyms of as a verb ("leave": arrive, enter),
+    the stems of its relatives and of those antonyms that are none of them: a sentence
+    holding an antonym but neither the word nor a relative tells of the opposite event
+    ("Russian troops entered the capital", for "why did the troops leave?")."""
+    if lexicon.code != "en" or wordnet.wordnet() is None:
+        return []
+    opposed = []
+    for f in question.focus:
+        if f.is_name or not (opposites := wordnet.opposites(f.word)):
+            continue
+        kin = _relatives(f.word, f.stem, lexicon.code) | _relatives(
+            f.word, f.stem, lexicon.code, True
+        )
+        stems = frozenset(s for w in opposites for s in content_stems(w, lexicon)) - kin
+        if stems:
+            opposed.append((kin, stems))
+    return opposed
+
+
 def _intended(question: Question, lexicon: Lexicon) -> frozenset[str]:
     """The stems of what a "who" question asks to be done ("who will build …") and of their
     WordNet verb relatives: an agreement to do that says who is to do it (one to build a
@@ -710,6 +730,7 @@ def features(
     # …and so does one naming them all, where the sources never write the question's verb
     # ("When was Tokayev born?": not the year he took office)
     unwritten_event = _unwritten_event(question, store, asked_in)
+    opposed = _opposed(question, asked_in)
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
     # "when was the Convention … concluded?": a listed agreement's year says so, though no
@@ -886,6 +907,11 @@ def features(
                 and not (with_section - _only_in_places(store, read)) & event_kin
             ):
                 eligible[i] = False  # "In June 2022, … the forum was held" (Crimea's annexation)
+        if not other and any(
+            stems & with_section and not kin & with_section for kin, stems in opposed
+        ):
+            eligible[i] = False  # "Russian troops entered the capital" (why did they leave?)
+            unrelated.append(i)
         if measure_kin and not other and not with_section & measure_kin:
             # "… affected by the fall in oil prices in 2020, a sector that accounts for
             # one-third of GDP" gives no trade deficit
