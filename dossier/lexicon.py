@@ -185,6 +185,10 @@ class Lexicon:
     settlement_words: frozenset[str] = frozenset()
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
+    # What ends the text before a year a change is measured from ("up 30% from 2022", "than
+    # in 2022"): the figure is of another year, and the question's year so written names
+    # the comparison, not the time its answer is of.
+    baseline: re.Pattern[str] | None = None
     # A question asking who wrote a source ("who wrote this analysis?"; service/answer/byline.py).
     author_question: re.Pattern[str] | None = None
     # A question asking what a source is called ("What is the article's title?";
@@ -691,6 +695,10 @@ ENGLISH = Lexicon(
         r"|\b\d[\d,]*\s?(?:BP|BCE|BC|CE|AD)\b|\b(?:AD|CE)\s?\d{1,4}\b"
     ),
     since_words=frozenset("since".split()),
+    baseline=_p(
+        r"(?:(?:%|\bper ?cent|\btimes|\bfold)\s+(?:(?:higher|lower|more|less|up|down)\s+)?"
+        r"(?:from|over|on)|\bthan|\bcompared (?:with|to)|\brelative to)\s+(?:(?:in|that of)\s+)?$"
+    ),
     dated_thing=r"\bthe ((?:1[5-9]|20)\d\d {thing}s?)\b",
     particles=frozenset("down up off out over away back on in".split()),
     contractions=tuple(

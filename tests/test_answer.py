@@ -77,6 +77,7 @@ from dossier.service.answer.heading import defined_by_heading, naming_heading
 from dossier.service.answer.question import after_answers, as_asked
 from dossier.service.answer.reader import Reader, ReaderError
 from dossier.service.answer.short_answer import best_answer, fits
+from dossier.service.answer.when import from_baseline
 from dossier.service.engine import Engine
 from dossier.settings import DEFAULT_MODEL as DEFAULT_MODEL_NAME
 from dossier.settings import MULTILINGUAL_MODEL, Settings
@@ -2827,6 +2828,21 @@ def test_a_sentence_telling_the_opposite_event_does_not_answer(engine: Engine) -
     assert answer.abstained, answer.answer
     answer = engine.ask("Why did Russian troops enter the capital?")
     assert not answer.abstained and "entered the capital" in answer.answer, answer.answer
+
+
+def test_a_year_a_change_is_measured_from_is_not_the_time_of_the_figure(engine: Engine) -> None:
+    """ "How much did China and Kazakhstan trade in 2022?" was answered "30%" from "trade
+    volume reaching $31.5 billion in 2023, up 30% from 2022": 2022 is the year the rise is
+    measured from, and the sentence gives no figure of it. A question measuring from a year
+    asks of the change."""
+    assert from_baseline("$31.5 billion in 2023, up 30% from ", EN)
+    assert from_baseline("higher than in ", EN) and from_baseline("compared with ", EN)
+    assert not from_baseline("Trade multiplied between ", EN)
+    assert not from_baseline("nearly 30 years, from ", EN)  # "from 1991 to 2019"
+    answer = engine.ask("How much did China and Kazakhstan trade in 2022?")
+    assert answer.abstained and "for 2023, not for 2022" in answer.answer, answer.answer
+    answer = engine.ask("How much did trade between China and Kazakhstan grow compared with 2022?")
+    assert answer.answer_span is not None and answer.answer_span.text == "30%", answer.answer
 
 
 def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:

@@ -40,6 +40,7 @@ from dossier.lexicon import (
     lexicon_for,
     words,
 )
+from dossier.service.answer.when import from_baseline
 
 # A possessive ("Kazakhstan's", "Consortium’s"): its owner, not what is asked for.
 _OWNER = re.compile(r"['’]s?$")
@@ -438,7 +439,14 @@ def analyse(
     )
     mentions = number_mentions(text, 0, lexicon)
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))
-    years = frozenset(f for m in mentions if m.kind == DATE for f in figures(m.value) if is_year(f))
+    # (not one a change is measured from: "how much did trade grow compared with 2022?")
+    years = frozenset(
+        f
+        for m in mentions
+        if m.kind == DATE and not from_baseline(text[: m.start], lexicon)
+        for f in figures(m.value)
+        if is_year(f)
+    )
     months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
     future = _asks_ahead(text, lexicon)
     parts: tuple[Question, ...] = ()

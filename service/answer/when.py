@@ -1,7 +1,7 @@
 """The time a sentence speaks of: the years it states (with the sentence before and its
 heading; stating none, those its section has stated up to it), a decade as its ten years,
-and "since" running to the present, so that a sentence about another time than the
-question names cannot answer it."""
+and "since" running to the present, but not a year a change is measured from, so that a
+sentence about another time than the question names cannot answer it."""
 
 from __future__ import annotations
 
@@ -64,6 +64,8 @@ def time_of(
                     first, last = int(decade.group(1)) * 10, int(decade.group(1)) * 10 + 9
                 else:
                     continue
+                if from_baseline(text[: m.start - info.start], lexicon):
+                    continue  # "$31.5 billion in 2023, up 30% from 2022" is of 2023
                 before = text[: m.start - info.start].split()
                 if before and before[-1].lower() in since:
                     last = PRESENT
@@ -82,6 +84,12 @@ def time_of(
     if since and any(w in since for r in own for w in WORD.findall(store.text(r).lower())):
         last = PRESENT
     return Time(min(s[0] for s in spans), last, tuple(dict.fromkeys(written)), months)
+
+
+def from_baseline(before: str, lexicon: Lexicon) -> bool:
+    """Whether the text `before` a year makes it the one a change is measured from ("up 30%
+    from 2022", "than in 2022", lexicon `baseline`)."""
+    return bool(lexicon.baseline and lexicon.baseline.search(before))
 
 
 def mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
