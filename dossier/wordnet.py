@@ -37,6 +37,7 @@ SENSES = 3
 # Pointers followed from each sense: its hypernyms ("@"), hyponyms ("~") and derivationally
 # related forms ("+": "neighbour" for "neighbourhood").
 POINTERS = frozenset({"@", "~", "+"})
+DERIVED = frozenset({"+"})
 # A verb of more senses than this is too light to name an event ("get", "come", "take").
 LIGHT_VERB_SENSES = 15
 _POS = ("n", "v", "a", "r")
@@ -418,6 +419,14 @@ def relatives(word: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
+def synonyms(word: str) -> frozenset[str]:
+    """`WordNet.relatives` of an English word by its synsets and derived forms alone, not
+    the broader and narrower words ("move": travel, relocate; not leave)."""
+    database = wordnet()
+    return database.relatives(word, DERIVED) if database is not None else frozenset()
+
+
+@lru_cache(maxsize=8192)
 def opposites(word: str) -> frozenset[str]:
     """The verbs WordNet gives as antonyms of a verb's senses ("leave": arrive, enter); none
     for a word read as a noun, and not a verb of many senses ("get", "hold", "take"), too
@@ -459,6 +468,7 @@ __all__ = [
     "reads_as_verb",
     "relatives",
     "stands_for",
+    "synonyms",
     "verb_relatives",
     "wordnet",
 ]

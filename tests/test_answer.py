@@ -2845,6 +2845,24 @@ def test_a_year_a_change_is_measured_from_is_not_the_time_of_the_figure(engine: 
     assert answer.answer_span is not None and answer.answer_span.text == "30%", answer.answer
 
 
+def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(
+    engine: Engine,
+) -> None:
+    """ "In what year did Kazakhstan move its capital?" was answered "December 1991" from
+    "Kazakhstan was the last state to leave the USSR": the sources tell of moving the capital
+    ("… moving the capital, …") without a date, and a sentence naming none of that event,
+    nor a synonym of its words, dates something else. A sentence naming most of the question
+    (a rare name, a title listing an agreement signed) still may."""
+    for asked in (
+        "In what year did Kazakhstan move its capital?",
+        "Who did Tokayev dismiss from government?",  # not Nazarbayev, whom he succeeded
+    ):
+        answer = engine.ask(asked)
+        assert answer.abstained, (asked, answer.answer)
+    answer = engine.ask("When was the Alma-Ata Protocol signed?")
+    assert answer.answer_span is not None and answer.answer_span.text == "1991", answer.answer
+
+
 def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:
     """ "List the agreements signed in the 1990s." raised a ValueError (HTTP 500): its best
     answer was "2006 agreement", a name read from its date rather than indexed, and the

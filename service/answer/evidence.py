@@ -258,6 +258,23 @@ def _translated(stems: set[str], aliases: dict[str, str]) -> set[str]:
     return stems | {aliases[s] for s in stems if s in aliases}
 
 
+def _told_elsewhere(
+    question: Question, store: SentenceStore, found: list[Candidate], lexicon: Lexicon
+) -> frozenset[str]:
+    """The stems of the common focus words of a question of an event (`_of_an_event`), and
+    of their synonyms, when one candidate holds them all, so that the sources tell the event
+    in those words; empty otherwise."""
+    if not _of_an_event(question) or lexicon.code != "en":
+        return frozenset()
+    common = [f for f in question.focus if not f.is_name]
+    stems = frozenset(f.stem for f in common)
+    if not stems or not any(stems <= _held(store, store.read_rows(c.row)) for c in found):
+        return frozenset()
+    return stems.union(
+        *((s for w in wordnet.synonyms(f.word) for s in content_stems(w, lexicon)) for f in common)
+    )
+
+
 def _held(store: SentenceStore, rows: list[int]) -> set[str]:
     held: set[str] = set()
     for r in rows:
@@ -730,6 +747,9 @@ def features(
     # …and so does one naming them all, where the sources never write the question's verb
     # ("When was Tokayev born?": not the year he took office)
     unwritten_event = _unwritten_event(question, store, asked_in)
+    # …and so does one naming none of the event, where another candidate names all of it
+    # ("Kazakhstan … moving the capital": "December 1991" dates its leaving the USSR)
+    told_elsewhere = _told_elsewhere(question, store, found, asked_in)
     opposed = _opposed(question, asked_in)
     # a DATE question's stems, for the listed titles it may be asking of (`_asks_of_head`)
     dated_titles = question.kind == DATE and not _agrees(question, asked_in)
@@ -897,7 +917,15 @@ def features(
             if whose:
                 eligible[i] = False
                 elsewhose[i] = whose
-        if not other and (names.keys() - with_section or unwritten_event):
+        if (
+            told_elsewhere
+            and not other
+            and not (title and concluded)  # "Alma-Ata Protocol (1991)": signed then
+            and share < ABOUT_SHARE  # not a sentence naming the rest ("Super Bowl XLIX")
+            and not with_section & told_elsewhere
+        ):
+            eligible[i] = False  # "… the last state to leave the USSR" (moving the capital)
+        elif not other and (names.keys() - with_section or unwritten_event):
             if event_kin is None:
                 event_kin = _event_kin(question, asked_in)
             # (not in a place's name: "the Soviet Union" tells of no union joined)
