@@ -2863,6 +2863,18 @@ def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(
     assert answer.answer_span is not None and answer.answer_span.text == "1991", answer.answer
 
 
+def test_a_place_dating_something_or_owning_it_is_not_where(engine: Engine) -> None:
+    """ "Where was Putin when he said the Kazakhs never had a state?" was answered "Soviet
+    Union", from "before the fall of the Soviet Union", and then "Kazakhstan", from
+    "questioning Kazakhstan's legitimacy": neither says where he was."""
+    for asked in (
+        "Where was Putin when he said the Kazakhs never had a state?",
+        "Where did Putin make his 2014 statement?",
+    ):
+        answer = engine.ask(asked)
+        assert answer.abstained, (asked, answer.answer)
+
+
 def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:
     """ "List the agreements signed in the 1990s." raised a ValueError (HTTP 500): its best
     answer was "2006 agreement", a name read from its date rather than indexed, and the

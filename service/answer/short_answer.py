@@ -68,6 +68,8 @@ ACCEPTS: dict[str, frozenset[str]] = {
 # controls the CSTO?" "Russia": XQuAD English +4 answers, none lost).
 FALLBACK: dict[str, frozenset[str]] = {PERSON: frozenset({ORGANISATION, NAME, PLACE})}
 
+# What follows a name written as whose something is ("Kazakhstan's legitimacy").
+_POSSESSIVE = re.compile(r"['’]s?\b")
 # Characters over which a mention's closeness to a focus word fades by 1/e.
 NEAR_CHARS = 40.0
 
@@ -366,6 +368,12 @@ def best_answer_for(
                 continue  # "where was the capital moved": not "Kazakhstan has … moving it"
             if question.kind in (PLACE, ORGANISATION) and _an_event(store, r, mention, lexicon):
                 continue
+            if (
+                question.kind == PLACE
+                and question.thing is None
+                and _no_site(store, r, mention, lexicon)
+            ):
+                continue  # "where was Putin": not "before the fall of the Soviet Union"
             if (
                 question.kind == ORGANISATION
                 and mention.kind != ORGANISATION
@@ -733,6 +741,24 @@ def _an_event(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon
     months after the Qandy Quantar"): no place or organisation asked for."""
     before = _words_before(store, row, mention, lexicon) if mention.kind == NAME else []
     return bool(before) and before[-1] in lexicon.relative_words
+
+
+def _no_site(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
+    """Whether a place is named as whose something is ("questioning Kazakhstan's
+    legitimacy") or by what dates something by an event of it ("before the fall of the
+    Soviet Union"): not where anything happened."""
+    info = store.infos[row]
+    if _POSSESSIVE.match(store.text(row)[mention.end - info.start :]):
+        return True
+    before = [w.lower() for w in words(store.text(row)[: mention.start - info.start])[-5:]]
+    while before and before[-1] in lexicon.definite_words:
+        before.pop()
+    if len(before) < 3 or before[-1] not in lexicon.of_words:
+        return False
+    opening = before[:-2]  # what stands before "fall of", past an article
+    while opening and opening[-1] in lexicon.definite_words:
+        opening.pop()
+    return bool(opening) and opening[-1] in lexicon.clause_openers
 
 
 def _members_of(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> bool:
