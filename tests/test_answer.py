@@ -2843,6 +2843,12 @@ def test_a_year_a_change_is_measured_from_is_not_the_time_of_the_figure(engine: 
     assert answer.abstained and "for 2023, not for 2022" in answer.answer, answer.answer
     answer = engine.ask("How much did trade between China and Kazakhstan grow compared with 2022?")
     assert answer.answer_span is not None and answer.answer_span.text == "30%", answer.answer
+    asked = analyse("How much did trade grow compared with 2022?", EN, lambda stem: 1.0)
+    assert asked.measured_from == {"2022"} and "2022" in asked.numbers and not asked.years
+    # the sentence giving a figure of each year asked leads, and gives the short answer
+    answer = engine.ask("What were the trade volumes in 2022 and 2023?")
+    assert answer.answer.startswith("The years 2022 and 2023 even set records"), answer.answer
+    assert answer.answer_span is not None and answer.answer_span.text == "$26 billion"
 
 
 def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(

@@ -790,7 +790,7 @@ def features(
     )
     own = weights.keys() | question.thing_stems  # `_says_more`
     total, names_total = sum(weights.values()), sum(names.values())
-    numbers = question.numbers
+    numbers = question.numbers - question.measured_from  # held as measured from, or not
     years = question.time_bound
     table = np.zeros((len(found), len(columns)), dtype=np.float32)
     eligible = np.zeros(len(found), dtype=bool)
@@ -873,7 +873,7 @@ def features(
         previous = infos[candidate.row].previous
         if numbers:
             # A year the question names counts as held when the sentence before holds it.
-            values = mention_values(infos, [previous, *read] if previous >= 0 else read)
+            values = mention_values(store, [previous, *read] if previous >= 0 else read, lexicon)
             numbers_missing = sum(v not in values for v in numbers) / len(numbers)
         else:
             numbers_missing = 0.0

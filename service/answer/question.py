@@ -72,6 +72,8 @@ class Question:
     language: str = "en"  # the lexicon it was analysed with
     years: frozenset[str] = frozenset()  # the years it names ("2023"; a decade is not one)
     months: frozenset[tuple[str, str]] = frozenset()  # ("2022", "janu") for "January 2022"
+    # the years it names as what a change is measured from ("compared with 2022")
+    measured_from: frozenset[str] = frozenset()
     present: bool = False  # it asks about the present ("the current president")
     role: bool = False  # `thing` is a role its answer must be given ("who is the X")
     future: bool = False  # it asks about what is to come ("when will the plant open?")
@@ -439,13 +441,19 @@ def analyse(
     )
     mentions = number_mentions(text, 0, lexicon)
     numbers = frozenset(figure for m in mentions for figure in figures(m.value))
-    # (not one a change is measured from: "how much did trade grow compared with 2022?")
+    # "how much did trade grow compared with 2022?": not a year the answer is of
+    measured_from = frozenset(
+        f
+        for m in mentions
+        if m.kind == DATE and from_baseline(text[: m.start], lexicon)
+        for f in figures(m.value)
+    )
     years = frozenset(
         f
         for m in mentions
-        if m.kind == DATE and not from_baseline(text[: m.start], lexicon)
+        if m.kind == DATE
         for f in figures(m.value)
-        if is_year(f)
+        if is_year(f) and f not in measured_from
     )
     months = frozenset(pair for m in mentions if m.kind == DATE for pair in month_of(m, lexicon))
     future = _asks_ahead(text, lexicon)
@@ -475,6 +483,7 @@ def analyse(
         lexicon.code,
         years,
         months,
+        measured_from,
         any(w.lower() in lexicon.present_words for w in words(text))
         # "who is the president": the role held now ("who was" is any time)
         or (role and next(iter(words(text)[1:2]), "").lower() in lexicon.present_copulas),
@@ -576,6 +585,7 @@ def _inherit(
         unit=part.unit,
         language=part.language,
         years=part.years or years,
+        measured_from=part.measured_from,
         months=part.months or (months if not part.years else frozenset()),
         present=part.present,
         role=part.role,

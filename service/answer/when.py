@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dossier.index.sentences import SentenceInfo, SentenceStore, figures, is_year, month_of
+from dossier.index.sentences import SentenceStore, figures, is_year, month_of
 from dossier.lexicon import DATE, NUMBER, Lexicon
 
 
@@ -92,11 +92,15 @@ def from_baseline(before: str, lexicon: Lexicon) -> bool:
     return bool(lexicon.baseline and lexicon.baseline.search(before))
 
 
-def mention_values(infos: list[SentenceInfo], rows: list[int]) -> set[str]:
+def mention_values(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> set[str]:
+    """The figures `rows` state, but a year a change is measured from (`from_baseline`)."""
     values: set[str] = set()
     for r in rows:
-        for m in infos[r].mentions:
-            if m.kind in (DATE, NUMBER):
+        info = store.infos[r]
+        for m in info.mentions:
+            if m.kind == NUMBER or (
+                m.kind == DATE and not from_baseline(store.text(r)[: m.start - info.start], lexicon)
+            ):
                 values.update(figures(m.value))
     return values
 
