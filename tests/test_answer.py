@@ -471,6 +471,8 @@ def test_a_multi_part_question_is_answered_when_a_part_is(engine: Engine) -> Non
     # form derived from its word is held ("successor" for "succeeded").
     both = engine.ask("When did Nazarbayev resign, and who succeeded him?")
     assert "19 March 2019" in both.answer and "His successor, Kassym-Jomart Tokayev" in both.answer
+    # …in one sentence each: a second sentence naming the successor again adds nothing
+    assert len(both.citations) == 2, both.answer
     # nor with an earlier part's answer: the agreement's 1996 is not when it was finished
     both = engine.ask("When was the pipeline agreement signed and when was the pipeline finished?")
     assert "signed in 1996" in both.answer and "This was completed in 2001." in both.answer

@@ -357,8 +357,8 @@ def compose(
         rows.append((named.row, best))
     held: set[str] = set(evidence.held[best])
     for position, _, _, _ in answered_parts:
-        if position not in chosen:
-            take(position)
+        if position not in chosen and take(position):
+            held.update(evidence.held[position])  # what it says, no later sentence adds
     weights = question.weights()
     # "What happened between 2003 and 2018?": a sentence holding a year the others lack adds
     numbers_missing = evidence.column("numbers_missing")
