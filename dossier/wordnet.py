@@ -37,6 +37,7 @@ SENSES = 3
 # Pointers followed from each sense: its hypernyms ("@"), hyponyms ("~") and derivationally
 # related forms ("+": "neighbour" for "neighbourhood").
 POINTERS = frozenset({"@", "~", "+"})
+# …and those followed for a word's synonyms: derivationally related forms alone.
 DERIVED = frozenset({"+"})
 # A verb of more senses than this is too light to name an event ("get", "come", "take").
 LIGHT_VERB_SENSES = 15
@@ -421,7 +422,7 @@ def relatives(word: str) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def synonyms(word: str) -> frozenset[str]:
     """`WordNet.relatives` of an English word by its synsets and derived forms alone, not
-    the broader and narrower words ("move": travel, relocate; not leave)."""
+    the broader and narrower words ("move": motion, relocate; not leave)."""
     database = wordnet()
     return database.relatives(word, DERIVED) if database is not None else frozenset()
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dossier.index.sentences import SentenceStore, figures, is_year, month_of
-from dossier.lexicon import DATE, NUMBER, Lexicon
+from dossier.lexicon import DATE, NUMBER, Lexicon, lexicon_for
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Time:
 _DECADE = re.compile(r"(\d{3})0s")
 WORD = re.compile(r"\w+")
 PRESENT = 9999  # the last year of a span that runs to the present ("since 2014")
+BASELINE_CHARS = 48  # more than "… per cent higher compared with that of " ends with
 
 
 def time_of(
@@ -64,9 +66,10 @@ def time_of(
                     first, last = int(decade.group(1)) * 10, int(decade.group(1)) * 10 + 9
                 else:
                     continue
-                if from_baseline(text[: m.start - info.start], lexicon):
+                ahead = text[: m.start - info.start]
+                if from_baseline(ahead, lexicon):
                     continue  # "$31.5 billion in 2023, up 30% from 2022" is of 2023
-                before = text[: m.start - info.start].split()
+                before = ahead.split()
                 if before and before[-1].lower() in since:
                     last = PRESENT
                 spans.append((first, last))
@@ -89,7 +92,16 @@ def time_of(
 def from_baseline(before: str, lexicon: Lexicon) -> bool:
     """Whether the text `before` a year makes it the one a change is measured from ("up 30%
     from 2022", "than in 2022", lexicon `baseline`)."""
-    return bool(lexicon.baseline and lexicon.baseline.search(before))
+    tail = before[-BASELINE_CHARS:]
+    return lexicon.baseline is not None and _ends_as_baseline(tail, lexicon.code)
+
+
+@lru_cache(maxsize=65536)
+def _ends_as_baseline(tail: str, code: str) -> bool:
+    """`from_baseline` of a text's last characters (the pattern ends there), once per text:
+    the same sentences are read for every question."""
+    pattern = lexicon_for(code).baseline
+    return bool(pattern and pattern.search(tail))
 
 
 def mention_values(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> set[str]:
