@@ -70,6 +70,7 @@ from dossier.service.answer.byline import authors
 from dossier.service.answer.evidence import (
     Evidence,
     _lacks_the_rare_names,
+    _new_figure,
     peoples_forms,
     seats_forms,
 )
@@ -2881,6 +2882,16 @@ def test_a_place_dating_something_or_owning_it_is_not_where(engine: Engine) -> N
     ):
         answer = engine.ask(asked)
         assert answer.abstained, (asked, answer.answer)
+
+
+def test_a_figure_the_question_lacks_is_more_than_its_words() -> None:
+    """ "What is the age range of the players?" was refused though "Most of the players are
+    aged 9–18" answers it: the sentence holds no word the question lacks, and a question of
+    no kind (a range) takes no short answer; its figures are what it says more."""
+    store = _store_of("Most of the players are aged 9–18. In 2020 the club was founded.")
+    assert _new_figure(store.infos, [0], frozenset())
+    assert not _new_figure(store.infos, [0], frozenset({"9", "18"}))
+    assert not _new_figure(store.infos, [1], frozenset())  # a year is a date, not a figure
 
 
 def test_several_names_asked_for_may_include_one_read_from_its_date(engine: Engine) -> None:

@@ -49,6 +49,7 @@ from dossier import wordnet
 from dossier.index.search import Index
 from dossier.index.sentences import (
     Mention,
+    SentenceInfo,
     SentenceStore,
     initials_of,
     is_title,
@@ -860,7 +861,8 @@ def features(
         answers.append(answer)
         title = is_title(sentence := store.text(candidate.row))  # a heading or list item
         eligible[i] = answer is not None or (
-            _says_more_than(held, own) and (asks_name or not title)
+            (_says_more_than(held, own) or (accepts is None and _new_figure(infos, read, numbers)))
+            and (asks_name or not title)
         )
         if unheard and not other:
             eligible[i] = False
@@ -1232,6 +1234,12 @@ def known_as_place(focus: Focus, store: SentenceStore, lexicon: Lexicon) -> bool
 def _says_more(held: set[str], question: Question) -> bool:
     """Whether a sentence holds a content word that is not the question's own (or a digit)."""
     return _says_more_than(held, question.weights().keys() | question.thing_stems)
+
+
+def _new_figure(infos: list[SentenceInfo], rows: list[int], given: frozenset[str]) -> bool:
+    """Whether `rows` state a figure (not a date) the question does not: "Most of the
+    prostitutes in Kenya are aged 9–18" says more than "what is the age range of …?"."""
+    return any(m.kind == NUMBER and m.value not in given for r in rows for m in infos[r].mentions)
 
 
 def _says_more_than(held: set[str], own: set[str]) -> bool:
