@@ -307,7 +307,7 @@ def compose(
     )
     if leading is question:
         best = _answering_sentence(best, evidence, probability, threshold, store, question)
-        best = _fullest_dated(best, evidence, probability, threshold)
+        best = _most_figures_held(best, evidence, probability, threshold)
     chosen: list[int] = []  # candidate positions, in order of priority
     texts: set[str] = set()
     rows: list[tuple[int, int]] = []  # (store row, candidate position it came with)
@@ -487,7 +487,9 @@ def _answering_sentence(
     )
 
 
-def _fullest_dated(best: int, evidence: Evidence, probability: np.ndarray, threshold: float) -> int:
+def _most_figures_held(
+    best: int, evidence: Evidence, probability: np.ndarray, threshold: float
+) -> int:
     """The passing candidate holding an answer and the most of the years and figures the
     question names, the best first among equals: for "What were the trade volumes in 2022
     and 2023?", "… volumes of $26 billion and $27 billion respectively", not "$31.5 billion

@@ -488,8 +488,8 @@ def _unwritten_event(question: Question, store: SentenceStore, lexicon: Lexicon)
     """Whether a question of an event names it, or what qualifies it, in a word the sources
     never write ("When was Tokayev born?", "What is Tokayev's date of birth?", "Who annexed
     northern Kazakhstan?", "Where is the EEU's headquarters?"): an adverb making one verb
-    with the one before is no word
-    of its own ("step down"), nor is one WordNet does not know (a misspelling)."""
+    with the one before is no word of its own ("step down"), nor is one WordNet does not
+    know (a misspelling)."""
     if not _of_an_event(question) or lexicon.code != "en" or wordnet.wordnet() is None:
         return False  # as `_event_kin`, which it makes apply
     return any(
