@@ -2860,11 +2860,15 @@ def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(
     """ "In what year did Kazakhstan move its capital?" was answered "December 1991" from
     "Kazakhstan was the last state to leave the USSR": the sources tell of moving the capital
     ("… moving the capital, …") without a date, and a sentence naming none of that event,
-    nor a synonym of its words, dates something else. A sentence naming most of the question
+    nor a synonym of its words, dates something else; nor does one naming little of the
+    question and only some of the event's words ("Which Duma members questioned Kazakhstan's
+    territorial integrity?" is not "Vladimir Putin", who declared the Kazakhs never had a
+    state, "questioning Kazakhstan's legitimacy"). A sentence naming most of the question
     (a rare name, a title listing an agreement signed) still may."""
     for asked in (
         "In what year did Kazakhstan move its capital?",
         "Who did Tokayev dismiss from government?",  # not Nazarbayev, whom he succeeded
+        "Which Duma members questioned Kazakhstan's territorial integrity?",
     ):
         answer = engine.ask(asked)
         assert answer.abstained, (asked, answer.answer)

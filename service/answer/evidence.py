@@ -261,19 +261,22 @@ def _translated(stems: set[str], aliases: dict[str, str]) -> set[str]:
 
 def _told_elsewhere(
     question: Question, store: SentenceStore, found: list[Candidate], lexicon: Lexicon
-) -> frozenset[str]:
-    """The stems of the common focus words of a question of an event (`_of_an_event`), and
-    of their synonyms, when one candidate holds them all, so that the sources tell the event
+) -> list[frozenset[str]]:
+    """Per common focus word of a question of an event (`_of_an_event`), its stem and its
+    synonyms' stems, when one candidate holds them all, so that the sources tell the event
     in those words; empty otherwise."""
     if not _of_an_event(question) or lexicon.code != "en":
-        return frozenset()
+        return []
     common = [f for f in question.focus if not f.is_name]
     stems = frozenset(f.stem for f in common)
     if not stems or not any(stems <= _held(store, store.read_rows(c.row)) for c in found):
-        return frozenset()
-    return stems.union(
-        *((s for w in wordnet.synonyms(f.word) for s in content_stems(w, lexicon)) for f in common)
-    )
+        return []
+    return [
+        frozenset(
+            [f.stem, *(s for w in wordnet.synonyms(f.word) for s in content_stems(w, lexicon))]
+        )
+        for f in common
+    ]
 
 
 def _held(store: SentenceStore, rows: list[int]) -> set[str]:
@@ -924,7 +927,9 @@ def features(
             and not other
             and not (title and concluded)  # "Alma-Ata Protocol (1991)": signed then
             and share < ABOUT_SHARE  # not a sentence naming the rest ("Super Bowl XLIX")
-            and not with_section & told_elsewhere
+            # …and missing one of the words the sources tell the event in ("Vladimir Putin
+            # declared that …" holds "territorial", not who "questioned … integrity")
+            and not all(with_section & told for told in told_elsewhere)
         ):
             eligible[i] = False  # "… the last state to leave the USSR" (moving the capital)
         elif not other and (names.keys() - with_section or unwritten_event):
