@@ -293,6 +293,12 @@ class Lexicon:
     # Verbs a question asks how much something changed by ("how much did the economy
     # shrink?"): a share of a whole ("one-third of GDP") is no change.
     change_verbs: frozenset[str] = frozenset()
+    # A question asking for the size of a change ("by how much did trade grow?"), which a
+    # level reached ("reaching USD 18.5 billion") does not give; a change is a share, a
+    # figure after `change_words` ("by $230 million") or one before `factor_words` ("three
+    # times").
+    change_question: re.Pattern[str] | None = None
+    factor_words: frozenset[str] = frozenset()
     # Words that end an event's name ("the St. Petersburg International Economic Forum"):
     # it names no organisation, unless one of them is what the question asks for.
     event_words: frozenset[str] = frozenset()
@@ -896,6 +902,8 @@ ENGLISH = Lexicon(
         "shrink shrank grow grew fall fell rise rose increase decrease drop decline contract "
         "expand climb jump slump".split()
     ),
+    change_question=_p(r"\bby how (?:much|many)\b|\bby what (?:amount|factor|margin)\b"),
+    factor_words=frozenset("times fold".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),

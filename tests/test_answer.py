@@ -2854,6 +2854,16 @@ def test_a_year_a_change_is_measured_from_is_not_the_time_of_the_figure(engine: 
     assert answer.answer_span is not None and answer.answer_span.text == "$26 billion"
 
 
+def test_by_how_much_asks_for_a_change_not_a_level(engine: Engine) -> None:
+    """ "By how much did trade multiply between 2003 and 2018?" was answered "USD 18.5
+    billion", the level trade reached in 2018: the size of a change is a share, a figure
+    after "up" or "by", or a factor ("three times")."""
+    answer = engine.ask("By how much did trade multiply between 2003 and 2018?")
+    assert answer.abstained, answer.answer
+    answer = engine.ask("By how much did China-Kazakhstan trade grow in 2023?")
+    assert answer.answer_span is not None and answer.answer_span.text == "30%", answer.answer
+
+
 def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(
     engine: Engine,
 ) -> None:

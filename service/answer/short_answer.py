@@ -446,6 +446,15 @@ def best_answer_for(
                 and _counted(store, r, mention, lexicon, SHARE)
             ):
                 continue  # "one-third of GDP" is not how much the economy shrank
+            if said.by_how_much and mention.kind == NUMBER:
+                before, after = around(store, r, mention)
+                if not (
+                    fits(SHARE, mention, "", "", lexicon)
+                    or before in lexicon.change_words
+                    or after in lexicon.factor_words
+                    or mention.text.lower().endswith(tuple(lexicon.factor_words))
+                ):
+                    continue  # "reaching USD 18.5 billion in 2018" is not by how much it grew
             if question.unit == SHARE and question.thing and mention.kind == NUMBER:
                 before, _ = around(store, r, mention)
                 if before in lexicon.change_words:
@@ -630,6 +639,8 @@ class _Said:
     verbs: frozenset[str]
     # "how much did the economy shrink?": a change, not a share of a whole
     changed: bool
+    # "by how much did trade grow?": the size of a change, not a level reached
+    by_how_much: bool
 
 
 @lru_cache(maxsize=1024)
@@ -659,6 +670,8 @@ def _read(question: Question, code: str) -> _Said:
         verbs=frozenset(f.stem for f in question.focus if not f.is_name),
         changed=question.kind == NUMBER
         and any(w.lower() in lexicon.change_verbs for w in question.written),
+        by_how_much=question.kind == NUMBER
+        and bool(lexicon.change_question and lexicon.change_question.search(question.text)),
     )
 
 
