@@ -121,6 +121,8 @@ class Lexicon:
     # organisations as "which company" does, where a stem would also read
     # "programming" as "program".
     plurals: tuple[tuple[str, str], ...] = ()
+    # Plurals those endings miss ("people"): "how many people live in …" counts people.
+    irregular_plurals: frozenset[str] = frozenset()
     # "what are the names of the Duma members": the thing whose name is asked for.
     name_of: re.Pattern[str] | None = None
     # "what type of city", "what group of scientists", "what body of water": a sort of
@@ -907,6 +909,7 @@ ENGLISH = Lexicon(
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
+    irregular_plurals=frozenset("people men women children police cattle".split()),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),
     term_asked=_p(r"\b(?:called|termed|known as)\s*\??\s*$"),
     pronoun_subject=_p(

@@ -327,6 +327,34 @@ def test_a_date_or_figure_question_names_the_unit_it_wants(question: str, unit: 
 
 
 @pytest.mark.parametrize(
+    ("question", "thing"),
+    [
+        ("How many guests attended the dinner?", "guests"),
+        ("How many people live in Astana?", "people"),
+        ("How many Russian troops entered Kazakhstan?", "Russian troops"),
+        # a verb after no plural is part of no phrase here; an owner's "'s" is no plural
+        ("How many joint military exercises have been held?", "joint military exercises"),
+        ("How many square miles does it cover?", "square miles"),
+        ("How much of Kazakhstan's exports goes to Russia?", "Kazakhstan's exports"),
+    ],
+)
+def test_what_how_many_counts_ends_at_its_verb(question: str, thing: str) -> None:
+    """ "How many guests attended the dinner?" asked for "guests attended", which no figure
+    counts ("attended by 2000 guests")."""
+    assert analyse(question, EN, lambda stem: 1.0).thing == thing
+
+
+def test_the_figure_counting_what_is_asked_comes_before_one_beside_it() -> None:
+    """ "How many academic units make up the school?" was answered "ten" from "eleven
+    separate academic units—ten faculties and …": "ten" stands nearer "units"."""
+    store = _store_of(
+        "The University is organized into eleven separate academic units—ten faculties and the "
+        "Radcliffe Institute."
+    )
+    assert _short_answer("How many academic units make up the school?", store, 0) == "eleven"
+
+
+@pytest.mark.parametrize(
     ("question", "thing", "owner"),
     [
         ("What is the national dish of Kazakhstan?", "national dish", "Kazakhstan"),

@@ -297,7 +297,7 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
                 role = named == PERSON and found[n].lower() not in lexicon.generic_persons
                 return (NUMBER if kind == NUMBER else named), " ".join(found[: n + 1]), role
             if kind == NUMBER:
-                return kind, " ".join(found), False
+                return kind, " ".join(_before_its_verb(found, lexicon)), False
             # "which two components": the count is not the thing asked for
             counted = [w for w in found if w.lower() not in lexicon.number_words]
             return kind, " ".join(counted or found) if whole else (counted or found)[0], False
@@ -305,6 +305,22 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
             return NUMBER, thing, False
         return kind, thing, False
     return OTHER, None, False
+
+
+def _before_its_verb(found: list[str], lexicon: Lexicon) -> list[str]:
+    """The words of what "how many" counts, up to a verb after a plural ("how many guests
+    attended the dinner" counts guests, not "guests attended"). English only: WordNet says
+    what reads as a verb."""
+    if lexicon.code != "en":
+        return found
+    for n in range(1, len(found)):
+        plural = found[n - 1].lower()
+        if (
+            (lexicon.singulars(plural) and not plural.endswith(("'s", "’s")))  # an owner's
+            or plural in lexicon.irregular_plurals
+        ) and wordnet.reads_as_verb(found[n]):
+            return found[:n]
+    return found
 
 
 def _noun_phrase(phrase: str, lexicon: Lexicon) -> str | None:

@@ -281,6 +281,13 @@ def best_answer_for(
     )  # "leadership" names a leader
     if unsaid:
         accepts = accepts - {PERSON}
+    # "how many academic units": the figure that counts them ("eleven separate academic
+    # units—ten faculties …") before one beside them
+    counted_head = (
+        lexicon.stem.stemWord(question.thing.split()[-1 if lexicon.head_final else 0].lower())
+        if question.unit == COUNT and question.thing
+        else None
+    )
     # "how long", "how old": "515 million years ago" is a date that says an age
     ages = question.kind == NUMBER and question.unit in (None, EXTENT, AGE)
     if ages:
@@ -489,6 +496,11 @@ def best_answer_for(
             agent = said.asks_agent and _agent(store, r, mention, lexicon, said.verbs)
             if said.bare_who and not agent and _agent(store, r, mention, lexicon, None):
                 continue  # "controlled by Russia" is not who called the CSTO
+            counts_it = (
+                counted_head is not None
+                and mention.kind == NUMBER
+                and counted_head in _counted_stems(store, r, mention, lexicon)
+            )
             rank = (
                 mention.kind in accepts or agent,
                 agent,
@@ -496,6 +508,7 @@ def best_answer_for(
                 dated,
                 # "grow by how much": "up 30%" before "$31.5 billion"
                 said.changed and around(store, r, mention)[0] in lexicon.change_words,
+                counts_it,
                 near,
             )
             if best is None or rank > best_rank:
@@ -1027,6 +1040,10 @@ def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon,
         if len(out) == _COUNTED_WORDS:
             break
     return " ".join(out)
+
+
+def _counted_stems(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> list[str]:
+    return lexicon.stem.stemWords(_counted(store, row, mention, lexicon, COUNT).lower().split())
 
 
 def _a_share_of(
