@@ -344,6 +344,19 @@ def test_what_how_many_counts_ends_at_its_verb(question: str, thing: str) -> Non
     assert analyse(question, EN, lambda stem: 1.0).thing == thing
 
 
+def test_a_war_or_a_writing_is_nobody() -> None:
+    """ "Who was responsible for the new building projects in Jacksonville?" was answered
+    "World War II", which WordNet knows only as something done: nobody did anything by that
+    name. A name it does not know, or knows also as a person, group or place, still may."""
+    store = _store_of(
+        "After World War II, the city began to fund new public building projects. "
+        "After the war, Haydon Burns led new building projects."
+    )
+    asked = "Who was responsible for the new building projects?"
+    assert _short_answer(asked, store, 0) is None
+    assert _short_answer(asked, store, 1) == "Haydon Burns"
+
+
 def test_the_figure_counting_what_is_asked_comes_before_one_beside_it() -> None:
     """ "How many academic units make up the school?" was answered "ten" from "eleven
     separate academic units—ten faculties and …": "ten" stands nearer "units"."""

@@ -382,6 +382,12 @@ def best_answer_for(
             ):
                 continue  # "where was Putin": not "before the fall of the Soviet Union"
             if (
+                question.kind == PERSON
+                and lexicon.code == "en"
+                and wordnet.names_no_agent(mention.text)
+            ):
+                continue  # "during World War II": nobody who did anything
+            if (
                 question.kind == ORGANISATION
                 and mention.kind != ORGANISATION
                 and lexicon.code == "en"
