@@ -320,6 +320,11 @@ def stands_for(name: str, country: str) -> bool:
     return bool(seat) and not seat.isdisjoint(database.lemmas(country))
 
 
+def may_be_verb(word: str) -> bool:
+    """Whether WordNet knows the word as a verb in any sense ("link", "attended")."""
+    return "v" in _senses(word)
+
+
 def reads_as_verb(word: str) -> bool:
     """Whether WordNet knows the word as a verb more than as a noun ("directed", "keeps"; not
     "research" nor "strategy")."""

@@ -335,7 +335,9 @@ def test_a_date_or_figure_question_names_the_unit_it_wants(question: str, unit: 
         # a verb after no plural is part of no phrase here; an owner's "'s" is no plural
         ("How many joint military exercises have been held?", "joint military exercises"),
         ("How many square miles does it cover?", "square miles"),
+        ("How many defence pacts link the two states?", "defence pacts"),
         ("How much of Kazakhstan's exports goes to Russia?", "Kazakhstan's exports"),
+        ("What share of Kazakhstan's arms imports comes from Russia?", "Kazakhstan's arms imports"),
     ],
 )
 def test_what_how_many_counts_ends_at_its_verb(question: str, thing: str) -> None:

@@ -307,10 +307,17 @@ def _asked_kind(text: str, lexicon: Lexicon) -> tuple[str, str | None, bool]:
     return OTHER, None, False
 
 
+def _plural_verb(word: str) -> bool:
+    """Whether a word may be the verb of a plural subject: one WordNet knows as a verb, not
+    in the third person singular ("imports" in "arms imports" is a noun)."""
+    return not word.lower().endswith("s") and wordnet.may_be_verb(word)
+
+
 def _before_its_verb(found: list[str], lexicon: Lexicon) -> list[str]:
-    """The words of what "how many" counts, up to a verb after a plural ("how many guests
-    attended the dinner" counts guests, not "guests attended"). English only: WordNet says
-    what reads as a verb."""
+    """The words of what "how many" counts, up to a word after a plural that may be a verb
+    ("how many guests attended the dinner" counts guests, not "guests attended"; "how many
+    defence pacts link …", pacts: a plural seldom qualifies a noun, and "arms imports" is a
+    noun). English only: WordNet says what may be a verb."""
     if lexicon.code != "en":
         return found
     for n in range(1, len(found)):
@@ -318,7 +325,7 @@ def _before_its_verb(found: list[str], lexicon: Lexicon) -> list[str]:
         if (
             (lexicon.singulars(plural) and not plural.endswith(("'s", "’s")))  # an owner's
             or plural in lexicon.irregular_plurals
-        ) and wordnet.reads_as_verb(found[n]):
+        ) and _plural_verb(found[n]):
             return found[:n]
     return found
 
