@@ -359,6 +359,20 @@ def test_a_war_or_a_writing_is_nobody() -> None:
     assert _short_answer(asked, store, 1) == "Haydon Burns"
 
 
+def test_an_event_is_held_in_the_place_its_name_opens_with() -> None:
+    """ "Which city hosted the June 2022 economic forum?" was refused: "the St. Petersburg
+    International Economic Forum" is one name, no place; the place it opens with is where
+    the forum was held. Not a name of no event ("the St. Petersburg Mining University")."""
+    store = _store_of(
+        "In June 2022, the St. Petersburg International Economic Forum was held. "
+        "In 2020, the St. Petersburg Mining University opened a branch."
+    )
+    assert _short_answer("Which city hosted the economic forum?", store, 0) == "St. Petersburg"
+    assert _short_answer("Which city hosted the university?", store, 1) != "St. Petersburg"
+    # nor for places of another sort
+    assert _short_answer("Which region hosted the economic forum?", store, 0) != "St. Petersburg"
+
+
 def test_the_figure_counting_what_is_asked_comes_before_one_beside_it() -> None:
     """ "How many academic units make up the school?" was answered "ten" from "eleven
     separate academic units—ten faculties and …": "ten" stands nearer "units"."""

@@ -332,6 +332,9 @@ def best_answer_for(
         )
         pauses = _pauses(store, r, lexicon)
         unnamed = _dated_things(store, r, question, lexicon) if dated_kind else []
+        if question.kind == PLACE and (said.city or question.thing is None):
+            # "which city hosted …", "where was …": where an event was held
+            unnamed = [*unnamed, *_event_places(store, r, lexicon)]
         for mention in [*store.infos[r].mentions, *unnamed]:
             if (
                 mention.kind not in accepts
@@ -628,6 +631,28 @@ def _dated_things(
         Mention(info.start + m.start(1), info.start + m.end(1), question.kind, m[1], m[1])
         for m in pattern.finditer(store.text(row))
     ]
+
+
+def _event_places(store: SentenceStore, row: int, lexicon: Lexicon) -> list[Mention]:
+    """The place an event's name opens with, where it was held: "St. Petersburg" in "the St.
+    Petersburg International Economic Forum" (a place CLDR names or, in English, WordNet
+    knows first as one)."""
+    found: list[Mention] = []
+    for mention in store.infos[row].mentions:
+        said = mention.text.split()
+        if mention.kind in (DATE, NUMBER, PLACE, PERSON) or len(said) < 3:
+            continue
+        if said[-1].lower() not in lexicon.event_words:
+            continue
+        for k in (2, 1):
+            place = " ".join(said[:k])
+            if place in known_places(lexicon.code) or (
+                lexicon.code == "en" and wordnet.names_a_place_not_a_body(place)
+            ):
+                end = mention.start + len(place)
+                found.append(Mention(mention.start, end, PLACE, place, place))
+                break
+    return found
 
 
 @lru_cache(maxsize=1024)
