@@ -185,6 +185,11 @@ class Lexicon:
     # What a question asks for when it wants a city, not a country ("which city", "the
     # capital of …"): a country is not the answer.
     settlement_words: frozenset[str] = frozenset()
+    # A settlement the text names by its common noun after a preposition of place (group
+    # "place": "the riots spread to the capital"), which a "where" or "which city" question
+    # it names no place for is answered by; not one a name follows ("the city of Almaty",
+    # "the capital, Astana").
+    settlement_phrase: re.Pattern[str] | None = None
     # Words before a year that run it to the present: "since 2014" speaks of 2020 too.
     since_words: frozenset[str] = frozenset()
     # What ends the text before a year a change is measured from ("up 30% from 2022", "than
@@ -688,6 +693,10 @@ ENGLISH = Lexicon(
     example_cues=(("such", "as"), ("including",), ("notably",), ("especially",), ("like",)),
     name_joiners=frozenset({"and", "&"}),
     settlement_words=frozenset("city town capital village municipality".split()),
+    settlement_phrase=_p(
+        r"\b(?:to|in|into|from|at|near|across)\s+(?P<place>the\s+(?:capital|city|town|village))"
+        r"\b(?!\s+of\b|,\s+(?-i:[A-Z]))"
+    ),
     present_copulas=frozenset({"is", "are"}),
     past_copulas=frozenset({"was", "were"}),
     year_words=frozenset(

@@ -373,6 +373,21 @@ def test_an_event_is_held_in_the_place_its_name_opens_with() -> None:
     assert _short_answer("Which region hosted the economic forum?", store, 0) != "St. Petersburg"
 
 
+def test_a_settlement_named_by_its_common_noun_is_where() -> None:
+    """ "Where did the riots spread after a few days?" was refused: "the riots spread to the
+    capital" names no place, but says where. Not where a place is named, nor "the city of
+    …", whose name follows."""
+    store = _store_of(
+        "After a few days, the riots spread to the capital, which was set ablaze. "
+        "The riots spread to the capital, Astana. "
+        "The riots spread to the city of Almaty."
+    )
+    assert _short_answer("Where did the riots spread?", store, 0) == "the capital"
+    assert _short_answer("Which city was set ablaze?", store, 0) == "the capital"
+    assert _short_answer("Where did the riots spread?", store, 1) == "Astana"
+    assert _short_answer("Where did the riots spread?", store, 2) == "Almaty"
+
+
 def test_the_figure_counting_what_is_asked_comes_before_one_beside_it() -> None:
     """ "How many academic units make up the school?" was answered "ten" from "eleven
     separate academic units—ten faculties and …": "ten" stands nearer "units"."""

@@ -334,7 +334,11 @@ def best_answer_for(
         unnamed = _dated_things(store, r, question, lexicon) if dated_kind else []
         if question.kind == PLACE and (said.city or question.thing is None):
             # "which city hosted …", "where was …": where an event was held
-            unnamed = [*unnamed, *_event_places(store, r, lexicon)]
+            unnamed = [
+                *unnamed,
+                *_event_places(store, r, lexicon),
+                *_settlements(store, r, lexicon),
+            ]
         for mention in [*store.infos[r].mentions, *unnamed]:
             if (
                 mention.kind not in accepts
@@ -630,6 +634,24 @@ def _dated_things(
     return [
         Mention(info.start + m.start(1), info.start + m.end(1), question.kind, m[1], m[1])
         for m in pattern.finditer(store.text(row))
+    ]
+
+
+def _settlements(store: SentenceStore, row: int, lexicon: Lexicon) -> list[Mention]:
+    """The settlements a sentence naming no place names by a common noun ("the riots spread
+    to the capital": lexicon `settlement_phrase`)."""
+    info = store.infos[row]
+    if not lexicon.settlement_phrase or any(m.kind == PLACE for m in info.mentions):
+        return []
+    return [
+        Mention(
+            info.start + m.start("place"),
+            info.start + m.end("place"),
+            PLACE,
+            m["place"],
+            m["place"],
+        )
+        for m in lexicon.settlement_phrase.finditer(store.text(row))
     ]
 
 
