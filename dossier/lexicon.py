@@ -302,8 +302,8 @@ class Lexicon:
     change_verbs: frozenset[str] = frozenset()
     # A question asking for the size of a change ("by how much did trade grow?"), which a
     # level reached ("reaching USD 18.5 billion") does not give; a change is a share, a
-    # figure after `change_words` ("by $230 million") or one before `factor_words` ("three
-    # times").
+    # figure after `change_words` ("by $230 million"), one before `factor_words` ("three
+    # times") or one of them ("doubled").
     change_question: re.Pattern[str] | None = None
     factor_words: frozenset[str] = frozenset()
     # Words that end an event's name ("the St. Petersburg International Economic Forum"):
@@ -914,7 +914,7 @@ ENGLISH = Lexicon(
         "expand climb jump slump".split()
     ),
     change_question=_p(r"\bby how (?:much|many)\b|\bby what (?:amount|factor|margin)\b"),
-    factor_words=frozenset("times fold".split()),
+    factor_words=frozenset("times fold doubled tripled quadrupled halved twice".split()),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),

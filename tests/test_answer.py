@@ -2934,6 +2934,8 @@ def test_by_how_much_asks_for_a_change_not_a_level(engine: Engine) -> None:
     assert answer.abstained, answer.answer
     answer = engine.ask("By how much did China-Kazakhstan trade grow in 2023?")
     assert answer.answer_span is not None and answer.answer_span.text == "30%", answer.answer
+    answer = engine.ask("By how much did the poverty rate rise?")
+    assert answer.answer_span is not None and answer.answer_span.text == "doubled", answer.answer
 
 
 def test_a_date_is_not_of_an_event_the_sources_tell_in_another_sentence(
