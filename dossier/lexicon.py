@@ -306,6 +306,9 @@ class Lexicon:
     # times") or one of them ("doubled").
     change_question: re.Pattern[str] | None = None
     factor_words: frozenset[str] = frozenset()
+    # What counts one of a kind ("Kazakhstan is the only Central Asian state …"): an answer of
+    # one to "how many Central Asian states …?" (group "one"; the words after it say of what).
+    sole: re.Pattern[str] | None = None
     # Words that end an event's name ("the St. Petersburg International Economic Forum"):
     # it names no organisation, unless one of them is what the question asks for.
     event_words: frozenset[str] = frozenset()
@@ -915,6 +918,7 @@ ENGLISH = Lexicon(
     ),
     change_question=_p(r"\bby how (?:much|many)\b|\bby what (?:amount|factor|margin)\b"),
     factor_words=frozenset("times fold doubled tripled quadrupled halved twice".split()),
+    sole=_p(r"\b(?P<one>the (?:only|sole|single))\s"),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),

@@ -388,6 +388,19 @@ def test_a_settlement_named_by_its_common_noun_is_where() -> None:
     assert _short_answer("Where did the riots spread?", store, 2) == "Almaty"
 
 
+def test_the_only_one_of_a_kind_is_a_count_of_one() -> None:
+    """ "How many Central Asian states take part in the NATO action plan?" was refused, though
+    "Kazakhstan is the only Central Asian state participating in this programme" says one.
+    Not where "the only" qualifies something else."""
+    store = _store_of(
+        "Kazakhstan is the only Central Asian state participating in this programme. "
+        "Oil is the only export that matters to the states of the region."
+    )
+    asked = "How many Central Asian states take part in the plan?"
+    assert _short_answer(asked, store, 0) == "the only Central Asian state"
+    assert _short_answer(asked, store, 1) is None
+
+
 def test_the_figure_counting_what_is_asked_comes_before_one_beside_it() -> None:
     """ "How many academic units make up the school?" was answered "ten" from "eleven
     separate academic units—ten faculties and …": "ten" stands nearer "units"."""

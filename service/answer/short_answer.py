@@ -332,6 +332,8 @@ def best_answer_for(
         )
         pauses = _pauses(store, r, lexicon)
         unnamed = _dated_things(store, r, question, lexicon) if dated_kind else []
+        if question.unit == COUNT and counted_head is not None:
+            unnamed = [*unnamed, *_sole(store, r, counted_head, lexicon)]
         if question.kind == PLACE and (said.city or question.thing is None):
             # "which city hosted …", "where was …": where an event was held
             unnamed = [
@@ -635,6 +637,23 @@ def _dated_things(
         Mention(info.start + m.start(1), info.start + m.end(1), question.kind, m[1], m[1])
         for m in pattern.finditer(store.text(row))
     ]
+
+
+def _sole(store: SentenceStore, row: int, head: str, lexicon: Lexicon) -> list[Mention]:
+    """A count of one of the thing asked ("the only Central Asian state" for "how many
+    Central Asian states"): `head`, its stem, among the three words after lexicon `sole`."""
+    if not lexicon.sole:
+        return []
+    info, text = store.infos[row], store.text(row)
+    found: list[Mention] = []
+    for match in lexicon.sole.finditer(text):
+        after = list(itertools.islice(_TOKEN.finditer(text, match.end()), _COUNTED_WORDS))
+        stems = lexicon.stem.stemWords([t.group().lower() for t in after])
+        if head in stems:  # the span runs to it: "the only Central Asian state"
+            said = text[match.start("one") : after[stems.index(head)].end()]
+            start = info.start + match.start("one")
+            found.append(Mention(start, start + len(said), NUMBER, said, "1"))
+    return found
 
 
 def _settlements(store: SentenceStore, row: int, lexicon: Lexicon) -> list[Mention]:
