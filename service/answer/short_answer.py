@@ -284,9 +284,7 @@ def best_answer_for(
     # "how many academic units": the figure that counts them ("eleven separate academic
     # units—ten faculties …") before one beside them
     counted_head = (
-        lexicon.stem.stemWord(question.thing.split()[-1 if lexicon.head_final else 0].lower())
-        if question.unit == COUNT and question.thing
-        else None
+        _head_stem(question.thing, lexicon) if question.unit == COUNT and question.thing else None
     )
     # "how long", "how old": "515 million years ago" is a date that says an age
     ages = question.kind == NUMBER and question.unit in (None, EXTENT, AGE)
@@ -514,7 +512,7 @@ def best_answer_for(
             counts_it = (
                 counted_head is not None
                 and mention.kind == NUMBER
-                and counted_head in _counted_stems(store, r, mention, lexicon)
+                and counted_head in _counted_stems(store, r, mention, lexicon, COUNT)
             )
             rank = (
                 mention.kind in accepts or agent,
@@ -1114,8 +1112,17 @@ def _counted(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon,
     return " ".join(out)
 
 
-def _counted_stems(store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon) -> list[str]:
-    return lexicon.stem.stemWords(_counted(store, row, mention, lexicon, COUNT).lower().split())
+def _counted_stems(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, unit: str
+) -> list[str]:
+    """The stems of what a figure counts (`_counted`), to compare with a question's head."""
+    return lexicon.stem.stemWords(_counted(store, row, mention, lexicon, unit).lower().split())
+
+
+def _head_stem(thing: str, lexicon: Lexicon) -> str:
+    """The stem of the head of what a question asks for ("state" in "Central Asian states")."""
+    asked = thing.lower().split()
+    return lexicon.stem.stemWord(asked[-1] if lexicon.head_final else asked[0])
 
 
 def _a_share_of(
@@ -1126,10 +1133,8 @@ def _a_share_of(
     "5.3% of applicants" answers "what is the applicant admission rate"."""
     if not question.thing or mention.kind != NUMBER or not fits(SHARE, mention, "", "", lexicon):
         return False
-    asked = question.thing.lower().split()
-    head = lexicon.stem.stemWord(asked[-1] if lexicon.head_final else asked[0])
-    whole = _counted(store, row, mention, lexicon, SHARE).lower().split()
-    return head in lexicon.stem.stemWords(whole)
+    head = _head_stem(question.thing, lexicon)
+    return head in _counted_stems(store, row, mention, lexicon, SHARE)
 
 
 def counting_other_things(
