@@ -386,6 +386,8 @@ def test_a_settlement_named_by_its_common_noun_is_where() -> None:
     assert _short_answer("Which city was set ablaze?", store, 0) == "the capital"
     assert _short_answer("Where did the riots spread?", store, 1) == "Astana"
     assert _short_answer("Where did the riots spread?", store, 2) == "Almaty"
+    # nor is it what a question asking for one by that noun is answered by
+    assert _short_answer("What is Kazakhstan's capital?", store, 0) is None
 
 
 def test_the_only_one_of_a_kind_is_a_count_of_one() -> None:

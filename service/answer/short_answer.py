@@ -337,7 +337,7 @@ def best_answer_for(
             unnamed = [
                 *unnamed,
                 *_event_places(store, r, lexicon),
-                *_settlements(store, r, lexicon),
+                *_settlements(store, r, lexicon, text),
             ]
         for mention in [*store.infos[r].mentions, *unnamed]:
             if (
@@ -654,12 +654,14 @@ def _sole(store: SentenceStore, row: int, head: str, lexicon: Lexicon) -> list[M
     return found
 
 
-def _settlements(store: SentenceStore, row: int, lexicon: Lexicon) -> list[Mention]:
+def _settlements(store: SentenceStore, row: int, lexicon: Lexicon, asked: str) -> list[Mention]:
     """The settlements a sentence naming no place names by a common noun ("the riots spread
-    to the capital": lexicon `settlement_phrase`)."""
+    to the capital": lexicon `settlement_phrase`); not by the noun the question (`asked`,
+    lower-cased) asks with ("what is Kazakhstan's capital?" is not "the capital")."""
     info = store.infos[row]
     if not lexicon.settlement_phrase or any(m.kind == PLACE for m in info.mentions):
         return []
+    said = set(words(asked))
     return [
         Mention(
             info.start + m.start("place"),
@@ -669,6 +671,7 @@ def _settlements(store: SentenceStore, row: int, lexicon: Lexicon) -> list[Menti
             m["place"],
         )
         for m in lexicon.settlement_phrase.finditer(store.text(row))
+        if m["place"].split()[-1].lower() not in said
     ]
 
 
