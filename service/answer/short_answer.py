@@ -337,7 +337,7 @@ def best_answer_for(
             unnamed = [
                 *unnamed,
                 *_event_places(store, r, lexicon),
-                *_settlements(store, r, lexicon, text),
+                *_settlements(store, r, lexicon, said.lowered),
             ]
         for mention in [*store.infos[r].mentions, *unnamed]:
             if (
@@ -654,14 +654,15 @@ def _sole(store: SentenceStore, row: int, head: str, lexicon: Lexicon) -> list[M
     return found
 
 
-def _settlements(store: SentenceStore, row: int, lexicon: Lexicon, asked: str) -> list[Mention]:
+def _settlements(
+    store: SentenceStore, row: int, lexicon: Lexicon, asked: frozenset[str]
+) -> list[Mention]:
     """The settlements a sentence naming no place names by a common noun ("the riots spread
-    to the capital": lexicon `settlement_phrase`); not by the noun the question (`asked`,
-    lower-cased) asks with ("what is Kazakhstan's capital?" is not "the capital")."""
+    to the capital": lexicon `settlement_phrase`); not by a noun the question writes
+    (`asked`, lower-cased: "what is Kazakhstan's capital?" is not "the capital")."""
     info = store.infos[row]
     if not lexicon.settlement_phrase or any(m.kind == PLACE for m in info.mentions):
         return []
-    said = set(words(asked))
     return [
         Mention(
             info.start + m.start("place"),
@@ -671,7 +672,7 @@ def _settlements(store: SentenceStore, row: int, lexicon: Lexicon, asked: str) -
             m["place"],
         )
         for m in lexicon.settlement_phrase.finditer(store.text(row))
-        if m["place"].split()[-1].lower() not in said
+        if m["place"].split()[-1].lower() not in asked
     ]
 
 
@@ -727,6 +728,8 @@ class _Said:
     changed: bool
     # "by how much did trade grow?": the size of a change, not a level reached
     by_how_much: bool
+    # its words, lower-cased (a settlement it writes is no answer to it)
+    lowered: frozenset[str]
 
 
 @lru_cache(maxsize=1024)
@@ -758,6 +761,7 @@ def _read(question: Question, code: str) -> _Said:
         and any(w.lower() in lexicon.change_verbs for w in question.written),
         by_how_much=question.kind == NUMBER
         and bool(lexicon.change_question and lexicon.change_question.search(question.text)),
+        lowered=frozenset(w.lower() for w in question.written),
     )
 
 
