@@ -72,6 +72,7 @@ from dossier.service.answer.evidence import (
     _lacks_the_rare_names,
     _new_figure,
     peoples_forms,
+    reading,
     seats_forms,
 )
 from dossier.service.answer.heading import defined_by_heading, naming_heading
@@ -388,6 +389,37 @@ def test_a_settlement_named_by_its_common_noun_is_where() -> None:
     assert _short_answer("Where did the riots spread?", store, 2) == "Almaty"
     # nor is it what a question asking for one by that noun is answered by
     assert _short_answer("What is Kazakhstan's capital?", store, 0) is None
+
+
+def test_a_paragraph_opening_with_a_date_dates_what_it_tells() -> None:
+    """ "When did Russian troops arrive in Kazakhstan?" was refused ("give no date"): "As a
+    result, Russian troops entered the capital" comes four sentences after "In January 2022,
+    violent protests rocked the country", which sets the time of the paragraph. Not across
+    a paragraph, nor past another date, nor from a period ("Since 1991, …")."""
+    store = _store_of(
+        "In January 2022, protests rocked the country. The regime called on its allies. "
+        "As a result, foreign troops entered the capital.\n\n"
+        "Foreign troops entered the north.\n\n"
+        "Since 1991, the country has pursued a balanced policy. Foreign troops entered it.\n\n"
+        "In 2019, the president resigned. In 2021, he wrote a statement. "
+        "Foreign troops entered the south."
+    )
+    rows = {store.text(r): r for r in range(len(store.infos))}
+    question = analyse("When did foreign troops enter?", EN, lambda stem: 1.0)
+
+    def dated(sentence: str) -> str | None:
+        answer, _ = best_answer(question, store, reading(store, rows[sentence], question, EN))
+        return None if answer is None else answer.text
+
+    assert dated("As a result, foreign troops entered the capital.") == "January 2022"
+    assert dated("Foreign troops entered the north.") is None
+    assert dated("Foreign troops entered it.") is None
+    assert dated("Foreign troops entered the south.") is None
+    # a question of another kind reads the sentence alone
+    who = analyse("Who entered the capital?", EN, lambda stem: 1.0)
+    assert reading(store, rows["As a result, foreign troops entered the capital."], who, EN) == [
+        rows["As a result, foreign troops entered the capital."]
+    ]
 
 
 def test_the_only_one_of_a_kind_is_a_count_of_one() -> None:

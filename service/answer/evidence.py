@@ -51,6 +51,7 @@ from dossier.index.sentences import (
     Mention,
     SentenceInfo,
     SentenceStore,
+    figures,
     initials_of,
     is_title,
 )
@@ -81,7 +82,7 @@ from dossier.service.answer.short_answer import (
     counting_other_things,
     name_head,
 )
-from dossier.service.answer.when import mention_values, time_before, time_of
+from dossier.service.answer.when import from_baseline, mention_values, time_before, time_of
 from dossier.types import ScoredPassage
 
 FEATURES = (
@@ -458,7 +459,52 @@ def reading(store: SentenceStore, row: int, question: Question, lexicon: Lexicon
         and lexicon.relative_opening.match(store.text(row))
     ):
         return [previous, row]
+    if question.kind == DATE and not _dated(store, read, lexicon):
+        opening = _scene_setter(store, read[0], lexicon)
+        if opening is not None:
+            return [opening, *read]
     return read
+
+
+# At most this many words before the date that opens a paragraph ("In", "On", "In early").
+OPENING_WORDS = 2
+
+
+def _dated(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> bool:
+    """Whether `rows` state a date (not one a change is measured from)."""
+    for r in rows:
+        info = store.infos[r]
+        text = store.text(r)
+        if any(
+            m.kind == DATE and not from_baseline(text[: m.start - info.start], lexicon)
+            for m in info.mentions
+        ):
+            return True
+    return False
+
+
+def _scene_setter(store: SentenceStore, row: int, lexicon: Lexicon) -> int | None:
+    """The row of the sentence whose opening date sets the time of the paragraph `row`
+    stands in ("In January 2022, violent protests rocked the country …" for "As a result,
+    Russian troops entered the capital …", four sentences on), when no sentence between
+    states another; None otherwise. A paragraph ends at a line break."""
+    info = store.infos[row]
+    text = store.documents[info.source_id].text
+    while (previous := info.previous) >= 0:
+        before = store.infos[previous]
+        if before.heading or "\n" in text[before.end : info.start]:
+            return None
+        if _dated(store, [previous], lexicon):
+            earlier = before.previous
+            opens = earlier < 0 or "\n" in text[store.infos[earlier].end : before.start]
+            dates = [m for m in before.mentions if m.kind == DATE]
+            lead = [w.lower() for w in text[before.start : dates[0].start].split()]
+            one_time = len(dates) == 1 and len(figures(dates[0].value)) == 1
+            # not a period ("Since 1991, Kazakhstan has pursued …", "Between 1991 and …")
+            timed = not set(lead) & lexicon.since_words
+            return previous if opens and one_time and timed and len(lead) <= OPENING_WORDS else None
+        info = before
+    return None
 
 
 def _only_in_places(store: SentenceStore, rows: list[int]) -> set[str]:
