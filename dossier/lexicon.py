@@ -318,6 +318,11 @@ class Lexicon:
     agent_words: frozenset[str] = frozenset()
     # Auxiliaries after "what": the question asks what something did, it names no thing.
     auxiliaries: frozenset[str] = frozenset()
+    # …of the perfect, between a subject and its verb ("has published")
+    perfect_auxiliaries: frozenset[str] = frozenset()
+    # a question asking who did something, its verb as group "verb" ("Who published …?";
+    # not "Who did Tokayev dismiss?", which asks whom)
+    subject_question: re.Pattern[str] | None = None
     # An elided article or preposition glued to the next word ("l'Ukraine", "d'Astana",
     # "qu'Almaty"): matched at a word's start, it is not part of the name that follows.
     elision: re.Pattern[str] | None = None
@@ -921,6 +926,11 @@ ENGLISH = Lexicon(
     sole=_p(r"\b(?P<one>the (?:only|sole|single))\s"),
     person_after=re.compile(r"\s*(?:,\s*who\b|(?:and|with) (?:his|her)\b|(?:him|her)self\b)"),
     auxiliaries=frozenset("did does do has have had will would can could should might".split()),
+    perfect_auxiliaries=frozenset("has have had".split()),
+    subject_question=_p(
+        r"^\s*who\s+(?!(?:is|was|are|were|be|been|did|does|do|has|have|had|will|would|can|"
+        r"could|should|may|might|must)\b)(?P<verb>[a-z]+)\b"
+    ),
     plurals=(("ies", "y"), ("es", ""), ("s", "")),
     irregular_plurals=frozenset("people men women children police cattle".split()),
     name_of=_p(r"\bnames? of (?P<named>[\w'’ -]+)"),

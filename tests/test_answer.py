@@ -391,6 +391,21 @@ def test_a_settlement_named_by_its_common_noun_is_where() -> None:
     assert _short_answer("What is Kazakhstan's capital?", store, 0) is None
 
 
+def test_who_did_something_is_the_name_before_the_verb() -> None:
+    """ "Who published Tokayev's statement?" was answered "Independence Above All" (the
+    statement's title, which the entity reader took for a person): the answer is whoever the
+    question's verb follows, "the media outlet Kazakhstan Today published …". Not the name
+    before a verb of the passive, nor for a question asking whom."""
+    store = _store_of(
+        "On 5 January 2021, the media outlet Kazakhstan Today published a statement by "
+        "President Kassym-Jomart Tokayev, Independence Above All, on foreign ideology. "
+        "The Samrouk Kazyna fund was published by Kassym-Jomart Tokayev in 2020."
+    )
+    assert _short_answer("Who published Tokayev's statement?", store, 0) == "Kazakhstan Today"
+    assert _short_answer("Who published the fund?", store, 1) == "Kassym-Jomart Tokayev"
+    assert _short_answer("Who did Kazakhstan Today publish?", store, 0) != "Kazakhstan Today"
+
+
 def test_a_paragraph_opening_with_a_date_dates_what_it_tells() -> None:
     """ "When did Russian troops arrive in Kazakhstan?" was refused ("give no date"): "As a
     result, Russian troops entered the capital" comes four sentences after "In January 2022,

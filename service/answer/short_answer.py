@@ -506,7 +506,9 @@ def best_answer_for(
             # a name of the kind asked for before a person's name by default only, and
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
             # space launch facility"); who does what the question asks before either
-            agent = said.asks_agent and _agent(store, r, mention, lexicon, said.verbs)
+            agent = said.asks_agent and _agent(
+                store, r, mention, lexicon, said.verbs, said.subject_verb
+            )
             if said.bare_who and not agent and _agent(store, r, mention, lexicon, None):
                 continue  # "controlled by Russia" is not who called the CSTO
             counts_it = (
@@ -724,6 +726,8 @@ class _Said:
     asks_agent: bool
     bare_who: bool
     verbs: frozenset[str]
+    # the stem of the verb "who <verb> …" asks with ("who published …": publish), else ""
+    subject_verb: str
     # "how much did the economy shrink?": a change, not a share of a whole
     changed: bool
     # "by how much did trade grow?": the size of a change, not a level reached
@@ -757,6 +761,11 @@ def _read(question: Question, code: str) -> _Said:
         asks_agent=asks_agent,
         bare_who=asks_agent and question.kind == PERSON and question.thing is None,
         verbs=frozenset(f.stem for f in question.focus if not f.is_name),
+        subject_verb=lexicon.stem.stemWord(subject.group("verb"))
+        if asks_agent
+        and lexicon.subject_question
+        and (subject := lexicon.subject_question.match(question.text.lower()))
+        else "",
         changed=question.kind == NUMBER
         and any(w.lower() in lexicon.change_verbs for w in question.written),
         by_how_much=question.kind == NUMBER
@@ -876,17 +885,37 @@ def _members_of(store: SentenceStore, row: int, mention: Mention, lexicon: Lexic
 
 
 def _agent(
-    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, verbs: set[str] | None
+    store: SentenceStore,
+    row: int,
+    mention: Mention,
+    lexicon: Lexicon,
+    verbs: set[str] | None,
+    subject: str = "",
 ) -> bool:
     """Whether a name is who does what a question's word says, by the word that names the
     agent right after it ("supported by Washington" for "who supports …", "financed by the
-    Samrouk Kazyna fund" for "who financed …")."""
+    Samrouk Kazyna fund" for "who financed …"), or as the subject of the `subject` verb
+    "who <verb> …" asks with."""
     before = _words_before(store, row, mention, lexicon)
     if len(before) < 2 or before[-1] not in lexicon.agent_words:
-        return False
+        return bool(subject) and _subject_of(store, row, mention, lexicon, subject)
     if verbs is None:  # any participle's agent
         return before[-2].endswith(("ed", "en"))
     return lexicon.stem.stemWord(before[-2]) in verbs
+
+
+def _subject_of(
+    store: SentenceStore, row: int, mention: Mention, lexicon: Lexicon, verb: str
+) -> bool:
+    """Whether a name is followed by the stem `verb`, after an auxiliary of the perfect at
+    most ("the media outlet Kazakhstan Today published a statement by President Tokayev,
+    Independence Above All" for "who published …"); not by one of the passive ("was
+    financed")."""
+    info = store.infos[row]
+    after = [w.lower() for w in words(store.text(row)[mention.end - info.start :])[:2]]
+    if after and after[0] in lexicon.perfect_auxiliaries:
+        after = after[1:]
+    return bool(after) and lexicon.stem.stemWord(after[0]) == verb
 
 
 # A name, a comma and an article at most, at the end of the text before a mention: the
