@@ -406,6 +406,20 @@ def test_who_did_something_is_the_name_before_the_verb() -> None:
     assert _short_answer("Who did Kazakhstan Today publish?", store, 0) != "Kazakhstan Today"
 
 
+def test_who_did_something_may_be_the_agent_of_its_synonym() -> None:
+    """ "Who funded part of the stimulus package?" was refused ("no person's name"): the
+    sentence says "partly financed by the Samrouk Kazyna sovereign wealth fund", and a bare
+    "who" is not answered by the agent of another verb. WordNet's verb relatives of the
+    question's words name the same deed; an unrelated verb's agent still does not answer."""
+    store = _store_of(
+        "The government implemented a stimulus package, partly financed by the Samrouk "
+        "Kazyna fund, to support households. "
+        "The stimulus package was praised by the Samrouk Kazyna fund."
+    )
+    assert _short_answer("Who funded the stimulus package?", store, 0) == "Samrouk Kazyna"
+    assert _short_answer("Who funded the stimulus package?", store, 1) is None
+
+
 def test_a_paragraph_opening_with_a_date_dates_what_it_tells() -> None:
     """ "When did Russian troops arrive in Kazakhstan?" was refused ("give no date"): "As a
     result, Russian troops entered the capital" comes four sentences after "In January 2022,
