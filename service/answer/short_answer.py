@@ -919,12 +919,24 @@ def _subject_of(
     """Whether a name is followed by the stem `verb`, after an auxiliary of the perfect at
     most ("the media outlet Kazakhstan Today published a statement by President Tokayev,
     Independence Above All" for "who published …"); not by one of the passive ("was
-    financed")."""
+    financed"), nor by a participle whose agent follows ("the coastal rail line (CRL)
+    supported by Lisbon")."""
     info = store.infos[row]
-    after = [w.lower() for w in words(store.text(row)[mention.end - info.start :])[:2]]
-    if after and after[0] in lexicon.perfect_auxiliaries:
+    match = _FOLLOWING.match(store.text(row), mention.end - info.start)
+    if match is None:
+        return False
+    after = [w.lower() for w in match.groups() if w]
+    if after[0] in lexicon.perfect_auxiliaries:
         after = after[1:]
-    return bool(after) and lexicon.stem.stemWord(after[0]) == verb
+    return (
+        bool(after)
+        and lexicon.stem.stemWord(after[0]) == verb
+        and not (len(after) > 1 and after[1] in lexicon.agent_words)
+    )
+
+
+# Up to three words right after a name, parted by spaces alone ("Kazakhstan Today published").
+_FOLLOWING = re.compile(r" +(\w+)(?: +(\w+))?(?: +(\w+))?")
 
 
 # A name, a comma and an article at most, at the end of the text before a mention: the
