@@ -82,7 +82,7 @@ from dossier.service.answer.short_answer import (
     counting_other_things,
     name_head,
 )
-from dossier.service.answer.when import from_baseline, mention_values, time_before, time_of
+from dossier.service.answer.when import mention_values, states_a_date, time_before, time_of
 from dossier.types import ScoredPassage
 
 FEATURES = (
@@ -459,7 +459,7 @@ def reading(store: SentenceStore, row: int, question: Question, lexicon: Lexicon
         and lexicon.relative_opening.match(store.text(row))
     ):
         return [previous, row]
-    if question.kind == DATE and not _dated(store, read, lexicon):
+    if question.kind == DATE and not states_a_date(store, read, lexicon):
         opening = _scene_setter(store, read[0], lexicon)
         if opening is not None:
             return [opening, *read]
@@ -468,19 +468,6 @@ def reading(store: SentenceStore, row: int, question: Question, lexicon: Lexicon
 
 # At most this many words before the date that opens a paragraph ("In", "On", "In early").
 OPENING_WORDS = 2
-
-
-def _dated(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> bool:
-    """Whether `rows` state a date (not one a change is measured from)."""
-    for r in rows:
-        info = store.infos[r]
-        text = store.text(r)
-        if any(
-            m.kind == DATE and not from_baseline(text[: m.start - info.start], lexicon)
-            for m in info.mentions
-        ):
-            return True
-    return False
 
 
 def _scene_setter(store: SentenceStore, row: int, lexicon: Lexicon) -> int | None:
@@ -494,7 +481,7 @@ def _scene_setter(store: SentenceStore, row: int, lexicon: Lexicon) -> int | Non
         before = store.infos[previous]
         if before.heading or "\n" in text[before.end : info.start]:
             return None
-        if _dated(store, [previous], lexicon):
+        if states_a_date(store, [previous], lexicon):
             earlier = before.previous
             opens = earlier < 0 or "\n" in text[store.infos[earlier].end : before.start]
             dates = [m for m in before.mentions if m.kind == DATE]

@@ -507,7 +507,7 @@ def best_answer_for(
             # before a name of no known kind ("Baikonur Cosmodrome", not "Use", for "which
             # space launch facility"); who does what the question asks before either
             agent = said.asks_agent and _agent(
-                store, r, mention, lexicon, said.verbs | said.verb_kin, said.subject_verb
+                store, r, mention, lexicon, said.verbs, said.subject_verb
             )
             if said.bare_who and not agent and _agent(store, r, mention, lexicon, None):
                 continue  # "controlled by Russia" is not who called the CSTO
@@ -725,9 +725,9 @@ class _Said:
     # "Kazakhstan's sovereign wealth fund")
     asks_agent: bool
     bare_who: bool
+    # the stems of its common words and of the words WordNet relates to their verb senses
+    # ("who funded": "financed by")
     verbs: frozenset[str]
-    # …and of the words WordNet relates to their verb senses ("who funded": "financed by")
-    verb_kin: frozenset[str]
     # the stem of the verb "who <verb> …" asks with ("who published …": publish), else ""
     subject_verb: str
     # "how much did the economy shrink?": a change, not a share of a whole
@@ -762,8 +762,8 @@ def _read(question: Question, code: str) -> _Said:
         ),
         asks_agent=asks_agent,
         bare_who=asks_agent and question.kind == PERSON and question.thing is None,
-        verbs=frozenset(f.stem for f in question.focus if not f.is_name),
-        verb_kin=frozenset(
+        verbs=frozenset(f.stem for f in question.focus if not f.is_name)
+        | frozenset(
             stem
             for f in question.focus
             if asks_agent and not f.is_name and code == "en"

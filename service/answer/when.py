@@ -104,6 +104,19 @@ def _ends_as_baseline(tail: str, code: str) -> bool:
     return bool(pattern and pattern.search(tail))
 
 
+def states_a_date(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> bool:
+    """Whether `rows` state a date, but a year a change is measured from (`from_baseline`)."""
+    for r in rows:
+        info = store.infos[r]
+        text = store.text(r)
+        if any(
+            m.kind == DATE and not from_baseline(text[: m.start - info.start], lexicon)
+            for m in info.mentions
+        ):
+            return True
+    return False
+
+
 def mention_values(store: SentenceStore, rows: list[int], lexicon: Lexicon) -> set[str]:
     """The figures `rows` state, but a year a change is measured from (`from_baseline`)."""
     values: set[str] = set()
